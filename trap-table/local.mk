@@ -1,0 +1,22 @@
+# trap-table: the repath trap table (Algorithm 1), no OpenSM dependency.
+noinst_LTLIBRARIES += trap-table/libtraptable.la
+trap_table_libtraptable_la_SOURCES = trap-table/trap_table.c trap-table/trap_table_file.c \
+	trap-table/trap_table.h
+
+check_PROGRAMS += trap-table/tests/test_trap_table
+TESTS += trap-table/tests/test_trap_table
+trap_table_tests_test_trap_table_SOURCES = trap-table/tests/test_trap_table.c
+trap_table_tests_test_trap_table_LDADD = trap-table/libtraptable.la test-fabric/libunit.la -lcunit
+
+noinst_PROGRAMS += trap-table/tt_replay
+trap_table_tt_replay_SOURCES = trap-table/tt_replay.c
+trap_table_tt_replay_LDADD = trap-table/libtraptable.la
+
+EXTRA_PROGRAMS = trap-table/bench_trap_table
+BENCHMARKS += trap-table/bench_trap_table
+CLEANFILES += trap-table/bench_trap_table
+trap_table_bench_trap_table_SOURCES = trap-table/bench_trap_table.c
+trap_table_bench_trap_table_LDADD = trap-table/libtraptable.la
+
+TESTS += trap-table/tests/tt_replay.test
+EXTRA_DIST += trap-table/tests/tt_replay.test test-fabric/scenarios/day-of-vms.events
