@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* CUnit tests of the plugin configuration parser. */
+#include "ibvmig.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct ibvmig_conf conf;
+static char err[256];
+
+static void test_defaults_without_a_file(void)
+{
+	CU_ASSERT_EQUAL(ibvmig_conf_load(NULL, &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(conf.trap_ttl_ms, 3600000);
+	CU_ASSERT_EQUAL(conf.trap_capacity, 65536);
+	CU_ASSERT_TRUE(conf.unpath);
+	CU_ASSERT_TRUE(conf.alias_guard);
+	CU_ASSERT_EQUAL(conf.admin_socket_mode, 0600);
+	CU_ASSERT_STRING_EQUAL(conf.state_dir, "");
+	CU_ASSERT_STRING_EQUAL(conf.admin_socket, "/var/run/opensm-ibvmig.sock");
+	CU_ASSERT_EQUAL(conf.log_level, IBVMIG_LOG_INFO);
+	CU_ASSERT_EQUAL(ibvmig_conf_load("", &conf, err, sizeof(err)), 0);
+}
+
+static void test_every_option(void)
+{
+	const char *text =
+		"# ibvmig\n"
+		"trap_ttl 600   # ten minutes\n"
+		"  trap_capacity\t1000\n"
+		"unpath FALSE\n"
+		"state_dir /var/lib/ibvmig\n"
+		"admin_socket /run/ibvmig.sock\n"
+		"admin_socket_mode 0660\n"
+		"alias_guard off\n"
+		"alias_guard_allow 0x0002c90300000011, 0x0002c90300000012\n"
+		"alias_guard_allow 0x0002c90300000013\n"
+		"log_level debug\n"
+		"save_delay_ms 0\n"
+		"\n";
+
+	CU_ASSERT_EQUAL_FATAL(ibvmig_conf_parse(text, "t", &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(conf.trap_ttl_ms, 600000);
+	CU_ASSERT_EQUAL(conf.trap_capacity, 1000);
+	CU_ASSERT_FALSE(conf.unpath);
+	CU_ASSERT_STRING_EQUAL(conf.state_dir, "/var/lib/ibvmig");
+	CU_ASSERT_STRING_EQUAL(conf.admin_socket, "/run/ibvmig.sock");
+	CU_ASSERT_EQUAL(conf.admin_socket_mode, 0660);
+	CU_ASSERT_FALSE(conf.alias_guard);
+	CU_ASSERT_EQUAL(conf.guard_allow_count, 3);
+	CU_ASSERT_EQUAL(conf.guard_allow[2], 0x0002c90300000013ULL);
+	CU_ASSERT_EQUAL(conf.log_level, IBVMIG_LOG_DEBUG);
+	CU_ASSERT_EQUAL(conf.save_delay_ms, 0);
+}
+
+/* Each bad line: refused with its line number, and nothing of the file kept. */
+static void expect_error(const char *text, const char *want)
+{
+	CU_ASSERT_EQUAL(ibvmig_conf_parse(text, "f.conf", &conf, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	if (!strstr(err, want))
+		fprintf(stderr, "\n  got \"%s\", wanted \"%s\"\n", err, want);
+	CU_ASSERT_EQUAL(conf.trap_ttl_ms, 3600000);
+	CU_ASSERT_TRUE(conf.unpath);
+}
+
+static void test_bad_lines_give_defaults_and_a_message(void)
+{
+	expect_error("trap_ttl 5\nfrobnicate 1\n", "f.conf:2: unknown option \"frobnicate\"");
+	expect_error("trap_ttl\n", "f.conf:1: option \"trap_ttl\" has no value");
+	expect_error("unpath off\ntrap_ttl soon\n", "f.conf:2: trap_ttl: \"soon\" is not a number");
+	expect_error("trap_ttl -5\n", "not a number");
+	expect_error("trap_capacity 0\n", "at least 1");
+	expect_error("trap_capacity 16777215\n", "above the maximum");
+	expect_error("unpath maybe\n", "is not TRUE or FALSE");
+	expect_error("state_dir relative/dir\n", "not an absolute path");
+	expect_error("admin_socket_mode 0999\n", "not a number");
+	expect_error("admin_socket /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "longer than 107");
+	expect_error("alias_guard_allow 0x0\n", "GUID 0 is not a port");
+	expect_error("alias_guard_allow 0x1,xyz\n", "\"xyz\" is not a number");
+	expect_error("log_level loud\n", "is not error, info, verbose or debug");
+	expect_error("save_delay_ms 60001\n", "above the maximum");
+}
+
+static void test_too_many_allowed_ports(void)
+{
+	char text[2048] = "alias_guard_allow";
+	int i;
+
+	for (i = 1; i <= IBVMIG_CONF_GUARD_ALLOW_MAX + 1; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), " 0x%x", i);
+	expect_error(text, "more than 32 ports");
+}
+
+static void test_overlong_line(void)
+{
+	char text[1100];
+
+	memset(text, '#', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	expect_error(text, "f.conf:1: line longer than");
+}
+
+static void test_missing_and_binary_files(void)
+{
+	char path[] = "/tmp/ibvmig-conf-XXXXXX";
+	FILE *f;
+	int fd = mkstemp(path);
+
+	CU_ASSERT_EQUAL(ibvmig_conf_load("/nonexistent/ibvmig.conf", &conf, err, sizeof(err)),
+			-ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/ibvmig.conf"));
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	fwrite("unpath off\n\0trap_ttl 1\n", 1, 23, f);
+	fclose(f);
+	CU_ASSERT_EQUAL(ibvmig_conf_load(path, &conf, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a text file"));
+	CU_ASSERT_TRUE(conf.unpath);
+	f = fopen(path, "w");
+	fputs("unpath off\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(ibvmig_conf_load(path, &conf, err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(conf.unpath);
+	remove(path);
+}
+
+int main(void)
+{
+	static const struct unit_test tests[] = {
+		UNIT_TEST(test_defaults_without_a_file),
+		UNIT_TEST(test_every_option),
+		UNIT_TEST(test_bad_lines_give_defaults_and_a_message),
+		UNIT_TEST(test_too_many_allowed_ports),
+		UNIT_TEST(test_overlong_line),
+		UNIT_TEST(test_missing_and_binary_files),
+	};
+
+	return unit_run("conf", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
+}
