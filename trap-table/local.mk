@@ -1,6 +1,7 @@
 # trap-table: the repath trap table (Algorithm 1), no OpenSM dependency.
 noinst_LTLIBRARIES += trap-table/libtraptable.la
 trap_table_libtraptable_la_SOURCES = trap-table/trap_table.c trap-table/trap_table_file.c \
+	trap-table/guid_index.c trap-table/guid_index.h \
 	trap-table/trap_table.h
 
 check_PROGRAMS += trap-table/tests/test_trap_table

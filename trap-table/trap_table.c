@@ -4,25 +4,22 @@
  * that are also threaded on a list in age order.
  *
  * Layout, chosen for a table of a million remembered vGUIDs that must stay
- * under 64 bytes an entry and answer in one or two cache misses:
- *  - entries live in fixed-size chunks that never move (an entry index stays
- *    valid while the table grows) and are threaded oldest-to-newest through
- *    32-bit links, so expiry and eviction pop the head in O(1);
- *  - the index is an open-addressing, linear-probing array of 8-byte slots:
- *    32 bits of the hash and the entry's index, so a probe that misses and a
- *    deletion's backward shift (no tombstones) never touch an entry.  The
- *    load stays <= 1/2.
- *  - vGUIDs are hashed with a per-table random seed: vGUIDs come from hosts,
- *    and a host must not be able to aim collisions at the SM's table.
+ * under 64 bytes an entry and answer in one or two cache misses: entries of
+ * 32 bytes live in fixed-size chunks that never move (an entry number stays
+ * valid while the table grows), threaded oldest-to-newest through 32-bit
+ * links so that expiry and eviction pop the head in O(1); a GUID hash index
+ * (guid_index.h) finds them.
  */
 #include "trap_table.h"
+#include "guid_index.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #define TT_NIL UINT32_MAX
 
@@ -30,7 +27,6 @@
 #define TT_CHUNK_ENTRIES (1u << TT_CHUNK_SHIFT)
 #define TT_CHUNK_MASK (TT_CHUNK_ENTRIES - 1)
 
-#define TT_INDEX_MIN 16u
 
 /*
  * 32 bytes, so that an entry never straddles two cache lines.  The time and
@@ -61,20 +57,10 @@ static uint16_t tt_entry_lid(const struct tt_entry *e)
 	return (uint16_t)e->time_lid;
 }
 
-/*
- * An index slot keeps 32 bits of the vGUID's hash beside the entry it names:
- * probes that miss, and the shifts of a deletion, never touch an entry.
- */
-struct tt_slot {
-	uint32_t hash;
-	uint32_t ref;		/* entry index + 1; 0 = empty slot */
-};
-
 _Static_assert(sizeof(struct tt_entry) == 32, "entries must not straddle cache lines");
 
 struct tt_table {
 	struct tt_config cfg;
-	uint64_t seed;
 
 	struct tt_entry **chunks;	/* chunk_count of TT_CHUNK_ENTRIES each */
 	uint32_t chunk_count;
@@ -82,8 +68,7 @@ struct tt_table {
 	uint32_t used_entries;		/* entries ever handed out (high mark) */
 	uint32_t free_head;		/* free list through ->newer */
 
-	struct tt_slot *index;		/* index_size slots */
-	uint32_t index_size;		/* a power of two */
+	struct gi_index index;
 
 	uint32_t oldest, newest;	/* age list ends, TT_NIL when empty */
 	uint32_t count;
@@ -92,126 +77,25 @@ struct tt_table {
 	struct tt_stats st;
 };
 
-static uint32_t tt_hash(const struct tt_table *t, uint64_t vguid)
-{
-	/* MurmurHash3's 64-bit finaliser: every input bit reaches every output bit. */
-	uint64_t h = vguid ^ t->seed;
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
 static struct tt_entry *tt_entry_at(const struct tt_table *t, uint32_t idx)
 {
 	return &t->chunks[idx >> TT_CHUNK_SHIFT][idx & TT_CHUNK_MASK];
 }
 
-static uint32_t tt_slot_entry(struct tt_slot slot)
+static uint64_t tt_key_of(const void *owner, uint32_t idx)
 {
-	return slot.ref - 1;
+	return tt_entry_at(owner, idx)->vguid;
+}
+
+/* Index position of @vguid, or index.size when it is not remembered. */
+static uint32_t tt_find(const struct tt_table *t, uint64_t vguid, uint32_t hash)
+{
+	return gi_find(&t->index, vguid, hash, tt_key_of, t);
 }
 
 static bool tt_valid_path(uint64_t vguid, uint16_t lid, uint64_t port_guid)
 {
 	return vguid && port_guid && lid >= TT_LID_MIN && lid <= TT_LID_MAX;
-}
-
-/*
- * The index and the entry chunks are touched at random: backing them with
- * transparent huge pages saves a page walk on most lookups of a large table.
- */
-#define TT_HUGE_PAGE (2u << 20)
-
-static void *tt_alloc_zeroed(size_t size)
-{
-	void *p;
-
-	if (size < TT_HUGE_PAGE)
-		return calloc(1, size);
-	p = aligned_alloc(TT_HUGE_PAGE, size);
-	if (!p)
-		return NULL;
-	madvise(p, size, MADV_HUGEPAGE);	/* advice only: failure is harmless */
-	memset(p, 0, size);
-	return p;
-}
-
-/* ---- index ---------------------------------------------------------- */
-
-/* Position of @vguid's slot, or index_size when it is not in the table. */
-static uint32_t tt_index_find(const struct tt_table *t, uint64_t vguid, uint32_t hash)
-{
-	uint32_t mask = t->index_size - 1;
-	uint32_t pos = hash & mask;
-
-	for (;; pos = (pos + 1) & mask) {
-		struct tt_slot slot = t->index[pos];
-
-		if (!slot.ref)
-			return t->index_size;
-		if (slot.hash == hash && tt_entry_at(t, tt_slot_entry(slot))->vguid == vguid)
-			return pos;
-	}
-}
-
-static void tt_index_put(struct tt_slot *index, uint32_t mask, uint32_t hash, uint32_t idx)
-{
-	uint32_t pos = hash & mask;
-
-	while (index[pos].ref)
-		pos = (pos + 1) & mask;
-	index[pos].hash = hash;
-	index[pos].ref = idx + 1;
-}
-
-/* Backward-shift deletion keeps probe sequences unbroken without tombstones. */
-static void tt_index_remove(struct tt_table *t, uint32_t hole)
-{
-	uint32_t mask = t->index_size - 1;
-	uint32_t pos = hole;
-
-	for (;;) {
-		struct tt_slot slot;
-
-		pos = (pos + 1) & mask;
-		slot = t->index[pos];
-		if (!slot.ref)
-			break;
-		/* The slot may fill the hole unless its home lies in (hole, pos]. */
-		if (((pos - (slot.hash & mask)) & mask) < ((pos - hole) & mask))
-			continue;
-		t->index[hole] = slot;
-		hole = pos;
-	}
-	t->index[hole].ref = 0;
-}
-
-static int tt_index_resize(struct tt_table *t, uint32_t size)
-{
-	struct tt_slot *index = tt_alloc_zeroed((size_t)size * sizeof(*index));
-	uint32_t pos;
-
-	if (!index)
-		return -ENOMEM;
-	for (pos = 0; pos < t->index_size; pos++)
-		if (t->index[pos].ref)
-			tt_index_put(index, size - 1, t->index[pos].hash, t->index[pos].ref - 1);
-	free(t->index);
-	t->index = index;
-	t->index_size = size;
-	return 0;
-}
-
-/* Make room in the index for one more entry (load factor <= 1/2). */
-static int tt_index_reserve(struct tt_table *t)
-{
-	if ((uint64_t)(t->count + 1) * 2 <= t->index_size)
-		return 0;
-	return tt_index_resize(t, t->index_size * 2);
 }
 
 /* ---- entries and the age list ---------------------------------------- */
@@ -229,7 +113,7 @@ static int tt_grow_slab(struct tt_table *t)
 		t->chunks = chunks;
 		t->chunk_slots = slots;
 	}
-	chunk = tt_alloc_zeroed(TT_CHUNK_ENTRIES * sizeof(*chunk));
+	chunk = gi_alloc_zeroed(TT_CHUNK_ENTRIES * sizeof(*chunk));
 	if (!chunk)
 		return -ENOMEM;
 	t->chunks[t->chunk_count++] = chunk;
@@ -297,11 +181,11 @@ static void tt_view(const struct tt_entry *e, struct tt_entry_view *v)
 /* Forget the entry found at index position @pos; @view receives it if set. */
 static void tt_remove_at(struct tt_table *t, uint32_t pos, struct tt_entry_view *view)
 {
-	uint32_t idx = tt_slot_entry(t->index[pos]);
+	uint32_t idx = gi_entry(&t->index, pos);
 
 	if (view)
 		tt_view(tt_entry_at(t, idx), view);
-	tt_index_remove(t, pos);
+	gi_remove(&t->index, pos);
 	tt_unlink(t, idx);
 	tt_free_entry(t, idx);
 	t->count--;
@@ -311,7 +195,7 @@ static void tt_remove_at(struct tt_table *t, uint32_t pos, struct tt_entry_view 
 static void tt_drop_oldest(struct tt_table *t, enum tt_drop_reason reason)
 {
 	uint64_t vguid = tt_entry_at(t, t->oldest)->vguid;
-	uint32_t pos = tt_index_find(t, vguid, tt_hash(t, vguid));
+	uint32_t pos = tt_find(t, vguid, gi_hash(&t->index, vguid));
 	struct tt_entry_view view;
 
 	tt_remove_at(t, pos, &view);
@@ -320,6 +204,15 @@ static void tt_drop_oldest(struct tt_table *t, enum tt_drop_reason reason)
 }
 
 /* ---- public ------------------------------------------------------------ */
+
+static uint32_t tt_random_epoch(void)
+{
+	uint32_t epoch = 0;
+
+	if (getrandom(&epoch, sizeof(epoch), 0) != sizeof(epoch))
+		epoch = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	return epoch ? epoch : 1;	/* 0 means "pick one" in the config */
+}
 
 struct tt_table *tt_create(const struct tt_config *cfg)
 {
@@ -333,18 +226,14 @@ struct tt_table *tt_create(const struct tt_config *cfg)
 	if (!t)
 		return NULL;
 	t->cfg = *cfg;
-	if (getrandom(&t->seed, sizeof(t->seed), 0) != sizeof(t->seed))
-		t->seed = (uintptr_t)t ^ 0x9e3779b97f4a7c15ULL;
-	if (!t->cfg.epoch)
-		t->cfg.epoch = (uint32_t)(t->seed >> 32);
-	if (!t->cfg.epoch)
-		t->cfg.epoch = 1;	/* 0 means "pick one" in the config */
 	t->free_head = t->oldest = t->newest = TT_NIL;
-	if (tt_index_resize(t, TT_INDEX_MIN)) {
+	if (gi_init(&t->index)) {
 		free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (!t->cfg.epoch)
+		t->cfg.epoch = tt_random_epoch();
 	return t;
 }
 
@@ -357,7 +246,7 @@ void tt_destroy(struct tt_table *t)
 	for (i = 0; i < t->chunk_count; i++)
 		free(t->chunks[i]);
 	free(t->chunks);
-	free(t->index);
+	gi_destroy(&t->index);
 	free(t);
 }
 
@@ -405,7 +294,7 @@ static int tt_insert(struct tt_table *t, uint64_t vguid, uint32_t hash, uint16_t
 	uint32_t idx;
 	int rc;
 
-	rc = tt_index_reserve(t);
+	rc = gi_reserve(&t->index, t->count + 1);
 	if (rc)
 		return rc;
 	idx = tt_alloc_entry(t);
@@ -416,7 +305,7 @@ static int tt_insert(struct tt_table *t, uint64_t vguid, uint32_t hash, uint16_t
 	e->port_guid = port_guid;
 	e->time_lid = tt_time_lid(time_ms, lid);
 	tt_link_newest(t, idx);
-	tt_index_put(t->index, t->index_size - 1, hash, idx);
+	gi_put(&t->index, hash, idx);
 	t->count++;
 	return 0;
 }
@@ -435,11 +324,11 @@ int tt_delete(struct tt_table *t, uint64_t vguid, uint16_t lid, uint64_t port_gu
 	}
 	now = tt_advance_clock(t, now_ms);
 	tt_expire(t, now);
-	hash = tt_hash(t, vguid);
-	pos = tt_index_find(t, vguid, hash);
-	if (pos != t->index_size) {
+	hash = gi_hash(&t->index, vguid);
+	pos = tt_find(t, vguid, hash);
+	if (pos != t->index.size) {
 		/* A second delete without a set in between: the latest path wins. */
-		uint32_t idx = tt_slot_entry(t->index[pos]);
+		uint32_t idx = gi_entry(&t->index, pos);
 		struct tt_entry *e = tt_entry_at(t, idx);
 
 		e->port_guid = port_guid;
@@ -484,8 +373,8 @@ int tt_set(struct tt_table *t, uint64_t vguid, uint16_t lid, uint64_t port_guid,
 	}
 	now = tt_advance_clock(t, now_ms);
 	tt_expire(t, now);
-	pos = tt_index_find(t, vguid, tt_hash(t, vguid));
-	if (pos == t->index_size) {
+	pos = tt_find(t, vguid, gi_hash(&t->index, vguid));
+	if (pos == t->index.size) {
 		res->verdict = TT_CREATED;
 	} else {
 		tt_remove_at(t, pos, &res->old);
@@ -503,10 +392,10 @@ int tt_lookup(const struct tt_table *t, uint64_t vguid, struct tt_entry_view *ou
 
 	if (!vguid)
 		return -ENOENT;
-	pos = tt_index_find(t, vguid, tt_hash(t, vguid));
-	if (pos == t->index_size)
+	pos = tt_find(t, vguid, gi_hash(&t->index, vguid));
+	if (pos == t->index.size)
 		return -ENOENT;
-	tt_view(tt_entry_at(t, tt_slot_entry(t->index[pos])), out);
+	tt_view(tt_entry_at(t, gi_entry(&t->index, pos)), out);
 	return 0;
 }
 
@@ -517,8 +406,8 @@ int tt_flush(struct tt_table *t, uint64_t vguid)
 
 	if (!vguid)
 		return -ENOENT;
-	pos = tt_index_find(t, vguid, tt_hash(t, vguid));
-	if (pos == t->index_size)
+	pos = tt_find(t, vguid, gi_hash(&t->index, vguid));
+	if (pos == t->index.size)
 		return -ENOENT;
 	tt_remove_at(t, pos, &view);
 	t->st.flushed++;
@@ -569,7 +458,7 @@ void tt_get_stats(const struct tt_table *t, struct tt_stats *st)
 	st->seq = t->seq;
 	st->bytes = sizeof(*t) + (uint64_t)t->chunk_slots * sizeof(*t->chunks) +
 		    (uint64_t)t->chunk_count * TT_CHUNK_ENTRIES * sizeof(struct tt_entry) +
-		    (uint64_t)t->index_size * sizeof(*t->index);
+		    gi_bytes(&t->index);
 }
 
 /* Remove everything without callbacks or counters (tt_restore's rollback). */
@@ -578,19 +467,19 @@ static void tt_clear_silently(struct tt_table *t)
 	while (t->oldest != TT_NIL) {
 		uint64_t vguid = tt_entry_at(t, t->oldest)->vguid;
 
-		tt_remove_at(t, tt_index_find(t, vguid, tt_hash(t, vguid)), NULL);
+		tt_remove_at(t, tt_find(t, vguid, gi_hash(&t->index, vguid)), NULL);
 	}
 }
 
 static int tt_restore_one(struct tt_table *t, const struct tt_entry_view *v,
 			  uint64_t prev_ms)
 {
-	uint32_t hash = tt_hash(t, v->vguid);
+	uint32_t hash = gi_hash(&t->index, v->vguid);
 
 	if (!tt_valid_path(v->vguid, v->lid, v->port_guid) || v->deleted_at_ms < prev_ms ||
 	    v->deleted_at_ms > TT_TIME_MAX)
 		return -EINVAL;
-	if (tt_index_find(t, v->vguid, hash) != t->index_size)
+	if (tt_find(t, v->vguid, hash) != t->index.size)
 		return -EINVAL;
 	return tt_insert(t, v->vguid, hash, v->lid, v->port_guid, v->deleted_at_ms);
 }
