@@ -2,7 +2,7 @@
 noinst_LTLIBRARIES += trap-table/libtraptable.la
 trap_table_libtraptable_la_SOURCES = trap-table/trap_table.c trap-table/trap_table_file.c \
 	trap-table/guid_index.c trap-table/guid_index.h \
-	trap-table/trap_table.h
+	trap-table/trap_table.h trap-table/alias_watch.c trap-table/alias_watch.h
 
 check_PROGRAMS += trap-table/tests/test_trap_table
 TESTS += trap-table/tests/test_trap_table
@@ -21,3 +21,8 @@ trap_table_bench_trap_table_LDADD = trap-table/libtraptable.la
 
 TESTS += trap-table/tests/tt_replay.test
 EXTRA_DIST += trap-table/tests/tt_replay.test test-fabric/scenarios/day-of-vms.events
+
+check_PROGRAMS += trap-table/tests/test_alias_watch
+TESTS += trap-table/tests/test_alias_watch
+trap_table_tests_test_alias_watch_SOURCES = trap-table/tests/test_alias_watch.c
+trap_table_tests_test_alias_watch_LDADD = trap-table/libtraptable.la test-fabric/libunit.la -lcunit

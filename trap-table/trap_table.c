@@ -286,6 +286,11 @@ static void tt_stamp_next(struct tt_table *t, struct tt_stamp *stamp)
 	}
 }
 
+void tt_stamp(struct tt_table *t, struct tt_stamp *stamp)
+{
+	tt_stamp_next(t, stamp);
+}
+
 /* Remember a new entry; the caller has checked that @vguid is absent. */
 static int tt_insert(struct tt_table *t, uint64_t vguid, uint32_t hash, uint16_t lid,
 		     uint64_t port_guid, uint64_t time_ms)

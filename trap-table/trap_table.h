@@ -138,6 +138,13 @@ int tt_delete(struct tt_table *t, uint64_t vguid, uint16_t lid, uint64_t port_gu
 int tt_set(struct tt_table *t, uint64_t vguid, uint16_t lid, uint64_t port_guid,
 	   uint64_t now_ms, struct tt_set_result *res);
 
+/*
+ * Hand out the next stamp for an event the table does not judge (a base
+ * port whose LID changed under its aliases), so that receivers order it
+ * with the others.
+ */
+void tt_stamp(struct tt_table *t, struct tt_stamp *stamp);
+
 /* Expire every entry older than the TTL at @now_ms; returns how many. */
 size_t tt_expire(struct tt_table *t, uint64_t now_ms);
 

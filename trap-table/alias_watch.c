@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * alias_watch.c - live aliases and the notices their changes call for.
+ *
+ * Live aliases are kept dense in an array (a removal moves the last entry
+ * into the hole) and found through the GUID index; a reconcile marks the ones
+ * it sees with the pass's generation and sweeps the unmarked ones out.
+ */
+#include "alias_watch.h"
+#include "guid_index.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(IBVMIG_REASON_CREATED == (int)TT_CREATED &&
+		       IBVMIG_REASON_RESTARTED == (int)TT_RESTARTED &&
+		       IBVMIG_REASON_MOVED_SAME_LID == (int)TT_MOVED_SAME_LID &&
+		       IBVMIG_REASON_MIGRATED == (int)TT_MIGRATED,
+	       "notice reasons 0-3 are the trap table's verdicts");
+
+struct aw_live {
+	uint64_t vguid;
+	uint64_t port_guid;
+	uint32_t generation;	/* the last reconcile that saw it */
+	uint16_t lid;
+};
+
+struct aw_watch {
+	struct aw_config cfg;
+	aw_notify_fn notify;
+	void *ctx;
+	struct tt_table *table;
+	struct aw_live *live;	/* live_count used of live_cap */
+	uint32_t live_count, live_cap;
+	struct gi_index index;
+	uint32_t generation;
+	struct aw_stats st;
+};
+
+static uint64_t aw_key_of(const void *owner, uint32_t i)
+{
+	return ((const struct aw_watch *)owner)->live[i].vguid;
+}
+
+static uint32_t aw_find(const struct aw_watch *w, uint64_t vguid)
+{
+	return gi_find(&w->index, vguid, gi_hash(&w->index, vguid), aw_key_of, w);
+}
+
+static bool aw_valid(uint64_t vguid, uint64_t port_guid, uint16_t lid)
+{
+	return vguid && port_guid && lid >= TT_LID_MIN && lid <= TT_LID_MAX;
+}
+
+struct aw_watch *aw_create(const struct aw_config *cfg, aw_notify_fn notify, void *ctx)
+{
+	struct aw_watch *w;
+
+	if (!cfg || !notify || !cfg->max_aliases || cfg->max_aliases > TT_CAPACITY_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->cfg = *cfg;
+	w->notify = notify;
+	w->ctx = ctx;
+	w->table = tt_create(&cfg->table);
+	if (!w->table) {
+		free(w);
+		return NULL;	/* errno from tt_create */
+	}
+	if (gi_init(&w->index)) {
+		aw_destroy(w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return w;
+}
+
+void aw_destroy(struct aw_watch *w)
+{
+	if (!w)
+		return;
+	tt_destroy(w->table);
+	gi_destroy(&w->index);
+	free(w->live);
+	free(w);
+}
+
+struct tt_table *aw_table(struct aw_watch *w)
+{
+	return w->table;
+}
+
+/* ---- the live set ----------------------------------------------------- */
+
+static int aw_live_reserve(struct aw_watch *w)
+{
+	uint32_t cap;
+	struct aw_live *live;
+
+	if (w->live_count == w->cfg.max_aliases)
+		return -ENOSPC;
+	if (gi_reserve(&w->index, w->live_count + 1))
+		return -ENOMEM;
+	if (w->live_count < w->live_cap)
+		return 0;
+	cap = w->live_cap ? w->live_cap * 2 : 64;
+	if (cap > w->cfg.max_aliases)
+		cap = w->cfg.max_aliases;
+	live = realloc(w->live, cap * sizeof(*live));
+	if (!live)
+		return -ENOMEM;
+	w->live = live;
+	w->live_cap = cap;
+	return 0;
+}
+
+static int aw_live_add(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid)
+{
+	struct aw_live *l;
+	int rc = aw_live_reserve(w);
+
+	if (rc) {
+		w->st.overflow++;
+		return rc;
+	}
+	l = &w->live[w->live_count];
+	l->vguid = vguid;
+	l->port_guid = port_guid;
+	l->lid = lid;
+	l->generation = w->generation;
+	gi_put(&w->index, gi_hash(&w->index, vguid), w->live_count++);
+	return 0;
+}
+
+/* Forget the live alias at index position @pos; the last one fills its place. */
+static void aw_live_remove(struct aw_watch *w, uint32_t pos)
+{
+	uint32_t i = gi_entry(&w->index, pos), last = w->live_count - 1;
+
+	gi_remove(&w->index, pos);
+	if (i != last) {
+		w->live[i] = w->live[last];
+		gi_repoint(&w->index, aw_find(w, w->live[i].vguid), i);
+	}
+	w->live_count--;
+}
+
+/* ---- notices ----------------------------------------------------------- */
+
+static void aw_notify(struct aw_watch *w, uint16_t trap, uint8_t reason, uint64_t vguid,
+		      const struct tt_entry_view *old, uint16_t new_lid, uint64_t new_port,
+		      const struct tt_stamp *stamp)
+{
+	struct ibvmig_path_notice n = {
+		.version = IBVMIG_NOTICE_VERSION,
+		.reason = reason,
+		.new_lid = new_lid,
+		.old_lid = old->lid,
+		.subnet_prefix = w->cfg.subnet_prefix,
+		.vguid = vguid,
+		.new_port_guid = new_port,
+		.old_port_guid = old->port_guid,
+		.epoch = stamp->epoch,
+		.seq = stamp->seq,
+	};
+
+	if (trap == IBVMIG_TRAP_UNPATH)
+		w->st.unpath++;
+	else
+		w->st.repath++;
+	w->notify(w->ctx, trap, &n);
+}
+
+/* The alias left (port, lid): remember it, and tell peers to pause. */
+static int aw_departed(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		       uint8_t reason, uint64_t now_ms)
+{
+	struct tt_entry_view old = { .vguid = vguid, .port_guid = port_guid, .lid = lid };
+	struct tt_stamp stamp;
+	int rc = tt_delete(w->table, vguid, lid, port_guid, now_ms, &stamp);
+
+	if (!rc && w->cfg.unpath)
+		aw_notify(w, IBVMIG_TRAP_UNPATH, reason, vguid, &old, 0, 0, &stamp);
+	return rc;
+}
+
+static bool aw_wants_repath(const struct aw_watch *w, enum tt_verdict v)
+{
+	if (v == TT_CREATED)
+		return false;	/* nobody held a path, or it expired: nothing more */
+	return w->cfg.unpath || v == TT_MIGRATED;
+}
+
+/* The alias arrived at (port, lid): judge it and re-path peers if needed. */
+static int aw_arrived(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		      uint64_t now_ms)
+{
+	struct tt_set_result res;
+	int rc = aw_live_add(w, vguid, port_guid, lid);
+
+	if (rc)
+		return rc;
+	rc = tt_set(w->table, vguid, lid, port_guid, now_ms, &res);
+	if (!rc && aw_wants_repath(w, res.verdict))
+		aw_notify(w, IBVMIG_TRAP_REPATH, (uint8_t)res.verdict, vguid, &res.old, lid,
+			  port_guid, &res.stamp);
+	return rc;
+}
+
+static void aw_lid_changed(struct aw_watch *w, struct aw_live *l, uint16_t lid)
+{
+	struct tt_entry_view old = { .vguid = l->vguid, .port_guid = l->port_guid,
+				     .lid = l->lid };
+	struct tt_stamp stamp;
+
+	tt_stamp(w->table, &stamp);
+	l->lid = lid;
+	w->st.port_lid_changes++;
+	aw_notify(w, IBVMIG_TRAP_REPATH, IBVMIG_REASON_PORT_LID_CHANGED, l->vguid, &old, lid,
+		  l->port_guid, &stamp);
+}
+
+/*
+ * Bring one alias to (port, lid); returns 1 when that changed something,
+ * 0 when it was already so, or a negative errno.
+ */
+static int aw_observe(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		      uint64_t now_ms)
+{
+	uint32_t pos = aw_find(w, vguid);
+	struct aw_live *l;
+	int rc;
+
+	if (pos == w->index.size) {
+		rc = aw_arrived(w, vguid, port_guid, lid, now_ms);
+		return rc ? rc : 1;
+	}
+	l = &w->live[gi_entry(&w->index, pos)];
+	l->generation = w->generation;
+	if (l->port_guid == port_guid) {
+		if (l->lid == lid)
+			return 0;
+		aw_lid_changed(w, l, lid);
+		return 1;
+	}
+	/* It moved between two observations: a delete and a set we did not see. */
+	rc = aw_departed(w, vguid, l->port_guid, l->lid, IBVMIG_REASON_DELETED, now_ms);
+	aw_live_remove(w, pos);
+	if (!rc)
+		rc = aw_arrived(w, vguid, port_guid, lid, now_ms);
+	return rc ? rc : 1;
+}
+
+/* ---- feeds ------------------------------------------------------------- */
+
+int aw_alias_deleted(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		     uint64_t now_ms)
+{
+	uint32_t pos;
+
+	if (!aw_valid(vguid, port_guid, lid))
+		return -EINVAL;
+	pos = aw_find(w, vguid);
+	if (pos == w->index.size) {
+		w->st.ignored++;	/* a reconcile saw it go first */
+		return 0;
+	}
+	aw_live_remove(w, pos);
+	return aw_departed(w, vguid, port_guid, lid, IBVMIG_REASON_DELETED, now_ms);
+}
+
+int aw_alias_set(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		 uint64_t now_ms)
+{
+	int rc;
+
+	if (!aw_valid(vguid, port_guid, lid))
+		return -EINVAL;
+	rc = aw_observe(w, vguid, port_guid, lid, now_ms);
+	if (!rc)
+		w->st.ignored++;
+	return rc < 0 ? rc : 0;
+}
+
+/* Every live alias the pass did not see has left with its port. */
+static int aw_sweep_unseen(struct aw_watch *w, uint64_t now_ms)
+{
+	uint32_t i = w->live_count;
+	int gone = 0;
+
+	while (i--) {
+		struct aw_live l = w->live[i];
+
+		if (l.generation == w->generation)
+			continue;
+		aw_live_remove(w, aw_find(w, l.vguid));
+		aw_departed(w, l.vguid, l.port_guid, l.lid, IBVMIG_REASON_PORT_GONE, now_ms);
+		gone++;
+	}
+	return gone;
+}
+
+int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, uint64_t now_ms)
+{
+	int changes = 0, rc;
+	size_t i;
+
+	/* A full pass can add every seen alias: reserve first, fail whole. */
+	if (n > w->cfg.max_aliases)
+		n = w->cfg.max_aliases;
+	if (gi_reserve(&w->index, (uint32_t)n))
+		return -ENOMEM;
+	w->generation++;
+	for (i = 0; i < n; i++) {
+		if (!aw_valid(seen[i].vguid, seen[i].port_guid, seen[i].lid))
+			continue;
+		rc = aw_observe(w, seen[i].vguid, seen[i].port_guid, seen[i].lid, now_ms);
+		if (rc > 0)
+			changes++;
+	}
+	changes += aw_sweep_unseen(w, now_ms);
+	w->st.reconciles++;
+	w->st.reconcile_events += (uint64_t)changes;
+	return changes;
+}
+
+void aw_get_stats(const struct aw_watch *w, struct aw_stats *st)
+{
+	*st = w->st;
+	st->live = w->live_count;
+}

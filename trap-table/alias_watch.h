@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * alias_watch.h - what the plugin knows of live alias GUIDs, and the notices
+ * their changes call for.  The SM-independent half of the plugin: the plugin
+ * feeds it what the SA applied and what each heavy sweep saw, and sends the
+ * notices it asks for.
+ *
+ * Two feeds, each idempotent against the other so that nothing is reported
+ * twice whichever sees a change first:
+ *  - aw_alias_deleted / aw_alias_set: an SA GUIDInfoRecord Delete or Set was
+ *    just applied (the base port and its LID at that moment);
+ *  - aw_reconcile: a full list of the live aliases as a sweep found them.  It
+ *    catches an alias whose port left the fabric, an alias that moved between
+ *    two observations, and a base port whose LID changed (a RePath for each of
+ *    its aliases).
+ *
+ * Notices (enum ibvmig_reason in ibvmig.h):
+ *   delete              -> UnPath (reason deleted), when unpath is on
+ *   alias vanished      -> UnPath (reason port-gone), when unpath is on
+ *   set, unpath on      -> RePath unless the verdict is "created"
+ *   set, unpath off     -> RePath only for "migrated" (Algorithm 1 exactly)
+ *   base LID changed    -> RePath (reason port-lid-changed), always
+ *
+ * THREAD SAFETY: none inside; the caller serialises every call on a watch.
+ * The notify callback runs inside the call that caused the notice and must
+ * not call back into the watch.
+ */
+#ifndef IBVMIG_ALIAS_WATCH_H
+#define IBVMIG_ALIAS_WATCH_H
+
+#include "ibvmig.h"
+#include "trap_table.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct aw_config {
+	struct tt_config table;		/* the trap table's own settings */
+	bool unpath;
+	uint64_t subnet_prefix;		/* of the vGIDs in the notices */
+	uint32_t max_aliases;		/* live aliases remembered, 1..TT_CAPACITY_MAX */
+};
+
+typedef void (*aw_notify_fn)(void *ctx, uint16_t trap, const struct ibvmig_path_notice *n);
+
+/* One live alias as a sweep saw it. */
+struct aw_alias {
+	uint64_t vguid;
+	uint64_t port_guid;
+	uint16_t lid;
+};
+
+struct aw_stats {
+	uint64_t unpath;		/* UnPath notices asked for */
+	uint64_t repath;		/* RePath notices asked for */
+	uint64_t reconciles;
+	uint64_t reconcile_events;	/* changes only a reconcile found */
+	uint64_t port_lid_changes;	/* aliases whose base LID changed */
+	uint64_t ignored;		/* feeds that changed nothing (seen already) */
+	uint64_t overflow;		/* aliases not tracked: max_aliases reached */
+	uint32_t live;
+};
+
+/* NULL with errno (EINVAL, ENOMEM).  The caller owns the watch. */
+struct aw_watch *aw_create(const struct aw_config *cfg, aw_notify_fn notify, void *ctx);
+void aw_destroy(struct aw_watch *w);
+
+/* The watch's trap table, for inspection, flushing and saving. */
+struct tt_table *aw_table(struct aw_watch *w);
+
+/* 0, or -EINVAL for a zero GUID or a LID outside the unicast range. */
+int aw_alias_deleted(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		     uint64_t now_ms);
+/* 0, -EINVAL as above, -ENOSPC when max_aliases are live, -ENOMEM. */
+int aw_alias_set(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		 uint64_t now_ms);
+
+/*
+ * @seen lists every live alias a sweep found.  Invalid entries are skipped;
+ * returns the number of changes it found (notices may be fewer: a set that is
+ * a creation sends none), or -ENOMEM with nothing changed.
+ */
+int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, uint64_t now_ms);
+
+void aw_get_stats(const struct aw_watch *w, struct aw_stats *st);
+
+#endif /* IBVMIG_ALIAS_WATCH_H */

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * CUnit tests of the alias watcher: which notices each alias event calls
+ * for, with UnPath on and off, and what a reconcile finds that the SA feed
+ * did not show - nothing missed, nothing reported twice.
+ */
+#include "alias_watch.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VG(n) (0x0002c903abcd0000ULL + (n))
+#define PORT_A 0x0002c90300000011ULL
+#define PORT_B 0x0002c90300000012ULL
+#define PREFIX 0xfe80000000000000ULL
+#define LID_A 4
+#define LID_B 5
+
+struct sent {
+	uint16_t trap;
+	struct ibvmig_path_notice n;
+};
+
+static struct sent sent[64];
+static size_t nsent;
+
+static void record(void *ctx, uint16_t trap, const struct ibvmig_path_notice *n)
+{
+	(void)ctx;
+	if (nsent < 64) {
+		sent[nsent].trap = trap;
+		sent[nsent].n = *n;
+	}
+	nsent++;
+}
+
+static struct aw_watch *watch(bool unpath, uint64_t ttl_ms, uint32_t max_aliases)
+{
+	struct aw_config cfg = {
+		.table = { .capacity = 1000, .ttl_ms = ttl_ms, .epoch = 42 },
+		.unpath = unpath,
+		.subnet_prefix = PREFIX,
+		.max_aliases = max_aliases,
+	};
+	struct aw_watch *w = aw_create(&cfg, record, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	nsent = 0;
+	return w;
+}
+
+static void expect(size_t i, uint16_t trap, uint8_t reason, uint16_t new_lid, uint64_t new_port,
+		   uint16_t old_lid, uint64_t old_port)
+{
+	CU_ASSERT_FATAL(i < nsent);
+	CU_ASSERT_EQUAL(sent[i].trap, trap);
+	CU_ASSERT_EQUAL(sent[i].n.reason, reason);
+	CU_ASSERT_EQUAL(sent[i].n.new_lid, new_lid);
+	CU_ASSERT_EQUAL(sent[i].n.new_port_guid, new_port);
+	CU_ASSERT_EQUAL(sent[i].n.old_lid, old_lid);
+	CU_ASSERT_EQUAL(sent[i].n.old_port_guid, old_port);
+	CU_ASSERT_EQUAL(sent[i].n.subnet_prefix, PREFIX);
+	CU_ASSERT_EQUAL(sent[i].n.epoch, 42);
+}
+
+static void test_creation_sends_nothing(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(1), PORT_A, LID_A, 1), 0);
+	CU_ASSERT_EQUAL(nsent, 0);
+	aw_destroy(w);
+}
+
+static void test_reboot_sends_unpath_then_restarted_repath(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	CU_ASSERT_EQUAL(aw_alias_deleted(w, VG(1), PORT_A, LID_A, 2), 0);
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(1), PORT_A, LID_A, 3), 0);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_DELETED, 0, 0, LID_A, PORT_A);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_RESTARTED, LID_A, PORT_A, LID_A, PORT_A);
+	CU_ASSERT_EQUAL(sent[0].n.vguid, VG(1));
+	CU_ASSERT(sent[0].n.seq < sent[1].n.seq);
+	aw_destroy(w);
+}
+
+static void test_reboot_without_unpath_sends_nothing(void)
+{
+	struct aw_watch *w = watch(false, 0, 100);
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 2);
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 3);
+	CU_ASSERT_EQUAL(nsent, 0);
+	aw_destroy(w);
+}
+
+static void test_migration_sends_unpath_then_migrated_repath(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 2);
+	aw_alias_set(w, VG(1), PORT_B, LID_B, 3);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_DELETED, 0, 0, LID_A, PORT_A);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_B, PORT_B, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+static void test_migration_without_unpath_is_algorithm_1(void)
+{
+	struct aw_watch *w = watch(false, 0, 100);
+
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 2);	/* not live: ignored */
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 2);
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 3);
+	aw_alias_set(w, VG(1), PORT_B, LID_B, 4);
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_B, PORT_B, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+static void test_move_with_same_lid(void)
+{
+	struct aw_watch *off = watch(false, 0, 100), *on;
+
+	aw_alias_set(off, VG(1), PORT_A, LID_A, 1);
+	aw_alias_deleted(off, VG(1), PORT_A, LID_A, 2);
+	aw_alias_set(off, VG(1), PORT_B, LID_A, 3);
+	CU_ASSERT_EQUAL(nsent, 0);
+	aw_destroy(off);
+	on = watch(true, 0, 100);
+	aw_alias_set(on, VG(1), PORT_A, LID_A, 1);
+	aw_alias_deleted(on, VG(1), PORT_A, LID_A, 2);
+	aw_alias_set(on, VG(1), PORT_B, LID_A, 3);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MOVED_SAME_LID, LID_A, PORT_B, LID_A, PORT_A);
+	aw_destroy(on);
+}
+
+static void test_expired_vguid_sends_nothing_more(void)
+{
+	struct aw_watch *w = watch(true, 1000, 100);
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 0);
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 10);
+	aw_alias_set(w, VG(1), PORT_B, LID_B, 1010);
+	CU_ASSERT_EQUAL(nsent, 1);
+	CU_ASSERT_EQUAL(sent[0].trap, IBVMIG_TRAP_UNPATH);
+	aw_destroy(w);
+}
+
+static void test_repeated_feeds_are_reported_once(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_stats st;
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 2);
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 2);
+	CU_ASSERT_EQUAL(nsent, 1);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.ignored, 2);
+	CU_ASSERT_EQUAL(st.unpath, 1);
+	CU_ASSERT_EQUAL(st.live, 0);
+	aw_destroy(w);
+}
+
+static void test_invalid_and_overflow(void)
+{
+	struct aw_watch *w = watch(true, 0, 2);
+	struct aw_stats st;
+
+	CU_ASSERT_EQUAL(aw_alias_set(w, 0, PORT_A, LID_A, 1), -EINVAL);
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(1), 0, LID_A, 1), -EINVAL);
+	CU_ASSERT_EQUAL(aw_alias_deleted(w, VG(1), PORT_A, 0xC000, 1), -EINVAL);
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(1), PORT_A, LID_A, 1), 0);
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(2), PORT_A, LID_A, 1), 0);
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(3), PORT_A, LID_A, 1), -ENOSPC);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.overflow, 1);
+	CU_ASSERT_EQUAL(st.live, 2);
+	aw_destroy(w);
+	CU_ASSERT_PTR_NULL(aw_create(NULL, record, NULL));
+}
+
+/* ---- reconcile --------------------------------------------------------- */
+
+static void test_reconcile_of_the_same_state_finds_nothing(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_alias seen[] = { { VG(1), PORT_A, LID_A }, { VG(2), PORT_B, LID_B } };
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(2), PORT_B, LID_B, 1);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 2, 5), 0);
+	CU_ASSERT_EQUAL(nsent, 0);
+	aw_destroy(w);
+}
+
+static void test_reconcile_finds_a_port_gone_with_its_aliases(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_alias seen[] = { { VG(3), PORT_B, LID_B } };
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(2), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(3), PORT_B, LID_B, 1);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, 5), 2);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_PORT_GONE, 0, 0, LID_A, PORT_A);
+	expect(1, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_PORT_GONE, 0, 0, LID_A, PORT_A);
+	/* When the VM comes back elsewhere, it is a migration. */
+	aw_alias_set(w, VG(1), PORT_B, LID_B, 6);
+	expect(2, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_B, PORT_B, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+static void test_reconcile_finds_a_base_lid_change(void)
+{
+	struct aw_watch *w = watch(false, 0, 100);
+	struct aw_alias seen[] = { { VG(1), PORT_A, 9 }, { VG(2), PORT_A, 9 },
+				   { VG(3), PORT_B, LID_B } };
+	struct aw_stats st;
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(2), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(3), PORT_B, LID_B, 1);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 3, 5), 2);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_PORT_LID_CHANGED, 9, PORT_A, LID_A, PORT_A);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_PORT_LID_CHANGED, 9, PORT_A, LID_A, PORT_A);
+	CU_ASSERT(sent[0].n.seq < sent[1].n.seq);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.port_lid_changes, 2);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 3, 6), 0);
+	aw_destroy(w);
+}
+
+static void test_reconcile_finds_an_unseen_move(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_alias seen[] = { { VG(1), PORT_B, LID_B } };
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, 5), 1);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_DELETED, 0, 0, LID_A, PORT_A);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_B, PORT_B, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+static void test_feed_after_reconcile_is_not_reported_twice(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_alias seen[] = { { VG(2), PORT_B, LID_B } };
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	/* The sweep saw VG(1) go and VG(2) come before the SA feed did. */
+	aw_reconcile(w, seen, 1, 2);
+	CU_ASSERT_EQUAL(nsent, 1);
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 3);
+	aw_alias_set(w, VG(2), PORT_B, LID_B, 3);
+	CU_ASSERT_EQUAL(nsent, 1);
+	aw_destroy(w);
+}
+
+static void test_reconcile_skips_invalid_entries(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_alias seen[] = { { 0, PORT_A, 1 }, { VG(1), 0, 1 }, { VG(2), PORT_A, 0 },
+				   { VG(3), PORT_A, LID_A } };
+	struct aw_stats st;
+
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 4, 1), 1);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.live, 1);
+	aw_destroy(w);
+}
+
+/*
+ * Random feeds against a model of the live set: after any sequence, a
+ * reconcile with the model's view must find nothing, and every notice's
+ * sequence number must be new.
+ */
+static void test_random_feeds_stay_consistent(void)
+{
+	enum { KEYS = 300, STEPS = 200000 };
+	struct aw_watch *w = watch(true, 50, KEYS);
+	static uint64_t port_of[KEYS];
+	static uint16_t lid_of[KEYS];
+	struct aw_alias seen[KEYS];
+	unsigned seed = 7, i, k, n;
+	uint64_t last_seq = 0;
+	size_t checked = 0;
+
+	for (i = 0; i < STEPS; i++) {
+		k = (unsigned)rand_r(&seed) % KEYS;
+		if (port_of[k] && rand_r(&seed) % 2) {
+			aw_alias_deleted(w, VG(k + 1), port_of[k], lid_of[k], i);
+			port_of[k] = 0;
+		} else if (!port_of[k]) {
+			port_of[k] = rand_r(&seed) % 2 ? PORT_A : PORT_B;
+			lid_of[k] = (uint16_t)(1 + rand_r(&seed) % 3);
+			CU_ASSERT_EQUAL_FATAL(aw_alias_set(w, VG(k + 1), port_of[k], lid_of[k], i), 0);
+		}
+		for (; checked < nsent && checked < 64; checked++) {
+			CU_ASSERT_FATAL(sent[checked].n.seq > last_seq);
+			last_seq = sent[checked].n.seq;
+		}
+		if (nsent >= 64)
+			nsent = checked = 0;
+	}
+	for (k = n = 0; k < KEYS; k++)
+		if (port_of[k])
+			seen[n++] = (struct aw_alias){ VG(k + 1), port_of[k], lid_of[k] };
+	nsent = 0;
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, n, STEPS), 0);
+	CU_ASSERT_EQUAL(nsent, 0);
+	aw_destroy(w);
+}
+
+int main(void)
+{
+	static const struct unit_test tests[] = {
+		UNIT_TEST(test_creation_sends_nothing),
+		UNIT_TEST(test_reboot_sends_unpath_then_restarted_repath),
+		UNIT_TEST(test_reboot_without_unpath_sends_nothing),
+		UNIT_TEST(test_migration_sends_unpath_then_migrated_repath),
+		UNIT_TEST(test_migration_without_unpath_is_algorithm_1),
+		UNIT_TEST(test_move_with_same_lid),
+		UNIT_TEST(test_expired_vguid_sends_nothing_more),
+		UNIT_TEST(test_repeated_feeds_are_reported_once),
+		UNIT_TEST(test_invalid_and_overflow),
+		UNIT_TEST(test_reconcile_of_the_same_state_finds_nothing),
+		UNIT_TEST(test_reconcile_finds_a_port_gone_with_its_aliases),
+		UNIT_TEST(test_reconcile_finds_a_base_lid_change),
+		UNIT_TEST(test_reconcile_finds_an_unseen_move),
+		UNIT_TEST(test_feed_after_reconcile_is_not_reported_twice),
+		UNIT_TEST(test_reconcile_skips_invalid_entries),
+		UNIT_TEST(test_random_feeds_stay_consistent),
+	};
+
+	return unit_run("alias_watch", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
+}
