@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * ibvmig - the administrator's view of the ibvmig OpenSM plugin: its status,
+ * the trap table, the subscribers to RePath/UnPath, the counters; and
+ * flushing trap-table entries.  Talks to the plugin's admin socket
+ * (doc/admin-protocol.md); see ibvmig(8).
+ */
+#include "ibvmig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_SOCKET "/var/run/opensm-ibvmig.sock"
+#define DEFAULT_TIMEOUT_MS 5000
+
+/* Exit codes, as documented in ibvmig(8). */
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,	/* the plugin answered with an error */
+	EXIT_USAGE = 2,
+	EXIT_NO_PLUGIN = 3,	/* nobody serves the socket */
+	EXIT_DENIED = 4,	/* the socket is not ours to use */
+	EXIT_PROTOCOL = 5,	/* an answer that is not ibvmig's */
+};
+
+struct options {
+	const char *socket;
+	int timeout_ms;
+	bool json;
+};
+
+/* How a command shows its records to a human. */
+struct column {
+	uint16_t tag;
+	const char *header;
+	int width;
+};
+
+struct command {
+	const char *name;
+	uint8_t op;
+	bool list;		/* records are rows of a table, else one key: value block */
+	const struct column *columns;	/* NULL: every field as "name: value" */
+};
+
+static const struct column trap_columns[] = {
+	{ IBVMIG_TAG_VGUID, "VGUID", 18 },
+	{ IBVMIG_TAG_LID, "LID", 5 },
+	{ IBVMIG_TAG_PORT_GUID, "PORT GUID", 18 },
+	{ IBVMIG_TAG_DELETED_AT_MS, "DELETED AT", 19 },
+	{ IBVMIG_TAG_EXPIRES_IN_MS, "EXPIRES IN", 10 },
+	{ 0 },
+};
+
+static const struct column subscriber_columns[] = {
+	{ IBVMIG_TAG_SUBSCRIBER_GUID, "SUBSCRIBER GUID", 18 },
+	{ IBVMIG_TAG_LID, "LID", 5 },
+	{ IBVMIG_TAG_QPN, "QPN", 6 },
+	{ IBVMIG_TAG_TRAP, "TRAP", 5 },
+	{ IBVMIG_TAG_LID_RANGE_BEGIN, "LID RANGE", 6 },
+	{ IBVMIG_TAG_LID_RANGE_END, "", 6 },
+	{ 0 },
+};
+
+static const struct command commands[] = {
+	{ "status", IBVMIG_ADMIN_STATUS, false, NULL },
+	{ "traps", IBVMIG_ADMIN_TRAPS, true, trap_columns },
+	{ "subscribers", IBVMIG_ADMIN_SUBSCRIBERS, true, subscriber_columns },
+	{ "stats", IBVMIG_ADMIN_STATS, false, NULL },
+	{ "flush", IBVMIG_ADMIN_FLUSH, false, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ibvmig [options] status|traps|subscribers|stats\n"
+		"       ibvmig [options] traps flush [VGUID]\n"
+		"options:\n"
+		"  -S, --socket PATH   the plugin's admin socket (default %s,\n"
+		"                      or $IBVMIG_ADMIN_SOCKET)\n"
+		"  -t, --timeout MS    give up after MS milliseconds (default %d)\n"
+		"  -j, --json          machine-readable output\n"
+		"  -h, --help          this text\n"
+		"exit: 0 ok, 1 refused by the plugin, 2 usage, 3 plugin not running,\n"
+		"      4 permission denied, 5 protocol error\n",
+		DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS);
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+static void format_time(uint64_t ms, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!ms || !localtime_r(&secs, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+}
+
+static void format_duration(uint64_t ms, char *buf, size_t len)
+{
+	uint64_t s = ms / 1000;
+
+	if (s >= 3600)
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 ".%01" PRIu64 "s", s, ms % 1000 / 100);
+}
+
+/* A field as a human reads it. */
+static void format_field(const struct ibvmig_admin_field *f, char *buf, size_t len)
+{
+	switch (f->type) {
+	case IBVMIG_ADMIN_T_GUID:
+		snprintf(buf, len, "0x%016" PRIx64, f->value);
+		return;
+	case IBVMIG_ADMIN_T_BOOL:
+		snprintf(buf, len, "%s", f->value ? "on" : "off");
+		return;
+	case IBVMIG_ADMIN_T_STR:
+		snprintf(buf, len, "%s", f->str[0] ? f->str : "-");
+		return;
+	}
+	if (f->tag == IBVMIG_TAG_DELETED_AT_MS || f->tag == IBVMIG_TAG_STARTED_AT_MS ||
+	    f->tag == IBVMIG_TAG_LAST_SAVE_MS)
+		format_time(f->value, buf, len);
+	else if (f->tag == IBVMIG_TAG_EXPIRES_IN_MS || f->tag == IBVMIG_TAG_TTL_MS)
+		format_duration(f->value, buf, len);
+	else if (f->tag == IBVMIG_TAG_EPOCH)
+		snprintf(buf, len, "0x%08" PRIx64, f->value);
+	else if (f->tag == IBVMIG_TAG_TRAP && f->value == 0xFFFF)
+		snprintf(buf, len, "all");
+	else
+		snprintf(buf, len, "%" PRIu64, f->value);
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_field(const struct ibvmig_admin_field *f)
+{
+	const char *name = ibvmig_admin_tag_name(f->tag);
+	char key[16];
+
+	if (!name) {	/* a newer plugin's field: keep it, by number */
+		snprintf(key, sizeof(key), "tag_%u", f->tag);
+		name = key;
+	}
+	json_string(name);
+	putchar(':');
+	if (f->type == IBVMIG_ADMIN_T_GUID)
+		printf("\"0x%016" PRIx64 "\"", f->value);
+	else if (f->type == IBVMIG_ADMIN_T_BOOL)
+		printf("%s", f->value ? "true" : "false");
+	else if (f->type == IBVMIG_ADMIN_T_STR)
+		json_string(f->str);
+	else
+		printf("%" PRIu64, f->value);
+}
+
+static int print_json(const struct command *cmd, struct ibvmig_admin_reader *r)
+{
+	struct ibvmig_admin_field f;
+	int records = 0, rc, fields;
+
+	if (cmd->list)
+		putchar('[');
+	while ((rc = ibvmig_admin_next_record(r)) == 1) {
+		printf("%s{", records++ ? "," : "");
+		for (fields = 0; (rc = ibvmig_admin_next_field(r, &f)) == 1; fields++) {
+			if (fields)
+				putchar(',');
+			json_field(&f);
+		}
+		putchar('}');
+		if (rc < 0)
+			return rc;
+	}
+	if (cmd->list)
+		putchar(']');
+	else if (!records)
+		printf("{}");
+	putchar('\n');
+	return rc;
+}
+
+static void print_header(const struct column *cols)
+{
+	const struct column *c;
+
+	for (c = cols; c->tag; c++)
+		printf("%-*s%s", c->width, c->header, c[1].tag ? "  " : "\n");
+}
+
+/* One table row: each column's field, in column order, whatever the wire order. */
+static int print_row(const struct column *cols, struct ibvmig_admin_reader *r)
+{
+	char cells[8][64] = { { 0 } };
+	struct ibvmig_admin_field f;
+	const struct column *c;
+	int rc, i;
+
+	while ((rc = ibvmig_admin_next_field(r, &f)) == 1)
+		for (c = cols, i = 0; c->tag && i < 8; c++, i++)
+			if (c->tag == f.tag)
+				format_field(&f, cells[i], sizeof(cells[i]));
+	for (c = cols, i = 0; c->tag; c++, i++)
+		printf("%-*s%s", c->width, cells[i][0] ? cells[i] : "-", c[1].tag ? "  " : "\n");
+	return rc;
+}
+
+static int print_block(struct ibvmig_admin_reader *r)
+{
+	struct ibvmig_admin_field f;
+	char value[300];
+	int rc;
+
+	while ((rc = ibvmig_admin_next_field(r, &f)) == 1) {
+		const char *name = ibvmig_admin_tag_name(f.tag);
+
+		format_field(&f, value, sizeof(value));
+		printf("%-18s %s\n", name ? name : "?", value);
+	}
+	return rc;
+}
+
+static int print_human(const struct command *cmd, struct ibvmig_admin_reader *r)
+{
+	int rc, rows = 0;
+
+	if (cmd->list)
+		print_header(cmd->columns);
+	while ((rc = ibvmig_admin_next_record(r)) == 1) {
+		rc = cmd->list ? print_row(cmd->columns, r) : print_block(r);
+		if (rc < 0)
+			return rc;
+		rows++;
+	}
+	if (cmd->list)
+		printf("%d %s\n", rows, cmd->op == IBVMIG_ADMIN_TRAPS ? "entries" : "subscriptions");
+	return rc;
+}
+
+/* ---- the exchange -------------------------------------------------------- */
+
+static int transport_error(const struct options *o, int rc)
+{
+	switch (rc) {
+	case -ENOENT:
+	case -ECONNREFUSED:
+		fprintf(stderr, "ibvmig: no ibvmig plugin answers at %s: is OpenSM running with "
+			"event_plugin_name ibvmig?\n", o->socket);
+		return EXIT_NO_PLUGIN;
+	case -EACCES:
+	case -EPERM:
+		fprintf(stderr, "ibvmig: %s: permission denied (the socket is root's)\n",
+			o->socket);
+		return EXIT_DENIED;
+	case -ETIMEDOUT:
+		fprintf(stderr, "ibvmig: %s: no answer within %d ms\n", o->socket, o->timeout_ms);
+		return EXIT_NO_PLUGIN;
+	case -EBADMSG:
+		fprintf(stderr, "ibvmig: %s: the answer is not an ibvmig admin message\n",
+			o->socket);
+		return EXIT_PROTOCOL;
+	default:
+		fprintf(stderr, "ibvmig: %s: %s\n", o->socket, strerror(-rc));
+		return EXIT_NO_PLUGIN;
+	}
+}
+
+static int run(const struct options *o, const struct command *cmd, uint64_t vguid)
+{
+	struct ibvmig_admin_request req = { .op = cmd->op, .vguid = vguid };
+	struct ibvmig_admin_reader r;
+	struct ibvmig_admin_header h;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = ibvmig_admin_call(o->socket, &req, o->timeout_ms, &h, &body, &len);
+	if (rc)
+		return transport_error(o, rc);
+	if (h.status) {
+		fprintf(stderr, "ibvmig: %s: %s\n", cmd->name, ibvmig_admin_status_text(h.status));
+		free(body);
+		return EXIT_REFUSED;
+	}
+	rc = h.op == cmd->op ? ibvmig_admin_reader_init(&r, body, len) : -EBADMSG;
+	if (!rc)
+		rc = o->json ? print_json(cmd, &r) : print_human(cmd, &r);
+	free(body);
+	return rc < 0 ? transport_error(o, -EBADMSG) : EXIT_OK;
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name) && commands[i].op != IBVMIG_ADMIN_FLUSH)
+			return &commands[i];
+	return NULL;
+}
+
+static int parse_guid(const char *s, uint64_t *guid)
+{
+	char *end;
+
+	errno = 0;
+	*guid = strtoull(s, &end, 0);
+	return errno || *end || end == s || !*guid || *s == '-' ? -1 : 0;
+}
+
+/* "traps flush [VGUID]" */
+static int run_flush(const struct options *o, int argc, char **argv)
+{
+	uint64_t vguid = 0;
+
+	if (argc > 1 || (argc == 1 && parse_guid(argv[0], &vguid))) {
+		fprintf(stderr, "ibvmig: traps flush takes at most one non-zero vGUID\n");
+		return EXIT_USAGE;
+	}
+	return run(o, &commands[4], vguid);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct options o = { .socket = getenv("IBVMIG_ADMIN_SOCKET"),
+			     .timeout_ms = DEFAULT_TIMEOUT_MS };
+	const struct command *cmd;
+	char *end;
+	int c;
+
+	if (!o.socket || !*o.socket)
+		o.socket = DEFAULT_SOCKET;
+	while ((c = getopt_long(argc, argv, "S:t:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			o.socket = optarg;
+			break;
+		case 't':
+			o.timeout_ms = (int)strtol(optarg, &end, 10);
+			if (*end || o.timeout_ms <= 0) {
+				fprintf(stderr, "ibvmig: --timeout takes a positive number of ms\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[optind], "traps") && optind + 1 < argc &&
+	    !strcmp(argv[optind + 1], "flush"))
+		return run_flush(&o, argc - optind - 2, argv + optind + 2);
+	cmd = find_command(argv[optind]);
+	if (!cmd) {
+		fprintf(stderr, "ibvmig: unknown command \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "ibvmig: %s takes no arguments\n", cmd->name);
+		return EXIT_USAGE;
+	}
+	return run(&o, cmd, 0);
+}

@@ -1,0 +1,11 @@
+# cli: the admin CLI `ibvmig`, and its tests against a fake peer.
+bin_PROGRAMS += cli/ibvmig
+cli_ibvmig_SOURCES = cli/ibvmig.c
+cli_ibvmig_LDADD = libibvmig/libibvmig-wire.la
+
+check_PROGRAMS += cli/tests/fake_admin_server
+cli_tests_fake_admin_server_SOURCES = cli/tests/fake_admin_server.c
+cli_tests_fake_admin_server_LDADD = libibvmig/libibvmig-wire.la
+
+TESTS += cli/tests/ibvmig-cli.test
+EXTRA_DIST += cli/tests/ibvmig-cli.test
