@@ -9,3 +9,6 @@ cli_tests_fake_admin_server_LDADD = libibvmig/libibvmig-wire.la
 
 TESTS += cli/tests/ibvmig-cli.test
 EXTRA_DIST += cli/tests/ibvmig-cli.test
+
+dist_man_MANS = doc/ibvmig.8 doc/ibvmig.conf.5
+EXTRA_DIST += doc/admin-protocol.md doc/notice-details.md doc/trap-table-file.md
