@@ -12,3 +12,7 @@ EXTRA_DIST += cli/tests/ibvmig-cli.test
 
 dist_man_MANS = doc/ibvmig.8 doc/ibvmig.conf.5
 EXTRA_DIST += doc/admin-protocol.md doc/notice-details.md doc/trap-table-file.md
+
+check_PROGRAMS += cli/tests/admin_raw_client
+cli_tests_admin_raw_client_SOURCES = cli/tests/admin_raw_client.c
+cli_tests_admin_raw_client_LDADD = libibvmig/libibvmig-wire.la

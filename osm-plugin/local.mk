@@ -11,3 +11,13 @@ osm_plugin_libibvmig_la_LDFLAGS = -module -avoid-version -shared \
 osm_plugin_libibvmig_la_LIBADD = trap-table/libtraptable.la libibvmig/libibvmig-wire.la \
 	-lopensm -losmcomp -lpthread
 EXTRA_DIST += osm-plugin/libibvmig.map
+
+# End-to-end tests: stock OpenSM with this plugin on ibsim, through real MADs.
+PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpath-off.test \
+	osm-plugin/tests/plugin-expiry.test osm-plugin/tests/plugin-restart.test \
+	osm-plugin/tests/plugin-reconcile.test osm-plugin/tests/plugin-osmtest.test \
+	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test
+if FABRIC_TESTS
+TESTS += $(PLUGIN_TESTS)
+endif
+EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh

@@ -32,16 +32,31 @@ void ibvmig_worker_wake(struct ibvmig_plugin *p)
 	}
 }
 
-/* Replace a stale socket, never another kind of file. */
-static int remove_stale_socket(const char *path)
+/* True when something accepts connections at @sun: another SM's plugin. */
+static bool socket_is_served(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool served;
+
+	if (fd < 0)
+		return false;
+	served = !connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	return served;
+}
+
+/* Replace a stale socket; never another kind of file, never a live socket. */
+static int remove_stale_socket(const struct sockaddr_un *sun)
 {
 	struct stat sb;
 
-	if (lstat(path, &sb))
+	if (lstat(sun->sun_path, &sb))
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(sb.st_mode))
 		return -EEXIST;
-	return unlink(path) ? -errno : 0;
+	if (socket_is_served(sun))
+		return -EADDRINUSE;
+	return unlink(sun->sun_path) ? -errno : 0;
 }
 
 static int admin_listen(struct ibvmig_plugin *p)
@@ -50,10 +65,10 @@ static int admin_listen(struct ibvmig_plugin *p)
 	const char *path = p->conf.admin_socket;
 	int fd, rc;
 
-	rc = remove_stale_socket(path);
+	strcpy(sun.sun_path, path);	/* the parser bounds it to sun_path */
+	rc = remove_stale_socket(&sun);
 	if (rc)
 		goto fail;
-	strcpy(sun.sun_path, path);	/* the parser bounds it to sun_path */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		rc = -errno;
@@ -69,7 +84,8 @@ static int admin_listen(struct ibvmig_plugin *p)
 	return 0;
 fail:
 	IBVMIG_ERROR(p, "ERR 0601: admin socket %s: %s: `ibvmig` will not reach this SM\n",
-		     path, rc == -EEXIST ? "exists and is not a socket" : strerror(-rc));
+		     path, rc == -EEXIST ? "exists and is not a socket" :
+		     rc == -EADDRINUSE ? "another process serves it" : strerror(-rc));
 	return rc;
 }
 
