@@ -74,6 +74,9 @@ const char *ibvmig_admin_tag_name(uint16_t tag)
 		[IBVMIG_TAG_PORT_LID_CHANGES] = "port_lid_changes",
 		[IBVMIG_TAG_COUNT] = "count",
 		[IBVMIG_TAG_NOW_MS] = "now_ms",
+		[IBVMIG_TAG_HOOK_CALLS] = "hook_calls",
+		[IBVMIG_TAG_HOOK_NS] = "hook_ns",
+		[IBVMIG_TAG_HOOK_MAX_NS] = "hook_max_ns",
 	};
 
 	return tag <= IBVMIG_TAG_MAX ? names[tag] : NULL;

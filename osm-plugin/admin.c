@@ -208,6 +208,9 @@ static void answer_stats(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_ADMIN_REQUESTS, c.admin_requests);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_ADMIN_ERRORS, c.admin_errors);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_HOOK_ERRORS, c.hook_errors);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_HOOK_CALLS, c.hook_calls);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_HOOK_NS, c.hook_ns);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_HOOK_MAX_NS, c.hook_max_ns);
 }
 
 /* Returns an admin status. */

@@ -29,6 +29,14 @@ uint64_t ibvmig_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t ibvmig_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
 static void load_conf(struct ibvmig_plugin *p)
 {
 	const char *path = p->osm->subn.opt.event_plugin_options;

@@ -55,6 +55,8 @@ struct ibvmig_counters {
 	uint64_t guard_refused, hook_errors;
 	uint64_t saves, save_errors;
 	uint64_t admin_requests, admin_errors;
+	/* The plugin's own time per SA Set/Delete, OpenSM's handler left out. */
+	uint64_t hook_calls, hook_ns, hook_max_ns;
 };
 
 struct ibvmig_plugin {
@@ -101,6 +103,7 @@ struct ibvmig_plugin {
 #define IBVMIG_DEBUG(p, fmt, ...) IBVMIG_LOG(p, IBVMIG_LOG_DEBUG, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
 
 uint64_t ibvmig_wall_ms(void);
+uint64_t ibvmig_mono_ns(void);
 
 /* gir_hook.c: install in create(), remove in delete(). */
 int ibvmig_gir_hook_install(struct ibvmig_plugin *p);
