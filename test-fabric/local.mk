@@ -1,3 +1,14 @@
 # The CUnit runner shared by every unit-test program.
 check_LTLIBRARIES += test-fabric/libunit.la
 test_fabric_libunit_la_SOURCES = test-fabric/unit.c test-fabric/unit.h
+
+# The simulated-fabric harness (fabric.sh), its topologies and its own end-to-end tests.
+# configure writes test-fabric/fabric-config.sh (the tools' paths) from fabric-config.sh.in.
+EXTRA_DIST += test-fabric/fabric.sh test-fabric/fabric-config.sh.in \
+	test-fabric/topologies/small.net \
+	test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.test \
+	test-fabric/tests/fabric-restart.test
+if FABRIC_TESTS
+TESTS += test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.test \
+	test-fabric/tests/fabric-restart.test
+endif
