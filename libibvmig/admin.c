@@ -185,7 +185,7 @@ int ibvmig_admin_decode_request(const struct ibvmig_admin_header *h, const uint8
 	return 0;
 }
 
-/* ---- response writer -------------------------------------------------- */
+/* ---- record writer (admin responses, VM channel messages) -------------- */
 
 static bool writer_reserve(struct ibvmig_admin_writer *w, size_t n)
 {
@@ -199,7 +199,7 @@ static bool writer_reserve(struct ibvmig_admin_writer *w, size_t n)
 	cap = w->cap ? w->cap : 256;
 	while (cap - w->len < n)
 		cap *= 2;
-	if (cap > IBVMIG_ADMIN_RESPONSE_MAX || !(buf = realloc(w->buf, cap))) {
+	if (cap > w->max || !(buf = realloc(w->buf, cap))) {
 		w->failed = true;
 		return false;
 	}
@@ -227,13 +227,21 @@ static void writer_patch(struct ibvmig_admin_writer *w, size_t off, uint64_t v, 
 	wire_put_uint(&c, v, n);
 }
 
-void ibvmig_admin_writer_init(struct ibvmig_admin_writer *w, uint8_t op)
+void ibvmig_admin_writer_init_frame(struct ibvmig_admin_writer *w, size_t header_len,
+				    size_t max)
 {
 	memset(w, 0, sizeof(*w));
+	w->header_len = header_len;
+	w->max = max;
+	/* header, then the record count, both patched when the list is taken */
+	if (writer_reserve(w, header_len + 4))
+		w->len = header_len + 4;
+}
+
+void ibvmig_admin_writer_init(struct ibvmig_admin_writer *w, uint8_t op)
+{
+	ibvmig_admin_writer_init_frame(w, IBVMIG_ADMIN_HEADER_LEN, IBVMIG_ADMIN_RESPONSE_MAX);
 	w->op = op;
-	/* header, then the record count, both patched by finish */
-	if (writer_reserve(w, IBVMIG_ADMIN_HEADER_LEN + 4))
-		w->len = IBVMIG_ADMIN_HEADER_LEN + 4;
 }
 
 static void writer_close_record(struct ibvmig_admin_writer *w)
@@ -299,28 +307,34 @@ void ibvmig_admin_put_str(struct ibvmig_admin_writer *w, uint16_t tag, const cha
 	writer_field(w, tag, IBVMIG_ADMIN_T_STR, s, len > 255 ? 255 : len);
 }
 
-int ibvmig_admin_writer_finish(struct ibvmig_admin_writer *w, uint16_t status, uint8_t **buf,
-			       size_t *len)
+int ibvmig_admin_writer_take(struct ibvmig_admin_writer *w, uint8_t **buf, size_t *len)
 {
-	struct ibvmig_admin_header h = { .op = w->op, .status = status };
-
 	writer_close_record(w);
 	if (w->failed) {
 		ibvmig_admin_writer_discard(w);
 		return -ENOMEM;
 	}
-	if (status) {
-		/* An error carries no records. */
-		w->len = IBVMIG_ADMIN_HEADER_LEN;
-	} else {
-		writer_patch(w, IBVMIG_ADMIN_HEADER_LEN, w->records, 4);
-	}
-	h.length = (uint32_t)(w->len - IBVMIG_ADMIN_HEADER_LEN);
-	ibvmig_admin_encode_header(&h, w->buf);
+	writer_patch(w, w->header_len, w->records, 4);
 	*buf = w->buf;
 	*len = w->len;
 	w->buf = NULL;
 	w->cap = w->len = 0;
+	return 0;
+}
+
+int ibvmig_admin_writer_finish(struct ibvmig_admin_writer *w, uint16_t status, uint8_t **buf,
+			       size_t *len)
+{
+	struct ibvmig_admin_header h = { .op = w->op, .status = status };
+	int rc = ibvmig_admin_writer_take(w, buf, len);
+
+	if (rc)
+		return rc;
+	/* An error carries no records. */
+	if (status)
+		*len = IBVMIG_ADMIN_HEADER_LEN;
+	h.length = (uint32_t)(*len - IBVMIG_ADMIN_HEADER_LEN);
+	ibvmig_admin_encode_header(&h, *buf);
 	return 0;
 }
 
@@ -331,7 +345,7 @@ void ibvmig_admin_writer_discard(struct ibvmig_admin_writer *w)
 	w->cap = w->len = 0;
 }
 
-/* ---- response reader -------------------------------------------------- */
+/* ---- record reader ------------------------------------------------------ */
 
 static bool field_is_valid(uint8_t type, uint8_t len)
 {

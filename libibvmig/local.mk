@@ -20,3 +20,22 @@ libibvmig_tests_test_conf_SOURCES = libibvmig/tests/test_conf.c
 libibvmig_tests_test_conf_LDADD = libibvmig/libibvmig-wire.la test-fabric/libunit.la -lcunit
 
 # ---- SA/MAD client (libibvmig-sa) and its test tool ----
+noinst_LTLIBRARIES += libibvmig/libibvmig-sa.la
+libibvmig_libibvmig_sa_la_SOURCES = libibvmig/ibvmig_sa.h libibvmig/sa_codec.h \
+	libibvmig/sa_codec.c libibvmig/sa_client.c libibvmig/sa_error.c
+libibvmig_libibvmig_sa_la_LIBADD = libibvmig/libibvmig-wire.la -libumad -libmad
+
+noinst_PROGRAMS += test-fabric/ibvmig-sa
+test_fabric_ibvmig_sa_SOURCES = test-fabric/ibvmig_sa_tool.c
+test_fabric_ibvmig_sa_LDADD = libibvmig/libibvmig-sa.la
+
+check_PROGRAMS += libibvmig/tests/test_sa_codec
+TESTS += libibvmig/tests/test_sa_codec
+libibvmig_tests_test_sa_codec_SOURCES = libibvmig/tests/test_sa_codec.c
+libibvmig_tests_test_sa_codec_LDADD = libibvmig/libibvmig-sa.la test-fabric/libunit.la -lcunit
+
+# End to end on ibsim + stock OpenSM, through the harness test-fabric/fabric.sh.
+if FABRIC_TESTS
+TESTS += libibvmig/tests/sa-client.test
+endif
+EXTRA_DIST += libibvmig/tests/sa-client.test doc/ibvmig-sa.md

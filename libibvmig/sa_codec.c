@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * sa_codec.c - the MAD headers and SA records libibvmig-sa speaks, one
+ * encoder and one decoder each.  Where libibmad's field table describes a
+ * layout (MAD and SA headers, GUIDInfoRecord, SMInfo) its mad_*_field
+ * accessors are used; PathRecord and InformInfo, which libibmad describes
+ * only in part or not at all, are written in IBA table order through the
+ * wire.h cursor.  No other file of the library knows an offset.
+ */
+#include "sa_codec.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <infiniband/mad.h>
+#include <infiniband/umad_sa.h>
+#include <infiniband/umad_types.h>
+#include <string.h>
+
+/* libibmad's accessors take non-const buffers even to read. */
+#define MUT(p) ((void *)(uintptr_t)(p))
+
+/* ==== common MAD header (IBA 13.4.2, DR SMP 14.2.1.2) ===================== */
+
+void ibvsa_hdr_encode(uint8_t *mad, const struct ibvsa_hdr *h)
+{
+	memset(mad, 0, IBVSA_HDR_LEN);
+	mad_set_field(mad, 0, IB_MAD_BASEVER_F, h->base_version);
+	mad_set_field(mad, 0, IB_MAD_MGMTCLASS_F, h->mgmt_class);
+	mad_set_field(mad, 0, IB_MAD_CLASSVER_F, h->class_version);
+	mad_set_field(mad, 0, IB_MAD_METHOD_F, h->method & ~UMAD_METHOD_RESP_MASK);
+	mad_set_field(mad, 0, IB_MAD_RESPONSE_F, !!(h->method & UMAD_METHOD_RESP_MASK));
+	if (h->mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE) {
+		mad_set_field(mad, 0, IB_DRSMP_DIRECTION_F, h->dr_direction);
+		mad_set_field(mad, 0, IB_DRSMP_STATUS_F, h->status & 0x7FFF);
+		mad_set_field(mad, 0, IB_DRSMP_HOPPTR_F, h->hop_ptr);
+		mad_set_field(mad, 0, IB_DRSMP_HOPCNT_F, h->hop_cnt);
+	} else {
+		mad_set_field(mad, 0, IB_MAD_STATUS_F, h->status);
+	}
+	mad_set_field64(mad, 0, IB_MAD_TRID_F, h->tid);
+	mad_set_field(mad, 0, IB_MAD_ATTRID_F, h->attr_id);
+	mad_set_field(mad, 0, IB_MAD_ATTRMOD_F, h->attr_mod);
+}
+
+int ibvsa_hdr_decode(const uint8_t *mad, size_t len, struct ibvsa_hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (len < IBVSA_HDR_LEN)
+		return -EBADMSG;
+	h->base_version = (uint8_t)mad_get_field(MUT(mad), 0, IB_MAD_BASEVER_F);
+	h->mgmt_class = (uint8_t)mad_get_field(MUT(mad), 0, IB_MAD_MGMTCLASS_F);
+	h->class_version = (uint8_t)mad_get_field(MUT(mad), 0, IB_MAD_CLASSVER_F);
+	h->method =
+	    (uint8_t)(mad_get_field(MUT(mad), 0, IB_MAD_METHOD_F) |
+		      (mad_get_field(MUT(mad), 0, IB_MAD_RESPONSE_F) ? UMAD_METHOD_RESP_MASK : 0));
+	if (h->mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE) {
+		h->dr_direction = mad_get_field(MUT(mad), 0, IB_DRSMP_DIRECTION_F);
+		h->status = (uint16_t)mad_get_field(MUT(mad), 0, IB_DRSMP_STATUS_F);
+		h->hop_ptr = (uint8_t)mad_get_field(MUT(mad), 0, IB_DRSMP_HOPPTR_F);
+		h->hop_cnt = (uint8_t)mad_get_field(MUT(mad), 0, IB_DRSMP_HOPCNT_F);
+	} else {
+		h->status = (uint16_t)mad_get_field(MUT(mad), 0, IB_MAD_STATUS_F);
+	}
+	h->tid = mad_get_field64(MUT(mad), 0, IB_MAD_TRID_F);
+	h->attr_id = (uint16_t)mad_get_field(MUT(mad), 0, IB_MAD_ATTRID_F);
+	h->attr_mod = mad_get_field(MUT(mad), 0, IB_MAD_ATTRMOD_F);
+	return h->base_version == UMAD_BASE_VERSION ? 0 : -EBADMSG;
+}
+
+/* ==== SA header (IBA 15.2.1.1): RMPP header, SM_Key, offset, mask ========= */
+
+void ibvsa_sa_hdr_encode(uint8_t *mad, const struct ibvsa_sa_hdr *s)
+{
+	/* The RMPP header (bytes 24-35) stays zero: our requests are single MADs. */
+	memset(mad + IBVSA_HDR_LEN, 0, IBVSA_SA_DATA_OFFS - IBVSA_HDR_LEN);
+	mad_set_field64(mad, 0, IB_SA_MKEY_F, s->sm_key);
+	mad_set_field(mad, 0, IB_SA_ATTROFFS_F, s->attr_offset);
+	mad_set_field64(mad, 0, IB_SA_COMPMASK_F, s->comp_mask);
+}
+
+int ibvsa_sa_hdr_decode(const uint8_t *mad, size_t len, struct ibvsa_sa_hdr *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (len < IBVSA_SA_DATA_OFFS)
+		return -EBADMSG;
+	s->sm_key = mad_get_field64(MUT(mad), 0, IB_SA_MKEY_F);
+	s->attr_offset = (uint16_t)mad_get_field(MUT(mad), 0, IB_SA_ATTROFFS_F);
+	s->comp_mask = mad_get_field64(MUT(mad), 0, IB_SA_COMPMASK_F);
+	return 0;
+}
+
+/* ==== GUIDInfoRecord (IBA 15.2.5.18): LID, BlockNum, 4 reserved, 8 GUIDs === */
+
+void ibvsa_gir_encode(uint8_t *rec, const struct ibvmig_sa_guid_block *b)
+{
+	int i;
+
+	memset(rec, 0, IBVSA_GIR_LEN);
+	mad_set_field(rec, 0, IB_SA_GIR_LID_F, b->lid);
+	mad_set_field(rec, 0, IB_SA_GIR_BLOCKNUM_F, b->block);
+	for (i = 0; i < IBVMIG_SA_GUIDS_PER_BLOCK; i++)
+		mad_set_field64(rec, 0, (enum MAD_FIELDS)(IB_SA_GIR_GUID0_F + i), b->guid[i]);
+}
+
+int ibvsa_gir_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_guid_block *b)
+{
+	int i;
+
+	memset(b, 0, sizeof(*b));
+	if (len < IBVSA_GIR_LEN)
+		return -EBADMSG;
+	b->lid = (uint16_t)mad_get_field(MUT(rec), 0, IB_SA_GIR_LID_F);
+	b->block = (uint8_t)mad_get_field(MUT(rec), 0, IB_SA_GIR_BLOCKNUM_F);
+	for (i = 0; i < IBVMIG_SA_GUIDS_PER_BLOCK; i++)
+		b->guid[i] = mad_get_field64(MUT(rec), 0, (enum MAD_FIELDS)(IB_SA_GIR_GUID0_F + i));
+	return 0;
+}
+
+/* ==== PathRecord (IBA 15.2.5.16, Table 207), in table order ============== */
+
+/* Byte 44: RawTraffic(1) Reserved(3) FlowLabel(20) HopLimit(8). */
+#define PR_RAW_SHIFT  31
+#define PR_FLOW_SHIFT 8
+#define PR_FLOW_MASK  0xFFFFFu
+/* Byte 49: Reversible(1) NumbPath(7); bytes 52-53: QosClass(12) SL(4). */
+#define PR_REVERSIBLE	  0x80
+#define PR_NUMB_PATH_MASK 0x7F
+#define PR_QOS_SHIFT	  4
+#define PR_SL_MASK	  0xF
+/* MTU, Rate, PacketLifeTime: Selector(2) Value(6) (umad_sa.h). */
+#define PR_RESERVED_TAIL 6
+
+static uint8_t selector_value(uint8_t selector, uint8_t value)
+{
+	return umad_sa_set_rate_mtu_or_life(selector, value);
+}
+
+void ibvsa_path_encode(uint8_t *rec, const struct ibvmig_sa_path *p)
+{
+	struct wire w = wire_at(rec, IBVSA_PATH_LEN);
+
+	wire_put_u64(&w, p->service_id);
+	wire_put_u64(&w, p->dgid_prefix);
+	wire_put_u64(&w, p->dgid_guid);
+	wire_put_u64(&w, p->sgid_prefix);
+	wire_put_u64(&w, p->sgid_guid);
+	wire_put_u16(&w, p->dlid);
+	wire_put_u16(&w, p->slid);
+	wire_put_u32(&w, (uint32_t)p->raw_traffic << PR_RAW_SHIFT |
+			     (p->flow_label & PR_FLOW_MASK) << PR_FLOW_SHIFT | p->hop_limit);
+	wire_put_u8(&w, p->tclass);
+	wire_put_u8(&w, (uint8_t)((p->reversible ? PR_REVERSIBLE : 0) |
+				  (p->numb_path & PR_NUMB_PATH_MASK)));
+	wire_put_u16(&w, p->pkey);
+	wire_put_u16(&w, (uint16_t)(p->qos_class << PR_QOS_SHIFT | (p->sl & PR_SL_MASK)));
+	wire_put_u8(&w, selector_value(p->mtu_selector, p->mtu));
+	wire_put_u8(&w, selector_value(p->rate_selector, p->rate));
+	wire_put_u8(&w, selector_value(p->pkt_life_selector, p->pkt_life));
+	wire_put_u8(&w, p->preference);
+	wire_put_zero(&w, PR_RESERVED_TAIL);
+}
+
+static void get_selector_value(struct wire *w, uint8_t *selector, uint8_t *value)
+{
+	uint8_t v = wire_get_u8(w);
+
+	*selector = (v >> UMAD_SA_SELECTOR_SHIFT) & UMAD_SA_SELECTOR_MASK;
+	*value = umad_sa_get_rate_mtu_or_life(v);
+}
+
+int ibvsa_path_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_path *p)
+{
+	struct wire w = wire_at(MUT(rec), IBVSA_PATH_LEN);
+	uint32_t hop_flow_raw;
+	uint16_t qos_sl;
+	uint8_t rev_numb;
+
+	memset(p, 0, sizeof(*p));
+	if (len < IBVSA_PATH_LEN)
+		return -EBADMSG;
+	p->service_id = wire_get_u64(&w);
+	p->dgid_prefix = wire_get_u64(&w);
+	p->dgid_guid = wire_get_u64(&w);
+	p->sgid_prefix = wire_get_u64(&w);
+	p->sgid_guid = wire_get_u64(&w);
+	p->dlid = wire_get_u16(&w);
+	p->slid = wire_get_u16(&w);
+	hop_flow_raw = wire_get_u32(&w);
+	p->raw_traffic = hop_flow_raw >> PR_RAW_SHIFT;
+	p->flow_label = (hop_flow_raw >> PR_FLOW_SHIFT) & PR_FLOW_MASK;
+	p->hop_limit = (uint8_t)hop_flow_raw;
+	p->tclass = wire_get_u8(&w);
+	rev_numb = wire_get_u8(&w);
+	p->reversible = rev_numb & PR_REVERSIBLE;
+	p->numb_path = rev_numb & PR_NUMB_PATH_MASK;
+	p->pkey = wire_get_u16(&w);
+	qos_sl = wire_get_u16(&w);
+	p->qos_class = qos_sl >> PR_QOS_SHIFT;
+	p->sl = qos_sl & PR_SL_MASK;
+	get_selector_value(&w, &p->mtu_selector, &p->mtu);
+	get_selector_value(&w, &p->rate_selector, &p->rate);
+	get_selector_value(&w, &p->pkt_life_selector, &p->pkt_life);
+	p->preference = wire_get_u8(&w);
+	return 0;
+}
+
+/* ==== InformInfo (IBA 13.4.8.3, Table 197), in table order ================ */
+
+/* Bytes 28-31: QPN(24) Reserved(3) RespTimeValue(5); 32-35: Reserved(8) Producer(24). */
+#define II_QPN_SHIFT	  8
+#define II_QPN_MASK	  0xFFFFFFu
+#define II_RESP_TIME_MASK 0x1F
+#define II_PRODUCER_MASK  0xFFFFFFu
+
+void ibvsa_inform_encode(uint8_t *rec, const struct ibvsa_inform *ii)
+{
+	struct wire w = wire_at(rec, IBVSA_INFORM_LEN);
+
+	wire_put_u64(&w, ii->gid_prefix);
+	wire_put_u64(&w, ii->gid_guid);
+	wire_put_u16(&w, ii->lid_begin);
+	wire_put_u16(&w, ii->lid_end);
+	wire_put_zero(&w, 2);
+	wire_put_u8(&w, ii->generic);
+	wire_put_u8(&w, ii->subscribe);
+	wire_put_u16(&w, ii->type);
+	wire_put_u16(&w, ii->trap);
+	wire_put_u32(&w,
+		     (ii->qpn & II_QPN_MASK) << II_QPN_SHIFT | (ii->resp_time & II_RESP_TIME_MASK));
+	wire_put_u32(&w, ii->producer & II_PRODUCER_MASK);
+}
+
+int ibvsa_inform_decode(const uint8_t *rec, size_t len, struct ibvsa_inform *ii)
+{
+	struct wire w = wire_at(MUT(rec), IBVSA_INFORM_LEN);
+	uint32_t qpn_resp;
+
+	memset(ii, 0, sizeof(*ii));
+	if (len < IBVSA_INFORM_LEN)
+		return -EBADMSG;
+	ii->gid_prefix = wire_get_u64(&w);
+	ii->gid_guid = wire_get_u64(&w);
+	ii->lid_begin = wire_get_u16(&w);
+	ii->lid_end = wire_get_u16(&w);
+	wire_skip(&w, 2);
+	ii->generic = wire_get_u8(&w);
+	ii->subscribe = wire_get_u8(&w);
+	ii->type = wire_get_u16(&w);
+	ii->trap = wire_get_u16(&w);
+	qpn_resp = wire_get_u32(&w);
+	ii->qpn = qpn_resp >> II_QPN_SHIFT;
+	ii->resp_time = qpn_resp & II_RESP_TIME_MASK;
+	ii->producer = wire_get_u32(&w) & II_PRODUCER_MASK;
+	return 0;
+}
+
+/* ==== SMInfo (IBA 14.2.5.13): GUID, SM_Key, ActCount, Priority|SMState ==== */
+
+void ibvsa_sminfo_encode(uint8_t *data, const struct ibvsa_sminfo *si)
+{
+	memset(data, 0, IBVSA_SMP_DATA_LEN);
+	mad_set_field64(data, 0, IB_SMINFO_GUID_F, si->guid);
+	mad_set_field64(data, 0, IB_SMINFO_KEY_F, si->sm_key);
+	mad_set_field(data, 0, IB_SMINFO_ACT_F, si->act_count);
+	mad_set_field(data, 0, IB_SMINFO_PRIO_F, si->priority);
+	mad_set_field(data, 0, IB_SMINFO_STATE_F, si->state);
+}
+
+int ibvsa_sminfo_decode(const uint8_t *data, size_t len, struct ibvsa_sminfo *si)
+{
+	memset(si, 0, sizeof(*si));
+	if (len < IBVSA_SMINFO_LEN)
+		return -EBADMSG;
+	si->guid = mad_get_field64(MUT(data), 0, IB_SMINFO_GUID_F);
+	si->sm_key = mad_get_field64(MUT(data), 0, IB_SMINFO_KEY_F);
+	si->act_count = mad_get_field(MUT(data), 0, IB_SMINFO_ACT_F);
+	si->priority = (uint8_t)mad_get_field(MUT(data), 0, IB_SMINFO_PRIO_F);
+	si->state = (uint8_t)mad_get_field(MUT(data), 0, IB_SMINFO_STATE_F);
+	return 0;
+}
+
+/* ==== SA requests ======================================================== */
+
+/* GUIDInfoRecord component mask bits (IBA 15.2.5.18; ib_types.h IB_GIR_COMPMASK_*). */
+#define GIR_CM_LID	(1ULL << 0)
+#define GIR_CM_BLOCKNUM (1ULL << 1)
+#define GIR_CM_GID0_BIT 4
+/* PathRecord component mask bits (IBA 15.2.5.16; ib_types.h IB_PR_COMPMASK_*). */
+#define PR_CM_DGID     (1ULL << 2)
+#define PR_CM_SGID     (1ULL << 3)
+#define PR_CM_NUMBPATH (1ULL << 12)
+
+static void build_sa_request(uint8_t mad[IBVSA_MAD_LEN], uint8_t method, uint16_t attr_id,
+			     uint64_t tid, uint64_t comp_mask)
+{
+	struct ibvsa_hdr h = {
+	    .base_version = UMAD_BASE_VERSION,
+	    .mgmt_class = UMAD_CLASS_SUBN_ADM,
+	    .class_version = UMAD_SA_CLASS_VERSION,
+	    .method = method,
+	    .tid = tid,
+	    .attr_id = attr_id,
+	};
+	struct ibvsa_sa_hdr s = {.comp_mask = comp_mask};
+
+	memset(mad, 0, IBVSA_MAD_LEN);
+	ibvsa_hdr_encode(mad, &h);
+	ibvsa_sa_hdr_encode(mad, &s);
+}
+
+uint64_t ibvsa_gir_comp_mask(int index)
+{
+	/*
+	 * LID|BlockNum alone is accepted by OpenSM and changes nothing: the
+	 * GIDn bit selects which entries of the block a Set/Delete touches.
+	 */
+	return GIR_CM_LID | GIR_CM_BLOCKNUM |
+	       1ULL << (GIR_CM_GID0_BIT + index % IBVMIG_SA_GUIDS_PER_BLOCK);
+}
+
+void ibvsa_build_gir(uint8_t mad[IBVSA_MAD_LEN], uint8_t method, uint64_t tid, uint16_t lid,
+		     int index, uint64_t guid)
+{
+	struct ibvmig_sa_guid_block b = {
+	    .lid = lid,
+	    .block = (uint8_t)(index / IBVMIG_SA_GUIDS_PER_BLOCK),
+	};
+	uint64_t mask = GIR_CM_LID | GIR_CM_BLOCKNUM;
+
+	if (method != UMAD_METHOD_GET) {
+		mask = ibvsa_gir_comp_mask(index);
+		b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] = guid;
+	}
+	build_sa_request(mad, method, IBVSA_ATTR_GUIDINFO_REC, tid, mask);
+	ibvsa_gir_encode(mad + IBVSA_SA_DATA_OFFS, &b);
+}
+
+void ibvsa_build_path_get(uint8_t mad[IBVSA_MAD_LEN], uint64_t tid, uint64_t sgid_prefix,
+			  uint64_t sgid_guid, uint64_t dgid_prefix, uint64_t dgid_guid)
+{
+	struct ibvmig_sa_path p = {
+	    .dgid_prefix = dgid_prefix,
+	    .dgid_guid = dgid_guid,
+	    .sgid_prefix = sgid_prefix,
+	    .sgid_guid = sgid_guid,
+	    .numb_path = 1,
+	};
+
+	build_sa_request(mad, UMAD_METHOD_GET, IBVSA_ATTR_PATH_REC, tid,
+			 PR_CM_DGID | PR_CM_SGID | PR_CM_NUMBPATH);
+	ibvsa_path_encode(mad + IBVSA_SA_DATA_OFFS, &p);
+}
+
+void ibvsa_build_inform_set(uint8_t mad[IBVSA_MAD_LEN], uint64_t tid, const struct ibvsa_inform *ii)
+{
+	build_sa_request(mad, UMAD_METHOD_SET, IBVSA_ATTR_INFORM_INFO, tid, 0);
+	ibvsa_inform_encode(mad + IBVSA_SA_DATA_OFFS, ii);
+}
+
+/* 4.096 us * 2^18 ~ 1 s: what the subscriber claims to need to answer a Report. */
+#define II_RESP_TIME_VALUE 18
+#define II_ANY_TYPE	   0xFFFF
+#define II_ANY_PRODUCER	   0xFFFFFF
+#define GSI_QPN		   1
+
+struct ibvsa_inform ibvsa_inform_for_trap(uint16_t trap, bool subscribe, uint16_t lid_begin,
+					  uint16_t lid_end)
+{
+	/*
+	 * OpenSM stores the QPN the Set came from and compares QPN and
+	 * RespTimeValue when matching an unsubscribe (match_inf_rec), so both
+	 * directions send the same QPN (1, the GSI) and response time.
+	 */
+	return (struct ibvsa_inform){
+	    .lid_begin = lid_begin,
+	    .lid_end = lid_end,
+	    .generic = true,
+	    .subscribe = subscribe,
+	    .type = II_ANY_TYPE,
+	    .trap = trap,
+	    .qpn = GSI_QPN,
+	    .resp_time = II_RESP_TIME_VALUE,
+	    .producer = II_ANY_PRODUCER,
+	};
+}
+
+/* ==== responses ========================================================= */
+
+uint8_t ibvsa_response_method(uint8_t method)
+{
+	/* SubnAdmSet is answered with SubnAdmGetResp (IBA 15.4.2, Table 213). */
+	if (method == UMAD_METHOD_SET)
+		method = UMAD_METHOD_GET;
+	return method | UMAD_METHOD_RESP_MASK;
+}
+
+bool ibvsa_is_response(const struct ibvsa_hdr *h, uint8_t method, uint16_t attr_id, uint64_t tid)
+{
+	return h->mgmt_class == UMAD_CLASS_SUBN_ADM && h->method == ibvsa_response_method(method) &&
+	       h->attr_id == attr_id && (uint32_t)h->tid == (uint32_t)tid;
+}
+
+/* ==== unsolicited MADs =================================================== */
+
+static size_t copy_request(uint8_t out[IBVSA_MAD_LEN], const uint8_t *req, size_t len)
+{
+	if (len > IBVSA_MAD_LEN)
+		len = IBVSA_MAD_LEN;
+	memcpy(out, req, len);
+	memset(out + len, 0, IBVSA_MAD_LEN - len);
+	return len;
+}
+
+int ibvsa_sminfo_reply(uint8_t out[IBVSA_MAD_LEN], const uint8_t *req, size_t len,
+		       uint64_t port_guid)
+{
+	struct ibvsa_sminfo si = {.guid = port_guid, .state = IBVSA_SM_STATE_NOTACTIVE};
+	struct ibvsa_hdr h;
+	size_t need;
+	int rc;
+
+	rc = ibvsa_hdr_decode(req, len, &h);
+	if (rc)
+		return rc;
+	if ((h.mgmt_class != UMAD_CLASS_SUBN_LID_ROUTED &&
+	     h.mgmt_class != UMAD_CLASS_SUBN_DIRECTED_ROUTE) ||
+	    h.method != UMAD_METHOD_GET || h.attr_id != IBVSA_ATTR_SMINFO)
+		return -ENOMSG;
+	/* A DR SMP must come back with its paths (bytes 128-255) intact. */
+	need = h.mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE
+		   ? IBVSA_DR_PATH_END
+		   : IBVSA_SMP_DATA_OFFS + IBVSA_SMP_DATA_LEN;
+	if (len < need)
+		return -EBADMSG;
+	copy_request(out, req, len);
+	h.method = UMAD_METHOD_GET_RESP;
+	h.status = 0;
+	/* ibsim checks D == response and HopPointer == 0: keep the request's. */
+	h.dr_direction = true;
+	ibvsa_hdr_encode(out, &h);
+	ibvsa_sminfo_encode(out + IBVSA_SMP_DATA_OFFS, &si);
+	return IBVSA_MAD_LEN;
+}
+
+int ibvsa_report_ack(uint8_t out[IBVSA_MAD_LEN], const uint8_t *req, size_t len)
+{
+	struct ibvsa_hdr h;
+	int rc;
+
+	rc = ibvsa_hdr_decode(req, len, &h);
+	if (rc)
+		return rc;
+	if (h.mgmt_class != UMAD_CLASS_SUBN_ADM || h.method != UMAD_METHOD_REPORT)
+		return -ENOMSG;
+	if (len < IBVSA_SA_DATA_OFFS)
+		return -EBADMSG;
+	copy_request(out, req, len);
+	h.method = UMAD_METHOD_REPORT_RESP;
+	h.status = 0;
+	ibvsa_hdr_encode(out, &h);
+	return IBVSA_MAD_LEN;
+}
+
+/* Traps 64-67 (IBA 14.2.5.1): DataDetails = Reserved(6 bytes) GID(16 bytes). */
+#define TRAP_GID_FIRST 64
+#define TRAP_GID_LAST  67
+#define TRAP_GID_SKIP  6
+
+static void notice_gid(struct ibvmig_sa_report *r)
+{
+	struct wire w = wire_at(r->notice.details, sizeof(r->notice.details));
+
+	wire_skip(&w, TRAP_GID_SKIP);
+	r->gid_prefix = wire_get_u64(&w);
+	r->gid_guid = wire_get_u64(&w);
+}
+
+int ibvsa_report_parse(const uint8_t *mad, size_t len, struct ibvmig_sa_report *r)
+{
+	const uint8_t *attr = mad + IBVSA_SA_DATA_OFFS;
+	struct ibvsa_hdr h;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = ibvsa_hdr_decode(mad, len, &h);
+	if (rc)
+		return rc;
+	if (h.mgmt_class != UMAD_CLASS_SUBN_ADM || h.method != UMAD_METHOD_REPORT ||
+	    h.attr_id != IBVSA_ATTR_NOTICE)
+		return -ENOMSG;
+	if (len < IBVSA_SA_DATA_OFFS + IBVMIG_NOTICE_LEN)
+		return -EBADMSG;
+	r->tid = h.tid;
+	ibvmig_notice_decode(attr, &r->notice);
+	r->trap = r->notice.generic ? r->notice.trap_or_device : -1;
+	r->path_rc = ibvmig_path_notice_decode(attr, &r->path);
+	if (r->trap >= TRAP_GID_FIRST && r->trap <= TRAP_GID_LAST)
+		notice_gid(r);
+	return 0;
+}

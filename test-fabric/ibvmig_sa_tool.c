@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * ibvmig-sa - the command-line face of libibvmig-sa, for tests and for hands:
+ * show the own port, set/delete/list its alias GUIDs, ask for a PathRecord,
+ * and listen for Reports (one JSON object per line).  See doc/ibvmig-sa.md.
+ */
+#include "ibvmig_sa.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "ibvmig-sa"
+
+/* Exit codes: documented in --help and doc/ibvmig-sa.md. */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_PORT = 2,
+	EXIT_TIMEOUT = 3,
+	EXIT_NOT_FOUND = 4,
+	EXIT_DUPLICATE = 5,
+	EXIT_SA_REFUSED = 6,
+	EXIT_NO_INDEX = 7,
+	EXIT_OTHER = 8,
+};
+
+#define MAX_TRAPS	16
+#define LISTEN_SLICE_MS 200 /* how soon a TERM is noticed under umad2sim */
+
+struct args {
+	struct ibvmig_sa_opts opts;
+	const char *cmd;
+	uint64_t vguid;
+	int index;
+	uint16_t traps[MAX_TRAPS];
+	unsigned n_traps;
+	unsigned long count;
+	double listen_s;
+	unsigned per_vm;
+	unsigned long repeat;
+	bool stats;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG
+		" [-C ca] [-P port] [-t ms] [-r retries] [--sim] [--stats] COMMAND [options]\n"
+		"\n"
+		"Commands:\n"
+		"  info                          own port: GUID, LID, subnet prefix, SM LID/SL\n"
+		"  alias-set --vguid G [--index I]\n"
+		"                                add vGUID G as an alias of the own port; prints\n"
+		"                                the index used (the one holding G, else the\n"
+		"                                first free one, unless --index)\n"
+		"  alias-delete --vguid G [--index I]\n"
+		"                                remove vGUID G from the own port\n"
+		"  aliases                       list the own port's GUID table (index=I guid=G)\n"
+		"  path --vguid G [--repeat N]   PathRecord from the own port to prefix:G, one\n"
+		"                                line: dlid=N slid=N sl=N mtu=N rate=N pkey=N ...\n"
+		"  listen [--traps 68,69] [--count N] [--timeout S] [--per-vm-range N]\n"
+		"                                subscribe, print one JSON object per Report,\n"
+		"                                stop after N Reports, S seconds, TERM or INT,\n"
+		"                                then unsubscribe\n"
+		"\n"
+		"Options:\n"
+		"  -C, --Ca ca           CA name (default: the first)\n"
+		"  -P, --Port port       port number (default: the first active)\n"
+		"  -t, --timeout ms      SA request timeout per attempt (default %d); after\n"
+		"                        the listen command, --timeout is its duration in s\n"
+		"  -r, --retries n       resends after a timeout (default %d)\n"
+		"      --sim             ibsim/umad2sim mode: hold the issm device while\n"
+		"                        subscribed and answer SMInfo (never on real hardware)\n"
+		"      --stats           at the end, \"" PROG
+		": stats {counters as JSON}\" on stderr\n"
+		"  -h, --help            this text\n"
+		"\n"
+		"Exit status:\n"
+		"  0 success          1 usage error        2 cannot open the port\n"
+		"  3 no answer from the SA (listen: fewer than --count Reports in time)\n"
+		"  4 not found (no path, vGUID not on this port)\n"
+		"  5 duplicate: the vGUID is an alias of another port\n"
+		"  6 the SA refused the request     7 no free alias index      8 other error\n",
+		IBVMIG_SA_DEFAULT_TIMEOUT_MS, IBVMIG_SA_DEFAULT_RETRIES);
+}
+
+static int exit_code(int rc)
+{
+	switch (rc) {
+	case 0:
+		return EXIT_OK;
+	case -ETIMEDOUT:
+		return EXIT_TIMEOUT;
+	case -ENOENT:
+		return EXIT_NOT_FOUND;
+	case -EEXIST:
+		return EXIT_DUPLICATE;
+	case -ENOSPC:
+		return EXIT_NO_INDEX;
+	case -ENODEV:
+	case -ENETDOWN:
+		return EXIT_PORT;
+	case -EBUSY:
+	case -EREMOTE:
+	case -EPROTONOSUPPORT:
+	case -EOPNOTSUPP:
+	case -EBADR:
+	case -ENOBUFS:
+	case -E2BIG:
+	case -EADDRNOTAVAIL:
+	case -EBADE:
+	case -EACCES:
+	case -EAGAIN:
+		return EXIT_SA_REFUSED;
+	default:
+		return EXIT_OTHER;
+	}
+}
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static int sa_fail(const char *what, int rc)
+{
+	return fail(exit_code(rc), "%s: %s", what, ibvmig_sa_strerror(rc));
+}
+
+/* ---- argument parsing ---------------------------------------------------- */
+
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	return s[0] != '-' && *s && !*end && !errno && *out <= max;
+}
+
+static bool parse_traps(const char *s, struct args *a)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	unsigned long v;
+	bool ok = copy != NULL;
+
+	a->n_traps = 0;
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; ok && tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		ok = a->n_traps < MAX_TRAPS && parse_ulong(tok, 0xFFFF, &v);
+		if (ok)
+			a->traps[a->n_traps++] = (uint16_t)v;
+	}
+	free(copy);
+	return ok && a->n_traps;
+}
+
+enum {
+	OPT_SIM = 256,
+	OPT_STATS,
+	OPT_VGUID,
+	OPT_INDEX,
+	OPT_TRAPS,
+	OPT_COUNT,
+	OPT_PER_VM,
+	OPT_REPEAT,
+};
+
+static const struct option long_opts[] = {
+    {"Ca", required_argument, NULL, 'C'},
+    {"Port", required_argument, NULL, 'P'},
+    {"timeout", required_argument, NULL, 't'},
+    {"retries", required_argument, NULL, 'r'},
+    {"sim", no_argument, NULL, OPT_SIM},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"help", no_argument, NULL, 'h'},
+    {"vguid", required_argument, NULL, OPT_VGUID},
+    {"index", required_argument, NULL, OPT_INDEX},
+    {"traps", required_argument, NULL, OPT_TRAPS},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"per-vm-range", required_argument, NULL, OPT_PER_VM},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option; @after_cmd tells the listen command's --timeout (seconds). */
+static int parse_opt(int c, const char *arg, struct args *a, bool after_cmd)
+{
+	unsigned long v;
+	char *end;
+
+	switch (c) {
+	case 'C':
+		a->opts.ca = arg;
+		return 0;
+	case 'P':
+		return parse_ulong(arg, 255, &v) ? (a->opts.port = (int)v, 0) : -1;
+	case 't':
+		if (after_cmd && a->cmd && !strcmp(a->cmd, "listen")) {
+			a->listen_s = strtod(arg, &end);
+			return *arg && !*end && a->listen_s >= 0 ? 0 : -1;
+		}
+		return parse_ulong(arg, 3600000, &v) && v ? (a->opts.timeout_ms = (int)v, 0) : -1;
+	case 'r':
+		return parse_ulong(arg, 1000, &v) ? (a->opts.retries = (int)v, 0) : -1;
+	case OPT_SIM:
+		a->opts.simulator = true;
+		return 0;
+	case OPT_STATS:
+		a->stats = true;
+		return 0;
+	case OPT_VGUID:
+		errno = 0;
+		a->vguid = strtoull(arg, &end, 0);
+		return *arg && *arg != '-' && !*end && !errno && a->vguid ? 0 : -1;
+	case OPT_INDEX:
+		return parse_ulong(arg, 2047, &v) && v ? (a->index = (int)v, 0) : -1;
+	case OPT_TRAPS:
+		return parse_traps(arg, a) ? 0 : -1;
+	case OPT_COUNT:
+		return parse_ulong(arg, ~0UL, &a->count) ? 0 : -1;
+	case OPT_PER_VM:
+		return parse_ulong(arg, 0xBFFE, &v) && v ? (a->per_vm = (unsigned)v, 0) : -1;
+	case OPT_REPEAT:
+		return parse_ulong(arg, 100000000, &a->repeat) && a->repeat ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
+/* The usage error for option @c (long option @li) or what getopt refused. */
+static int bad_option(const struct args *a, int c, int li, const char *arg, const char *word)
+{
+	char name[32];
+
+	if (c == '?' || c == ':')
+		return fail(EXIT_USAGE, "%s%sunknown option or missing value: %s (try -h)",
+			    a->cmd ? a->cmd : "", a->cmd ? ": " : "", word);
+	if (li >= 0)
+		snprintf(name, sizeof(name), "--%s", long_opts[li].name);
+	else
+		snprintf(name, sizeof(name), "-%c", c);
+	return fail(EXIT_USAGE, "%s%sbad value for %s: %s (try -h)", a->cmd ? a->cmd : "",
+		    a->cmd ? ": " : "", name, arg ? arg : "");
+}
+
+/* Returns -1 to go on, or the exit code. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int c, li = -1;
+
+	ibvmig_sa_opts_init(&a->opts);
+	a->index = -1;
+	a->traps[0] = IBVMIG_TRAP_UNPATH;
+	a->traps[1] = IBVMIG_TRAP_REPATH;
+	a->n_traps = 2;
+	a->repeat = 1;
+	opterr = 0;
+	/* "+": global options stop at the command; its own options follow it. */
+	while ((c = getopt_long(argc, argv, "+:C:P:t:r:h", long_opts, &li)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (parse_opt(c, optarg, a, false))
+			return bad_option(a, c, li, optarg, argv[optind - 1]);
+		li = -1;
+	}
+	if (optind >= argc)
+		return fail(EXIT_USAGE, "no command (try -h)");
+	a->cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":C:P:t:r:h", long_opts, &li)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (parse_opt(c, optarg, a, true))
+			return bad_option(a, c, li, optarg, argv[optind - 1]);
+		li = -1;
+	}
+	if (optind < argc)
+		return fail(EXIT_USAGE, "%s: unexpected argument %s", a->cmd, argv[optind]);
+	return -1;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static int cmd_info(struct ibvmig_sa *sa, const struct args *a)
+{
+	const struct ibvmig_sa_port *p = ibvmig_sa_port(sa);
+
+	(void)a;
+	printf("ca=%s port=%d guid=0x%016" PRIx64 " lid=%u lmc=%u prefix=0x%016" PRIx64
+	       " sm_lid=%u sm_sl=%u\n",
+	       p->ca, p->portnum, p->port_guid, p->lid, p->lmc, p->subnet_prefix, p->sm_lid,
+	       p->sm_sl);
+	return EXIT_OK;
+}
+
+static int need_vguid(const struct args *a)
+{
+	return a->vguid ? -1 : fail(EXIT_USAGE, "%s: --vguid is required", a->cmd);
+}
+
+static int cmd_alias_set(struct ibvmig_sa *sa, const struct args *a)
+{
+	int index = a->index, held, free_index, rc;
+	char what[64];
+
+	snprintf(what, sizeof(what), "alias-set 0x%016" PRIx64, a->vguid);
+	if (index < 0) {
+		rc = ibvmig_sa_alias_find(sa, a->vguid, &held, &free_index);
+		if (rc)
+			return sa_fail(what, rc);
+		index = held >= 0 ? held : free_index;
+		if (index < 0)
+			return sa_fail(what, -ENOSPC);
+	}
+	rc = ibvmig_sa_alias_set(sa, a->vguid, index);
+	if (rc)
+		return sa_fail(what, rc);
+	printf("%d\n", index);
+	return EXIT_OK;
+}
+
+static int cmd_alias_delete(struct ibvmig_sa *sa, const struct args *a)
+{
+	char what[64];
+	int rc;
+
+	snprintf(what, sizeof(what), "alias-delete 0x%016" PRIx64, a->vguid);
+	rc = ibvmig_sa_alias_delete(sa, a->vguid, a->index);
+	return rc ? sa_fail(what, rc) : EXIT_OK;
+}
+
+static int cmd_aliases(struct ibvmig_sa *sa, const struct args *a)
+{
+	struct ibvmig_sa_guid_block b;
+	int block, i, rc;
+
+	(void)a;
+	for (block = 0; block < 256; block++) {
+		rc = ibvmig_sa_guid_block(sa, (uint8_t)block, &b);
+		if (rc == -ENOENT && block > 0)
+			break;
+		if (rc)
+			return sa_fail("aliases", rc);
+		for (i = 0; i < IBVMIG_SA_GUIDS_PER_BLOCK; i++)
+			if (b.guid[i])
+				printf("index=%d guid=0x%016" PRIx64 "\n",
+				       block * IBVMIG_SA_GUIDS_PER_BLOCK + i, b.guid[i]);
+	}
+	return EXIT_OK;
+}
+
+static double mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmd_path(struct ibvmig_sa *sa, const struct args *a)
+{
+	double t, dt, sum = 0, min = 0, max = 0;
+	struct ibvmig_sa_path p;
+	unsigned long i;
+	char what[64];
+	int rc;
+
+	snprintf(what, sizeof(what), "path 0x%016" PRIx64, a->vguid);
+	for (i = 0; i < a->repeat; i++) {
+		t = mono_us();
+		rc = ibvmig_sa_path_by_guid(sa, a->vguid, &p);
+		dt = mono_us() - t;
+		if (rc)
+			return sa_fail(what, rc);
+		sum += dt;
+		min = i && min < dt ? min : dt;
+		max = max > dt ? max : dt;
+	}
+	printf("dlid=%u slid=%u sl=%u mtu=%u rate=%s pkey=0x%04x hop_limit=%u tclass=%u "
+	       "flow_label=%u reversible=%d pkt_life=%u dgid=0x%016" PRIx64 ":0x%016" PRIx64
+	       " sgid=0x%016" PRIx64 ":0x%016" PRIx64 "\n",
+	       p.dlid, p.slid, p.sl, ibvmig_sa_mtu_bytes(p.mtu), ibvmig_sa_rate_str(p.rate), p.pkey,
+	       p.hop_limit, p.tclass, p.flow_label, p.reversible, p.pkt_life, p.dgid_prefix,
+	       p.dgid_guid, p.sgid_prefix, p.sgid_guid);
+	if (a->repeat > 1)
+		fprintf(stderr,
+			PROG ": path: %lu requests, round trip avg %.0f us, "
+			     "min %.0f us, max %.0f us\n",
+			a->repeat, sum / a->repeat, min, max);
+	return EXIT_OK;
+}
+
+/* ---- listen ------------------------------------------------------------- */
+
+struct listen_state {
+	unsigned long reports;
+};
+
+static void print_report(const struct ibvmig_sa_report *r, void *ctx)
+{
+	struct listen_state *st = ctx;
+	const struct ibvmig_path_notice *n = &r->path;
+
+	printf("{\"trap\":%d", r->trap);
+	if (r->path_rc == IBVMIG_TRAP_UNPATH || r->path_rc == IBVMIG_TRAP_REPATH)
+		printf(",\"reason\":\"%s\",\"vguid\":\"0x%016" PRIx64 "\",\"new_lid\":%u,"
+		       "\"old_lid\":%u,\"new_port_guid\":\"0x%016" PRIx64 "\","
+		       "\"old_port_guid\":\"0x%016" PRIx64 "\",\"epoch\":%" PRIu32
+		       ",\"seq\":%" PRIu64,
+		       ibvmig_reason_name(n->reason), n->vguid, n->new_lid, n->old_lid,
+		       n->new_port_guid, n->old_port_guid, n->epoch, n->seq);
+	else if (r->trap == IBVMIG_TRAP_UNPATH || r->trap == IBVMIG_TRAP_REPATH)
+		printf(",\"error\":\"%s\"", ibvmig_sa_strerror(r->path_rc));
+	if (r->gid_prefix || r->gid_guid)
+		printf(",\"gid\":\"0x%016" PRIx64 ":0x%016" PRIx64 "\"", r->gid_prefix,
+		       r->gid_guid);
+	printf(",\"issuer_lid\":%u,\"slid\":%u,\"time\":%lld.%06ld}\n", r->notice.issuer_lid,
+	       r->slid, (long long)r->received.tv_sec, r->received.tv_nsec / 1000);
+	fflush(stdout);
+	st->reports++;
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a real poll() returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Subscription k of trap t: the plain one, or per-VM range k. */
+static int subscribe_one(struct ibvmig_sa *sa, uint16_t trap, unsigned k, bool per_vm, bool on)
+{
+	uint16_t begin, end;
+	int rc;
+
+	if (!per_vm)
+		return ibvmig_sa_subscribe(sa, trap, on);
+	rc = ibvmig_sa_per_vm_range(sa, k, &begin, &end);
+	return rc ? rc : ibvmig_sa_subscribe_range(sa, trap, on, begin, end);
+}
+
+static int unsubscribe_all(struct ibvmig_sa *sa, const struct args *a)
+{
+	unsigned t, k, per = a->per_vm ? a->per_vm : 1;
+	int rc, first = 0;
+
+	for (t = 0; t < a->n_traps; t++)
+		for (k = 0; k < per; k++) {
+			rc = subscribe_one(sa, a->traps[t], k, a->per_vm, false);
+			if (rc && !first && rc != -EBADR)
+				first = rc;
+		}
+	return first;
+}
+
+static void traps_str(const struct args *a, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < a->n_traps && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? "," : "", a->traps[i]);
+}
+
+static int cmd_listen(struct ibvmig_sa *sa, const struct args *a)
+{
+	struct listen_state st = {0};
+	unsigned t, k, per = a->per_vm ? a->per_vm : 1;
+	double deadline = a->listen_s > 0 ? mono_us() + a->listen_s * 1e6 : 0;
+	char traps[MAX_TRAPS * 6 + 1];
+	int rc = 0, code = EXIT_OK;
+
+	catch_signals();
+	traps_str(a, traps, sizeof(traps));
+	for (t = 0; t < a->n_traps && !rc; t++)
+		for (k = 0; k < per && !rc; k++)
+			rc = subscribe_one(sa, a->traps[t], k, a->per_vm, true);
+	if (rc) {
+		code = sa_fail("listen: subscribe", rc);
+		unsubscribe_all(sa, a);
+		return code;
+	}
+	fprintf(stderr, PROG ": listening on lid %u for traps %s (%u subscriptions)\n",
+		ibvmig_sa_port(sa)->lid, traps, ibvmig_sa_subscriptions(sa));
+	while (!stop_signal && (!a->count || st.reports < a->count)) {
+		int slice = LISTEN_SLICE_MS;
+
+		if (deadline) {
+			double left_ms = (deadline - mono_us()) / 1e3;
+
+			if (left_ms <= 0)
+				break;
+			slice = left_ms < slice ? (int)left_ms + 1 : slice;
+		}
+		rc = ibvmig_sa_process(sa, slice, print_report, &st);
+		if (rc < 0 && rc != -EINTR) {
+			code = sa_fail("listen", rc);
+			break;
+		}
+	}
+	if (code == EXIT_OK && a->count && st.reports < a->count && !stop_signal)
+		code = fail(EXIT_TIMEOUT, "listen: %lu of %lu Reports before the timeout",
+			    st.reports, a->count);
+	rc = unsubscribe_all(sa, a);
+	if (rc && code == EXIT_OK)
+		code = sa_fail("listen: unsubscribe", rc);
+	return code;
+}
+
+static void print_stats(const struct ibvmig_sa *sa)
+{
+	struct ibvmig_sa_counters c;
+
+	ibvmig_sa_get_counters(sa, &c);
+	fprintf(stderr,
+		PROG ": stats {\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"responses\":%" PRIu64
+		     ",\"timeouts\":%" PRIu64 ",\"retries\":%" PRIu64 ",\"sa_errors\":%" PRIu64
+		     ",\"reports\":%" PRIu64 ",\"report_dups\":%" PRIu64 ",\"bad_notices\":%" PRIu64
+		     ",\"acks\":%" PRIu64 ",\"sminfo\":%" PRIu64 ",\"stale\":%" PRIu64
+		     ",\"malformed\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"send_errors\":%" PRIu64
+		     ",\"queue_overflow\":%" PRIu64 "}\n",
+		c.sent, c.received, c.responses, c.timeouts, c.retries, c.sa_errors, c.reports,
+		c.report_dups, c.bad_notices, c.acks, c.sminfo, c.stale, c.malformed, c.dropped,
+		c.send_errors, c.queue_overflow);
+}
+
+struct command {
+	const char *name;
+	int (*run)(struct ibvmig_sa *sa, const struct args *a);
+	bool vguid;
+};
+
+static const struct command commands[] = {
+    {"info", cmd_info, false},
+    {"alias-set", cmd_alias_set, true},
+    {"alias-delete", cmd_alias_delete, true},
+    {"aliases", cmd_aliases, false},
+    {"path", cmd_path, true},
+    {"listen", cmd_listen, false},
+};
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	struct ibvmig_sa *sa;
+	struct args a;
+	size_t i;
+	int code, rc;
+
+	memset(&a, 0, sizeof(a));
+	code = parse_args(argc, argv, &a);
+	if (code >= 0)
+		return code;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(a.cmd, commands[i].name))
+			cmd = &commands[i];
+	if (!cmd)
+		return fail(EXIT_USAGE, "unknown command %s (try -h)", a.cmd);
+	if (cmd->vguid && (code = need_vguid(&a)) >= 0)
+		return code;
+	rc = ibvmig_sa_open(&a.opts, &sa);
+	if (rc)
+		return fail(rc == -EINVAL ? EXIT_USAGE : EXIT_PORT, "cannot open %s port %d: %s",
+			    a.opts.ca ? a.opts.ca : "the first CA", a.opts.port,
+			    ibvmig_sa_strerror(rc));
+	code = cmd->run(sa, &a);
+	if (a.stats)
+		print_stats(sa);
+	ibvmig_sa_close(sa);
+	return code;
+}
