@@ -142,6 +142,13 @@ int ibvmig_sa_alias_set(struct ibvmig_sa *sa, uint64_t vguid, int index);
  * holds).  -ENOENT when the port does not hold @vguid (there).
  */
 int ibvmig_sa_alias_delete(struct ibvmig_sa *sa, uint64_t vguid, int index);
+/*
+ * The same on the port of @lid rather than the own port, @index required:
+ * what a management node named in the plugin's alias_guard_allow may do, and
+ * what the alias guard refuses (-EACCES) to anyone else.
+ */
+int ibvmig_sa_alias_set_at(struct ibvmig_sa *sa, uint16_t lid, uint64_t vguid, int index);
+int ibvmig_sa_alias_delete_at(struct ibvmig_sa *sa, uint16_t lid, uint64_t vguid, int index);
 /* One GUID block of the own port: -ENOENT past the port's GUIDCap. */
 int ibvmig_sa_guid_block(struct ibvmig_sa *sa, uint8_t block, struct ibvmig_sa_guid_block *out);
 /*

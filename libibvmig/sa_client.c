@@ -474,39 +474,50 @@ static int sa_request(struct ibvmig_sa *sa, uint8_t mad[IBVSA_MAD_LEN], uint8_t 
 
 #define MAX_GUID_INDEX (MAX_GUID_BLOCKS * IBVMIG_SA_GUIDS_PER_BLOCK - 1)
 
-/* One GUIDInfoRecord request for the own port; *@b is the record answered. */
-static int gir_request(struct ibvmig_sa *sa, uint8_t method, int index, uint64_t guid,
-		       struct ibvmig_sa_guid_block *b)
+/* One GUIDInfoRecord request for the port of @lid; *@b is the record answered. */
+static int gir_request(struct ibvmig_sa *sa, uint8_t method, uint16_t lid, int index,
+		       uint64_t guid, struct ibvmig_sa_guid_block *b)
 {
 	uint8_t mad[IBVSA_MAD_LEN], resp[IBVSA_MAD_LEN];
 	size_t len;
 	int rc;
 
-	ibvsa_build_gir(mad, method, 0, sa->port.lid, index, guid);
+	ibvsa_build_gir(mad, method, 0, lid, index, guid);
 	rc = sa_request(sa, mad, resp, &len);
 	if (rc)
 		return rc;
 	if (len < IBVSA_SA_DATA_OFFS ||
 	    ibvsa_gir_decode(resp + IBVSA_SA_DATA_OFFS, len - IBVSA_SA_DATA_OFFS, b))
 		return -EPROTO;
-	if (b->lid != sa->port.lid || b->block != index / IBVMIG_SA_GUIDS_PER_BLOCK)
+	if (b->lid != lid || b->block != index / IBVMIG_SA_GUIDS_PER_BLOCK)
 		return -EPROTO;
 	return 0;
 }
 
+static int guid_block_of(struct ibvmig_sa *sa, uint16_t lid, uint8_t block,
+			 struct ibvmig_sa_guid_block *out)
+{
+	return gir_request(sa, UMAD_METHOD_GET, lid, block * IBVMIG_SA_GUIDS_PER_BLOCK, 0, out);
+}
+
 int ibvmig_sa_guid_block(struct ibvmig_sa *sa, uint8_t block, struct ibvmig_sa_guid_block *out)
 {
-	return gir_request(sa, UMAD_METHOD_GET, block * IBVMIG_SA_GUIDS_PER_BLOCK, 0, out);
+	return guid_block_of(sa, sa->port.lid, block, out);
 }
 
 int ibvmig_sa_alias_set(struct ibvmig_sa *sa, uint64_t vguid, int index)
+{
+	return ibvmig_sa_alias_set_at(sa, sa->port.lid, vguid, index);
+}
+
+int ibvmig_sa_alias_set_at(struct ibvmig_sa *sa, uint16_t lid, uint64_t vguid, int index)
 {
 	struct ibvmig_sa_guid_block b;
 	int rc;
 
 	if (!vguid || index <= 0 || index > MAX_GUID_INDEX)
 		return -EINVAL;
-	rc = gir_request(sa, UMAD_METHOD_SET, index, vguid, &b);
+	rc = gir_request(sa, UMAD_METHOD_SET, lid, index, vguid, &b);
 	if (rc)
 		return rc;
 	/*
@@ -550,26 +561,34 @@ int ibvmig_sa_alias_find(struct ibvmig_sa *sa, uint64_t vguid, int *held, int *f
 
 int ibvmig_sa_alias_delete(struct ibvmig_sa *sa, uint64_t vguid, int index)
 {
-	struct ibvmig_sa_guid_block b;
 	int rc;
 
 	if (!vguid || index == 0 || index > MAX_GUID_INDEX)
 		return -EINVAL;
-	/* A Delete clears whatever the index holds: make sure it is ours first. */
 	if (index < 0) {
 		rc = ibvmig_sa_alias_find(sa, vguid, &index, NULL);
 		if (rc)
 			return rc;
 		if (index < 0)
 			return -ENOENT;
-	} else {
-		rc = ibvmig_sa_guid_block(sa, (uint8_t)(index / IBVMIG_SA_GUIDS_PER_BLOCK), &b);
-		if (rc)
-			return rc;
-		if (b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] != vguid)
-			return -ENOENT;
 	}
-	rc = gir_request(sa, UMAD_SA_METHOD_DELETE, index, vguid, &b);
+	return ibvmig_sa_alias_delete_at(sa, sa->port.lid, vguid, index);
+}
+
+int ibvmig_sa_alias_delete_at(struct ibvmig_sa *sa, uint16_t lid, uint64_t vguid, int index)
+{
+	struct ibvmig_sa_guid_block b;
+	int rc;
+
+	if (!vguid || index <= 0 || index > MAX_GUID_INDEX)
+		return -EINVAL;
+	/* A Delete clears whatever the index holds: make sure it is ours first. */
+	rc = guid_block_of(sa, lid, (uint8_t)(index / IBVMIG_SA_GUIDS_PER_BLOCK), &b);
+	if (rc)
+		return rc;
+	if (b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] != vguid)
+		return -ENOENT;
+	rc = gir_request(sa, UMAD_SA_METHOD_DELETE, lid, index, vguid, &b);
 	if (rc)
 		return rc;
 	return b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] ? -EPROTO : 0;

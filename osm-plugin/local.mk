@@ -16,7 +16,8 @@ EXTRA_DIST += osm-plugin/libibvmig.map
 PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpath-off.test \
 	osm-plugin/tests/plugin-expiry.test osm-plugin/tests/plugin-restart.test \
 	osm-plugin/tests/plugin-reconcile.test osm-plugin/tests/plugin-osmtest.test \
-	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test
+	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test \
+	osm-plugin/tests/plugin-guard.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif

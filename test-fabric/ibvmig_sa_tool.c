@@ -45,6 +45,7 @@ struct args {
 	double listen_s;
 	unsigned per_vm;
 	unsigned long repeat;
+	uint16_t lid;		/* --lid: another port's LID, 0 = the own port */
 	bool stats;
 };
 
@@ -64,6 +65,8 @@ static void usage(FILE *f)
 		"                                first free one, unless --index)\n"
 		"  alias-delete --vguid G [--index I]\n"
 		"                                remove vGUID G from the own port\n"
+		"      (both: --lid L --index I act on the port of LID L instead, as a\n"
+		"       management node would; the plugin's alias guard refuses others)\n"
 		"  aliases                       list the own port's GUID table (index=I guid=G)\n"
 		"  path --vguid G [--repeat N]   PathRecord from the own port to prefix:G, one\n"
 		"                                line: dlid=N slid=N sl=N mtu=N rate=N pkey=N ...\n"
@@ -71,6 +74,10 @@ static void usage(FILE *f)
 		"                                subscribe, print one JSON object per Report,\n"
 		"                                stop after N Reports, S seconds, TERM or INT,\n"
 		"                                then unsubscribe\n"
+		"  batch                         read \"set G I\", \"delete G I\" or \"path G\"\n"
+		"                                lines on stdin; for each print \"<op> G rc=N\n"
+		"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"
+		"                                the SA exchange), for benchmarks\n"
 		"\n"
 		"Options:\n"
 		"  -C, --Ca ca           CA name (default: the first)\n"
@@ -182,6 +189,7 @@ enum {
 	OPT_COUNT,
 	OPT_PER_VM,
 	OPT_REPEAT,
+	OPT_LID,
 };
 
 static const struct option long_opts[] = {
@@ -198,6 +206,7 @@ static const struct option long_opts[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"per-vm-range", required_argument, NULL, OPT_PER_VM},
     {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"lid", required_argument, NULL, OPT_LID},
     {NULL, 0, NULL, 0},
 };
 
@@ -239,6 +248,8 @@ static int parse_opt(int c, const char *arg, struct args *a, bool after_cmd)
 		return parse_ulong(arg, ~0UL, &a->count) ? 0 : -1;
 	case OPT_PER_VM:
 		return parse_ulong(arg, 0xBFFE, &v) && v ? (a->per_vm = (unsigned)v, 0) : -1;
+	case OPT_LID:
+		return parse_ulong(arg, 0xBFFF, &v) && v ? (a->lid = (uint16_t)v, 0) : -1;
 	case OPT_REPEAT:
 		return parse_ulong(arg, 100000000, &a->repeat) && a->repeat ? 0 : -1;
 	default:
@@ -329,6 +340,12 @@ static int cmd_alias_set(struct ibvmig_sa *sa, const struct args *a)
 	char what[64];
 
 	snprintf(what, sizeof(what), "alias-set 0x%016" PRIx64, a->vguid);
+	if (a->lid) {
+		if (index < 0)
+			return fail(EXIT_USAGE, "alias-set: --lid needs --index");
+		rc = ibvmig_sa_alias_set_at(sa, a->lid, a->vguid, index);
+		return rc ? sa_fail(what, rc) : (printf("%d\n", index), EXIT_OK);
+	}
 	if (index < 0) {
 		rc = ibvmig_sa_alias_find(sa, a->vguid, &held, &free_index);
 		if (rc)
@@ -350,7 +367,10 @@ static int cmd_alias_delete(struct ibvmig_sa *sa, const struct args *a)
 	int rc;
 
 	snprintf(what, sizeof(what), "alias-delete 0x%016" PRIx64, a->vguid);
-	rc = ibvmig_sa_alias_delete(sa, a->vguid, a->index);
+	if (a->lid && a->index < 0)
+		return fail(EXIT_USAGE, "alias-delete: --lid needs --index");
+	rc = a->lid ? ibvmig_sa_alias_delete_at(sa, a->lid, a->vguid, a->index)
+		    : ibvmig_sa_alias_delete(sa, a->vguid, a->index);
 	return rc ? sa_fail(what, rc) : EXIT_OK;
 }
 
@@ -412,6 +432,56 @@ static int cmd_path(struct ibvmig_sa *sa, const struct args *a)
 			PROG ": path: %lu requests, round trip avg %.0f us, "
 			     "min %.0f us, max %.0f us\n",
 			a->repeat, sum / a->repeat, min, max);
+	return EXIT_OK;
+}
+
+/* ---- batch -------------------------------------------------------------- */
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* One batch line: "set G I", "delete G I" or "path G". */
+static void batch_line(struct ibvmig_sa *sa, const char *line)
+{
+	struct ibvmig_sa_path p = { 0 };
+	char op[16];
+	unsigned long long guid;
+	int index = -1, n, rc;
+	uint64_t t0, t1;
+
+	n = sscanf(line, "%15s %llx %d", op, &guid, &index);
+	if (n < 2) {
+		printf("? rc=%d\n", -EINVAL);
+		return;
+	}
+	t0 = real_ns();
+	if (!strcmp(op, "set"))
+		rc = ibvmig_sa_alias_set(sa, guid, index);
+	else if (!strcmp(op, "delete"))
+		rc = ibvmig_sa_alias_delete(sa, guid, index);
+	else if (!strcmp(op, "path"))
+		rc = ibvmig_sa_path_by_guid(sa, guid, &p);
+	else
+		rc = -EINVAL;
+	t1 = real_ns();
+	printf("%s 0x%016llx rc=%d t0=%" PRIu64 " t1=%" PRIu64 " dlid=%u\n", op, guid, rc, t0, t1,
+	       p.dlid);
+}
+
+static int cmd_batch(struct ibvmig_sa *sa, const struct args *a)
+{
+	char line[128];
+
+	(void)a;
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* the driver reads each answer at once */
+	printf("ready\n");
+	while (fgets(line, sizeof(line), stdin))
+		batch_line(sa, line);
 	return EXIT_OK;
 }
 
@@ -572,6 +642,7 @@ static const struct command commands[] = {
     {"aliases", cmd_aliases, false},
     {"path", cmd_path, true},
     {"listen", cmd_listen, false},
+    {"batch", cmd_batch, false},
 };
 
 int main(int argc, char **argv)
