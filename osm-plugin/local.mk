@@ -22,3 +22,7 @@ if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
 EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh
+
+# Set -> Report latency and the plugin's cost per Set, on ibsim (`make bench`).
+BENCHMARK_SCRIPTS += test-fabric/bench/repath-latency.sh
+EXTRA_DIST += test-fabric/bench/repath-latency.sh

@@ -67,6 +67,7 @@ struct tt_table {
 	uint32_t chunk_slots;		/* length of the chunks array */
 	uint32_t used_entries;		/* entries ever handed out (high mark) */
 	uint32_t free_head;		/* free list through ->newer */
+	uint64_t slab_bytes;		/* what the chunks hold */
 
 	struct gi_index index;
 
@@ -102,8 +103,12 @@ static bool tt_valid_path(uint64_t vguid, uint16_t lid, uint64_t port_guid)
 
 static int tt_grow_slab(struct tt_table *t)
 {
+	/* Entries past the capacity are never handed out: the last chunk is cut short. */
+	size_t entries = t->cfg.capacity - (size_t)t->chunk_count * TT_CHUNK_ENTRIES;
 	struct tt_entry *chunk;
 
+	if (entries > TT_CHUNK_ENTRIES)
+		entries = TT_CHUNK_ENTRIES;
 	if (t->chunk_count == t->chunk_slots) {
 		uint32_t slots = t->chunk_slots ? t->chunk_slots * 2 : 4;
 		struct tt_entry **chunks = realloc(t->chunks, slots * sizeof(*chunks));
@@ -113,10 +118,11 @@ static int tt_grow_slab(struct tt_table *t)
 		t->chunks = chunks;
 		t->chunk_slots = slots;
 	}
-	chunk = gi_alloc_zeroed(TT_CHUNK_ENTRIES * sizeof(*chunk));
+	chunk = gi_alloc_zeroed(entries * sizeof(*chunk));
 	if (!chunk)
 		return -ENOMEM;
 	t->chunks[t->chunk_count++] = chunk;
+	t->slab_bytes += entries * sizeof(*chunk);
 	return 0;
 }
 
@@ -227,8 +233,13 @@ struct tt_table *tt_create(const struct tt_config *cfg)
 		return NULL;
 	t->cfg = *cfg;
 	t->free_head = t->oldest = t->newest = TT_NIL;
-	if (gi_init(&t->index)) {
-		free(t);
+	/*
+	 * The first chunk now, not at the first delete: the plugin calls in on
+	 * OpenSM's SA thread, where a 2 MiB allocation and its page faults would
+	 * delay that first request by milliseconds.
+	 */
+	if (gi_init(&t->index) || tt_grow_slab(t)) {
+		tt_destroy(t);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -461,8 +472,7 @@ void tt_get_stats(const struct tt_table *t, struct tt_stats *st)
 	st->ttl_ms = t->cfg.ttl_ms;
 	st->epoch = t->cfg.epoch;
 	st->seq = t->seq;
-	st->bytes = sizeof(*t) + (uint64_t)t->chunk_slots * sizeof(*t->chunks) +
-		    (uint64_t)t->chunk_count * TT_CHUNK_ENTRIES * sizeof(struct tt_entry) +
+	st->bytes = sizeof(*t) + (uint64_t)t->chunk_slots * sizeof(*t->chunks) + t->slab_bytes +
 		    gi_bytes(&t->index);
 }
 
