@@ -432,6 +432,7 @@ int ibvmig_admin_next_field(struct ibvmig_admin_reader *r, struct ibvmig_admin_f
 	f->tag = wire_get_u16(&w);
 	f->type = wire_get_u8(&w);
 	len = wire_get_u8(&w);
+	f->len = len;
 	f->value = 0;
 	f->str[0] = '\0';
 	if (f->type == IBVMIG_ADMIN_T_STR) {

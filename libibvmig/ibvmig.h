@@ -189,6 +189,7 @@ enum ibvmig_admin_tag {
 struct ibvmig_admin_field {
 	uint16_t tag;
 	uint8_t type;			/* enum ibvmig_admin_type */
+	uint8_t len;			/* bytes on the wire (a STR may hold a NUL) */
 	uint64_t value;			/* UINT, GUID, BOOL */
 	char str[256];			/* STR, NUL-terminated */
 };
@@ -326,10 +327,11 @@ int ibvmig_conf_parse(const char *text, const char *name, struct ibvmig_conf *c,
  * so that a VM matches answers while notices arrive on the same stream.
  *
  * Encoders allocate the message (the caller frees it with free()); decoders
- * read the caller's buffer and never allocate.  Every function returns 0 or a
- * negative errno value, never prints and keeps no state: all of them may be
- * called from any thread; a writer or a decoded message belongs to one thread
- * at a time.
+ * read the caller's buffer and never allocate.  Functions that can fail
+ * return a negative errno value (ibvmig_vmc_status_from_errno() gives the
+ * status that answers it); none prints or keeps state, so all may be called
+ * from any thread; a writer or a decoded message belongs to one thread at a
+ * time.  Each type's fields are in doc/vm-channel.md.
  */
 
 #define IBVMIG_VMC_MAGIC 0x49564D43u	/* "IVMC" */
@@ -548,11 +550,12 @@ int ibvmig_vmc_next_vm(struct ibvmig_vmc_msg *m, struct ibvmig_vmc_vm *out);
  * always fits IBVMIG_VMC_MSG_MAX.
  */
 struct ibvmig_vmc_writer {
-	struct ibvmig_admin_writer rec;
-	struct ibvmig_admin_header hdr;	/* type in op; private */
+	struct ibvmig_admin_writer rec;	/* private, all of it */
+	uint8_t type;
+	uint16_t status;
 	uint32_t id;
 	uint32_t n_items;
-	uint8_t item_kind;
+	uint8_t item_kind, min_items;
 	int error;
 };
 

@@ -2,7 +2,7 @@
 # (libibvmig-sa), convenience libraries linked into each program and the plugin.
 noinst_LTLIBRARIES += libibvmig/libibvmig-wire.la
 libibvmig_libibvmig_wire_la_SOURCES = libibvmig/ibvmig.h libibvmig/wire.h libibvmig/notice.c \
-	libibvmig/admin.c libibvmig/conf.c
+	libibvmig/admin.c libibvmig/conf.c libibvmig/vmchan.c
 
 check_PROGRAMS += libibvmig/tests/test_notice
 TESTS += libibvmig/tests/test_notice
@@ -18,6 +18,12 @@ check_PROGRAMS += libibvmig/tests/test_conf
 TESTS += libibvmig/tests/test_conf
 libibvmig_tests_test_conf_SOURCES = libibvmig/tests/test_conf.c
 libibvmig_tests_test_conf_LDADD = libibvmig/libibvmig-wire.la test-fabric/libunit.la -lcunit
+
+check_PROGRAMS += libibvmig/tests/test_vmchan
+TESTS += libibvmig/tests/test_vmchan
+libibvmig_tests_test_vmchan_SOURCES = libibvmig/tests/test_vmchan.c
+libibvmig_tests_test_vmchan_LDADD = libibvmig/libibvmig-wire.la test-fabric/libunit.la -lcunit
+EXTRA_DIST += doc/vm-channel.md
 
 # ---- SA/MAD client (libibvmig-sa) and its test tool ----
 noinst_LTLIBRARIES += libibvmig/libibvmig-sa.la

@@ -24,5 +24,5 @@ endif
 EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh
 
 # Set -> Report latency and the plugin's cost per Set, on ibsim (`make bench`).
-BENCHMARK_SCRIPTS += test-fabric/bench/repath-latency.sh
+FABRIC_BENCHMARKS += test-fabric/bench/repath-latency.sh
 EXTRA_DIST += test-fabric/bench/repath-latency.sh
