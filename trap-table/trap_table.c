@@ -402,13 +402,16 @@ int tt_set(struct tt_table *t, uint64_t vguid, uint16_t lid, uint64_t port_guid,
 	return 0;
 }
 
+/* Index position of @vguid, or index.size when it is not remembered (or 0). */
+static uint32_t tt_position(const struct tt_table *t, uint64_t vguid)
+{
+	return vguid ? tt_find(t, vguid, gi_hash(&t->index, vguid)) : t->index.size;
+}
+
 int tt_lookup(const struct tt_table *t, uint64_t vguid, struct tt_entry_view *out)
 {
-	uint32_t pos;
+	uint32_t pos = tt_position(t, vguid);
 
-	if (!vguid)
-		return -ENOENT;
-	pos = tt_find(t, vguid, gi_hash(&t->index, vguid));
 	if (pos == t->index.size)
 		return -ENOENT;
 	tt_view(tt_entry_at(t, gi_entry(&t->index, pos)), out);
@@ -417,12 +420,9 @@ int tt_lookup(const struct tt_table *t, uint64_t vguid, struct tt_entry_view *ou
 
 int tt_flush(struct tt_table *t, uint64_t vguid)
 {
+	uint32_t pos = tt_position(t, vguid);
 	struct tt_entry_view view;
-	uint32_t pos;
 
-	if (!vguid)
-		return -ENOENT;
-	pos = tt_find(t, vguid, gi_hash(&t->index, vguid));
 	if (pos == t->index.size)
 		return -ENOENT;
 	tt_remove_at(t, pos, &view);
