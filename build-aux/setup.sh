@@ -3,7 +3,7 @@
 # lacks, then autoreconf, configure and make in a build directory.
 
 IBVMIG_PACKAGES="opensm libopensm-dev libibumad-dev libibmad-dev ibsim-utils libumad2sim0
-infiniband-diags libcunit1-dev autoconf automake libtool pkg-config build-essential"
+infiniband-diags libcunit1-dev autoconf automake libtool pkg-config build-essential valgrind"
 
 ibvmig_missing_packages()
 {
