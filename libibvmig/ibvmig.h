@@ -409,8 +409,10 @@ enum ibvmig_vmc_tag {
 	/* the agent's status */
 	IBVMIG_VMC_TAG_VMS = 80, IBVMIG_VMC_TAG_VMS_CONNECTED, IBVMIG_VMC_TAG_REPORTS,
 	IBVMIG_VMC_TAG_NOTICES_FORWARDED, IBVMIG_VMC_TAG_PATH_QUERIES,
-	IBVMIG_VMC_TAG_SA_ERRORS, IBVMIG_VMC_TAG_UPTIME_MS,
-	IBVMIG_VMC_TAG_MAX = IBVMIG_VMC_TAG_UPTIME_MS
+	IBVMIG_VMC_TAG_SA_ERRORS, IBVMIG_VMC_TAG_UPTIME_MS, IBVMIG_VMC_TAG_SUBSCRIPTIONS,
+	IBVMIG_VMC_TAG_SM_RESETS, IBVMIG_VMC_TAG_REATTACHED, IBVMIG_VMC_TAG_NOTICES_MISSED,
+	IBVMIG_VMC_TAG_VMS_DROPPED,
+	IBVMIG_VMC_TAG_MAX = IBVMIG_VMC_TAG_VMS_DROPPED
 };
 
 struct ibvmig_sa_path;		/* ibvmig_sa.h; only pointed to here */
@@ -444,6 +446,11 @@ struct ibvmig_vmc_agent {
 	uint64_t path_queries;
 	uint64_t sa_errors;
 	uint64_t uptime_ms;
+	uint32_t subscriptions;		/* InformInfo subscriptions held */
+	uint64_t sm_resets;		/* times the SM was found to have forgotten them */
+	uint64_t reattached;		/* vGUIDs set again after those resets */
+	uint64_t notices_missed;	/* notices for VMs that were not connected */
+	uint64_t vms_dropped;		/* connections closed for reading too slowly */
 };
 
 /*
@@ -531,6 +538,13 @@ int ibvmig_vmc_frame(const uint8_t *buf, size_t have, size_t *need);
  * without a new version).  Every error leaves @m zeroed.
  */
 int ibvmig_vmc_decode(const uint8_t *buf, size_t len, struct ibvmig_vmc_msg *m);
+/*
+ * The type and request id of a header that carries our magic, whatever its
+ * version, length or body: what an agent needs to answer once a request that
+ * the framing or the decoder refused.  0; -EMSGSIZE for fewer than
+ * IBVMIG_VMC_HEADER_LEN bytes, -EPROTO for another magic.
+ */
+int ibvmig_vmc_peek(const uint8_t *buf, size_t len, uint8_t *type, uint32_t *id);
 /* The path of a decoded successful PATH_QUERY reply; -EINVAL for another message. */
 int ibvmig_vmc_get_path(const struct ibvmig_vmc_msg *m, struct ibvmig_sa_path *out);
 /*

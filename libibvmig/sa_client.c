@@ -34,6 +34,7 @@ struct recent_report {
 	uint64_t tid;
 	uint16_t slid;
 	bool used;
+	uint8_t notice[IBVMIG_NOTICE_LEN];
 };
 
 struct ibvmig_sa {
@@ -303,16 +304,26 @@ static void queue_report(struct ibvmig_sa *sa, const struct ibvmig_sa_report *r)
 	sa->queue[(sa->q_head + sa->q_len++) % REPORT_QUEUE_LEN] = *r;
 }
 
-/* True if this Report was seen already: OpenSM's MAD layer may resend it. */
-static bool report_seen(struct ibvmig_sa *sa, uint64_t tid, uint16_t slid)
+/*
+ * True if this Report was seen already: OpenSM's MAD layer may resend it, with
+ * the same TID and Notice.  The Notice counts too: a restarted OpenSM numbers
+ * its TIDs from the same start again, so a TID alone would take the new SM's
+ * first Reports for resends of the old one's.
+ */
+static bool report_seen(struct ibvmig_sa *sa, uint64_t tid, uint16_t slid, const uint8_t *notice)
 {
+	struct recent_report *rr;
 	unsigned i;
 
-	for (i = 0; i < RECENT_REPORTS; i++)
-		if (sa->recent[i].used && sa->recent[i].tid == tid && sa->recent[i].slid == slid)
+	for (i = 0; i < RECENT_REPORTS; i++) {
+		rr = &sa->recent[i];
+		if (rr->used && rr->tid == tid && rr->slid == slid &&
+		    !memcmp(rr->notice, notice, IBVMIG_NOTICE_LEN))
 			return true;
-	sa->recent[sa->recent_next] =
-	    (struct recent_report){.tid = tid, .slid = slid, .used = true};
+	}
+	rr = &sa->recent[sa->recent_next];
+	*rr = (struct recent_report){.tid = tid, .slid = slid, .used = true};
+	memcpy(rr->notice, notice, IBVMIG_NOTICE_LEN);
 	sa->recent_next = (sa->recent_next + 1) % RECENT_REPORTS;
 	return false;
 }
@@ -344,7 +355,8 @@ static int handle_report(struct ibvmig_sa *sa, const uint8_t *mad, size_t len,
 	}
 	r.slid = be16toh(from->lid);
 	clock_gettime(CLOCK_REALTIME, &r.received);
-	if (report_seen(sa, r.tid, r.slid)) {
+	/* A parsed Notice Report holds the whole attribute at the SA data offset. */
+	if (report_seen(sa, r.tid, r.slid, mad + IBVSA_SA_DATA_OFFS)) {
 		sa->cnt.report_dups++;
 		return 0;
 	}

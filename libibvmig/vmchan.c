@@ -156,6 +156,11 @@ static const struct field agent_f[] = {
 	FLD(PATH_QUERIES, UINT, MSG, agent.path_queries, 0, 0),
 	FLD(SA_ERRORS, UINT, MSG, agent.sa_errors, 0, 0),
 	FLD(UPTIME_MS, UINT, MSG, agent.uptime_ms, 0, 0),
+	FLD(SUBSCRIPTIONS, UINT, MSG, agent.subscriptions, 0, 0),
+	FLD(SM_RESETS, UINT, MSG, agent.sm_resets, 0, 0),
+	FLD(REATTACHED, UINT, MSG, agent.reattached, 0, 0),
+	FLD(NOTICES_MISSED, UINT, MSG, agent.notices_missed, 0, 0),
+	FLD(VMS_DROPPED, UINT, MSG, agent.vms_dropped, 0, 0),
 };
 
 static const struct field notice_f[] = {
@@ -602,6 +607,21 @@ static int header_decode(const uint8_t *buf, size_t len, uint8_t *type, uint16_t
 	return 0;
 }
 
+int ibvmig_vmc_peek(const uint8_t *buf, size_t len, uint8_t *type, uint32_t *id)
+{
+	struct wire c = wire_at((uint8_t *)buf, len);
+
+	if (len < IBVMIG_VMC_HEADER_LEN)
+		return -EMSGSIZE;
+	if (wire_get_u32(&c) != IBVMIG_VMC_MAGIC)
+		return -EPROTO;
+	wire_skip(&c, 1);
+	*type = wire_get_u8(&c);
+	wire_skip(&c, 2);
+	*id = wire_get_u32(&c);
+	return 0;
+}
+
 static int decode(const uint8_t *buf, size_t len, struct ibvmig_vmc_msg *m,
 		  struct ibvmig_sa_path *path)
 {
@@ -825,6 +845,11 @@ const char *ibvmig_vmc_tag_name(uint16_t tag)
 		[IBVMIG_VMC_TAG_PATH_QUERIES] = "path_queries",
 		[IBVMIG_VMC_TAG_SA_ERRORS] = "sa_errors",
 		[IBVMIG_VMC_TAG_UPTIME_MS] = "uptime_ms",
+		[IBVMIG_VMC_TAG_SUBSCRIPTIONS] = "subscriptions",
+		[IBVMIG_VMC_TAG_SM_RESETS] = "sm_resets",
+		[IBVMIG_VMC_TAG_REATTACHED] = "reattached",
+		[IBVMIG_VMC_TAG_NOTICES_MISSED] = "notices_missed",
+		[IBVMIG_VMC_TAG_VMS_DROPPED] = "vms_dropped",
 	};
 
 	return tag <= IBVMIG_VMC_TAG_MAX ? names[tag] : NULL;

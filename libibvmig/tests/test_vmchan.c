@@ -94,7 +94,7 @@ static const struct ibvmig_vmc_msg samples[] = {
 	{ .type = IBVMIG_VMC_STATUS, .id = 18 },
 	{ .type = REPLY(IBVMIG_VMC_STATUS), .id = 19,
 	  .agent = { "ibvmigd 0.1.0", "mlx5_0", 1, PORT_1, PREFIX, 7, 1, 3, 2, 40, 1000, 999, 17,
-		     1, 123456789 } },
+		     1, 123456789, 3, 2, 5, 6, 1 } },
 	{ .type = IBVMIG_VMC_NOTICE, .id = 0,
 	  .notice = { IBVMIG_TRAP_REPATH,
 		      { IBVMIG_NOTICE_VERSION, IBVMIG_REASON_MIGRATED, 9, 5, PREFIX, VGUID,
@@ -360,6 +360,9 @@ static void test_every_message_round_trips(void)
 	CU_ASSERT_STRING_EQUAL(back.agent.ca, "mlx5_0");
 	CU_ASSERT_EQUAL(back.agent.uptime_ms, 123456789);
 	CU_ASSERT_EQUAL(back.agent.sm_lid, 1);
+	CU_ASSERT_EQUAL(back.agent.subscriptions, 3);
+	CU_ASSERT_EQUAL(back.agent.sm_resets, 2);
+	CU_ASSERT_EQUAL(back.agent.vms_dropped, 1);
 	free(buf);
 
 	m = samples[20];
@@ -897,6 +900,30 @@ static void test_statuses_and_errnos(void)
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_status_text(999), "unknown status");
 }
 
+/* A request the decoder refuses still tells whom to answer: its type and id. */
+static void test_peek_reads_a_refused_request(void)
+{
+	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_PATH_QUERY, .id = 0x01020304,
+				    .query = { PREFIX, VGUID } };
+	size_t len;
+	uint8_t *buf = encode(&m, &len), type = 0;
+	uint32_t id = 0;
+
+	/* Body: record count (4 bytes), then the head's field count: claim 7 fields of 2. */
+	buf[IBVMIG_VMC_HEADER_LEN + 5] = 7;
+	CU_ASSERT_EQUAL(ibvmig_vmc_decode(buf, len, &m), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_vmc_peek(buf, len, &type, &id), 0);
+	CU_ASSERT_EQUAL(type, IBVMIG_VMC_PATH_QUERY);
+	CU_ASSERT_EQUAL(id, 0x01020304);
+	buf[4] = 2;	/* another version: still ours to answer */
+	CU_ASSERT_EQUAL(ibvmig_vmc_peek(buf, IBVMIG_VMC_HEADER_LEN, &type, &id), 0);
+	CU_ASSERT_EQUAL(id, 0x01020304);
+	CU_ASSERT_EQUAL(ibvmig_vmc_peek(buf, IBVMIG_VMC_HEADER_LEN - 1, &type, &id), -EMSGSIZE);
+	CU_ASSERT_EQUAL(ibvmig_vmc_peek((const uint8_t *)"GET / HTTP/1.0\r\n\r\n", 18, &type, &id),
+			-EPROTO);
+	free(buf);
+}
+
 static void test_names(void)
 {
 	static const uint16_t tags[] = {
@@ -942,6 +969,7 @@ int main(void)
 		UNIT_TEST(test_random_bytes_never_crash),
 		UNIT_TEST(test_mutated_messages_never_crash),
 		UNIT_TEST(test_statuses_and_errnos),
+		UNIT_TEST(test_peek_reads_a_refused_request),
 		UNIT_TEST(test_names),
 	};
 

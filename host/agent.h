@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * agent.h - private to ibvmigd, the hypervisor agent: one per hypervisor port,
+ * the host's only MAD client (shared-port model), serving its VMs and the host
+ * CLI over the VM channel (doc/vm-channel.md).  See doc/ibvmigd.8.
+ *
+ * THREADS (why two): under umad2sim a poll() whose set holds the umad fd waits
+ * on that fd alone and no signal interrupts it (FABRIC-NOTES), so the SA port
+ * and the sockets cannot share one poll loop.
+ *
+ *  - The SA thread (agent_sa.c) owns the libibvmig-sa handle: subscriptions
+ *    and their periodic check, alias Set/Delete, PathRecords, Reports.  It
+ *    waits on the port in bounded slices (opts.slice_ms) and, between them,
+ *    runs the jobs the channel thread queued.
+ *  - The channel thread (agent_chan.c, agent_dispatch.c) owns the sockets,
+ *    the connections and the mapping table (agent_table.h); it never touches
+ *    the port.  It polls real descriptors only, one of them the wake pipe.
+ *  - The main thread (agent_main.c) starts both, waits for TERM/INT in
+ *    sigwait(), then stops and joins them: every thread has the signals
+ *    blocked, so no system call of theirs is interrupted.
+ *
+ * HAND-OFF: two queues of struct agent_item.  Jobs go channel -> SA (the SA
+ * thread looks at its queue after each slice: no descriptor can wake it);
+ * events (Reports, job results) go SA -> channel, each push
+ * writing a byte to the wake pipe.  An item belongs to whoever popped it and
+ * is freed with free().  The SA thread publishes its counters in
+ * agent.sa_status under agent.status_lock; nothing else is shared.
+ */
+#ifndef IBVMIG_AGENT_H
+#define IBVMIG_AGENT_H
+
+#include "agent_table.h"
+#include "ibvmig.h"
+#include "ibvmig_sa.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define AGENT_PROG "ibvmigd"
+
+enum agent_subscribe_mode {
+	AGENT_SUB_PER_PORT = 0,		/* this design: one subscription per trap */
+	AGENT_SUB_PER_VM = 1,		/* the baseline: one per VM per trap */
+};
+
+struct agent_opts {
+	struct ibvmig_sa_opts sa;	/* -C, -P, -t, -r, --sim */
+	char vm_socket[108];		/* sun_path size; "" = none */
+	char admin_socket[108];
+	unsigned socket_mode;		/* of both Unix sockets */
+	int vsock_port;			/* -1: no AF_VSOCK listener */
+	enum at_mode forward;
+	enum agent_subscribe_mode subscribe;
+	int check_ms;			/* the periodic SA check; 0: never */
+	int backoff_min_ms, backoff_max_ms;
+	int slice_ms;			/* the SA thread's longest wait on the port */
+	size_t vm_queue;		/* bytes queued for one connection at most */
+	int vm_sndbuf;			/* SO_SNDBUF of accepted connections; 0: default */
+	struct at_limits limits;
+	int verbose;			/* 0 errors and events, 1 every notice, 2 debug */
+};
+
+/* What the SA thread publishes (under agent.status_lock). */
+struct agent_sa_status {
+	struct ibvmig_sa_port port;
+	bool subscribed;		/* every subscription acknowledged */
+	unsigned subscriptions;		/* InformInfo subscriptions held */
+	unsigned aliases;		/* vGUIDs this port holds through us */
+	uint64_t reports;		/* Reports received (and acknowledged) */
+	uint64_t bad_reports;		/* Reports that were not a valid RePath/UnPath */
+	uint64_t sa_errors;		/* SA operations that failed: timeouts, refusals */
+	uint64_t path_queries;		/* PathRecords asked for VMs */
+	uint64_t subscribe_attempts;	/* subscription rounds tried */
+	uint64_t sm_resets;		/* checks that found the SM had forgotten us */
+	uint64_t reattached;		/* vGUIDs set again after a reset */
+	uint64_t checks;		/* periodic checks run */
+};
+
+enum agent_item_kind {
+	/* jobs: channel -> SA */
+	AGENT_JOB_PATH,			/* PathRecord to gid */
+	AGENT_JOB_ATTACH,		/* alias Set of vguid at index (0: first free) */
+	AGENT_JOB_DETACH,		/* alias Delete of vguid */
+	AGENT_JOB_SUBSCRIPTIONS,	/* per-VM mode: hold n_subs subscriptions per trap */
+	/* events: SA -> channel */
+	AGENT_EV_REPLY,			/* a job's result: rc and path or alias */
+	AGENT_EV_NOTICE,		/* a RePath/UnPath Report */
+};
+
+struct agent_item {
+	struct agent_item *next;
+	enum agent_item_kind kind;
+	enum agent_item_kind job;	/* EV_REPLY: the job it answers */
+	/* Where a reply goes: the connection (by its unique number) and request. */
+	uint64_t conn;			/* 0: nobody waits for a reply */
+	uint32_t req_id;
+	uint8_t req_type;		/* the VM channel request it answers */
+	int rc;				/* EV_REPLY: 0 or a negative errno */
+	char text[IBVMIG_VMC_TEXT_MAX + 1];	/* EV_REPLY: what failed, or "" */
+	struct ibvmig_vmc_gid gid;	/* JOB_PATH */
+	struct ibvmig_sa_path path;	/* EV_REPLY of JOB_PATH */
+	bool stamped;			/* ...with the newest notice stamp of the DGID */
+	uint32_t epoch;
+	uint64_t seq;
+	uint64_t vguid;			/* ATTACH, DETACH */
+	uint32_t index;
+	char name[AT_NAME_MAX + 1];	/* ATTACH: the VM to give the vGUID to, or "" */
+	unsigned n_subs;		/* JOB_SUBSCRIPTIONS */
+	uint16_t trap;			/* EV_NOTICE */
+	struct ibvmig_path_notice notice;
+	struct timespec received;	/* EV_NOTICE: CLOCK_REALTIME when read */
+};
+
+/* A FIFO between two threads; @wake_fd (or -1) gets a byte per push. */
+struct agent_queue {
+	pthread_mutex_t lock;
+	struct agent_item *head, *tail;
+	int wake_fd;
+};
+
+struct agent {
+	struct agent_opts opts;
+	struct ibvmig_sa *sa;		/* the SA thread's alone once it runs */
+	struct agent_queue jobs;	/* to the SA thread */
+	struct agent_queue events;	/* to the channel thread */
+	int wake[2];			/* the events' pipe: read end polled by the channel */
+	atomic_bool stop;
+	pthread_mutex_t status_lock;
+	struct agent_sa_status sa_status;
+	int64_t started_ms;		/* CLOCK_MONOTONIC */
+	int vm_fd, admin_fd, vsock_fd;	/* listeners, -1 when absent */
+};
+
+/* agent_main.c: logging (stderr, one line each, a code on every error). */
+void agent_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int64_t agent_now_ms(void);
+extern int agent_verbose;
+/* Asks every thread to end (from any thread): the main thread then joins them. */
+void agent_stop(struct agent *a);
+
+/* agent_queue.c */
+int agent_queue_init(struct agent_queue *q, int wake_fd);
+void agent_queue_destroy(struct agent_queue *q);
+void agent_queue_push(struct agent_queue *q, struct agent_item *it);
+/* Takes every queued item, oldest first (a list through ->next), or NULL. */
+struct agent_item *agent_queue_take(struct agent_queue *q);
+/* A zeroed item of @kind; NULL when out of memory (logged). */
+struct agent_item *agent_item_new(enum agent_item_kind kind);
+void agent_items_free(struct agent_item *list);
+
+/* agent_sa.c: the SA thread's body. */
+void *agent_sa_thread(void *arg);
+void agent_sa_status_get(struct agent *a, struct agent_sa_status *out);
+
+/* agent_chan.c: the channel thread's body and its listeners. */
+int agent_chan_listen(struct agent *a);
+void agent_chan_close_listeners(struct agent *a);
+void *agent_chan_thread(void *arg);
+
+#endif /* IBVMIG_AGENT_H */

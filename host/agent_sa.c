@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * agent_sa.c - ibvmigd's SA thread: the only user of the port (agent.h says
+ * why it is a thread of its own).
+ *
+ * SUBSCRIPTIONS.  Per-port mode (the design): one InformInfo subscription per
+ * trap, 68 and 69, from the physical port (doc/notice-details.md), so the SM
+ * sends this host one Report per notice however many VMs it runs.  Per-VM
+ * mode (the benchmark's baseline): one per VM and trap, with LID ranges that
+ * OpenSM keeps apart (FABRIC-NOTES, match_inf_rec).  The SA's GetResp is the
+ * registration acknowledgement: until every subscription has one, the round
+ * is tried again after a backoff that doubles from backoff_min_ms to
+ * backoff_max_ms, with +-25% jitter so that hosts do not retry in step.
+ *
+ * SM RESETS.  OpenSM forgets subscriptions and alias GUIDs when it restarts,
+ * a new master never had them, and a dropped port loses its subscriptions.
+ * On real hardware the client-reregister event says so; under ibsim nothing
+ * does, so every check_ms the thread asks the SA about a canary: an extra
+ * subscription whose LID range is the own port's LID, which matches no
+ * notice (notices are issued by the SM's port).  The check unsubscribes it:
+ * OpenSM answers success if it still holds it, and "invalid request"
+ * (ERR 4307, no such subscription) if it forgot; then it subscribes it again.
+ * Two small MADs per check, and the answer is exactly "does the SM still
+ * know us".  A forgotten canary starts a new subscription round, after which
+ * every vGUID this agent set is set again.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ALIASES 256		/* GUIDCap is at most 256 per port in practice */
+#define STAMP_SLOTS 4096	/* notice stamps remembered, direct-mapped */
+#define JOBS_PER_SLICE 32	/* so that Reports are read between long job runs */
+
+static const uint16_t traps[] = { IBVMIG_TRAP_UNPATH, IBVMIG_TRAP_REPATH };
+#define N_TRAPS (sizeof(traps) / sizeof(traps[0]))
+
+struct alias {
+	uint64_t vguid;
+	int index;
+};
+
+/* The newest notice stamp seen per vGUID: attached to PathRecord answers (pc_insert). */
+struct stamp {
+	uint64_t vguid;
+	uint32_t epoch;
+	uint64_t seq;
+};
+
+struct sa_ctx {
+	struct agent *a;
+	struct ibvmig_sa *sa;
+	struct agent_sa_status st;	/* published after every slice */
+	bool subscribed, ever_subscribed;
+	bool reset_pending;		/* set the aliases again once subscribed */
+	int64_t next_try_ms, next_check_ms;
+	int backoff_ms;
+	unsigned want_per_vm, held_per_vm;	/* per-VM mode: ranges 0..n-1 */
+	bool canary;			/* the canary is subscribed... */
+	uint16_t canary_lid;		/* ...for this LID */
+	struct alias aliases[MAX_ALIASES];
+	unsigned n_aliases;
+	struct stamp *stamps;		/* STAMP_SLOTS of them */
+	unsigned seed;
+};
+
+/* ---- notice stamps ------------------------------------------------------------------------ */
+
+static struct stamp *stamp_slot(struct sa_ctx *c, uint64_t vguid)
+{
+	return &c->stamps[(vguid * 0x9E3779B97F4A7C15ULL) >> 52 & (STAMP_SLOTS - 1)];
+}
+
+static void stamp_note(struct sa_ctx *c, const struct ibvmig_path_notice *n)
+{
+	struct stamp *s = stamp_slot(c, n->vguid);
+
+	/* A collision forgets an older vGUID's stamp: its next answer goes unstamped. */
+	if (s->vguid != n->vguid || ibvmig_stamp_is_newer(n->epoch, n->seq, s->epoch, s->seq))
+		*s = (struct stamp){ n->vguid, n->epoch, n->seq };
+}
+
+/* ---- aliases ------------------------------------------------------------------------------ */
+
+static int alias_find(const struct sa_ctx *c, uint64_t vguid)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_aliases; i++)
+		if (c->aliases[i].vguid == vguid)
+			return (int)i;
+	return -1;
+}
+
+static void alias_forget(struct sa_ctx *c, uint64_t vguid)
+{
+	int i = alias_find(c, vguid);
+
+	if (i >= 0)
+		c->aliases[i] = c->aliases[--c->n_aliases];
+	c->st.aliases = c->n_aliases;
+}
+
+static int alias_remember(struct sa_ctx *c, uint64_t vguid, int index)
+{
+	int i = alias_find(c, vguid);
+
+	if (i < 0) {
+		if (c->n_aliases == MAX_ALIASES)
+			return -ENOSPC;
+		i = (int)c->n_aliases++;
+	}
+	c->aliases[i] = (struct alias){ vguid, index };
+	c->st.aliases = c->n_aliases;
+	return 0;
+}
+
+/* ---- subscriptions ------------------------------------------------------------------------ */
+
+static void backoff(struct sa_ctx *c, int64_t now)
+{
+	int jitter = c->backoff_ms / 4, max = c->a->opts.backoff_max_ms;
+
+	c->next_try_ms = now + c->backoff_ms;
+	if (jitter)
+		c->next_try_ms += rand_r(&c->seed) % (2 * jitter + 1) - jitter;
+	c->backoff_ms = c->backoff_ms > max / 2 ? max : c->backoff_ms * 2;
+}
+
+static int per_vm_set(struct sa_ctx *c, unsigned k, bool on)
+{
+	uint16_t begin, end;
+	unsigned t;
+	int rc = ibvmig_sa_per_vm_range(c->sa, k, &begin, &end);
+
+	for (t = 0; !rc && t < N_TRAPS; t++)
+		rc = ibvmig_sa_subscribe_range(c->sa, traps[t], on, begin, end);
+	/* An unsubscribe the SA finds nothing to remove for (ERR 4307) is done too. */
+	return !on && rc == -EBADR ? 0 : rc;
+}
+
+/* The real subscriptions of the mode: 0 once each is acknowledged. */
+static int subscribe_traps(struct sa_ctx *c)
+{
+	unsigned t;
+	int rc = 0;
+
+	if (c->a->opts.subscribe == AGENT_SUB_PER_PORT) {
+		for (t = 0; !rc && t < N_TRAPS; t++)
+			rc = ibvmig_sa_subscribe(c->sa, traps[t], true);
+		return rc;
+	}
+	/* After a reset the SM holds none: subscribe each range again. */
+	if (c->reset_pending)
+		c->held_per_vm = 0;
+	while (!rc && c->held_per_vm < c->want_per_vm) {
+		rc = per_vm_set(c, c->held_per_vm, true);
+		if (!rc)
+			c->held_per_vm++;
+	}
+	while (!rc && c->held_per_vm > c->want_per_vm) {
+		rc = per_vm_set(c, c->held_per_vm - 1, false);
+		if (!rc)
+			c->held_per_vm--;
+	}
+	return rc;
+}
+
+/* The canary's range is the LID it was subscribed with, whatever the port's is now. */
+static int canary_set(struct sa_ctx *c, bool on)
+{
+	if (on)
+		c->canary_lid = ibvmig_sa_port(c->sa)->lid;
+	return ibvmig_sa_subscribe_range(c->sa, IBVMIG_TRAP_UNPATH, on, c->canary_lid,
+					 c->canary_lid);
+}
+
+static void set_aliases_again(struct sa_ctx *c);
+
+static void subscribe_round(struct sa_ctx *c, int64_t now)
+{
+	int rc;
+
+	c->st.subscribe_attempts++;
+	rc = subscribe_traps(c);
+	if (!rc && c->a->opts.check_ms > 0 && !c->canary) {
+		rc = canary_set(c, true);
+		c->canary = !rc;
+	}
+	c->st.subscriptions = ibvmig_sa_subscriptions(c->sa);
+	if (rc) {
+		c->st.sa_errors++;
+		agent_log(c->st.subscribe_attempts == 1 ? 0 : 1,
+			  "ERR 1201: subscription not acknowledged: %s; again in %d ms",
+			  ibvmig_sa_strerror(rc), c->backoff_ms);
+		if (rc == -ENETDOWN)
+			ibvmig_sa_refresh(c->sa);	/* the port may have its LID or SM now */
+		backoff(c, now);
+		return;
+	}
+	if (!c->subscribed)
+		agent_log(!c->ever_subscribed || c->reset_pending ? 0 : 1,
+			  "subscribed: %u subscriptions on lid %u (traps 68, 69%s)",
+			  c->st.subscriptions, ibvmig_sa_port(c->sa)->lid,
+			  c->canary ? ", canary" : "");
+	c->subscribed = c->ever_subscribed = true;
+	c->backoff_ms = c->a->opts.backoff_min_ms;
+	c->next_check_ms = now + c->a->opts.check_ms;
+	if (c->reset_pending)
+		set_aliases_again(c);
+}
+
+/* The periodic check: is the canary still known to the SM? */
+static void check_sm(struct sa_ctx *c, int64_t now)
+{
+	int rc;
+
+	c->next_check_ms = now + c->a->opts.check_ms;
+	c->st.checks++;
+	rc = canary_set(c, false);
+	if (rc == -EBADR) {
+		c->st.sm_resets++;
+		agent_log(0, "the SM has forgotten this port's subscriptions (restart, handover or "
+			  "port reset): subscribing again, then setting %u vGUIDs again",
+			  c->n_aliases);
+		c->canary = false;
+		c->subscribed = false;
+		c->reset_pending = true;
+		c->backoff_ms = c->a->opts.backoff_min_ms;
+		c->next_try_ms = now;
+		return;
+	}
+	if (rc) {
+		/* No answer: the SM may be down; a later check tells. */
+		c->st.sa_errors++;
+		agent_log(1, "ERR 1202: SA check failed: %s", ibvmig_sa_strerror(rc));
+		return;
+	}
+	rc = canary_set(c, true);
+	if (rc) {
+		c->canary = false;
+		c->subscribed = false;
+		c->next_try_ms = now;
+	}
+}
+
+/* ---- after a reset: set every vGUID again -------------------------------------------------- */
+
+/*
+ * After a reset the SA refused @vguid: lost, unless this port still holds it
+ * at that index (the canary alone was gone, not the SM's memory).
+ */
+static bool alias_lost(struct sa_ctx *c, uint64_t vguid, int index, int rc)
+{
+	int held = -1;
+
+	if (rc == -EEXIST && !ibvmig_sa_alias_find(c->sa, vguid, &held, NULL) && held == index)
+		return false;
+	agent_log(0, "ERR 1203: vGUID 0x%016" PRIx64 " not set again: %s", vguid,
+		  rc == -EEXIST ? "another port holds it now" : ibvmig_sa_strerror(rc));
+	alias_forget(c, vguid);
+	return true;
+}
+
+static void set_aliases_again(struct sa_ctx *c)
+{
+	unsigned i = 0;
+	int rc;
+
+	while (i < c->n_aliases) {
+		struct alias al = c->aliases[i];
+
+		rc = ibvmig_sa_alias_set(c->sa, al.vguid, al.index);
+		/* A lost one is forgotten and the last one swapped in: same i again. */
+		if ((rc == -EEXIST || rc == -EINVAL) && alias_lost(c, al.vguid, al.index, rc))
+			continue;
+		if (rc == -EEXIST)
+			rc = 0;		/* still ours */
+		if (rc) {
+			/* The SA is not answering yet: the next round tries again. */
+			c->st.sa_errors++;
+			agent_log(0, "ERR 1204: vGUID 0x%016" PRIx64 " not set again yet: %s",
+				  al.vguid, ibvmig_sa_strerror(rc));
+			c->subscribed = false;
+			backoff(c, agent_now_ms());
+			return;
+		}
+		c->st.reattached++;
+		i++;
+	}
+	agent_log(0, "set %u vGUIDs again after the SM reset", c->n_aliases);
+	c->reset_pending = false;
+}
+
+/* ---- jobs -------------------------------------------------------------------------------- */
+
+static void reply_text(struct agent_item *ev, const char *text)
+{
+	snprintf(ev->text, sizeof(ev->text), "%s", text);
+}
+
+static void job_path(struct sa_ctx *c, const struct agent_item *job, struct agent_item *ev)
+{
+	const struct ibvmig_sa_port *p = ibvmig_sa_port(c->sa);
+	struct stamp s = *stamp_slot(c, job->gid.guid);
+
+	c->st.path_queries++;
+	if (job->gid.prefix != p->subnet_prefix) {
+		ev->rc = -ENOENT;
+		reply_text(ev, "the GID is not on this port's subnet");
+		return;
+	}
+	/* The stamp held when asking: a notice read during the request is newer. */
+	if (s.vguid == job->gid.guid) {
+		ev->stamped = true;
+		ev->epoch = s.epoch;
+		ev->seq = s.seq;
+	}
+	ev->rc = ibvmig_sa_path_by_guid(c->sa, job->gid.guid, &ev->path);
+	if (ev->rc == -ENOENT)
+		reply_text(ev, "the SA knows no path to this GID");
+	else if (ev->rc)
+		reply_text(ev, ibvmig_sa_strerror(ev->rc));
+}
+
+static int pick_index(struct sa_ctx *c, uint64_t vguid, int *index)
+{
+	int held, free_index, rc;
+
+	rc = ibvmig_sa_alias_find(c->sa, vguid, &held, &free_index);
+	if (rc)
+		return rc;
+	*index = held >= 0 ? held : free_index;
+	return *index < 0 ? -ENOSPC : 0;
+}
+
+static void job_attach(struct sa_ctx *c, const struct agent_item *job, struct agent_item *ev)
+{
+	int index = (int)job->index, rc = 0;
+
+	if (!index)
+		rc = pick_index(c, job->vguid, &index);
+	if (!rc)
+		rc = ibvmig_sa_alias_set(c->sa, job->vguid, index);
+	if (!rc)
+		rc = alias_remember(c, job->vguid, index);
+	ev->rc = rc;
+	ev->index = (uint32_t)(index > 0 ? index : 0);
+	if (rc == -EEXIST)
+		reply_text(ev, "the SA refused: another port (or another index of this port) "
+			       "holds this vGUID; a migration is detach at the source, then attach "
+			       "at the destination");
+	else if (rc == -ENOSPC)
+		reply_text(ev, "no free alias index on this port");
+	else if (rc)
+		reply_text(ev, ibvmig_sa_strerror(rc));
+	else
+		agent_log(1, "attached vGUID 0x%016" PRIx64 " at index %d", job->vguid, index);
+}
+
+static void job_detach(struct sa_ctx *c, const struct agent_item *job, struct agent_item *ev)
+{
+	int i = alias_find(c, job->vguid);
+	int index = job->index ? (int)job->index : i >= 0 ? c->aliases[i].index : -1;
+
+	ev->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, index);
+	if (ev->rc == -ENOENT && index >= 0 && !job->index)	/* moved? look it up */
+		ev->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, -1);
+	if (!ev->rc || ev->rc == -ENOENT)
+		alias_forget(c, job->vguid);
+	if (ev->rc == -ENOENT)
+		reply_text(ev, "this port does not hold the vGUID");
+	else if (ev->rc)
+		reply_text(ev, ibvmig_sa_strerror(ev->rc));
+	else
+		agent_log(1, "detached vGUID 0x%016" PRIx64, job->vguid);
+	ev->index = (uint32_t)(index > 0 ? index : 0);
+}
+
+/* Per-VM mode: hold @n subscriptions per trap, at once (a vm-add's reply waits for it). */
+static void job_subscriptions(struct sa_ctx *c, unsigned n)
+{
+	c->want_per_vm = n;
+	if (c->a->opts.subscribe != AGENT_SUB_PER_VM || c->want_per_vm == c->held_per_vm)
+		return;
+	c->subscribed = false;
+	subscribe_round(c, agent_now_ms());
+}
+
+static void run_job(struct sa_ctx *c, const struct agent_item *job)
+{
+	struct agent_item *ev;
+
+	if (job->kind == AGENT_JOB_SUBSCRIPTIONS)
+		job_subscriptions(c, job->n_subs);
+	if (job->kind == AGENT_JOB_SUBSCRIPTIONS && !job->conn)
+		return;
+	ev = agent_item_new(AGENT_EV_REPLY);
+	if (!ev)
+		return;
+	ev->job = job->kind;
+	ev->conn = job->conn;
+	ev->req_id = job->req_id;
+	ev->req_type = job->req_type;
+	ev->vguid = job->vguid;
+	ev->gid = job->gid;
+	memcpy(ev->name, job->name, sizeof(ev->name));
+	if (job->kind == AGENT_JOB_PATH)
+		job_path(c, job, ev);
+	else if (job->kind == AGENT_JOB_ATTACH)
+		job_attach(c, job, ev);
+	else if (job->kind == AGENT_JOB_DETACH)
+		job_detach(c, job, ev);
+	/* "No such path/alias" is an answer; the rest are the SA failing us. */
+	if (ev->rc && ev->rc != -ENOENT && ev->rc != -EEXIST && ev->rc != -ENOSPC)
+		c->st.sa_errors++;
+	agent_queue_push(&c->a->events, ev);
+}
+
+/* Runs up to JOBS_PER_SLICE queued jobs; the rest go back to the queue's head. */
+static bool run_jobs(struct sa_ctx *c)
+{
+	struct agent_item *list = agent_queue_take(&c->a->jobs), *job, *rest;
+	unsigned n;
+
+	for (n = 0; list && n < JOBS_PER_SLICE; n++) {
+		job = list;
+		list = list->next;
+		run_job(c, job);
+		free(job);
+	}
+	if (!list)
+		return false;
+	/* Put the rest back in front of whatever came meanwhile. */
+	pthread_mutex_lock(&c->a->jobs.lock);
+	for (rest = list; rest->next; rest = rest->next)
+		;
+	rest->next = c->a->jobs.head;
+	if (!c->a->jobs.head)
+		c->a->jobs.tail = rest;
+	c->a->jobs.head = list;
+	pthread_mutex_unlock(&c->a->jobs.lock);
+	return true;
+}
+
+/* ---- Reports ----------------------------------------------------------------------------- */
+
+static void on_report(const struct ibvmig_sa_report *r, void *arg)
+{
+	struct sa_ctx *c = arg;
+	struct agent_item *ev;
+
+	c->st.reports++;
+	if (r->path_rc != IBVMIG_TRAP_UNPATH && r->path_rc != IBVMIG_TRAP_REPATH) {
+		c->st.bad_reports++;
+		agent_log(1, "ERR 1205: a Report that is no RePath/UnPath (trap %d): %s", r->trap,
+			  r->path_rc == -ENOMSG ? "not ours" : ibvmig_sa_strerror(r->path_rc));
+		return;
+	}
+	stamp_note(c, &r->path);
+	ev = agent_item_new(AGENT_EV_NOTICE);
+	if (!ev)
+		return;
+	ev->trap = (uint16_t)r->path_rc;
+	ev->notice = r->path;
+	ev->received = r->received;
+	agent_queue_push(&c->a->events, ev);
+}
+
+/* ---- the thread -------------------------------------------------------------------------- */
+
+static void publish(struct sa_ctx *c)
+{
+	c->st.subscribed = c->subscribed;
+	c->st.port = *ibvmig_sa_port(c->sa);
+	pthread_mutex_lock(&c->a->status_lock);
+	c->a->sa_status = c->st;
+	pthread_mutex_unlock(&c->a->status_lock);
+}
+
+void agent_sa_status_get(struct agent *a, struct agent_sa_status *out)
+{
+	pthread_mutex_lock(&a->status_lock);
+	*out = a->sa_status;
+	pthread_mutex_unlock(&a->status_lock);
+}
+
+static void sa_step(struct sa_ctx *c)
+{
+	struct timespec pause = { 0, 100 * 1000000L };
+	int64_t now = agent_now_ms();
+	bool more;
+	int rc;
+
+	if (!c->subscribed && now >= c->next_try_ms)
+		subscribe_round(c, now);
+	else if (c->subscribed && c->a->opts.check_ms > 0 && now >= c->next_check_ms)
+		check_sm(c, now);
+	more = run_jobs(c);
+	/* Jobs cannot wake this thread (agent.h): the slice bounds their wait. */
+	rc = ibvmig_sa_process(c->sa, more ? 0 : c->a->opts.slice_ms, on_report, c);
+	if (rc < 0 && rc != -EINTR) {
+		agent_log(0, "ERR 1206: reading the port failed: %s", ibvmig_sa_strerror(rc));
+		nanosleep(&pause, NULL);	/* do not spin on a broken port */
+	}
+	publish(c);
+}
+
+void *agent_sa_thread(void *arg)
+{
+	struct agent *a = arg;
+	struct sa_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c || !(c->stamps = calloc(STAMP_SLOTS, sizeof(*c->stamps)))) {
+		agent_log(0, "ERR 1207: out of memory: the SA thread cannot run");
+		free(c);
+		agent_stop(a);
+		return NULL;
+	}
+	c->a = a;
+	c->sa = a->sa;
+	c->backoff_ms = a->opts.backoff_min_ms;
+	c->seed = (unsigned)agent_now_ms() ^ (unsigned)ibvmig_sa_port(c->sa)->port_guid;
+	c->want_per_vm = 0;
+	while (!atomic_load(&a->stop))
+		sa_step(c);
+	/* Subscriptions outlive their client in OpenSM: the close drops ours, the canary too. */
+	ibvmig_sa_close(c->sa);
+	a->sa = NULL;
+	agent_log(1, "unsubscribed; the SA thread ends");
+	free(c->stamps);
+	free(c);
+	return NULL;
+}
