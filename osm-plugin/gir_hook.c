@@ -164,6 +164,7 @@ static void gir_handler(void *context, void *data)
 	struct gir_snapshot before, after;
 	uint64_t t0, osm_start, osm_ns;
 	struct ibvmig_outbox out;
+	bool was_dirty;
 
 	if (sa_mad->method != IB_MAD_METHOD_SET && sa_mad->method != IB_MAD_METHOD_DELETE) {
 		osm_gir_rcv_process(&p->osm->sa, madw);
@@ -184,11 +185,14 @@ static void gir_handler(void *context, void *data)
 	osm_gir_rcv_process(&p->osm->sa, madw);
 	osm_ns = ibvmig_mono_ns() - osm_start;
 	gir_snapshot(p, rec->lid, &after);
+	was_dirty = p->table_dirty;
 	gir_feed_diff(p, &before, &after);
 	ibvmig_outbox_take(p, &out);
 	pthread_mutex_unlock(&p->lock);
 	ibvmig_outbox_send(p, &out);
-	ibvmig_worker_wake(p);	/* a save is due */
+	/* The first change since a save starts the save timer; later ones ride on it. */
+	if (!was_dirty)
+		ibvmig_worker_wake(p);
 	gir_account(p, ibvmig_mono_ns() - t0 - osm_ns);
 }
 
