@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define IN_START 4096		/* input buffers grow to IBVMIG_VMC_MSG_MAX */
@@ -36,48 +35,16 @@
  * True when something answers at @path: a live agent's socket is never taken
  * over; a dead one's file (ECONNREFUSED) is removed.
  */
-static bool unix_alive(const struct sockaddr_un *sun)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool alive;
-
-	if (fd < 0)
-		return false;
-	alive = !connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	close(fd);
-	return alive;
-}
-
 static int listen_unix(const char *path, unsigned mode)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, rc;
+	int fd = ibvmig_unix_listen(path, mode, 64);
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if (unix_alive(&sun)) {
+	if (fd == -EADDRINUSE)
 		agent_log(0, "ERR 1301: %s: another agent serves this socket", path);
-		return -EADDRINUSE;
-	}
-	if (unlink(path) && errno != ENOENT) {
-		agent_log(0, "ERR 1302: %s: cannot remove the old socket: %s", path,
-			  strerror(errno));
-		return -errno;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* Bind with the mode already restricted: no moment where others may connect. */
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	if (!rc)
-		rc = chmod(path, mode);
-	if (!rc)
-		rc = listen(fd, 64);
-	if (rc) {
-		rc = -errno;
-		agent_log(0, "ERR 1303: %s: %s", path, strerror(-rc));
-		close(fd);
-		return rc;
-	}
+	else if (fd == -EEXIST)
+		agent_log(0, "ERR 1302: %s: exists and is not a socket", path);
+	else if (fd < 0)
+		agent_log(0, "ERR 1303: %s: %s", path, strerror(-fd));
 	return fd;
 }
 

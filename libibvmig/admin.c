@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -523,6 +524,55 @@ int ibvmig_io_read_all(int fd, void *buf, size_t len, int timeout_ms)
 			return rc;
 	}
 	return 0;
+}
+
+/* True when something accepts connections at @sun: another live server. */
+static bool unix_is_served(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool served;
+
+	if (fd < 0)
+		return false;
+	served = !connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	return served;
+}
+
+static int unix_remove_stale(const struct sockaddr_un *sun)
+{
+	struct stat sb;
+
+	if (lstat(sun->sun_path, &sb))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(sb.st_mode))
+		return -EEXIST;
+	if (unix_is_served(sun))
+		return -EADDRINUSE;
+	return unlink(sun->sun_path) ? -errno : 0;
+}
+
+int ibvmig_unix_listen(const char *path, unsigned mode, int backlog)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	rc = unix_remove_stale(&sun);
+	if (rc)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(path, mode) ||
+	    listen(fd, backlog)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 static int admin_connect(const char *path)

@@ -275,6 +275,14 @@ int ibvmig_admin_call(const char *path, const struct ibvmig_admin_request *req,
 		      int timeout_ms, struct ibvmig_admin_header *h, uint8_t **body,
 		      size_t *body_len);
 
+/*
+ * Listen on a Unix stream socket at @path with permissions @mode, non-blocking
+ * and close-on-exec.  A stale socket left by a dead server is replaced; a
+ * socket some process still serves (-EADDRINUSE) and a file that is not a
+ * socket (-EEXIST) are left alone.  Returns the descriptor or -errno.
+ */
+int ibvmig_unix_listen(const char *path, unsigned mode, int backlog);
+
 /* Blocking full-length I/O on a socket with a deadline; 0 or -errno. */
 int ibvmig_io_write_all(int fd, const void *buf, size_t len, int timeout_ms);
 int ibvmig_io_read_all(int fd, void *buf, size_t len, int timeout_ms);

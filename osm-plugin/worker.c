@@ -14,8 +14,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "plugin.h"
@@ -32,61 +30,19 @@ void ibvmig_worker_wake(struct ibvmig_plugin *p)
 	}
 }
 
-/* True when something accepts connections at @sun: another SM's plugin. */
-static bool socket_is_served(const struct sockaddr_un *sun)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool served;
-
-	if (fd < 0)
-		return false;
-	served = !connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	close(fd);
-	return served;
-}
-
-/* Replace a stale socket; never another kind of file, never a live socket. */
-static int remove_stale_socket(const struct sockaddr_un *sun)
-{
-	struct stat sb;
-
-	if (lstat(sun->sun_path, &sb))
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(sb.st_mode))
-		return -EEXIST;
-	if (socket_is_served(sun))
-		return -EADDRINUSE;
-	return unlink(sun->sun_path) ? -errno : 0;
-}
-
 static int admin_listen(struct ibvmig_plugin *p)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *path = p->conf.admin_socket;
-	int fd, rc;
+	int fd = ibvmig_unix_listen(path, p->conf.admin_socket_mode, 16);
 
-	strcpy(sun.sun_path, path);	/* the parser bounds it to sun_path */
-	rc = remove_stale_socket(&sun);
-	if (rc)
-		goto fail;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(path, p->conf.admin_socket_mode) ||
-	    listen(fd, 16)) {
-		rc = -errno;
-		close(fd);
-		goto fail;
+		IBVMIG_ERROR(p, "ERR 0601: admin socket %s: %s: `ibvmig` will not reach this SM\n",
+			     path, fd == -EEXIST ? "exists and is not a socket" :
+			     fd == -EADDRINUSE ? "another process serves it" : strerror(-fd));
+		return fd;
 	}
 	p->listen_fd = fd;
 	return 0;
-fail:
-	IBVMIG_ERROR(p, "ERR 0601: admin socket %s: %s: `ibvmig` will not reach this SM\n",
-		     path, rc == -EEXIST ? "exists and is not a socket" :
-		     rc == -EADDRINUSE ? "another process serves it" : strerror(-rc));
-	return rc;
 }
 
 static int send_status_only(int fd, uint8_t op, uint16_t status)
