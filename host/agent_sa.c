@@ -242,8 +242,14 @@ static void check_sm(struct sa_ctx *c, int64_t now)
 	}
 	rc = canary_set(c, true);
 	if (rc) {
+		/*
+		 * The SM answered the unsubscribe but not this: it may have died and
+		 * come back in between, forgetting everything.  Subscribing and
+		 * setting the vGUIDs again is harmless if it did not.
+		 */
 		c->canary = false;
 		c->subscribed = false;
+		c->reset_pending = true;
 		c->next_try_ms = now;
 	}
 }
