@@ -22,7 +22,6 @@ struct sm_view {
 	char state[32];
 	uint64_t port_guid, prefix;
 	uint16_t lid;
-	uint64_t subscribers;	/* subscriptions that would receive our traps */
 };
 
 static bool subscribes_to_ours(const osm_infr_t *infr)
@@ -36,81 +35,13 @@ static bool subscribes_to_ours(const osm_infr_t *infr)
 
 static void read_sm(struct ibvmig_plugin *p, struct sm_view *v)
 {
-	const cl_qlist_t *list = &p->osm->subn.sa_infr_list;
-	const cl_list_item_t *item;
-
 	memset(v, 0, sizeof(*v));
 	CL_PLOCK_ACQUIRE(&p->osm->lock);
 	snprintf(v->state, sizeof(v->state), "%s", osm_get_sm_mgr_state_str(p->osm->subn.sm_state));
 	v->port_guid = cl_ntoh64(p->osm->subn.sm_port_guid);
 	v->prefix = cl_ntoh64(p->osm->subn.opt.subnet_prefix);
 	v->lid = cl_ntoh16(p->osm->subn.sm_base_lid);
-	for (item = cl_qlist_head(list); item != cl_qlist_end(list); item = cl_qlist_next(item))
-		v->subscribers += subscribes_to_ours((const osm_infr_t *)item);
 	CL_PLOCK_RELEASE(&p->osm->lock);
-}
-
-static void answer_status(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
-{
-	struct tt_stats st;
-	struct aw_stats aw;
-	struct sm_view sm;
-	uint64_t last_save;
-
-	read_sm(p, &sm);
-	pthread_mutex_lock(&p->lock);
-	tt_get_stats(aw_table(p->watch), &st);
-	aw_get_stats(p->watch, &aw);
-	last_save = p->last_save_ms;
-	pthread_mutex_unlock(&p->lock);
-
-	ibvmig_admin_begin_record(w);
-	ibvmig_admin_put_str(w, IBVMIG_TAG_PLUGIN_VERSION, IBVMIG_PLUGIN_VERSION);
-	ibvmig_admin_put_str(w, IBVMIG_TAG_OSM_VERSION, OSM_VERSION);
-	ibvmig_admin_put_str(w, IBVMIG_TAG_SM_STATE, sm.state);
-	ibvmig_admin_put_guid(w, IBVMIG_TAG_SM_PORT_GUID, sm.port_guid);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SM_LID, sm.lid);
-	ibvmig_admin_put_guid(w, IBVMIG_TAG_SUBNET_PREFIX, sm.prefix);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_EPOCH, st.epoch);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SEQ, st.seq);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_STARTED_AT_MS, p->started_at_ms);
-	ibvmig_admin_put_bool(w, IBVMIG_TAG_UNPATH, p->conf.unpath);
-	ibvmig_admin_put_bool(w, IBVMIG_TAG_ALIAS_GUARD, p->conf.alias_guard);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_TTL_MS, st.ttl_ms);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_CAPACITY, st.capacity);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_ENTRIES, st.count);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_LIVE_ALIASES, aw.live);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SUBSCRIBERS, sm.subscribers);
-	ibvmig_admin_put_str(w, IBVMIG_TAG_STATE_FILE, p->state_file);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_LAST_SAVE_MS, last_save);
-}
-
-static int answer_traps(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
-{
-	struct tt_entry_view *e;
-	uint64_t now = ibvmig_wall_ms(), ttl;
-	size_t n, i;
-	int rc;
-
-	pthread_mutex_lock(&p->lock);
-	rc = tt_snapshot(aw_table(p->watch), &e, &n);
-	ttl = p->conf.trap_ttl_ms;
-	pthread_mutex_unlock(&p->lock);
-	if (rc)
-		return rc;
-	for (i = 0; i < n; i++) {
-		uint64_t age = now > e[i].deleted_at_ms ? now - e[i].deleted_at_ms : 0;
-
-		ibvmig_admin_begin_record(w);
-		ibvmig_admin_put_guid(w, IBVMIG_TAG_VGUID, e[i].vguid);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_LID, e[i].lid);
-		ibvmig_admin_put_guid(w, IBVMIG_TAG_PORT_GUID, e[i].port_guid);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_DELETED_AT_MS, e[i].deleted_at_ms);
-		if (ttl)	/* no TTL, no expiry: the field is left out */
-			ibvmig_admin_put_uint(w, IBVMIG_TAG_EXPIRES_IN_MS, age < ttl ? ttl - age : 0);
-	}
-	free(e);
-	return 0;
 }
 
 struct subscriber {
@@ -148,6 +79,77 @@ static int copy_subscribers(struct ibvmig_plugin *p, struct subscriber **out, si
 	CL_PLOCK_RELEASE(&p->osm->lock);
 	*out = s;
 	return s ? 0 : -ENOMEM;
+}
+
+static int answer_status(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
+{
+	struct subscriber *subs;
+	struct tt_stats st;
+	struct aw_stats aw;
+	struct sm_view sm;
+	uint64_t last_save;
+	size_t n_subs;
+	int rc;
+
+	read_sm(p, &sm);
+	rc = copy_subscribers(p, &subs, &n_subs);
+	if (rc)
+		return rc;
+	free(subs);
+	pthread_mutex_lock(&p->lock);
+	tt_get_stats(aw_table(p->watch), &st);
+	aw_get_stats(p->watch, &aw);
+	last_save = p->last_save_ms;
+	pthread_mutex_unlock(&p->lock);
+
+	ibvmig_admin_begin_record(w);
+	ibvmig_admin_put_str(w, IBVMIG_TAG_PLUGIN_VERSION, IBVMIG_PLUGIN_VERSION);
+	ibvmig_admin_put_str(w, IBVMIG_TAG_OSM_VERSION, OSM_VERSION);
+	ibvmig_admin_put_str(w, IBVMIG_TAG_SM_STATE, sm.state);
+	ibvmig_admin_put_guid(w, IBVMIG_TAG_SM_PORT_GUID, sm.port_guid);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_SM_LID, sm.lid);
+	ibvmig_admin_put_guid(w, IBVMIG_TAG_SUBNET_PREFIX, sm.prefix);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_EPOCH, st.epoch);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_SEQ, st.seq);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_STARTED_AT_MS, p->started_at_ms);
+	ibvmig_admin_put_bool(w, IBVMIG_TAG_UNPATH, p->conf.unpath);
+	ibvmig_admin_put_bool(w, IBVMIG_TAG_ALIAS_GUARD, p->conf.alias_guard);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_TTL_MS, st.ttl_ms);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_CAPACITY, st.capacity);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_ENTRIES, st.count);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_LIVE_ALIASES, aw.live);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_SUBSCRIBERS, n_subs);
+	ibvmig_admin_put_str(w, IBVMIG_TAG_STATE_FILE, p->state_file);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_LAST_SAVE_MS, last_save);
+	return 0;
+}
+
+static int answer_traps(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
+{
+	struct tt_entry_view *e;
+	uint64_t now = ibvmig_wall_ms(), ttl;
+	size_t n, i;
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = tt_snapshot(aw_table(p->watch), &e, &n);
+	ttl = p->conf.trap_ttl_ms;
+	pthread_mutex_unlock(&p->lock);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		uint64_t age = now > e[i].deleted_at_ms ? now - e[i].deleted_at_ms : 0;
+
+		ibvmig_admin_begin_record(w);
+		ibvmig_admin_put_guid(w, IBVMIG_TAG_VGUID, e[i].vguid);
+		ibvmig_admin_put_uint(w, IBVMIG_TAG_LID, e[i].lid);
+		ibvmig_admin_put_guid(w, IBVMIG_TAG_PORT_GUID, e[i].port_guid);
+		ibvmig_admin_put_uint(w, IBVMIG_TAG_DELETED_AT_MS, e[i].deleted_at_ms);
+		if (ttl)	/* no TTL, no expiry: the field is left out */
+			ibvmig_admin_put_uint(w, IBVMIG_TAG_EXPIRES_IN_MS, age < ttl ? ttl - age : 0);
+	}
+	free(e);
+	return 0;
 }
 
 static int answer_subscribers(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
@@ -246,7 +248,7 @@ int ibvmig_admin_answer(struct ibvmig_plugin *p, const struct ibvmig_admin_reque
 	ibvmig_admin_writer_init(&w, req->op);
 	switch (req->op) {
 	case IBVMIG_ADMIN_STATUS:
-		answer_status(p, &w);
+		rc = answer_status(p, &w);
 		break;
 	case IBVMIG_ADMIN_TRAPS:
 		rc = answer_traps(p, &w);
