@@ -100,7 +100,6 @@ struct ibvmig_plugin {
 #define IBVMIG_INFO(p, fmt, ...) IBVMIG_LOG(p, IBVMIG_LOG_INFO, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
 #define IBVMIG_VERBOSE(p, fmt, ...)                                                        \
 	IBVMIG_LOG(p, IBVMIG_LOG_VERBOSE, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
-#define IBVMIG_DEBUG(p, fmt, ...) IBVMIG_LOG(p, IBVMIG_LOG_DEBUG, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
 
 uint64_t ibvmig_wall_ms(void);
 uint64_t ibvmig_mono_ns(void);
