@@ -26,6 +26,20 @@ count_results()
 	failed=$((failed + f))
 }
 
+# show_failures BUILDDIR: name each failed test and the lines of its log that
+# say why, so that a CI transcript alone explains a red run.
+show_failures()
+{
+	local trs log
+	while IFS= read -r -d '' trs; do
+		grep -Eq '^:test-result: (FAIL|ERROR|XPASS)' "$trs" || continue
+		log=${trs%.trs}.log
+		echo "-- ${log#"$1"/}"
+		grep -E 'FAILED|ERROR|Assertion|error:|Sanitizer' "$log" | head -n 20
+		tail -n 5 "$log"
+	done < <(find "$1" -name '*.trs' -print0)
+}
+
 # run_suite NAME BUILDDIR [configure args...]
 run_suite()
 {
@@ -40,7 +54,7 @@ run_suite()
 	find "$build" -name '*.trs' -delete
 	echo "== $name tests"
 	if ! make -C "$build" -s -j"$(nproc)" check >/dev/null 2>&1; then
-		grep -h -E '^(FAIL|ERROR|XPASS):' "$build/test-suite.log" 2>/dev/null
+		show_failures "$build"
 		echo "$name: see $build/test-suite.log"
 	fi
 	count_results "$build"

@@ -78,6 +78,7 @@ const char *ibvmig_admin_tag_name(uint16_t tag)
 		[IBVMIG_TAG_HOOK_CALLS] = "hook_calls",
 		[IBVMIG_TAG_HOOK_NS] = "hook_ns",
 		[IBVMIG_TAG_HOOK_MAX_NS] = "hook_max_ns",
+		[IBVMIG_TAG_UNSAVED_CHANGES] = "unsaved_changes",
 	};
 
 	return tag <= IBVMIG_TAG_MAX ? names[tag] : NULL;

@@ -87,7 +87,7 @@ static int answer_status(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	struct tt_stats st;
 	struct aw_stats aw;
 	struct sm_view sm;
-	uint64_t last_save;
+	uint64_t last_save, unsaved;
 	size_t n_subs;
 	int rc;
 
@@ -100,6 +100,7 @@ static int answer_status(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	tt_get_stats(aw_table(p->watch), &st);
 	aw_get_stats(p->watch, &aw);
 	last_save = p->last_save_ms;
+	unsaved = ibvmig_unsaved_changes(p);
 	pthread_mutex_unlock(&p->lock);
 
 	ibvmig_admin_begin_record(w);
@@ -121,6 +122,7 @@ static int answer_status(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_SUBSCRIBERS, n_subs);
 	ibvmig_admin_put_str(w, IBVMIG_TAG_STATE_FILE, p->state_file);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_LAST_SAVE_MS, last_save);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_UNSAVED_CHANGES, unsaved);
 	return 0;
 }
 
@@ -228,7 +230,7 @@ static uint16_t answer_flush(struct ibvmig_plugin *p, uint64_t vguid,
 	else
 		n = tt_flush_all(aw_table(p->watch));
 	if (!rc && (vguid || n))
-		p->table_dirty = true;
+		ibvmig_table_changed(p);
 	pthread_mutex_unlock(&p->lock);
 	if (rc)
 		return IBVMIG_ADMIN_E_NOT_FOUND;

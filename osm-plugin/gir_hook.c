@@ -83,6 +83,7 @@ static void gir_feed_diff(struct ibvmig_plugin *p, const struct gir_snapshot *be
 
 		if (was == now_guid)
 			continue;
+		ibvmig_table_changed(p);
 		if (was) {
 			rc = aw_alias_deleted(p->watch, was, before->port_guid, before->lid, now);
 			if (rc)
@@ -99,7 +100,6 @@ static void gir_feed_diff(struct ibvmig_plugin *p, const struct gir_snapshot *be
 				       i);
 		}
 	}
-	p->table_dirty = true;
 }
 
 static bool guard_allows_port(const struct ibvmig_plugin *p, uint64_t guid)
@@ -185,7 +185,7 @@ static void gir_handler(void *context, void *data)
 	osm_gir_rcv_process(&p->osm->sa, madw);
 	osm_ns = ibvmig_mono_ns() - osm_start;
 	gir_snapshot(p, rec->lid, &after);
-	was_dirty = p->table_dirty;
+	was_dirty = ibvmig_unsaved_changes(p) != 0;
 	gir_feed_diff(p, &before, &after);
 	ibvmig_outbox_take(p, &out);
 	pthread_mutex_unlock(&p->lock);

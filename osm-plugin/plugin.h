@@ -69,7 +69,8 @@ struct ibvmig_plugin {
 	struct aw_watch *watch;
 	struct ibvmig_outbox outbox;
 	struct ibvmig_counters counters;
-	bool table_dirty;		/* changed since the last save */
+	uint64_t table_changes;		/* changes to the trap table since OpenSM started */
+	uint64_t saved_changes;		/* table_changes as of the last save on disk */
 	uint64_t last_save_ms;
 
 	/* The GUIDInfoRecord hook (gir_hook.c). */
@@ -121,6 +122,21 @@ void ibvmig_reconcile(struct ibvmig_plugin *p);
 void ibvmig_state_init(struct ibvmig_plugin *p);
 void ibvmig_state_restore(struct ibvmig_plugin *p);
 void ibvmig_state_save(struct ibvmig_plugin *p);
+
+/*
+ * Counting changes rather than keeping a flag lets "saved" mean "this change is
+ * on disk": a save whose snapshot was taken before a change does not hide it.
+ * Both with p->lock held.
+ */
+static inline void ibvmig_table_changed(struct ibvmig_plugin *p)
+{
+	p->table_changes++;
+}
+
+static inline uint64_t ibvmig_unsaved_changes(const struct ibvmig_plugin *p)
+{
+	return p->table_changes - p->saved_changes;
+}
 
 /* worker.c */
 int ibvmig_worker_start(struct ibvmig_plugin *p);

@@ -80,7 +80,7 @@ void ibvmig_reconcile(struct ibvmig_plugin *p)
 	pthread_mutex_lock(&p->lock);
 	changes = aw_reconcile(p->watch, seen.items, seen.count, ibvmig_wall_ms());
 	if (changes > 0)
-		p->table_dirty = true;
+		ibvmig_table_changed(p);
 	ibvmig_outbox_take(p, &out);
 	pthread_mutex_unlock(&p->lock);
 	free(seen.items);

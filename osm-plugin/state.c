@@ -100,26 +100,26 @@ void ibvmig_state_restore(struct ibvmig_plugin *p)
 void ibvmig_state_save(struct ibvmig_plugin *p)
 {
 	struct tt_entry_view *entries;
+	uint64_t changes;
 	size_t n;
 	int rc;
 
 	pthread_mutex_lock(&p->lock);
-	if (!p->table_dirty || !p->state_file[0]) {
+	if (!ibvmig_unsaved_changes(p) || !p->state_file[0]) {
 		pthread_mutex_unlock(&p->lock);
 		return;
 	}
+	changes = p->table_changes;
 	rc = tt_snapshot(aw_table(p->watch), &entries, &n);
-	if (!rc)
-		p->table_dirty = false;
 	pthread_mutex_unlock(&p->lock);
 	if (!rc)
 		rc = tt_write_file(p->state_file, entries, n);
 	free(entries);
 	pthread_mutex_lock(&p->lock);
 	if (rc) {
-		p->table_dirty = true;	/* try again at the next save */
-		p->counters.save_errors++;
+		p->counters.save_errors++;	/* still unsaved: the worker tries again */
 	} else {
+		p->saved_changes = changes;
 		p->counters.saves++;
 		p->last_save_ms = ibvmig_wall_ms();
 	}

@@ -119,7 +119,7 @@ static int next_timeout(struct ibvmig_plugin *p, uint64_t *dirty_since)
 	bool dirty;
 
 	pthread_mutex_lock(&p->lock);
-	dirty = p->table_dirty;
+	dirty = ibvmig_unsaved_changes(p) != 0;
 	pthread_mutex_unlock(&p->lock);
 	if (!dirty) {
 		*dirty_since = 0;

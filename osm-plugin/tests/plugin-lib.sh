@@ -39,8 +39,23 @@ start_fabric() {
 
 admin() { "$CLI" -S "$FABRIC_DIR/admin.sock" "$@"; }
 
+# admin_value status|stats NAME: one number that `ibvmig status` or `stats` prints.
+admin_value() { admin --json "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+
 # counter NAME: one counter of `ibvmig stats`.
-counter() { admin --json stats | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+counter() { admin_value stats "$1"; }
+
+# wait_saved: until every alias change is in the state file (5 s at most).  A
+# count of saves would not do: the save of an earlier change can land after the
+# change being waited for.
+wait_saved() {
+	local i
+	for i in $(seq 50); do
+		[ "$(admin_value status unsaved_changes)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 # listen NODE NAME: a subscriber to traps 68 and 69 on NODE, output in NAME.out.
 listen() {
