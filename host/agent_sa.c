@@ -16,13 +16,18 @@
  * a new master never had them, and a dropped port loses its subscriptions.
  * On real hardware the client-reregister event says so; under ibsim nothing
  * does, so every check_ms the thread asks the SA about a canary: an extra
- * subscription whose LID range is the own port's LID, which matches no
- * notice (notices are issued by the SM's port).  The check unsubscribes it:
- * OpenSM answers success if it still holds it, and "invalid request"
- * (ERR 4307, no such subscription) if it forgot; then it subscribes it again.
- * Two small MADs per check, and the answer is exactly "does the SM still
- * know us".  A forgotten canary starts a new subscription round, after which
- * every vGUID this agent set is set again.
+ * subscription whose LID range is LID 0, which no notice's issuer has.  Two
+ * canaries (on trap 68 and on trap 69) take turns: the check subscribes the
+ * next one, then unsubscribes the one it held.  OpenSM answers the
+ * unsubscribe with success if it still holds that canary, and "invalid
+ * request" (ERR 4307, no such subscription) if it forgot.  Subscribing before
+ * unsubscribing leaves no moment at which a restart goes unseen: an SM that
+ * comes up between the two MADs lacks the held canary, one that comes up
+ * after them lacks the next - and unsubscribing first, then subscribing the
+ * same canary again, would hand a new SM the very canary the next check asks
+ * about.  Two small MADs per check, and the answer is exactly "does the SM
+ * still know us".  A forgotten canary starts a new subscription round, after
+ * which every vGUID this agent set is set again.
  */
 #include "agent.h"
 
@@ -60,8 +65,8 @@ struct sa_ctx {
 	int64_t next_try_ms, next_check_ms;
 	int backoff_ms;
 	unsigned want_per_vm, held_per_vm;	/* per-VM mode: ranges 0..n-1 */
-	bool canary;			/* the canary is subscribed... */
-	uint16_t canary_lid;		/* ...for this LID */
+	bool canary;			/* a canary is subscribed: traps[canary_turn] */
+	unsigned canary_turn;
 	struct alias aliases[MAX_ALIASES];
 	unsigned n_aliases;
 	struct stamp *stamps;		/* STAMP_SLOTS of them */
@@ -170,13 +175,13 @@ static int subscribe_traps(struct sa_ctx *c)
 	return rc;
 }
 
-/* The canary's range is the LID it was subscribed with, whatever the port's is now. */
-static int canary_set(struct sa_ctx *c, bool on)
+/*
+ * Canary @turn: a subscription to traps[turn] from issuer LIDs 0 to 0.  OpenSM
+ * accepts the range (it is inside its LID table) and matches no notice with it.
+ */
+static int canary_set(struct sa_ctx *c, unsigned turn, bool on)
 {
-	if (on)
-		c->canary_lid = ibvmig_sa_port(c->sa)->lid;
-	return ibvmig_sa_subscribe_range(c->sa, IBVMIG_TRAP_UNPATH, on, c->canary_lid,
-					 c->canary_lid);
+	return ibvmig_sa_subscribe_range(c->sa, traps[turn], on, 0, 0);
 }
 
 static void set_aliases_again(struct sa_ctx *c);
@@ -188,7 +193,7 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 	c->st.subscribe_attempts++;
 	rc = subscribe_traps(c);
 	if (!rc && c->a->opts.check_ms > 0 && !c->canary) {
-		rc = canary_set(c, true);
+		rc = canary_set(c, c->canary_turn, true);
 		c->canary = !rc;
 	}
 	c->st.subscriptions = ibvmig_sa_subscriptions(c->sa);
@@ -214,19 +219,24 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 		set_aliases_again(c);
 }
 
-/* The periodic check: is the canary still known to the SM? */
+/* The periodic check: is the held canary still known to the SM? */
 static void check_sm(struct sa_ctx *c, int64_t now)
 {
+	unsigned held = c->canary_turn, next = held ^ 1;
 	int rc;
 
 	c->next_check_ms = now + c->a->opts.check_ms;
 	c->st.checks++;
-	rc = canary_set(c, false);
+	rc = canary_set(c, next, true);
+	if (!rc)
+		rc = canary_set(c, held, false);
 	if (rc == -EBADR) {
 		c->st.sm_resets++;
 		agent_log(0, "the SM has forgotten this port's subscriptions (restart, handover or "
 			  "port reset): subscribing again, then setting %u vGUIDs again",
 			  c->n_aliases);
+		/* The round subscribes the next canary again: a no-op if this SM took it. */
+		c->canary_turn = next;
 		c->canary = false;
 		c->subscribed = false;
 		c->reset_pending = true;
@@ -235,23 +245,16 @@ static void check_sm(struct sa_ctx *c, int64_t now)
 		return;
 	}
 	if (rc) {
-		/* No answer: the SM may be down; a later check tells. */
+		/*
+		 * No answer: the SM may be down; a later check tells.  The turn
+		 * stays: subscribing the next canary again is a no-op for an SM
+		 * that holds it already.
+		 */
 		c->st.sa_errors++;
 		agent_log(1, "ERR 1202: SA check failed: %s", ibvmig_sa_strerror(rc));
 		return;
 	}
-	rc = canary_set(c, true);
-	if (rc) {
-		/*
-		 * The SM answered the unsubscribe but not this: it may have died and
-		 * come back in between, forgetting everything.  Subscribing and
-		 * setting the vGUIDs again is harmless if it did not.
-		 */
-		c->canary = false;
-		c->subscribed = false;
-		c->reset_pending = true;
-		c->next_try_ms = now;
-	}
+	c->canary_turn = next;
 }
 
 /* ---- after a reset: set every vGUID again -------------------------------------------------- */
