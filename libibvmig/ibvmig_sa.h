@@ -115,8 +115,6 @@ const struct ibvmig_sa_port *ibvmig_sa_port(const struct ibvmig_sa *sa);
  */
 int ibvmig_sa_refresh(struct ibvmig_sa *sa);
 void ibvmig_sa_get_counters(const struct ibvmig_sa *sa, struct ibvmig_sa_counters *out);
-/* MAD status of the last SA response (0 when it succeeded or none came). */
-uint16_t ibvmig_sa_last_status(const struct ibvmig_sa *sa);
 
 /* ---- alias GUIDs of the own port (GUIDInfoRecord) ------------------------ */
 
@@ -237,8 +235,6 @@ typedef void (*ibvmig_sa_report_fn)(const struct ibvmig_sa_report *report, void 
  * descriptors of the set: poll it alone, with a bounded timeout.
  */
 int ibvmig_sa_fd(const struct ibvmig_sa *sa);
-/* Reports queued during blocking requests, not yet delivered. */
-unsigned ibvmig_sa_pending(const struct ibvmig_sa *sa);
 /*
  * Delivers queued Reports to @fn, then waits up to @timeout_ms (0: do not
  * wait, <0: forever) for MADs and handles every one that arrived: Reports are

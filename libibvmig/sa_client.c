@@ -224,19 +224,9 @@ void ibvmig_sa_get_counters(const struct ibvmig_sa *sa, struct ibvmig_sa_counter
 	*out = sa->cnt;
 }
 
-uint16_t ibvmig_sa_last_status(const struct ibvmig_sa *sa)
-{
-	return sa->last_status;
-}
-
 int ibvmig_sa_fd(const struct ibvmig_sa *sa)
 {
 	return umad_get_fd(sa->portid);
-}
-
-unsigned ibvmig_sa_pending(const struct ibvmig_sa *sa)
-{
-	return sa->q_len;
 }
 
 unsigned ibvmig_sa_subscriptions(const struct ibvmig_sa *sa)
