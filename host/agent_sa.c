@@ -219,6 +219,21 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 		set_aliases_again(c);
 }
 
+/* The SM forgot the held canary: subscribe again, then set the vGUIDs again. */
+static void sm_forgot_us(struct sa_ctx *c, unsigned next, int64_t now)
+{
+	c->st.sm_resets++;
+	agent_log(0, "the SM has forgotten this port's subscriptions (restart, handover or "
+		  "port reset): subscribing again, then setting %u vGUIDs again", c->n_aliases);
+	/* The round subscribes the next canary again: a no-op if this SM took it. */
+	c->canary_turn = next;
+	c->canary = false;
+	c->subscribed = false;
+	c->reset_pending = true;
+	c->backoff_ms = c->a->opts.backoff_min_ms;
+	c->next_try_ms = now;
+}
+
 /* The periodic check: is the held canary still known to the SM? */
 static void check_sm(struct sa_ctx *c, int64_t now)
 {
@@ -227,28 +242,20 @@ static void check_sm(struct sa_ctx *c, int64_t now)
 
 	c->next_check_ms = now + c->a->opts.check_ms;
 	c->st.checks++;
+	/* Only the unsubscribe's "no such subscription" tells; a refused subscribe does not. */
 	rc = canary_set(c, next, true);
-	if (!rc)
+	if (!rc) {
 		rc = canary_set(c, held, false);
-	if (rc == -EBADR) {
-		c->st.sm_resets++;
-		agent_log(0, "the SM has forgotten this port's subscriptions (restart, handover or "
-			  "port reset): subscribing again, then setting %u vGUIDs again",
-			  c->n_aliases);
-		/* The round subscribes the next canary again: a no-op if this SM took it. */
-		c->canary_turn = next;
-		c->canary = false;
-		c->subscribed = false;
-		c->reset_pending = true;
-		c->backoff_ms = c->a->opts.backoff_min_ms;
-		c->next_try_ms = now;
-		return;
+		if (rc == -EBADR) {
+			sm_forgot_us(c, next, now);
+			return;
+		}
 	}
 	if (rc) {
 		/*
-		 * No answer: the SM may be down; a later check tells.  The turn
-		 * stays: subscribing the next canary again is a no-op for an SM
-		 * that holds it already.
+		 * The SM may be down; a later check tells.  The turn stays:
+		 * subscribing the next canary again is a no-op for an SM that
+		 * holds it already.
 		 */
 		c->st.sa_errors++;
 		agent_log(1, "ERR 1202: SA check failed: %s", ibvmig_sa_strerror(rc));

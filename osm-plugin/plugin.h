@@ -69,7 +69,7 @@ struct ibvmig_plugin {
 	struct aw_watch *watch;
 	struct ibvmig_outbox outbox;
 	struct ibvmig_counters counters;
-	uint64_t table_changes;		/* changes to the trap table since OpenSM started */
+	uint64_t table_changes;		/* alias changes and flushes since OpenSM started */
 	uint64_t saved_changes;		/* table_changes as of the last save on disk */
 	uint64_t last_save_ms;
 
