@@ -229,17 +229,32 @@ static int print_row(const struct column *cols, struct ibvmig_admin_reader *r)
 	return rc;
 }
 
+/* The longest field name: values line up whatever fields a record holds. */
+static int name_width(void)
+{
+	int width = 0;
+	unsigned tag;
+
+	for (tag = 1; tag <= IBVMIG_TAG_MAX; tag++) {
+		const char *name = ibvmig_admin_tag_name(tag);
+
+		if (name && (int)strlen(name) > width)
+			width = (int)strlen(name);
+	}
+	return width;
+}
+
 static int print_block(struct ibvmig_admin_reader *r)
 {
 	struct ibvmig_admin_field f;
 	char value[300];
-	int rc;
+	int width = name_width(), rc;
 
 	while ((rc = ibvmig_admin_next_field(r, &f)) == 1) {
 		const char *name = ibvmig_admin_tag_name(f.tag);
 
 		format_field(&f, value, sizeof(value));
-		printf("%-18s %s\n", name ? name : "?", value);
+		printf("%-*s %s\n", width, name ? name : "?", value);
 	}
 	return rc;
 }

@@ -79,6 +79,8 @@ const char *ibvmig_admin_tag_name(uint16_t tag)
 		[IBVMIG_TAG_HOOK_NS] = "hook_ns",
 		[IBVMIG_TAG_HOOK_MAX_NS] = "hook_max_ns",
 		[IBVMIG_TAG_UNSAVED_CHANGES] = "unsaved_changes",
+		[IBVMIG_TAG_ALIASES_BEFORE_RESTART] = "aliases_before_restart",
+		[IBVMIG_TAG_MIGRATED_WHILE_DOWN] = "migrated_while_down",
 	};
 
 	return tag <= IBVMIG_TAG_MAX ? names[tag] : NULL;

@@ -119,6 +119,7 @@ static int answer_status(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_CAPACITY, st.capacity);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_ENTRIES, st.count);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_LIVE_ALIASES, aw.live);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_ALIASES_BEFORE_RESTART, aw.forgotten);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_SUBSCRIBERS, n_subs);
 	ibvmig_admin_put_str(w, IBVMIG_TAG_STATE_FILE, p->state_file);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_LAST_SAVE_MS, last_save);
@@ -207,6 +208,7 @@ static void answer_stats(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_RECONCILES, aw.reconciles);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_RECONCILE_EVENTS, aw.reconcile_events);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_PORT_LID_CHANGES, aw.port_lid_changes);
+	ibvmig_admin_put_uint(w, IBVMIG_TAG_MIGRATED_WHILE_DOWN, aw.migrated_while_down);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_SAVES, c.saves);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_SAVE_ERRORS, c.save_errors);
 	ibvmig_admin_put_uint(w, IBVMIG_TAG_ADMIN_REQUESTS, c.admin_requests);

@@ -68,14 +68,17 @@ static int create_watch(struct ibvmig_plugin *p)
 static void log_start(struct ibvmig_plugin *p)
 {
 	struct tt_stats st;
+	struct aw_stats aw;
 
 	tt_get_stats(aw_table(p->watch), &st);
+	aw_get_stats(p->watch, &aw);
 	IBVMIG_INFO(p, "%s loaded: trap TTL %llu s, capacity %u, UnPath %s, alias guard %s, "
-		    "epoch 0x%08x, %u entries restored from \"%s\", admin socket \"%s\"\n",
+		    "epoch 0x%08x, %u entries restored from \"%s\", %u aliases live before "
+		    "the restart, admin socket \"%s\"\n",
 		    IBVMIG_PLUGIN_VERSION, (unsigned long long)(p->conf.trap_ttl_ms / 1000),
 		    p->conf.trap_capacity, p->conf.unpath ? "on" : "off",
 		    p->conf.alias_guard ? "on" : "off", st.epoch, st.count, p->state_file,
-		    p->conf.admin_socket);
+		    aw.forgotten, p->conf.admin_socket);
 }
 
 static void plugin_free(struct ibvmig_plugin *p)

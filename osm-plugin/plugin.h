@@ -62,7 +62,8 @@ struct ibvmig_counters {
 struct ibvmig_plugin {
 	osm_opensm_t *osm;
 	struct ibvmig_conf conf;
-	char state_file[PATH_MAX];	/* "" when the table is not saved */
+	char state_file[PATH_MAX];	/* the trap table; "" when nothing is saved */
+	char live_file[PATH_MAX];	/* the live aliases, beside it */
 	uint64_t started_at_ms;
 
 	pthread_mutex_t lock;		/* see LOCKS above */

@@ -31,6 +31,7 @@ struct aw_watch {
 	aw_notify_fn notify;
 	void *ctx;
 	struct tt_table *table;
+	struct tt_table *forgotten;	/* live before a restart, not set again since */
 	struct aw_live *live;	/* live_count used of live_cap */
 	uint32_t live_count, live_cap;
 	struct gi_index index;
@@ -55,6 +56,7 @@ static bool aw_valid(uint64_t vguid, uint64_t port_guid, uint16_t lid)
 
 struct aw_watch *aw_create(const struct aw_config *cfg, aw_notify_fn notify, void *ctx)
 {
+	struct tt_config forgotten;
 	struct aw_watch *w;
 
 	if (!cfg || !notify || !cfg->max_aliases || cfg->max_aliases > TT_CAPACITY_MAX) {
@@ -67,10 +69,15 @@ struct aw_watch *aw_create(const struct aw_config *cfg, aw_notify_fn notify, voi
 	w->cfg = *cfg;
 	w->notify = notify;
 	w->ctx = ctx;
+	forgotten = (struct tt_config){ .capacity = cfg->max_aliases, .ttl_ms = cfg->table.ttl_ms };
 	w->table = tt_create(&cfg->table);
-	if (!w->table) {
-		free(w);
-		return NULL;	/* errno from tt_create */
+	w->forgotten = w->table ? tt_create(&forgotten) : NULL;
+	if (!w->forgotten) {
+		int err = errno;	/* from tt_create */
+
+		aw_destroy(w);
+		errno = err;
+		return NULL;
 	}
 	if (gi_init(&w->index)) {
 		aw_destroy(w);
@@ -85,6 +92,7 @@ void aw_destroy(struct aw_watch *w)
 	if (!w)
 		return;
 	tt_destroy(w->table);
+	tt_destroy(w->forgotten);
 	gi_destroy(&w->index);
 	free(w->live);
 	free(w);
@@ -200,16 +208,25 @@ static bool aw_wants_repath(const struct aw_watch *w, enum tt_verdict v)
 static int aw_arrived(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
 		      uint64_t now_ms)
 {
-	struct tt_set_result res;
+	struct tt_set_result res, before_restart;
 	int rc = aw_live_add(w, vguid, port_guid, lid);
 
 	if (rc)
 		return rc;
 	rc = tt_set(w->table, vguid, lid, port_guid, now_ms, &res);
-	if (!rc && aw_wants_repath(w, res.verdict))
+	if (rc)
+		return rc;
+	/* Always: a forgotten alias set again is forgotten no more. */
+	tt_set(w->forgotten, vguid, lid, port_guid, now_ms, &before_restart);
+	if (res.verdict == TT_CREATED && before_restart.verdict == TT_MIGRATED) {
+		w->st.migrated_while_down++;
+		aw_notify(w, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, vguid, &before_restart.old,
+			  lid, port_guid, &res.stamp);
+	} else if (aw_wants_repath(w, res.verdict)) {
 		aw_notify(w, IBVMIG_TRAP_REPATH, (uint8_t)res.verdict, vguid, &res.old, lid,
 			  port_guid, &res.stamp);
-	return rc;
+	}
+	return 0;
 }
 
 static void aw_lid_changed(struct aw_watch *w, struct aw_live *l, uint16_t lid)
@@ -331,6 +348,53 @@ int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, uint
 
 void aw_get_stats(const struct aw_watch *w, struct aw_stats *st)
 {
+	struct tt_stats forgotten;
+
+	tt_get_stats(w->forgotten, &forgotten);
 	*st = w->st;
 	st->live = w->live_count;
+	st->forgotten = forgotten.count;
+}
+
+/* ---- across SM restarts ------------------------------------------------ */
+
+int aw_snapshot_live(const struct aw_watch *w, uint64_t now_ms, struct tt_entry_view **out,
+		     size_t *n)
+{
+	struct tt_entry_view *old, *all;
+	size_t n_old, skip, total, i;
+	int rc = tt_snapshot(w->forgotten, &old, &n_old);
+
+	if (rc)
+		return rc;
+	/* live_count <= max_aliases: only forgotten ones can be too many. */
+	skip = n_old + w->live_count > w->cfg.max_aliases ?
+		       n_old + w->live_count - w->cfg.max_aliases : 0;
+	total = n_old - skip + w->live_count;
+	all = total ? malloc(total * sizeof(*all)) : NULL;
+	if (total && !all) {
+		free(old);
+		return -ENOMEM;
+	}
+	if (n_old > skip)
+		memcpy(all, old + skip, (n_old - skip) * sizeof(*all));
+	/* Oldest first, as tt_restore wants, even if the clock went back. */
+	if (n_old && old[n_old - 1].deleted_at_ms > now_ms)
+		now_ms = old[n_old - 1].deleted_at_ms;
+	free(old);
+	for (i = 0; i < w->live_count; i++)
+		all[n_old - skip + i] = (struct tt_entry_view){
+			.vguid = w->live[i].vguid,
+			.port_guid = w->live[i].port_guid,
+			.deleted_at_ms = now_ms,
+			.lid = w->live[i].lid,
+		};
+	*out = all;
+	*n = total;
+	return 0;
+}
+
+int aw_restore_forgotten(struct aw_watch *w, const struct tt_entry_view *entries, size_t n)
+{
+	return tt_restore(w->forgotten, entries, n);
 }

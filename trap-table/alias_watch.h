@@ -21,6 +21,16 @@
  *   set, unpath off     -> RePath only for "migrated" (Algorithm 1 exactly)
  *   base LID changed    -> RePath (reason port-lid-changed), always
  *
+ * ACROSS SM RESTARTS.  OpenSM forgets every alias when it restarts and hosts
+ * set them again.  The saved trap table tells a migration whose delete came
+ * before the restart; the aliases live at the last save tell one whose delete
+ * never reached the SM because it was down.  aw_restore_forgotten loads them
+ * as "forgotten": the next set of one is compared with where it was, and only
+ * a new LID sends a RePath (reason migrated).  No UnPath went out for them, so
+ * no peer waits for a RePath: a set at the same place stays silent, and a
+ * restart does not flood the fabric.  Forgotten aliases expire with the trap
+ * table's TTL and are never live.
+ *
  * THREAD SAFETY: none inside; the caller serialises every call on a watch.
  * The notify callback runs inside the call that caused the notice and must
  * not call back into the watch.
@@ -59,7 +69,9 @@ struct aw_stats {
 	uint64_t port_lid_changes;	/* aliases whose base LID changed */
 	uint64_t ignored;		/* feeds that changed nothing (seen already) */
 	uint64_t overflow;		/* aliases not tracked: max_aliases reached */
+	uint64_t migrated_while_down;	/* RePaths for forgotten aliases set elsewhere */
 	uint32_t live;
+	uint32_t forgotten;		/* aliases from before a restart, not set again */
 };
 
 /* NULL with errno (EINVAL, ENOMEM).  The caller owns the watch. */
@@ -84,5 +96,17 @@ int aw_alias_set(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_
 int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, uint64_t now_ms);
 
 void aw_get_stats(const struct aw_watch *w, struct aw_stats *st);
+
+/*
+ * What aw_restore_forgotten takes after a restart: the forgotten aliases, then
+ * the live ones (their deleted_at_ms is @now_ms), oldest first, at most
+ * max_aliases (the oldest forgotten ones give way).  0 and a malloc'ed array
+ * the caller frees (NULL when empty), or -ENOMEM.
+ */
+int aw_snapshot_live(const struct aw_watch *w, uint64_t now_ms, struct tt_entry_view **out,
+		     size_t *n);
+
+/* Into a watch that has none yet: 0, or tt_restore()'s errors. */
+int aw_restore_forgotten(struct aw_watch *w, const struct tt_entry_view *entries, size_t n);
 
 #endif /* IBVMIG_ALIAS_WATCH_H */

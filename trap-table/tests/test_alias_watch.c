@@ -327,6 +327,143 @@ static void test_random_feeds_stay_consistent(void)
 	aw_destroy(w);
 }
 
+/* ---- across SM restarts ---------------------------------------------- */
+
+#define PORT_C 0x0002c90300000013ULL
+#define LID_C 6
+
+/* What the plugin does across a restart: save at @now_ms, start a new watch, restore. */
+static struct aw_watch *restart(struct aw_watch *before, bool unpath, uint64_t ttl_ms,
+				uint32_t max_aliases, uint64_t now_ms)
+{
+	struct tt_entry_view *saved;
+	struct aw_watch *after;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(aw_snapshot_live(before, now_ms, &saved, &n), 0);
+	aw_destroy(before);
+	after = watch(unpath, ttl_ms, max_aliases);
+	CU_ASSERT_EQUAL(aw_restore_forgotten(after, saved, n), 0);
+	free(saved);
+	return after;
+}
+
+/* Hosts set their aliases again after the restart: only the one that moved is reported. */
+static void test_alias_set_elsewhere_after_a_restart_is_a_migration(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_stats st;
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(2), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(3), PORT_B, LID_B, 1);
+	w = restart(w, true, 0, 100, 5);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.forgotten, 3);
+	CU_ASSERT_EQUAL(st.live, 0);
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(2), PORT_A, LID_A, 10), 0);	/* same place */
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(4), PORT_A, LID_A, 10), 0);	/* a new VM */
+	CU_ASSERT_EQUAL(nsent, 0);
+	CU_ASSERT_EQUAL(aw_alias_set(w, VG(1), PORT_C, LID_C, 11), 0);	/* migrated meanwhile */
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C, PORT_C, LID_A, PORT_A);
+	CU_ASSERT_EQUAL(sent[0].n.vguid, VG(1));
+	/* Set again after a delete: the trap table's verdict, not the old place. */
+	aw_alias_deleted(w, VG(1), PORT_C, LID_C, 12);
+	aw_alias_set(w, VG(1), PORT_C, LID_C, 13);
+	CU_ASSERT_EQUAL_FATAL(nsent, 3);
+	expect(2, IBVMIG_TRAP_REPATH, IBVMIG_REASON_RESTARTED, LID_C, PORT_C, LID_C, PORT_C);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.migrated_while_down, 1);
+	CU_ASSERT_EQUAL(st.forgotten, 1);	/* VG(3) has not come back */
+	aw_destroy(w);
+}
+
+static void test_migration_while_down_without_unpath_still_repaths(void)
+{
+	struct aw_watch *w = watch(false, 0, 100);
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(2), PORT_A, LID_A, 1);
+	w = restart(w, false, 0, 100, 5);
+	aw_alias_set(w, VG(2), PORT_B, LID_A, 10);	/* same LID: Algorithm 1 is silent */
+	aw_alias_set(w, VG(1), PORT_B, LID_B, 10);
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_B, PORT_B, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+/* A delete in the saved trap table and a forgotten alias: one notice, the table's. */
+static void test_trap_table_verdict_wins_over_a_forgotten_alias(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct tt_entry_view old = { VG(1), PORT_A, 1, LID_A };
+
+	CU_ASSERT_EQUAL(aw_restore_forgotten(w, &old, 1), 0);
+	CU_ASSERT_EQUAL(aw_restore_forgotten(w, &old, 1), -EBUSY);
+	CU_ASSERT_EQUAL(tt_delete(aw_table(w), VG(1), LID_B, PORT_B, 2, NULL), 0);
+	aw_alias_set(w, VG(1), PORT_C, LID_C, 3);
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C, PORT_C, LID_B, PORT_B);
+	aw_destroy(w);
+}
+
+static void test_forgotten_aliases_expire_with_the_ttl(void)
+{
+	struct aw_watch *w = watch(true, 1000, 100);
+	struct aw_stats st;
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 0);
+	w = restart(w, true, 1000, 100, 10);
+	aw_alias_set(w, VG(1), PORT_B, LID_B, 1010);
+	CU_ASSERT_EQUAL(nsent, 0);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.forgotten, 0);
+	aw_destroy(w);
+}
+
+/* A sweep that finds a forgotten alias elsewhere reports it as the SA feed would. */
+static void test_reconcile_finds_a_migration_while_down(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_alias seen[] = { { VG(1), PORT_B, LID_B } };
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	w = restart(w, true, 0, 100, 5);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, 10), 1);
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_B, PORT_B, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+/* Several restarts before a host comes back: the alias is not lost; the oldest give way. */
+static void test_forgotten_aliases_survive_restarts_within_max_aliases(void)
+{
+	struct aw_watch *w = watch(true, 0, 3);
+	struct tt_entry_view *saved;
+	size_t n;
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(2), PORT_A, LID_A, 1);
+	w = restart(w, true, 0, 3, 5);
+	aw_alias_set(w, VG(3), PORT_B, LID_B, 6);
+	aw_alias_set(w, VG(4), PORT_B, LID_B, 6);	/* 4 would not fit: VG(1) gives way */
+	CU_ASSERT_EQUAL(aw_snapshot_live(w, 3, &saved, &n), 0);	/* the clock went back */
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(saved[0].vguid, VG(2));
+	CU_ASSERT_EQUAL(saved[0].deleted_at_ms, 5);
+	CU_ASSERT_EQUAL(saved[1].deleted_at_ms, 5);
+	CU_ASSERT_EQUAL(saved[2].lid, LID_B);
+	free(saved);
+	w = restart(w, true, 0, 3, 7);
+	aw_alias_set(w, VG(2), PORT_C, LID_C, 8);
+	aw_alias_set(w, VG(1), PORT_C, LID_C, 8);
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C, PORT_C, LID_A, PORT_A);
+	CU_ASSERT_EQUAL(sent[0].n.vguid, VG(2));
+	aw_destroy(w);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -346,6 +483,12 @@ int main(void)
 		UNIT_TEST(test_feed_after_reconcile_is_not_reported_twice),
 		UNIT_TEST(test_reconcile_skips_invalid_entries),
 		UNIT_TEST(test_random_feeds_stay_consistent),
+		UNIT_TEST(test_alias_set_elsewhere_after_a_restart_is_a_migration),
+		UNIT_TEST(test_migration_while_down_without_unpath_still_repaths),
+		UNIT_TEST(test_trap_table_verdict_wins_over_a_forgotten_alias),
+		UNIT_TEST(test_forgotten_aliases_expire_with_the_ttl),
+		UNIT_TEST(test_reconcile_finds_a_migration_while_down),
+		UNIT_TEST(test_forgotten_aliases_survive_restarts_within_max_aliases),
 	};
 
 	return unit_run("alias_watch", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
