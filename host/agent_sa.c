@@ -378,6 +378,18 @@ static void job_attach(struct sa_ctx *c, const struct agent_item *job, struct ag
 		agent_log(1, "attached vGUID 0x%016" PRIx64 " at index %d", job->vguid, index);
 }
 
+/*
+ * A detach the SA did not answer still forgets the vGUID here: the VM is
+ * leaving, and setting it again after an SM restart would take it from its
+ * new host.  A restarted OpenSM has forgotten it anyway, and the plugin tells
+ * peers where it went once it is set there; an SM that was only slow still
+ * holds it, and the destination's attach says so.
+ */
+static bool sa_silent(int rc)
+{
+	return rc == -ETIMEDOUT || rc == -ENETDOWN;
+}
+
 static void job_detach(struct sa_ctx *c, const struct agent_item *job, struct agent_item *ev)
 {
 	int i = alias_find(c, job->vguid);
@@ -386,10 +398,13 @@ static void job_detach(struct sa_ctx *c, const struct agent_item *job, struct ag
 	ev->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, index);
 	if (ev->rc == -ENOENT && index >= 0 && !job->index)	/* moved? look it up */
 		ev->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, -1);
-	if (!ev->rc || ev->rc == -ENOENT)
+	if (!ev->rc || ev->rc == -ENOENT || sa_silent(ev->rc))
 		alias_forget(c, job->vguid);
 	if (ev->rc == -ENOENT)
 		reply_text(ev, "this port does not hold the vGUID");
+	else if (sa_silent(ev->rc))
+		reply_text(ev, "the SA did not answer (SM down?): forgotten here all the same, "
+			       "so this port will not set it again when the SM is back");
 	else if (ev->rc)
 		reply_text(ev, ibvmig_sa_strerror(ev->rc));
 	else
