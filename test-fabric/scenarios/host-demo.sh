@@ -6,6 +6,8 @@
 # each agent gets one Report per notice and forwards it to the VMs that need
 # it, whose caches follow. Then OpenSM is killed and restarted: the agents
 # notice, subscribe again and set their vGUIDs again, and web migrates back.
+# Last, web migrates to hostc while OpenSM is down: the plugin saved the live
+# aliases, and tells the peers when web is set again at hostc.
 # Needs top_srcdir and top_builddir (demo.sh sets them).
 set -u
 . "$top_srcdir/host/tests/host-lib.sh"
@@ -90,12 +92,17 @@ show_notices idle
 show_caches
 show_counters
 
+# sm_back N: OpenSM started again, until every agent has noticed its N-th reset.
+resets_seen() { [ "$(grep -c "vGUIDs again after the SM reset" "$FABRIC_DIR/agent-$1.out")" -ge "$2" ]; }
+sm_back() {
+	local n
+	fabric_sm_start >/dev/null 2>&1 && fabric_sm_wait_up 30 >/dev/null 2>&1 || exit 1
+	for n in hosta hostb hostc; do wait_until 30 resets_seen $n "$1"; done
+}
+
 say "OpenSM dies and restarts: it forgets subscriptions and alias GUIDs"
 fabric_sm_stop KILL >/dev/null 2>&1
-fabric_sm_start >/dev/null 2>&1 && fabric_sm_wait_up 30 >/dev/null 2>&1 || exit 1
-for n in hosta hostb hostc; do
-	fabric_wait_for "$FABRIC_DIR/agent-$n.out" "vGUIDs again after the SM reset" 30 >/dev/null 2>&1
-done
+sm_back 1
 for n in hosta hostb hostc; do
 	grep -E "forgotten|subscribed:|vGUIDs again" "$FABRIC_DIR/agent-$n.out" | tail -n 3 |
 		sed "s/^\([0-9:.]*\) ibvmigd\[[^]]*\]: /   $n \1: /"
@@ -108,4 +115,19 @@ show_notices db1
 show_notices cache1
 show_caches
 show_counters
+
+say "web migrates hosta -> hostc while OpenSM is down: the detach cannot reach the SA"
+fabric_sm_stop KILL >/dev/null 2>&1
+run hcli hosta detach --vguid $WEB
+run hcli hosta vm remove web
+run hcli hostc vm add web --vguid $WEB
+say "OpenSM is back; it forgot web, but the plugin saved where web was live"
+sm_back 2
+run hcli hostc attach --vguid $WEB --vm web
+wait_until 10 dlid_is db1 $WEB "$(lid_of hostc)" && wait_until 10 dlid_is cache1 $WEB "$(lid_of hostc)"
+settle
+show_notices db1
+show_notices cache1
+show_caches
+echo "   ibvmig stats: migrated_while_down $(counter migrated_while_down) (a RePath, no UnPath)"
 say "Done: every process stopped, the scratch fabric removed"
