@@ -5,7 +5,8 @@
  * flushing trap-table entries.  Talks to the plugin's admin socket
  * (doc/admin-protocol.md); see ibvmig(8).
  */
-#include "ibvmig.h"
+#include "ibvmig_admin.h"
+#include "ibvmig_util.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#define DEFAULT_SOCKET "/var/run/opensm-ibvmig.sock"
 #define DEFAULT_TIMEOUT_MS 5000
 
 /* Exit codes, as documented in ibvmig(8). */
@@ -88,7 +88,7 @@ static void usage(FILE *f)
 		"  -h, --help          this text\n"
 		"exit: 0 ok, 1 refused by the plugin, 2 usage, 3 plugin not running,\n"
 		"      4 permission denied, 5 protocol error\n",
-		DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS);
+		IBVMIG_ADMIN_SOCKET_DEFAULT, DEFAULT_TIMEOUT_MS);
 }
 
 /* ---- rendering ---------------------------------------------------------- */
@@ -115,16 +115,16 @@ static void format_duration(uint64_t ms, char *buf, size_t len)
 }
 
 /* A field as a human reads it. */
-static void format_field(const struct ibvmig_admin_field *f, char *buf, size_t len)
+static void format_field(const struct ibvmig_rec_field *f, char *buf, size_t len)
 {
 	switch (f->type) {
-	case IBVMIG_ADMIN_T_GUID:
+	case IBVMIG_REC_T_GUID:
 		snprintf(buf, len, "0x%016" PRIx64, f->value);
 		return;
-	case IBVMIG_ADMIN_T_BOOL:
+	case IBVMIG_REC_T_BOOL:
 		snprintf(buf, len, "%s", f->value ? "on" : "off");
 		return;
-	case IBVMIG_ADMIN_T_STR:
+	case IBVMIG_REC_T_STR:
 		snprintf(buf, len, "%s", f->str[0] ? f->str : "-");
 		return;
 	}
@@ -157,7 +157,7 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
-static void json_field(const struct ibvmig_admin_field *f)
+static void json_field(const struct ibvmig_rec_field *f)
 {
 	const char *name = ibvmig_admin_tag_name(f->tag);
 	char key[16];
@@ -168,26 +168,26 @@ static void json_field(const struct ibvmig_admin_field *f)
 	}
 	json_string(name);
 	putchar(':');
-	if (f->type == IBVMIG_ADMIN_T_GUID)
+	if (f->type == IBVMIG_REC_T_GUID)
 		printf("\"0x%016" PRIx64 "\"", f->value);
-	else if (f->type == IBVMIG_ADMIN_T_BOOL)
+	else if (f->type == IBVMIG_REC_T_BOOL)
 		printf("%s", f->value ? "true" : "false");
-	else if (f->type == IBVMIG_ADMIN_T_STR)
+	else if (f->type == IBVMIG_REC_T_STR)
 		json_string(f->str);
 	else
 		printf("%" PRIu64, f->value);
 }
 
-static int print_json(const struct command *cmd, struct ibvmig_admin_reader *r)
+static int print_json(const struct command *cmd, struct ibvmig_rec_reader *r)
 {
-	struct ibvmig_admin_field f;
+	struct ibvmig_rec_field f;
 	int records = 0, rc, fields;
 
 	if (cmd->list)
 		putchar('[');
-	while ((rc = ibvmig_admin_next_record(r)) == 1) {
+	while ((rc = ibvmig_rec_next(r)) == 1) {
 		printf("%s{", records++ ? "," : "");
-		for (fields = 0; (rc = ibvmig_admin_next_field(r, &f)) == 1; fields++) {
+		for (fields = 0; (rc = ibvmig_rec_next_field(r, &f)) == 1; fields++) {
 			if (fields)
 				putchar(',');
 			json_field(&f);
@@ -213,14 +213,14 @@ static void print_header(const struct column *cols)
 }
 
 /* One table row: each column's field, in column order, whatever the wire order. */
-static int print_row(const struct column *cols, struct ibvmig_admin_reader *r)
+static int print_row(const struct column *cols, struct ibvmig_rec_reader *r)
 {
 	char cells[8][64] = { { 0 } };
-	struct ibvmig_admin_field f;
+	struct ibvmig_rec_field f;
 	const struct column *c;
 	int rc, i;
 
-	while ((rc = ibvmig_admin_next_field(r, &f)) == 1)
+	while ((rc = ibvmig_rec_next_field(r, &f)) == 1)
 		for (c = cols, i = 0; c->tag && i < 8; c++, i++)
 			if (c->tag == f.tag)
 				format_field(&f, cells[i], sizeof(cells[i]));
@@ -244,13 +244,13 @@ static int name_width(void)
 	return width;
 }
 
-static int print_block(struct ibvmig_admin_reader *r)
+static int print_block(struct ibvmig_rec_reader *r)
 {
-	struct ibvmig_admin_field f;
+	struct ibvmig_rec_field f;
 	char value[300];
 	int width = name_width(), rc;
 
-	while ((rc = ibvmig_admin_next_field(r, &f)) == 1) {
+	while ((rc = ibvmig_rec_next_field(r, &f)) == 1) {
 		const char *name = ibvmig_admin_tag_name(f.tag);
 
 		format_field(&f, value, sizeof(value));
@@ -259,20 +259,21 @@ static int print_block(struct ibvmig_admin_reader *r)
 	return rc;
 }
 
-static int print_human(const struct command *cmd, struct ibvmig_admin_reader *r)
+static int print_human(const struct command *cmd, struct ibvmig_rec_reader *r)
 {
 	int rc, rows = 0;
 
 	if (cmd->list)
 		print_header(cmd->columns);
-	while ((rc = ibvmig_admin_next_record(r)) == 1) {
+	while ((rc = ibvmig_rec_next(r)) == 1) {
 		rc = cmd->list ? print_row(cmd->columns, r) : print_block(r);
 		if (rc < 0)
 			return rc;
 		rows++;
 	}
 	if (cmd->list)
-		printf("%d %s\n", rows, cmd->op == IBVMIG_ADMIN_TRAPS ? "entries" : "subscriptions");
+		printf("%d %s\n", rows,
+		       cmd->op == IBVMIG_ADMIN_TRAPS ? "entries" : "subscriptions");
 	return rc;
 }
 
@@ -307,7 +308,7 @@ static int transport_error(const struct options *o, int rc)
 static int run(const struct options *o, const struct command *cmd, uint64_t vguid)
 {
 	struct ibvmig_admin_request req = { .op = cmd->op, .vguid = vguid };
-	struct ibvmig_admin_reader r;
+	struct ibvmig_rec_reader r;
 	struct ibvmig_admin_header h;
 	uint8_t *body = NULL;
 	size_t len = 0;
@@ -321,7 +322,7 @@ static int run(const struct options *o, const struct command *cmd, uint64_t vgui
 		free(body);
 		return EXIT_REFUSED;
 	}
-	rc = h.op == cmd->op ? ibvmig_admin_reader_init(&r, body, len) : -EBADMSG;
+	rc = h.op == cmd->op ? ibvmig_rec_reader_init(&r, body, len) : -EBADMSG;
 	if (!rc)
 		rc = o->json ? print_json(cmd, &r) : print_human(cmd, &r);
 	free(body);
@@ -375,7 +376,7 @@ int main(int argc, char **argv)
 	int c;
 
 	if (!o.socket || !*o.socket)
-		o.socket = DEFAULT_SOCKET;
+		o.socket = IBVMIG_ADMIN_SOCKET_DEFAULT;
 	while ((c = getopt_long(argc, argv, "S:t:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
@@ -384,7 +385,8 @@ int main(int argc, char **argv)
 		case 't':
 			o.timeout_ms = (int)strtol(optarg, &end, 10);
 			if (*end || o.timeout_ms <= 0) {
-				fprintf(stderr, "ibvmig: --timeout takes a positive number of ms\n");
+				fprintf(stderr,
+					"ibvmig: --timeout takes a positive number of ms\n");
 				return EXIT_USAGE;
 			}
 			break;

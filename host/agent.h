@@ -30,8 +30,9 @@
 #define IBVMIG_AGENT_H
 
 #include "agent_table.h"
-#include "ibvmig.h"
+#include "ibvmig_vmchan.h"
 #include "ibvmig_sa.h"
+#include "ibvmig_util.h"
 
 #include <pthread.h>
 #include <stdarg.h>

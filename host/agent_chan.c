@@ -37,7 +37,7 @@
  */
 static int listen_unix(const char *path, unsigned mode)
 {
-	int fd = ibvmig_unix_listen(path, mode, 64);
+	int fd = util_unix_listen(path, mode, 64);
 
 	if (fd == -EADDRINUSE)
 		agent_log(0, "ERR 1301: %s: another agent serves this socket", path);

@@ -21,8 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_RUN_DIR "/run/ibvmig"
-
 int agent_verbose;
 static char log_tag[48] = AGENT_PROG;
 static pthread_t main_thread;
@@ -79,9 +77,9 @@ static void usage(FILE *f)
 		"      --sim                   ibsim/umad2sim only: hold the issm device and\n"
 		"                              answer SMInfo so that Reports arrive (never on\n"
 		"                              hardware)\n"
-		"  -s, --vm-socket PATH        the VMs' Unix socket (default " DEFAULT_RUN_DIR
+		"  -s, --vm-socket PATH        the VMs' Unix socket (default " IBVMIG_RUN_DIR
 		"/vm.CA.PORT.sock)\n"
-		"  -S, --admin-socket PATH     the host CLI's socket (default " DEFAULT_RUN_DIR
+		"  -S, --admin-socket PATH     the host CLI's socket (default " IBVMIG_RUN_DIR
 		"/ibvmigd.CA.PORT.sock)\n"
 		"      --socket-mode MODE      of both sockets, octal (default 0600: root only)\n"
 		"      --vsock PORT            also serve VMs on AF_VSOCK port PORT\n"
@@ -273,16 +271,16 @@ static int default_paths(struct agent_opts *o, const struct ibvmig_sa_port *p)
 
 	if (!need)
 		return 0;
-	if (mkdir(DEFAULT_RUN_DIR, 0755) && errno != EEXIST) {
-		agent_log(0, "ERR 1101: cannot create " DEFAULT_RUN_DIR ": %s", strerror(errno));
+	if (mkdir(IBVMIG_RUN_DIR, 0755) && errno != EEXIST) {
+		agent_log(0, "ERR 1101: cannot create " IBVMIG_RUN_DIR ": %s", strerror(errno));
 		return -errno;
 	}
 	if (!o->vm_socket[0])
-		snprintf(o->vm_socket, sizeof(o->vm_socket), DEFAULT_RUN_DIR "/vm.%s.%d.sock",
+		snprintf(o->vm_socket, sizeof(o->vm_socket), IBVMIG_RUN_DIR "/vm.%s.%d.sock",
 			 p->ca, p->portnum);
 	if (!o->admin_socket[0])
 		snprintf(o->admin_socket, sizeof(o->admin_socket),
-			 DEFAULT_RUN_DIR "/ibvmigd.%s.%d.sock", p->ca, p->portnum);
+			 IBVMIG_RUN_DIR "/ibvmigd.%s.%d.sock", p->ca, p->portnum);
 	return 0;
 }
 

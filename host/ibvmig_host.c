@@ -8,7 +8,8 @@
  * A migration is "detach at the source, then attach at the destination": the
  * SA refuses an alias that another port still holds, and this tool says so.
  */
-#include "ibvmig.h"
+#include "ibvmig_vmchan.h"
+#include "ibvmig_util.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -22,7 +23,6 @@
 #include <unistd.h>
 
 #define PROG "ibvmig-host"
-#define RUN_DIR "/run/ibvmig"
 #define DEFAULT_TIMEOUT_MS 10000	/* an attach may wait for SA retries */
 
 /* Exit codes, as ibvmig-host(8) documents them. */
@@ -64,12 +64,12 @@ static int find_socket(struct options *o)
 		return 0;
 	}
 	if (o->ca || o->port) {
-		snprintf(o->socket, sizeof(o->socket), RUN_DIR "/ibvmigd.%s.%d.sock",
+		snprintf(o->socket, sizeof(o->socket), IBVMIG_RUN_DIR "/ibvmigd.%s.%d.sock",
 			 o->ca ? o->ca : "*", o->port ? o->port : 1);
 		if (o->ca)
 			return 0;
 	} else {
-		snprintf(o->socket, sizeof(o->socket), RUN_DIR "/ibvmigd.*.sock");
+		snprintf(o->socket, sizeof(o->socket), IBVMIG_RUN_DIR "/ibvmigd.*.sock");
 	}
 	rc = glob(o->socket, 0, NULL, &g);
 	if (rc || g.gl_pathc != 1) {
@@ -137,7 +137,7 @@ static int read_reply(int fd, int timeout_ms, uint8_t **buf, size_t *len)
 {
 	uint8_t head[IBVMIG_VMC_HEADER_LEN], *msg;
 	size_t need;
-	int rc = ibvmig_io_read_all(fd, head, sizeof(head), timeout_ms);
+	int rc = util_read_all(fd, head, sizeof(head), timeout_ms);
 
 	if (rc)
 		return rc == -EPIPE || rc == -ECONNRESET ? -EBADMSG : rc;
@@ -148,7 +148,7 @@ static int read_reply(int fd, int timeout_ms, uint8_t **buf, size_t *len)
 	if (!msg)
 		return -ENOMEM;
 	memcpy(msg, head, sizeof(head));
-	rc = need ? ibvmig_io_read_all(fd, msg + sizeof(head), need, timeout_ms) : 0;
+	rc = need ? util_read_all(fd, msg + sizeof(head), need, timeout_ms) : 0;
 	if (rc) {
 		free(msg);
 		return rc == -EPIPE || rc == -ECONNRESET ? -EBADMSG : rc;
@@ -176,7 +176,7 @@ static int call(const struct options *o, const struct ibvmig_vmc_msg *req,
 		return EXIT_USAGE;
 	}
 	fd = dial(o->socket);
-	rc = fd < 0 ? fd : ibvmig_io_write_all(fd, buf, len, o->timeout_ms);
+	rc = fd < 0 ? fd : util_write_all(fd, buf, len, o->timeout_ms);
 	free(buf);
 	if (!rc)
 		rc = read_reply(fd, o->timeout_ms, raw, &len);
@@ -222,14 +222,14 @@ static void put_json_string(const char *s)
 }
 
 /* One record of a reply, every field, named by its tag (unknown ones as tag_N). */
-static int print_record(struct ibvmig_admin_reader *r, bool json)
+static int print_record(struct ibvmig_rec_reader *r, bool json)
 {
-	struct ibvmig_admin_field f;
+	struct ibvmig_rec_field f;
 	const char *name;
 	char key[16];
 	int rc, n = 0;
 
-	while ((rc = ibvmig_admin_next_field(r, &f)) == 1) {
+	while ((rc = ibvmig_rec_next_field(r, &f)) == 1) {
 		name = ibvmig_vmc_tag_name(f.tag);
 		if (!name) {
 			snprintf(key, sizeof(key), "tag_%u", f.tag);
@@ -239,13 +239,13 @@ static int print_record(struct ibvmig_admin_reader *r, bool json)
 			printf("%s\"%s\":", n++ ? "," : "", name);
 		else
 			printf("%-18s ", name);
-		if (f.type == IBVMIG_ADMIN_T_GUID)
+		if (f.type == IBVMIG_REC_T_GUID)
 			printf(json ? "\"0x%016" PRIx64 "\"" : "0x%016" PRIx64, f.value);
-		else if (f.type == IBVMIG_ADMIN_T_BOOL)
+		else if (f.type == IBVMIG_REC_T_BOOL)
 			printf("%s", f.value ? (json ? "true" : "yes") : (json ? "false" : "no"));
-		else if (f.type == IBVMIG_ADMIN_T_STR && json)
+		else if (f.type == IBVMIG_REC_T_STR && json)
 			put_json_string(f.str);
-		else if (f.type == IBVMIG_ADMIN_T_STR)
+		else if (f.type == IBVMIG_REC_T_STR)
 			printf("%s", f.str[0] ? f.str : "-");
 		else
 			printf("%" PRIu64, f.value);
@@ -258,12 +258,12 @@ static int print_record(struct ibvmig_admin_reader *r, bool json)
 /* Prints a reply's head (@items false) or its items, as JSON or "name value" lines. */
 static int print_reply(const uint8_t *raw, size_t len, bool items, bool json)
 {
-	struct ibvmig_admin_reader r;
+	struct ibvmig_rec_reader r;
 	int rc, k = 0;
 
-	if (ibvmig_admin_reader_init(&r, raw + IBVMIG_VMC_HEADER_LEN, len - IBVMIG_VMC_HEADER_LEN))
+	if (ibvmig_rec_reader_init(&r, raw + IBVMIG_VMC_HEADER_LEN, len - IBVMIG_VMC_HEADER_LEN))
 		return -EBADMSG;
-	if (ibvmig_admin_next_record(&r) != 1)
+	if (ibvmig_rec_next(&r) != 1)
 		return -EBADMSG;
 	if (!items) {
 		if (json)
@@ -272,11 +272,11 @@ static int print_reply(const uint8_t *raw, size_t len, bool items, bool json)
 		printf(json ? "}\n" : "");
 		return rc;
 	}
-	while (ibvmig_admin_next_field(&r, &(struct ibvmig_admin_field){ 0 }) == 1)
+	while (ibvmig_rec_next_field(&r, &(struct ibvmig_rec_field){ 0 }) == 1)
 		;	/* the head (the count) is not an item */
 	if (json)
 		putchar('[');
-	while ((rc = ibvmig_admin_next_record(&r)) == 1) {
+	while ((rc = ibvmig_rec_next(&r)) == 1) {
 		printf(json ? "%s{" : "%s", json ? (k ? "," : "") : (k ? "\n" : ""));
 		k++;
 		rc = print_record(&r, json);
@@ -392,7 +392,7 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -C, --Ca CA          the agent of this CA (default: the only agent)\n"
 		"  -P, --Port PORT      ...and of this port (default 1)\n"
-		"  -S, --socket PATH    the agent's admin socket (default " RUN_DIR
+		"  -S, --socket PATH    the agent's admin socket (default " IBVMIG_RUN_DIR
 		"/ibvmigd.CA.PORT.sock,\n"
 		"                       or $IBVMIG_HOST_SOCKET)\n"
 		"  -t, --timeout MS     give up after MS milliseconds (default %d)\n"

@@ -1,36 +1,38 @@
 # host: the VM path cache (libibvmig-cache), a pure library the VM side of
 # ibvmig links; the hypervisor agent and the host CLI build on it and on the
 # VM channel codec in libibvmig-wire.
+HOST_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) -I$(top_srcdir)/host
 noinst_LTLIBRARIES += host/libibvmig-cache.la
 host_libibvmig_cache_la_SOURCES = host/path_cache.c host/path_cache.h
-host_libibvmig_cache_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host
+host_libibvmig_cache_la_CPPFLAGS = $(HOST_CPPFLAGS)
 host_libibvmig_cache_la_LIBADD = libibvmig/libibvmig-wire.la
 
 check_PROGRAMS += host/tests/test_path_cache
 TESTS += host/tests/test_path_cache
 host_tests_test_path_cache_SOURCES = host/tests/test_path_cache.c
-host_tests_test_path_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host
-host_tests_test_path_cache_LDADD = host/libibvmig-cache.la test-fabric/libunit.la -lcunit
+host_tests_test_path_cache_CPPFLAGS = $(HOST_CPPFLAGS)
+host_tests_test_path_cache_LDADD = host/libibvmig-cache.la $(UNIT_LIBS)
 
 EXTRA_DIST += doc/path-cache.md
 
 # ---- the hypervisor agent ibvmigd, the host CLI ibvmig-host, the test fabric's VM ----
 # ibvmigd: one per hypervisor port, the host's only MAD client (doc/ibvmigd.8).
-sbin_PROGRAMS = host/ibvmigd
+sbin_PROGRAMS += host/ibvmigd
 host_ibvmigd_SOURCES = host/agent.h host/agent_main.c host/agent_queue.c host/agent_sa.c \
 	host/agent_chan.h host/agent_chan.c host/agent_dispatch.c \
 	host/agent_table.h host/agent_table.c
-host_ibvmigd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host
+host_ibvmigd_CPPFLAGS = $(HOST_CPPFLAGS)
 host_ibvmigd_LDADD = libibvmig/libibvmig-sa.la -lpthread
 
 bin_PROGRAMS += host/ibvmig-host
 host_ibvmig_host_SOURCES = host/ibvmig_host.c
+host_ibvmig_host_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 host_ibvmig_host_LDADD = libibvmig/libibvmig-wire.la
 
 # The VM side for the test fabric (not installed): a path cache per VM, fed by the agent.
 noinst_PROGRAMS += host/ibvmig-vm
 host_ibvmig_vm_SOURCES = host/vm.c
-host_ibvmig_vm_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host
+host_ibvmig_vm_CPPFLAGS = $(HOST_CPPFLAGS)
 host_ibvmig_vm_LDADD = host/libibvmig-cache.la libibvmig/libibvmig-wire.la
 
 dist_man_MANS += doc/ibvmigd.8 doc/ibvmig-host.8
@@ -40,11 +42,13 @@ check_PROGRAMS += host/tests/test_agent_table host/tests/fake_agent host/tests/v
 TESTS += host/tests/test_agent_table host/tests/ibvmig-host-cli.test host/tests/vm-fake-agent.test
 host_tests_test_agent_table_SOURCES = host/tests/test_agent_table.c host/agent_table.c \
 	host/agent_table.h
-host_tests_test_agent_table_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host
-host_tests_test_agent_table_LDADD = test-fabric/libunit.la -lcunit
+host_tests_test_agent_table_CPPFLAGS = $(HOST_CPPFLAGS)
+host_tests_test_agent_table_LDADD = $(UNIT_LIBS)
 host_tests_fake_agent_SOURCES = host/tests/fake_agent.c
+host_tests_fake_agent_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 host_tests_fake_agent_LDADD = libibvmig/libibvmig-wire.la
 host_tests_vmc_raw_client_SOURCES = host/tests/vmc_raw_client.c
+host_tests_vmc_raw_client_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 host_tests_vmc_raw_client_LDADD = libibvmig/libibvmig-wire.la
 
 # End to end on ibsim: stock OpenSM with the plugin, agents, VMs (host/tests/host-lib.sh).

@@ -17,7 +17,8 @@
  * goes (end of stream), on TERM or INT, or after --lifetime seconds: nothing
  * outlives its test.
  */
-#include "ibvmig.h"
+#include "ibvmig_vmchan.h"
+#include "ibvmig_util.h"
 #include "ibvmig_sa.h"
 #include "path_cache.h"
 
@@ -195,7 +196,7 @@ static void send_msg(struct vm *v, const struct ibvmig_vmc_msg *m, struct ibvmig
 		return;
 	rc = w ? ibvmig_vmc_writer_finish(w, &buf, &len) : ibvmig_vmc_encode(m, &buf, &len);
 	if (!rc) {
-		rc = ibvmig_io_write_all(v->fd, buf, len, 5000);
+		rc = util_write_all(v->fd, buf, len, 5000);
 		free(buf);
 	}
 	if (rc)

@@ -3,20 +3,14 @@
  * admin.c - the admin socket protocol (doc/admin-protocol.md): frames,
  * requests, self-describing response records, and the client's exchange.
  */
-#include "ibvmig.h"
+#include "ibvmig_admin.h"
+#include "ibvmig_util.h"
 #include "wire.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
-
-#define FIELD_HEADER_LEN 4	/* tag:16 type:8 len:8 */
 
 const char *ibvmig_admin_tag_name(uint16_t tag)
 {
@@ -189,148 +183,18 @@ int ibvmig_admin_decode_request(const struct ibvmig_admin_header *h, const uint8
 	return 0;
 }
 
-/* ---- record writer (admin responses, VM channel messages) -------------- */
+/* ---- responses ------------------------------------------------------------ */
 
-static bool writer_reserve(struct ibvmig_admin_writer *w, size_t n)
+void ibvmig_admin_writer_init(struct ibvmig_rec_writer *w)
 {
-	size_t cap;
-	uint8_t *buf;
-
-	if (w->failed)
-		return false;
-	if (w->cap - w->len >= n)
-		return true;
-	cap = w->cap ? w->cap : 256;
-	while (cap - w->len < n)
-		cap *= 2;
-	if (cap > w->max || !(buf = realloc(w->buf, cap))) {
-		w->failed = true;
-		return false;
-	}
-	w->buf = buf;
-	w->cap = cap;
-	return true;
+	ibvmig_rec_writer_init(w, IBVMIG_ADMIN_HEADER_LEN, IBVMIG_ADMIN_RESPONSE_MAX);
 }
 
-static void writer_put(struct ibvmig_admin_writer *w, uint64_t v, size_t n)
+int ibvmig_admin_writer_finish(struct ibvmig_rec_writer *w, uint8_t op, uint16_t status,
+			       uint8_t **buf, size_t *len)
 {
-	struct wire c;
-
-	if (!writer_reserve(w, n))
-		return;
-	c = wire_at(w->buf + w->len, n);
-	wire_put_uint(&c, v, n);
-	w->len += n;
-}
-
-/* Patch a big-endian count written earlier at @off. */
-static void writer_patch(struct ibvmig_admin_writer *w, size_t off, uint64_t v, size_t n)
-{
-	struct wire c = wire_at(w->buf + off, n);
-
-	wire_put_uint(&c, v, n);
-}
-
-void ibvmig_admin_writer_init_frame(struct ibvmig_admin_writer *w, size_t header_len,
-				    size_t max)
-{
-	memset(w, 0, sizeof(*w));
-	w->header_len = header_len;
-	w->max = max;
-	/* header, then the record count, both patched when the list is taken */
-	if (writer_reserve(w, header_len + 4))
-		w->len = header_len + 4;
-}
-
-void ibvmig_admin_writer_init(struct ibvmig_admin_writer *w, uint8_t op)
-{
-	ibvmig_admin_writer_init_frame(w, IBVMIG_ADMIN_HEADER_LEN, IBVMIG_ADMIN_RESPONSE_MAX);
-	w->op = op;
-}
-
-static void writer_close_record(struct ibvmig_admin_writer *w)
-{
-	if (w->records && !w->failed)
-		writer_patch(w, w->record_at, w->fields, 2);
-}
-
-void ibvmig_admin_begin_record(struct ibvmig_admin_writer *w)
-{
-	writer_close_record(w);
-	w->record_at = w->len;
-	w->fields = 0;
-	w->records++;
-	writer_put(w, 0, 2);
-}
-
-static void writer_field(struct ibvmig_admin_writer *w, uint16_t tag, uint8_t type,
-			 const void *value, size_t len)
-{
-	if (!w->records || w->fields == UINT16_MAX || len > 255 ||
-	    !writer_reserve(w, FIELD_HEADER_LEN + len)) {
-		w->failed = true;
-		return;
-	}
-	writer_put(w, tag, 2);
-	writer_put(w, type, 1);
-	writer_put(w, len, 1);
-	memcpy(w->buf + w->len, value, len);
-	w->len += len;
-	w->fields++;
-}
-
-static void writer_number(struct ibvmig_admin_writer *w, uint16_t tag, uint8_t type,
-			  uint64_t v, size_t n)
-{
-	uint8_t be[8];
-	struct wire c = wire_at(be, n);
-
-	wire_put_uint(&c, v, n);
-	writer_field(w, tag, type, be, n);
-}
-
-void ibvmig_admin_put_uint(struct ibvmig_admin_writer *w, uint16_t tag, uint64_t v)
-{
-	writer_number(w, tag, IBVMIG_ADMIN_T_UINT, v, 8);
-}
-
-void ibvmig_admin_put_guid(struct ibvmig_admin_writer *w, uint16_t tag, uint64_t v)
-{
-	writer_number(w, tag, IBVMIG_ADMIN_T_GUID, v, 8);
-}
-
-void ibvmig_admin_put_bool(struct ibvmig_admin_writer *w, uint16_t tag, bool v)
-{
-	writer_number(w, tag, IBVMIG_ADMIN_T_BOOL, v, 1);
-}
-
-void ibvmig_admin_put_str(struct ibvmig_admin_writer *w, uint16_t tag, const char *s)
-{
-	size_t len = strnlen(s, 256);
-
-	writer_field(w, tag, IBVMIG_ADMIN_T_STR, s, len > 255 ? 255 : len);
-}
-
-int ibvmig_admin_writer_take(struct ibvmig_admin_writer *w, uint8_t **buf, size_t *len)
-{
-	writer_close_record(w);
-	if (w->failed) {
-		ibvmig_admin_writer_discard(w);
-		return -ENOMEM;
-	}
-	writer_patch(w, w->header_len, w->records, 4);
-	*buf = w->buf;
-	*len = w->len;
-	w->buf = NULL;
-	w->cap = w->len = 0;
-	return 0;
-}
-
-int ibvmig_admin_writer_finish(struct ibvmig_admin_writer *w, uint16_t status, uint8_t **buf,
-			       size_t *len)
-{
-	struct ibvmig_admin_header h = { .op = w->op, .status = status };
-	int rc = ibvmig_admin_writer_take(w, buf, len);
+	struct ibvmig_admin_header h = { .op = op, .status = status };
+	int rc = ibvmig_rec_writer_take(w, buf, len);
 
 	if (rc)
 		return rc;
@@ -342,260 +206,7 @@ int ibvmig_admin_writer_finish(struct ibvmig_admin_writer *w, uint16_t status, u
 	return 0;
 }
 
-void ibvmig_admin_writer_discard(struct ibvmig_admin_writer *w)
-{
-	free(w->buf);
-	w->buf = NULL;
-	w->cap = w->len = 0;
-}
-
-/* ---- record reader ------------------------------------------------------ */
-
-static bool field_is_valid(uint8_t type, uint8_t len)
-{
-	switch (type) {
-	case IBVMIG_ADMIN_T_UINT:
-	case IBVMIG_ADMIN_T_GUID:
-		return len == 8;
-	case IBVMIG_ADMIN_T_BOOL:
-		return len == 1;
-	case IBVMIG_ADMIN_T_STR:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Walks the whole body once so that readers never meet a half-valid one. */
-static int body_validate(const uint8_t *body, size_t len)
-{
-	struct wire w = wire_at((uint8_t *)body, len);
-	uint32_t records = wire_get_u32(&w);
-
-	while (records-- && !w.short_buf) {
-		uint16_t fields = wire_get_u16(&w);
-
-		while (fields-- && !w.short_buf) {
-			uint8_t type, flen;
-
-			wire_skip(&w, 2);
-			type = wire_get_u8(&w);
-			flen = wire_get_u8(&w);
-			if (!w.short_buf && !field_is_valid(type, flen))
-				return -EBADMSG;
-			wire_skip(&w, flen);
-		}
-	}
-	return w.short_buf || w.off != len ? -EBADMSG : 0;
-}
-
-int ibvmig_admin_reader_init(struct ibvmig_admin_reader *r, const uint8_t *body, size_t len)
-{
-	struct wire w = wire_at((uint8_t *)body, len);
-
-	memset(r, 0, sizeof(*r));
-	if (!len)
-		return 0;	/* an error reply: no records */
-	if (body_validate(body, len))
-		return -EBADMSG;
-	r->body = body;
-	r->len = len;
-	r->records_left = wire_get_u32(&w);
-	r->off = w.off;
-	return 0;
-}
-
-int ibvmig_admin_next_record(struct ibvmig_admin_reader *r)
-{
-	struct wire w = wire_at((uint8_t *)r->body, r->len);
-
-	/* Skip what the caller left unread of the current record. */
-	while (r->fields_left) {
-		struct ibvmig_admin_field f;
-
-		if (ibvmig_admin_next_field(r, &f) < 0)
-			return -EBADMSG;
-	}
-	if (!r->records_left)
-		return 0;
-	w.off = r->off;
-	r->fields_left = wire_get_u16(&w);
-	r->off = w.off;
-	r->records_left--;
-	return 1;
-}
-
-int ibvmig_admin_next_field(struct ibvmig_admin_reader *r, struct ibvmig_admin_field *f)
-{
-	struct wire w = wire_at((uint8_t *)r->body, r->len);
-	uint8_t len;
-
-	if (!r->fields_left)
-		return 0;
-	w.off = r->off;
-	f->tag = wire_get_u16(&w);
-	f->type = wire_get_u8(&w);
-	len = wire_get_u8(&w);
-	f->len = len;
-	f->value = 0;
-	f->str[0] = '\0';
-	if (f->type == IBVMIG_ADMIN_T_STR) {
-		wire_get_bytes(&w, f->str, len);
-		f->str[len] = '\0';
-	} else {
-		f->value = wire_get_uint(&w, len);
-	}
-	if (w.short_buf)
-		return -EBADMSG;
-	r->off = w.off;
-	r->fields_left--;
-	return 1;
-}
-
-/* ---- transport ----------------------------------------------------------- */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for @events on @fd until @deadline; 0 or -ETIMEDOUT / -errno. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int64_t left;
-	int n;
-
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-int ibvmig_io_write_all(int fd, const void *buf, size_t len, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		int rc;
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		rc = wait_fd(fd, POLLOUT, deadline);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-int ibvmig_io_read_all(int fd, void *buf, size_t len, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = recv(fd, p, len, MSG_DONTWAIT);
-		int rc;
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return -ECONNRESET;	/* the peer closed mid-message */
-		if (errno != EAGAIN && errno != EINTR)
-			return -errno;
-		rc = wait_fd(fd, POLLIN, deadline);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-/* True when something accepts connections at @sun: another live server. */
-static bool unix_is_served(const struct sockaddr_un *sun)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool served;
-
-	if (fd < 0)
-		return false;
-	served = !connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	close(fd);
-	return served;
-}
-
-static int unix_remove_stale(const struct sockaddr_un *sun)
-{
-	struct stat sb;
-
-	if (lstat(sun->sun_path, &sb))
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(sb.st_mode))
-		return -EEXIST;
-	if (unix_is_served(sun))
-		return -EADDRINUSE;
-	return unlink(sun->sun_path) ? -errno : 0;
-}
-
-int ibvmig_unix_listen(const char *path, unsigned mode, int backlog)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
-	rc = unix_remove_stale(&sun);
-	if (rc)
-		return rc;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(path, mode) ||
-	    listen(fd, backlog)) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
-static int admin_connect(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
+/* ---- the client's exchange -------------------------------------------------- */
 
 static int admin_receive(int fd, int timeout_ms, struct ibvmig_admin_header *h, uint8_t **body,
 			 size_t *body_len)
@@ -604,7 +215,7 @@ static int admin_receive(int fd, int timeout_ms, struct ibvmig_admin_header *h, 
 	uint8_t *buf = NULL;
 	int rc;
 
-	rc = ibvmig_io_read_all(fd, hdr, sizeof(hdr), timeout_ms);
+	rc = util_read_all(fd, hdr, sizeof(hdr), timeout_ms);
 	if (rc)
 		return rc == -ECONNRESET ? -EBADMSG : rc;
 	if (ibvmig_admin_decode_header(hdr, h) || h->length > IBVMIG_ADMIN_RESPONSE_MAX)
@@ -613,7 +224,7 @@ static int admin_receive(int fd, int timeout_ms, struct ibvmig_admin_header *h, 
 		buf = malloc(h->length);
 		if (!buf)
 			return -ENOMEM;
-		rc = ibvmig_io_read_all(fd, buf, h->length, timeout_ms);
+		rc = util_read_all(fd, buf, h->length, timeout_ms);
 		if (rc) {
 			free(buf);
 			return rc == -ECONNRESET ? -EBADMSG : rc;
@@ -636,10 +247,10 @@ int ibvmig_admin_call(const char *path, const struct ibvmig_admin_request *req,
 	len = ibvmig_admin_encode_request(req, msg, sizeof(msg));
 	if (len < 0)
 		return len;
-	fd = admin_connect(path);
+	fd = util_unix_connect(path);
 	if (fd < 0)
 		return fd;
-	rc = ibvmig_io_write_all(fd, msg, (size_t)len, timeout_ms);
+	rc = util_write_all(fd, msg, (size_t)len, timeout_ms);
 	if (!rc)
 		rc = admin_receive(fd, timeout_ms, h, body, body_len);
 	close(fd);

@@ -5,7 +5,7 @@
  * is unit-tested; the plugin only logs the one error line and carries on
  * with the defaults when the file is wrong.
  */
-#include "ibvmig.h"
+#include "ibvmig_conf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,10 +24,10 @@ void ibvmig_conf_defaults(struct ibvmig_conf *c)
 	c->trap_ttl_ms = 3600 * 1000ULL;
 	c->trap_capacity = 65536;
 	c->unpath = true;
-	snprintf(c->admin_socket, sizeof(c->admin_socket), "/var/run/opensm-ibvmig.sock");
+	snprintf(c->admin_socket, sizeof(c->admin_socket), "%s", IBVMIG_ADMIN_SOCKET_DEFAULT);
 	c->admin_socket_mode = 0600;
 	c->alias_guard = true;
-	c->log_level = IBVMIG_LOG_INFO;
+	c->log_level = UTIL_LOG_INFO;
 	c->save_delay_ms = 100;
 }
 
@@ -113,14 +113,14 @@ static int parse_guid_list(struct parser *p, struct ibvmig_conf *c, char *v)
 	return 0;
 }
 
-static int parse_log_level(struct parser *p, const char *v, enum ibvmig_log_level *out)
+static int parse_log_level(struct parser *p, const char *v, enum util_log_level *out)
 {
 	static const char *const names[] = { "error", "info", "verbose", "debug" };
 	unsigned i;
 
 	for (i = 0; i < 4; i++) {
 		if (!strcasecmp(v, names[i])) {
-			*out = (enum ibvmig_log_level)i;
+			*out = (enum util_log_level)i;
 			return 0;
 		}
 	}

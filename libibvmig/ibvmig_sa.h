@@ -11,7 +11,7 @@
  *    SubnAdmGet of GUIDInfoRecord (IBA 15.2.5.18);
  *  - PathRecord to a vGUID (IBA 15.2.5.16);
  *  - InformInfo subscriptions (IBA 13.4.8.3) and the Reports they bring
- *    (IBA 13.4.8.2 Notice), decoded with ibvmig.h's notice codec and answered
+ *    (IBA 13.4.8.2 Notice), decoded with the notice codec (ibvmig_notice.h) and answered
  *    with a ReportResp.
  *
  * Requests are blocking: one request is outstanding at a time, each attempt
@@ -29,7 +29,7 @@
 #ifndef IBVMIG_SA_H
 #define IBVMIG_SA_H
 
-#include "ibvmig.h"
+#include "ibvmig_notice.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,44 +1,52 @@
-# libibvmig: every wire format (libibvmig-wire) and the SA/MAD client
-# (libibvmig-sa), convenience libraries linked into each program and the plugin.
+# libibvmig: every wire format (libibvmig-wire: one header each) and the
+# SA/MAD client (libibvmig-sa), convenience libraries linked into each program
+# and the plugin.
+LIBIBVMIG_CPPFLAGS = $(UTIL_CPPFLAGS) -I$(top_srcdir)/libibvmig
 noinst_LTLIBRARIES += libibvmig/libibvmig-wire.la
-libibvmig_libibvmig_wire_la_SOURCES = libibvmig/ibvmig.h libibvmig/wire.h libibvmig/notice.c \
-	libibvmig/admin.c libibvmig/conf.c libibvmig/vmchan.c
+libibvmig_libibvmig_wire_la_SOURCES = libibvmig/ibvmig_notice.h libibvmig/ibvmig_records.h \
+	libibvmig/ibvmig_admin.h libibvmig/ibvmig_conf.h libibvmig/ibvmig_vmchan.h \
+	libibvmig/wire.h libibvmig/notice.c libibvmig/records.c libibvmig/admin.c \
+	libibvmig/conf.c libibvmig/vmchan.c
+libibvmig_libibvmig_wire_la_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_libibvmig_wire_la_LIBADD = util/libibvmig-util.la
 
 check_PROGRAMS += libibvmig/tests/test_notice
 TESTS += libibvmig/tests/test_notice
 libibvmig_tests_test_notice_SOURCES = libibvmig/tests/test_notice.c
-libibvmig_tests_test_notice_LDADD = libibvmig/libibvmig-wire.la test-fabric/libunit.la -lcunit
+libibvmig_tests_test_notice_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_tests_test_notice_LDADD = libibvmig/libibvmig-wire.la $(UNIT_LIBS)
 
 check_PROGRAMS += libibvmig/tests/test_admin
 TESTS += libibvmig/tests/test_admin
 libibvmig_tests_test_admin_SOURCES = libibvmig/tests/test_admin.c
-libibvmig_tests_test_admin_LDADD = libibvmig/libibvmig-wire.la test-fabric/libunit.la -lcunit
+libibvmig_tests_test_admin_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_tests_test_admin_LDADD = libibvmig/libibvmig-wire.la $(UNIT_LIBS)
 
 check_PROGRAMS += libibvmig/tests/test_conf
 TESTS += libibvmig/tests/test_conf
 libibvmig_tests_test_conf_SOURCES = libibvmig/tests/test_conf.c
-libibvmig_tests_test_conf_LDADD = libibvmig/libibvmig-wire.la test-fabric/libunit.la -lcunit
+libibvmig_tests_test_conf_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_tests_test_conf_LDADD = libibvmig/libibvmig-wire.la $(UNIT_LIBS)
 
 check_PROGRAMS += libibvmig/tests/test_vmchan
 TESTS += libibvmig/tests/test_vmchan
 libibvmig_tests_test_vmchan_SOURCES = libibvmig/tests/test_vmchan.c
-libibvmig_tests_test_vmchan_LDADD = libibvmig/libibvmig-wire.la test-fabric/libunit.la -lcunit
+libibvmig_tests_test_vmchan_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_tests_test_vmchan_LDADD = libibvmig/libibvmig-wire.la $(UNIT_LIBS)
 EXTRA_DIST += doc/vm-channel.md
 
-# ---- SA/MAD client (libibvmig-sa) and its test tool ----
+# ---- SA/MAD client (libibvmig-sa) ----
 noinst_LTLIBRARIES += libibvmig/libibvmig-sa.la
 libibvmig_libibvmig_sa_la_SOURCES = libibvmig/ibvmig_sa.h libibvmig/sa_codec.h \
 	libibvmig/sa_codec.c libibvmig/sa_client.c libibvmig/sa_error.c
+libibvmig_libibvmig_sa_la_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 libibvmig_libibvmig_sa_la_LIBADD = libibvmig/libibvmig-wire.la -libumad -libmad
-
-noinst_PROGRAMS += test-fabric/ibvmig-sa
-test_fabric_ibvmig_sa_SOURCES = test-fabric/ibvmig_sa_tool.c
-test_fabric_ibvmig_sa_LDADD = libibvmig/libibvmig-sa.la
 
 check_PROGRAMS += libibvmig/tests/test_sa_codec
 TESTS += libibvmig/tests/test_sa_codec
 libibvmig_tests_test_sa_codec_SOURCES = libibvmig/tests/test_sa_codec.c
-libibvmig_tests_test_sa_codec_LDADD = libibvmig/libibvmig-sa.la test-fabric/libunit.la -lcunit
+libibvmig_tests_test_sa_codec_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_tests_test_sa_codec_LDADD = libibvmig/libibvmig-sa.la $(UNIT_LIBS)
 
 # End to end on ibsim + stock OpenSM, through the harness test-fabric/fabric.sh.
 if FABRIC_TESTS

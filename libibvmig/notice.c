@@ -3,7 +3,7 @@
  * notice.c - the Notice attribute (IBA 13.4.8.2) and the data details of our
  * RePath/UnPath traps (doc/notice-details.md).
  */
-#include "ibvmig.h"
+#include "ibvmig_notice.h"
 #include "wire.h"
 
 #include <errno.h>

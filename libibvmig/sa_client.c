@@ -192,8 +192,8 @@ int ibvmig_sa_open(const struct ibvmig_sa_opts *opts, struct ibvmig_sa **out)
 		goto fail;
 	}
 	/* Only now: umad_size() grows by 8 bytes once a port of the new ABI is open. */
-	sa->rbuf = umad_alloc(1, umad_size() + IBVSA_MAD_LEN);
-	sa->sbuf = umad_alloc(1, umad_size() + IBVSA_MAD_LEN);
+	sa->rbuf = umad_alloc(1, umad_size() + IBVMIG_SA_MAD_LEN);
+	sa->sbuf = umad_alloc(1, umad_size() + IBVMIG_SA_MAD_LEN);
 	rc = -ENOMEM;
 	if (!sa->rbuf || !sa->sbuf)
 		goto fail;
@@ -239,13 +239,15 @@ unsigned ibvmig_sa_subscriptions(const struct ibvmig_sa *sa)
 /* One MAD into sa->rbuf: 0, -ETIMEDOUT when none came, -EINTR, or an error. */
 static int recv_mad(struct ibvmig_sa *sa, int timeout_ms, size_t *len)
 {
-	int length = IBVSA_MAD_LEN;
+	int length = IBVMIG_SA_MAD_LEN;
 	int rc;
 
 	rc = umad_recv(sa->portid, sa->rbuf, &length, timeout_ms);
 	if (rc >= 0) {
 		sa->cnt.received++;
-		*len = length < 0 ? 0 : length > IBVSA_MAD_LEN ? IBVSA_MAD_LEN : (size_t)length;
+		*len = length < 0		    ? 0
+		       : length > IBVMIG_SA_MAD_LEN ? IBVMIG_SA_MAD_LEN
+						    : (size_t)length;
 		return 0;
 	}
 	/* umad2sim's read() returns -EWOULDBLOCK itself; the kernel's sets EAGAIN. */
@@ -268,7 +270,7 @@ static int send_mad(struct ibvmig_sa *sa, int agent, const uint8_t *mad, const i
 	int rc;
 
 	memset(sa->sbuf, 0, umad_size());
-	memcpy(umad_get_mad(sa->sbuf), mad, IBVSA_MAD_LEN);
+	memcpy(umad_get_mad(sa->sbuf), mad, IBVMIG_SA_MAD_LEN);
 	if (to) {
 		*addr = *to;
 		/* QP0 takes no Q_Key; QP1 the well-known one (umad2sim reports 0). */
@@ -277,7 +279,7 @@ static int send_mad(struct ibvmig_sa *sa, int agent, const uint8_t *mad, const i
 		umad_set_addr(sa->sbuf, sa->port.sm_lid, SA_QPN, sa->port.sm_sl, UMAD_QKEY);
 		timeout_ms = sa->opts.timeout_ms;
 	}
-	rc = umad_send(sa->portid, agent, sa->sbuf, IBVSA_MAD_LEN, timeout_ms, 0);
+	rc = umad_send(sa->portid, agent, sa->sbuf, IBVMIG_SA_MAD_LEN, timeout_ms, 0);
 	if (rc < 0) {
 		sa->cnt.send_errors++;
 		return rc;
@@ -328,15 +330,15 @@ static int handle_report(struct ibvmig_sa *sa, const uint8_t *mad, size_t len,
 {
 	const ib_mad_addr_t *from = umad_get_mad_addr(sa->rbuf);
 	struct ibvmig_sa_report r;
-	uint8_t ack[IBVSA_MAD_LEN];
+	uint8_t ack[IBVMIG_SA_MAD_LEN];
 	int rc;
 
-	rc = ibvsa_report_parse(mad, len, &r);
+	rc = ibvmig_sa_report_parse(mad, len, &r);
 	if (rc == -EBADMSG) {
 		sa->cnt.malformed++;
 		return 0;
 	}
-	if (ibvsa_report_ack(ack, mad, len) > 0 && send_mad(sa, sa->agent, ack, from) == 0)
+	if (ibvmig_sa_report_ack(ack, mad, len) > 0 && send_mad(sa, sa->agent, ack, from) == 0)
 		sa->cnt.acks++;
 	if (rc) {
 		/* A Report of an attribute other than Notice: acked, nothing to decode. */
@@ -346,7 +348,7 @@ static int handle_report(struct ibvmig_sa *sa, const uint8_t *mad, size_t len,
 	r.slid = be16toh(from->lid);
 	clock_gettime(CLOCK_REALTIME, &r.received);
 	/* A parsed Notice Report holds the whole attribute at the SA data offset. */
-	if (report_seen(sa, r.tid, r.slid, mad + IBVSA_SA_DATA_OFFS)) {
+	if (report_seen(sa, r.tid, r.slid, mad + IBVMIG_SA_SA_DATA_OFFS)) {
 		sa->cnt.report_dups++;
 		return 0;
 	}
@@ -360,13 +362,13 @@ static int handle_report(struct ibvmig_sa *sa, const uint8_t *mad, size_t len,
 	return 1;
 }
 
-static void handle_sminfo(struct ibvmig_sa *sa, const struct ibvsa_hdr *h, const uint8_t *mad,
-			  size_t len)
+static void handle_sminfo(struct ibvmig_sa *sa, const struct ibvmig_sa_mad_hdr *h,
+			  const uint8_t *mad, size_t len)
 {
-	uint8_t reply[IBVSA_MAD_LEN];
+	uint8_t reply[IBVMIG_SA_MAD_LEN];
 	int agent = h->mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE ? sa->dr_agent : sa->smi_agent;
 
-	if (ibvsa_sminfo_reply(reply, mad, len, sa->port.port_guid) < 0) {
+	if (ibvmig_sa_sminfo_reply(reply, mad, len, sa->port.port_guid) < 0) {
 		sa->cnt.malformed++;
 		return;
 	}
@@ -379,14 +381,14 @@ static int handle_unsolicited(struct ibvmig_sa *sa, size_t len, ibvmig_sa_report
 			      bool queue)
 {
 	const uint8_t *mad = umad_get_mad(sa->rbuf);
-	struct ibvsa_hdr h;
+	struct ibvmig_sa_mad_hdr h;
 
 	/* A non-zero umad status is one of our sends coming back failed. */
 	if (umad_status(sa->rbuf)) {
 		sa->cnt.send_errors++;
 		return 0;
 	}
-	if (ibvsa_hdr_decode(mad, len, &h)) {
+	if (ibvmig_sa_mad_hdr_decode(mad, len, &h)) {
 		sa->cnt.malformed++;
 		return 0;
 	}
@@ -398,7 +400,7 @@ static int handle_unsolicited(struct ibvmig_sa *sa, size_t len, ibvmig_sa_report
 			return 0;
 		}
 	} else if (sa->opts.simulator && h.method == UMAD_METHOD_GET &&
-		   h.attr_id == IBVSA_ATTR_SMINFO &&
+		   h.attr_id == IBVMIG_SA_ATTR_SMINFO &&
 		   (h.mgmt_class == UMAD_CLASS_SUBN_LID_ROUTED ||
 		    h.mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE)) {
 		handle_sminfo(sa, &h, mad, len);
@@ -416,21 +418,21 @@ static int handle_unsolicited(struct ibvmig_sa *sa, size_t len, ibvmig_sa_report
  * TID (a late answer to an earlier attempt is as good).  Returns 0, the
  * errno of a non-zero SA status, -ETIMEDOUT, or a local error.
  */
-static int sa_request(struct ibvmig_sa *sa, uint8_t mad[IBVSA_MAD_LEN], uint8_t resp[IBVSA_MAD_LEN],
-		      size_t *resp_len)
+static int sa_request(struct ibvmig_sa *sa, uint8_t mad[IBVMIG_SA_MAD_LEN],
+		      uint8_t resp[IBVMIG_SA_MAD_LEN], size_t *resp_len)
 {
-	struct ibvsa_hdr req, h;
+	struct ibvmig_sa_mad_hdr req, h;
 	int attempt, rc;
 	int64_t deadline;
 	size_t len;
 
 	if (!sa->port.lid || !sa->port.sm_lid)
 		return -ENETDOWN;
-	ibvsa_hdr_decode(mad, IBVSA_MAD_LEN, &req);
+	ibvmig_sa_mad_hdr_decode(mad, IBVMIG_SA_MAD_LEN, &req);
 	if (!++sa->next_tid)
 		++sa->next_tid;
 	req.tid = sa->next_tid;
-	ibvsa_hdr_encode(mad, &req);
+	ibvmig_sa_mad_hdr_encode(mad, &req);
 	sa->last_status = 0;
 	for (attempt = 0; attempt <= sa->opts.retries; attempt++) {
 		if (attempt)
@@ -453,11 +455,11 @@ static int sa_request(struct ibvmig_sa *sa, uint8_t mad[IBVSA_MAD_LEN], uint8_t 
 			if (rc)
 				return rc;
 			if (!umad_status(sa->rbuf) &&
-			    !ibvsa_hdr_decode(umad_get_mad(sa->rbuf), len, &h) &&
-			    ibvsa_is_response(&h, req.method, req.attr_id, req.tid)) {
+			    !ibvmig_sa_mad_hdr_decode(umad_get_mad(sa->rbuf), len, &h) &&
+			    ibvmig_sa_is_response(&h, req.method, req.attr_id, req.tid)) {
 				sa->cnt.responses++;
 				memcpy(resp, umad_get_mad(sa->rbuf), len);
-				memset(resp + len, 0, IBVSA_MAD_LEN - len);
+				memset(resp + len, 0, IBVMIG_SA_MAD_LEN - len);
 				*resp_len = len;
 				sa->last_status = h.status;
 				if (!h.status)
@@ -480,16 +482,16 @@ static int sa_request(struct ibvmig_sa *sa, uint8_t mad[IBVSA_MAD_LEN], uint8_t 
 static int gir_request(struct ibvmig_sa *sa, uint8_t method, uint16_t lid, int index,
 		       uint64_t guid, struct ibvmig_sa_guid_block *b)
 {
-	uint8_t mad[IBVSA_MAD_LEN], resp[IBVSA_MAD_LEN];
+	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
 	size_t len;
 	int rc;
 
-	ibvsa_build_gir(mad, method, 0, lid, index, guid);
+	ibvmig_sa_build_gir(mad, method, 0, lid, index, guid);
 	rc = sa_request(sa, mad, resp, &len);
 	if (rc)
 		return rc;
-	if (len < IBVSA_SA_DATA_OFFS ||
-	    ibvsa_gir_decode(resp + IBVSA_SA_DATA_OFFS, len - IBVSA_SA_DATA_OFFS, b))
+	if (len < IBVMIG_SA_SA_DATA_OFFS ||
+	    ibvmig_sa_gir_decode(resp + IBVMIG_SA_SA_DATA_OFFS, len - IBVMIG_SA_SA_DATA_OFFS, b))
 		return -EPROTO;
 	if (b->lid != lid || b->block != index / IBVMIG_SA_GUIDS_PER_BLOCK)
 		return -EPROTO;
@@ -600,19 +602,19 @@ int ibvmig_sa_alias_delete_at(struct ibvmig_sa *sa, uint16_t lid, uint64_t vguid
 
 int ibvmig_sa_path_by_guid(struct ibvmig_sa *sa, uint64_t vguid, struct ibvmig_sa_path *out)
 {
-	uint8_t mad[IBVSA_MAD_LEN], resp[IBVSA_MAD_LEN];
+	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
 	size_t len;
 	int rc;
 
 	if (!vguid)
 		return -EINVAL;
-	ibvsa_build_path_get(mad, 0, sa->port.subnet_prefix, sa->port.port_guid,
+	ibvmig_sa_build_path_get(mad, 0, sa->port.subnet_prefix, sa->port.port_guid,
 			     sa->port.subnet_prefix, vguid);
 	rc = sa_request(sa, mad, resp, &len);
 	if (rc)
 		return rc;
-	if (len < IBVSA_SA_DATA_OFFS ||
-	    ibvsa_path_decode(resp + IBVSA_SA_DATA_OFFS, len - IBVSA_SA_DATA_OFFS, out))
+	if (len < IBVMIG_SA_SA_DATA_OFFS ||
+	    ibvmig_sa_path_decode(resp + IBVMIG_SA_SA_DATA_OFFS, len - IBVMIG_SA_SA_DATA_OFFS, out))
 		return -EPROTO;
 	return 0;
 }
@@ -678,19 +680,20 @@ static void forget_sub(struct ibvmig_sa *sa, uint16_t trap, uint16_t begin, uint
 static int inform_set(struct ibvmig_sa *sa, uint16_t trap, bool subscribe, uint16_t begin,
 		      uint16_t end)
 {
-	struct ibvsa_inform ii = ibvsa_inform_for_trap(trap, subscribe, begin, end);
-	uint8_t mad[IBVSA_MAD_LEN], resp[IBVSA_MAD_LEN];
-	struct ibvsa_inform got;
+	struct ibvmig_sa_inform ii = ibvmig_sa_inform_for_trap(trap, subscribe, begin, end);
+	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_inform got;
 	size_t len;
 	int rc;
 
-	ibvsa_build_inform_set(mad, 0, &ii);
+	ibvmig_sa_build_inform_set(mad, 0, &ii);
 	rc = sa_request(sa, mad, resp, &len);
 	if (rc)
 		return rc;
 	/* o13-12.1.1: success is a copy of the request; a refusal clears Subscribe. */
-	if (len < IBVSA_SA_DATA_OFFS ||
-	    ibvsa_inform_decode(resp + IBVSA_SA_DATA_OFFS, len - IBVSA_SA_DATA_OFFS, &got) ||
+	if (len < IBVMIG_SA_SA_DATA_OFFS ||
+	    ibvmig_sa_inform_decode(resp + IBVMIG_SA_SA_DATA_OFFS, len - IBVMIG_SA_SA_DATA_OFFS,
+				    &got) ||
 	    got.subscribe != subscribe || got.trap != trap)
 		return -EPROTO;
 	return 0;

@@ -21,9 +21,9 @@
 
 /* ==== common MAD header (IBA 13.4.2, DR SMP 14.2.1.2) ===================== */
 
-void ibvsa_hdr_encode(uint8_t *mad, const struct ibvsa_hdr *h)
+void ibvmig_sa_mad_hdr_encode(uint8_t *mad, const struct ibvmig_sa_mad_hdr *h)
 {
-	memset(mad, 0, IBVSA_HDR_LEN);
+	memset(mad, 0, IBVMIG_SA_HDR_LEN);
 	mad_set_field(mad, 0, IB_MAD_BASEVER_F, h->base_version);
 	mad_set_field(mad, 0, IB_MAD_MGMTCLASS_F, h->mgmt_class);
 	mad_set_field(mad, 0, IB_MAD_CLASSVER_F, h->class_version);
@@ -42,10 +42,10 @@ void ibvsa_hdr_encode(uint8_t *mad, const struct ibvsa_hdr *h)
 	mad_set_field(mad, 0, IB_MAD_ATTRMOD_F, h->attr_mod);
 }
 
-int ibvsa_hdr_decode(const uint8_t *mad, size_t len, struct ibvsa_hdr *h)
+int ibvmig_sa_mad_hdr_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_mad_hdr *h)
 {
 	memset(h, 0, sizeof(*h));
-	if (len < IBVSA_HDR_LEN)
+	if (len < IBVMIG_SA_HDR_LEN)
 		return -EBADMSG;
 	h->base_version = (uint8_t)mad_get_field(MUT(mad), 0, IB_MAD_BASEVER_F);
 	h->mgmt_class = (uint8_t)mad_get_field(MUT(mad), 0, IB_MAD_MGMTCLASS_F);
@@ -69,19 +69,19 @@ int ibvsa_hdr_decode(const uint8_t *mad, size_t len, struct ibvsa_hdr *h)
 
 /* ==== SA header (IBA 15.2.1.1): RMPP header, SM_Key, offset, mask ========= */
 
-void ibvsa_sa_hdr_encode(uint8_t *mad, const struct ibvsa_sa_hdr *s)
+void ibvmig_sa_class_hdr_encode(uint8_t *mad, const struct ibvmig_sa_class_hdr *s)
 {
 	/* The RMPP header (bytes 24-35) stays zero: our requests are single MADs. */
-	memset(mad + IBVSA_HDR_LEN, 0, IBVSA_SA_DATA_OFFS - IBVSA_HDR_LEN);
+	memset(mad + IBVMIG_SA_HDR_LEN, 0, IBVMIG_SA_SA_DATA_OFFS - IBVMIG_SA_HDR_LEN);
 	mad_set_field64(mad, 0, IB_SA_MKEY_F, s->sm_key);
 	mad_set_field(mad, 0, IB_SA_ATTROFFS_F, s->attr_offset);
 	mad_set_field64(mad, 0, IB_SA_COMPMASK_F, s->comp_mask);
 }
 
-int ibvsa_sa_hdr_decode(const uint8_t *mad, size_t len, struct ibvsa_sa_hdr *s)
+int ibvmig_sa_class_hdr_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_class_hdr *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (len < IBVSA_SA_DATA_OFFS)
+	if (len < IBVMIG_SA_SA_DATA_OFFS)
 		return -EBADMSG;
 	s->sm_key = mad_get_field64(MUT(mad), 0, IB_SA_MKEY_F);
 	s->attr_offset = (uint16_t)mad_get_field(MUT(mad), 0, IB_SA_ATTROFFS_F);
@@ -91,23 +91,23 @@ int ibvsa_sa_hdr_decode(const uint8_t *mad, size_t len, struct ibvsa_sa_hdr *s)
 
 /* ==== GUIDInfoRecord (IBA 15.2.5.18): LID, BlockNum, 4 reserved, 8 GUIDs === */
 
-void ibvsa_gir_encode(uint8_t *rec, const struct ibvmig_sa_guid_block *b)
+void ibvmig_sa_gir_encode(uint8_t *rec, const struct ibvmig_sa_guid_block *b)
 {
 	int i;
 
-	memset(rec, 0, IBVSA_GIR_LEN);
+	memset(rec, 0, IBVMIG_SA_GIR_LEN);
 	mad_set_field(rec, 0, IB_SA_GIR_LID_F, b->lid);
 	mad_set_field(rec, 0, IB_SA_GIR_BLOCKNUM_F, b->block);
 	for (i = 0; i < IBVMIG_SA_GUIDS_PER_BLOCK; i++)
 		mad_set_field64(rec, 0, (enum MAD_FIELDS)(IB_SA_GIR_GUID0_F + i), b->guid[i]);
 }
 
-int ibvsa_gir_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_guid_block *b)
+int ibvmig_sa_gir_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_guid_block *b)
 {
 	int i;
 
 	memset(b, 0, sizeof(*b));
-	if (len < IBVSA_GIR_LEN)
+	if (len < IBVMIG_SA_GIR_LEN)
 		return -EBADMSG;
 	b->lid = (uint16_t)mad_get_field(MUT(rec), 0, IB_SA_GIR_LID_F);
 	b->block = (uint8_t)mad_get_field(MUT(rec), 0, IB_SA_GIR_BLOCKNUM_F);
@@ -135,9 +135,9 @@ static uint8_t selector_value(uint8_t selector, uint8_t value)
 	return umad_sa_set_rate_mtu_or_life(selector, value);
 }
 
-void ibvsa_path_encode(uint8_t *rec, const struct ibvmig_sa_path *p)
+void ibvmig_sa_path_encode(uint8_t *rec, const struct ibvmig_sa_path *p)
 {
-	struct wire w = wire_at(rec, IBVSA_PATH_LEN);
+	struct wire w = wire_at(rec, IBVMIG_SA_PATH_LEN);
 
 	wire_put_u64(&w, p->service_id);
 	wire_put_u64(&w, p->dgid_prefix);
@@ -168,15 +168,15 @@ static void get_selector_value(struct wire *w, uint8_t *selector, uint8_t *value
 	*value = umad_sa_get_rate_mtu_or_life(v);
 }
 
-int ibvsa_path_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_path *p)
+int ibvmig_sa_path_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_path *p)
 {
-	struct wire w = wire_at(MUT(rec), IBVSA_PATH_LEN);
+	struct wire w = wire_at(MUT(rec), IBVMIG_SA_PATH_LEN);
 	uint32_t hop_flow_raw;
 	uint16_t qos_sl;
 	uint8_t rev_numb;
 
 	memset(p, 0, sizeof(*p));
-	if (len < IBVSA_PATH_LEN)
+	if (len < IBVMIG_SA_PATH_LEN)
 		return -EBADMSG;
 	p->service_id = wire_get_u64(&w);
 	p->dgid_prefix = wire_get_u64(&w);
@@ -212,9 +212,9 @@ int ibvsa_path_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_path *p)
 #define II_RESP_TIME_MASK 0x1F
 #define II_PRODUCER_MASK  0xFFFFFFu
 
-void ibvsa_inform_encode(uint8_t *rec, const struct ibvsa_inform *ii)
+void ibvmig_sa_inform_encode(uint8_t *rec, const struct ibvmig_sa_inform *ii)
 {
-	struct wire w = wire_at(rec, IBVSA_INFORM_LEN);
+	struct wire w = wire_at(rec, IBVMIG_SA_INFORM_LEN);
 
 	wire_put_u64(&w, ii->gid_prefix);
 	wire_put_u64(&w, ii->gid_guid);
@@ -230,13 +230,13 @@ void ibvsa_inform_encode(uint8_t *rec, const struct ibvsa_inform *ii)
 	wire_put_u32(&w, ii->producer & II_PRODUCER_MASK);
 }
 
-int ibvsa_inform_decode(const uint8_t *rec, size_t len, struct ibvsa_inform *ii)
+int ibvmig_sa_inform_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_inform *ii)
 {
-	struct wire w = wire_at(MUT(rec), IBVSA_INFORM_LEN);
+	struct wire w = wire_at(MUT(rec), IBVMIG_SA_INFORM_LEN);
 	uint32_t qpn_resp;
 
 	memset(ii, 0, sizeof(*ii));
-	if (len < IBVSA_INFORM_LEN)
+	if (len < IBVMIG_SA_INFORM_LEN)
 		return -EBADMSG;
 	ii->gid_prefix = wire_get_u64(&w);
 	ii->gid_guid = wire_get_u64(&w);
@@ -256,9 +256,9 @@ int ibvsa_inform_decode(const uint8_t *rec, size_t len, struct ibvsa_inform *ii)
 
 /* ==== SMInfo (IBA 14.2.5.13): GUID, SM_Key, ActCount, Priority|SMState ==== */
 
-void ibvsa_sminfo_encode(uint8_t *data, const struct ibvsa_sminfo *si)
+void ibvmig_sa_sminfo_encode(uint8_t *data, const struct ibvmig_sa_sminfo *si)
 {
-	memset(data, 0, IBVSA_SMP_DATA_LEN);
+	memset(data, 0, IBVMIG_SA_SMP_DATA_LEN);
 	mad_set_field64(data, 0, IB_SMINFO_GUID_F, si->guid);
 	mad_set_field64(data, 0, IB_SMINFO_KEY_F, si->sm_key);
 	mad_set_field(data, 0, IB_SMINFO_ACT_F, si->act_count);
@@ -266,10 +266,10 @@ void ibvsa_sminfo_encode(uint8_t *data, const struct ibvsa_sminfo *si)
 	mad_set_field(data, 0, IB_SMINFO_STATE_F, si->state);
 }
 
-int ibvsa_sminfo_decode(const uint8_t *data, size_t len, struct ibvsa_sminfo *si)
+int ibvmig_sa_sminfo_decode(const uint8_t *data, size_t len, struct ibvmig_sa_sminfo *si)
 {
 	memset(si, 0, sizeof(*si));
-	if (len < IBVSA_SMINFO_LEN)
+	if (len < IBVMIG_SA_SMINFO_LEN)
 		return -EBADMSG;
 	si->guid = mad_get_field64(MUT(data), 0, IB_SMINFO_GUID_F);
 	si->sm_key = mad_get_field64(MUT(data), 0, IB_SMINFO_KEY_F);
@@ -290,10 +290,10 @@ int ibvsa_sminfo_decode(const uint8_t *data, size_t len, struct ibvsa_sminfo *si
 #define PR_CM_SGID     (1ULL << 3)
 #define PR_CM_NUMBPATH (1ULL << 12)
 
-static void build_sa_request(uint8_t mad[IBVSA_MAD_LEN], uint8_t method, uint16_t attr_id,
+static void build_sa_request(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t method, uint16_t attr_id,
 			     uint64_t tid, uint64_t comp_mask)
 {
-	struct ibvsa_hdr h = {
+	struct ibvmig_sa_mad_hdr h = {
 	    .base_version = UMAD_BASE_VERSION,
 	    .mgmt_class = UMAD_CLASS_SUBN_ADM,
 	    .class_version = UMAD_SA_CLASS_VERSION,
@@ -301,14 +301,14 @@ static void build_sa_request(uint8_t mad[IBVSA_MAD_LEN], uint8_t method, uint16_
 	    .tid = tid,
 	    .attr_id = attr_id,
 	};
-	struct ibvsa_sa_hdr s = {.comp_mask = comp_mask};
+	struct ibvmig_sa_class_hdr s = {.comp_mask = comp_mask};
 
-	memset(mad, 0, IBVSA_MAD_LEN);
-	ibvsa_hdr_encode(mad, &h);
-	ibvsa_sa_hdr_encode(mad, &s);
+	memset(mad, 0, IBVMIG_SA_MAD_LEN);
+	ibvmig_sa_mad_hdr_encode(mad, &h);
+	ibvmig_sa_class_hdr_encode(mad, &s);
 }
 
-uint64_t ibvsa_gir_comp_mask(int index)
+uint64_t ibvmig_sa_gir_comp_mask(int index)
 {
 	/*
 	 * LID|BlockNum alone is accepted by OpenSM and changes nothing: the
@@ -318,7 +318,7 @@ uint64_t ibvsa_gir_comp_mask(int index)
 	       1ULL << (GIR_CM_GID0_BIT + index % IBVMIG_SA_GUIDS_PER_BLOCK);
 }
 
-void ibvsa_build_gir(uint8_t mad[IBVSA_MAD_LEN], uint8_t method, uint64_t tid, uint16_t lid,
+void ibvmig_sa_build_gir(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t method, uint64_t tid, uint16_t lid,
 		     int index, uint64_t guid)
 {
 	struct ibvmig_sa_guid_block b = {
@@ -328,14 +328,14 @@ void ibvsa_build_gir(uint8_t mad[IBVSA_MAD_LEN], uint8_t method, uint64_t tid, u
 	uint64_t mask = GIR_CM_LID | GIR_CM_BLOCKNUM;
 
 	if (method != UMAD_METHOD_GET) {
-		mask = ibvsa_gir_comp_mask(index);
+		mask = ibvmig_sa_gir_comp_mask(index);
 		b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] = guid;
 	}
-	build_sa_request(mad, method, IBVSA_ATTR_GUIDINFO_REC, tid, mask);
-	ibvsa_gir_encode(mad + IBVSA_SA_DATA_OFFS, &b);
+	build_sa_request(mad, method, IBVMIG_SA_ATTR_GUIDINFO_REC, tid, mask);
+	ibvmig_sa_gir_encode(mad + IBVMIG_SA_SA_DATA_OFFS, &b);
 }
 
-void ibvsa_build_path_get(uint8_t mad[IBVSA_MAD_LEN], uint64_t tid, uint64_t sgid_prefix,
+void ibvmig_sa_build_path_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint64_t sgid_prefix,
 			  uint64_t sgid_guid, uint64_t dgid_prefix, uint64_t dgid_guid)
 {
 	struct ibvmig_sa_path p = {
@@ -346,15 +346,16 @@ void ibvsa_build_path_get(uint8_t mad[IBVSA_MAD_LEN], uint64_t tid, uint64_t sgi
 	    .numb_path = 1,
 	};
 
-	build_sa_request(mad, UMAD_METHOD_GET, IBVSA_ATTR_PATH_REC, tid,
+	build_sa_request(mad, UMAD_METHOD_GET, IBVMIG_SA_ATTR_PATH_REC, tid,
 			 PR_CM_DGID | PR_CM_SGID | PR_CM_NUMBPATH);
-	ibvsa_path_encode(mad + IBVSA_SA_DATA_OFFS, &p);
+	ibvmig_sa_path_encode(mad + IBVMIG_SA_SA_DATA_OFFS, &p);
 }
 
-void ibvsa_build_inform_set(uint8_t mad[IBVSA_MAD_LEN], uint64_t tid, const struct ibvsa_inform *ii)
+void ibvmig_sa_build_inform_set(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,
+				const struct ibvmig_sa_inform *ii)
 {
-	build_sa_request(mad, UMAD_METHOD_SET, IBVSA_ATTR_INFORM_INFO, tid, 0);
-	ibvsa_inform_encode(mad + IBVSA_SA_DATA_OFFS, ii);
+	build_sa_request(mad, UMAD_METHOD_SET, IBVMIG_SA_ATTR_INFORM_INFO, tid, 0);
+	ibvmig_sa_inform_encode(mad + IBVMIG_SA_SA_DATA_OFFS, ii);
 }
 
 /* 4.096 us * 2^18 ~ 1 s: what the subscriber claims to need to answer a Report. */
@@ -363,7 +364,7 @@ void ibvsa_build_inform_set(uint8_t mad[IBVSA_MAD_LEN], uint64_t tid, const stru
 #define II_ANY_PRODUCER	   0xFFFFFF
 #define GSI_QPN		   1
 
-struct ibvsa_inform ibvsa_inform_for_trap(uint16_t trap, bool subscribe, uint16_t lid_begin,
+struct ibvmig_sa_inform ibvmig_sa_inform_for_trap(uint16_t trap, bool subscribe, uint16_t lid_begin,
 					  uint16_t lid_end)
 {
 	/*
@@ -371,7 +372,7 @@ struct ibvsa_inform ibvsa_inform_for_trap(uint16_t trap, bool subscribe, uint16_
 	 * RespTimeValue when matching an unsubscribe (match_inf_rec), so both
 	 * directions send the same QPN (1, the GSI) and response time.
 	 */
-	return (struct ibvsa_inform){
+	return (struct ibvmig_sa_inform){
 	    .lid_begin = lid_begin,
 	    .lid_end = lid_end,
 	    .generic = true,
@@ -386,7 +387,7 @@ struct ibvsa_inform ibvsa_inform_for_trap(uint16_t trap, bool subscribe, uint16_
 
 /* ==== responses ========================================================= */
 
-uint8_t ibvsa_response_method(uint8_t method)
+uint8_t ibvmig_sa_response_method(uint8_t method)
 {
 	/* SubnAdmSet is answered with SubnAdmGetResp (IBA 15.4.2, Table 213). */
 	if (method == UMAD_METHOD_SET)
@@ -394,42 +395,44 @@ uint8_t ibvsa_response_method(uint8_t method)
 	return method | UMAD_METHOD_RESP_MASK;
 }
 
-bool ibvsa_is_response(const struct ibvsa_hdr *h, uint8_t method, uint16_t attr_id, uint64_t tid)
+bool ibvmig_sa_is_response(const struct ibvmig_sa_mad_hdr *h, uint8_t method, uint16_t attr_id,
+			   uint64_t tid)
 {
-	return h->mgmt_class == UMAD_CLASS_SUBN_ADM && h->method == ibvsa_response_method(method) &&
-	       h->attr_id == attr_id && (uint32_t)h->tid == (uint32_t)tid;
+	return h->mgmt_class == UMAD_CLASS_SUBN_ADM &&
+	       h->method == ibvmig_sa_response_method(method) && h->attr_id == attr_id &&
+	       (uint32_t)h->tid == (uint32_t)tid;
 }
 
 /* ==== unsolicited MADs =================================================== */
 
-static size_t copy_request(uint8_t out[IBVSA_MAD_LEN], const uint8_t *req, size_t len)
+static size_t copy_request(uint8_t out[IBVMIG_SA_MAD_LEN], const uint8_t *req, size_t len)
 {
-	if (len > IBVSA_MAD_LEN)
-		len = IBVSA_MAD_LEN;
+	if (len > IBVMIG_SA_MAD_LEN)
+		len = IBVMIG_SA_MAD_LEN;
 	memcpy(out, req, len);
-	memset(out + len, 0, IBVSA_MAD_LEN - len);
+	memset(out + len, 0, IBVMIG_SA_MAD_LEN - len);
 	return len;
 }
 
-int ibvsa_sminfo_reply(uint8_t out[IBVSA_MAD_LEN], const uint8_t *req, size_t len,
+int ibvmig_sa_sminfo_reply(uint8_t out[IBVMIG_SA_MAD_LEN], const uint8_t *req, size_t len,
 		       uint64_t port_guid)
 {
-	struct ibvsa_sminfo si = {.guid = port_guid, .state = IBVSA_SM_STATE_NOTACTIVE};
-	struct ibvsa_hdr h;
+	struct ibvmig_sa_sminfo si = {.guid = port_guid, .state = IBVMIG_SA_SM_STATE_NOTACTIVE};
+	struct ibvmig_sa_mad_hdr h;
 	size_t need;
 	int rc;
 
-	rc = ibvsa_hdr_decode(req, len, &h);
+	rc = ibvmig_sa_mad_hdr_decode(req, len, &h);
 	if (rc)
 		return rc;
 	if ((h.mgmt_class != UMAD_CLASS_SUBN_LID_ROUTED &&
 	     h.mgmt_class != UMAD_CLASS_SUBN_DIRECTED_ROUTE) ||
-	    h.method != UMAD_METHOD_GET || h.attr_id != IBVSA_ATTR_SMINFO)
+	    h.method != UMAD_METHOD_GET || h.attr_id != IBVMIG_SA_ATTR_SMINFO)
 		return -ENOMSG;
 	/* A DR SMP must come back with its paths (bytes 128-255) intact. */
 	need = h.mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE
-		   ? IBVSA_DR_PATH_END
-		   : IBVSA_SMP_DATA_OFFS + IBVSA_SMP_DATA_LEN;
+		   ? IBVMIG_SA_DR_PATH_END
+		   : IBVMIG_SA_SMP_DATA_OFFS + IBVMIG_SA_SMP_DATA_LEN;
 	if (len < need)
 		return -EBADMSG;
 	copy_request(out, req, len);
@@ -437,28 +440,28 @@ int ibvsa_sminfo_reply(uint8_t out[IBVSA_MAD_LEN], const uint8_t *req, size_t le
 	h.status = 0;
 	/* ibsim checks D == response and HopPointer == 0: keep the request's. */
 	h.dr_direction = true;
-	ibvsa_hdr_encode(out, &h);
-	ibvsa_sminfo_encode(out + IBVSA_SMP_DATA_OFFS, &si);
-	return IBVSA_MAD_LEN;
+	ibvmig_sa_mad_hdr_encode(out, &h);
+	ibvmig_sa_sminfo_encode(out + IBVMIG_SA_SMP_DATA_OFFS, &si);
+	return IBVMIG_SA_MAD_LEN;
 }
 
-int ibvsa_report_ack(uint8_t out[IBVSA_MAD_LEN], const uint8_t *req, size_t len)
+int ibvmig_sa_report_ack(uint8_t out[IBVMIG_SA_MAD_LEN], const uint8_t *req, size_t len)
 {
-	struct ibvsa_hdr h;
+	struct ibvmig_sa_mad_hdr h;
 	int rc;
 
-	rc = ibvsa_hdr_decode(req, len, &h);
+	rc = ibvmig_sa_mad_hdr_decode(req, len, &h);
 	if (rc)
 		return rc;
 	if (h.mgmt_class != UMAD_CLASS_SUBN_ADM || h.method != UMAD_METHOD_REPORT)
 		return -ENOMSG;
-	if (len < IBVSA_SA_DATA_OFFS)
+	if (len < IBVMIG_SA_SA_DATA_OFFS)
 		return -EBADMSG;
 	copy_request(out, req, len);
 	h.method = UMAD_METHOD_REPORT_RESP;
 	h.status = 0;
-	ibvsa_hdr_encode(out, &h);
-	return IBVSA_MAD_LEN;
+	ibvmig_sa_mad_hdr_encode(out, &h);
+	return IBVMIG_SA_MAD_LEN;
 }
 
 /* Traps 64-67 (IBA 14.2.5.1): DataDetails = Reserved(6 bytes) GID(16 bytes). */
@@ -475,20 +478,20 @@ static void notice_gid(struct ibvmig_sa_report *r)
 	r->gid_guid = wire_get_u64(&w);
 }
 
-int ibvsa_report_parse(const uint8_t *mad, size_t len, struct ibvmig_sa_report *r)
+int ibvmig_sa_report_parse(const uint8_t *mad, size_t len, struct ibvmig_sa_report *r)
 {
-	const uint8_t *attr = mad + IBVSA_SA_DATA_OFFS;
-	struct ibvsa_hdr h;
+	const uint8_t *attr = mad + IBVMIG_SA_SA_DATA_OFFS;
+	struct ibvmig_sa_mad_hdr h;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = ibvsa_hdr_decode(mad, len, &h);
+	rc = ibvmig_sa_mad_hdr_decode(mad, len, &h);
 	if (rc)
 		return rc;
 	if (h.mgmt_class != UMAD_CLASS_SUBN_ADM || h.method != UMAD_METHOD_REPORT ||
-	    h.attr_id != IBVSA_ATTR_NOTICE)
+	    h.attr_id != IBVMIG_SA_ATTR_NOTICE)
 		return -ENOMSG;
-	if (len < IBVSA_SA_DATA_OFFS + IBVMIG_NOTICE_LEN)
+	if (len < IBVMIG_SA_SA_DATA_OFFS + IBVMIG_NOTICE_LEN)
 		return -EBADMSG;
 	r->tid = h.tid;
 	ibvmig_notice_decode(attr, &r->notice);

@@ -10,7 +10,7 @@
  * those tables, and both call the same value checks, so that a sender never
  * emits what a receiver refuses.
  */
-#include "ibvmig.h"
+#include "ibvmig_vmchan.h"
 #include "ibvmig_sa.h"
 #include "wire.h"
 
@@ -39,7 +39,7 @@ enum base { B_MSG, B_PATH, B_ITEM };
 
 struct field {
 	uint16_t tag;
-	uint8_t type;		/* IBVMIG_ADMIN_T_* */
+	uint8_t type;		/* IBVMIG_REC_T_* */
 	uint8_t flags;
 	uint16_t off, size;	/* the C member */
 	uint64_t max;		/* UINT: the largest value; 0 = what the member holds */
@@ -64,7 +64,7 @@ struct msg_desc {
 };
 
 #define FLD(tag, type, st, m, flags, max)                                                   \
-	{ IBVMIG_VMC_TAG_##tag, IBVMIG_ADMIN_T_##type, flags, offsetof(st, m),             \
+	{ IBVMIG_VMC_TAG_##tag, IBVMIG_REC_T_##type, flags, offsetof(st, m),             \
 	  sizeof(((st *)0)->m), max }
 #define BLOCK(fields, base) { fields, sizeof(fields) / sizeof(fields[0]), base }
 #define MSG struct ibvmig_vmc_msg
@@ -313,7 +313,7 @@ static void store(uint8_t *p, size_t size, uint64_t v)
 
 static uint64_t field_max(const struct field *f)
 {
-	if (f->type == IBVMIG_ADMIN_T_BOOL)
+	if (f->type == IBVMIG_REC_T_BOOL)
 		return 1;
 	if (f->max)
 		return f->max;
@@ -344,7 +344,7 @@ static bool string_ok(const struct field *f, const char *s, size_t len)
 
 /* ---- encoding -------------------------------------------------------- */
 
-static int put_block(struct ibvmig_admin_writer *w, const struct block *b, const void *base)
+static int put_block(struct ibvmig_rec_writer *w, const struct block *b, const void *base)
 {
 	const uint8_t *p = base;
 	uint8_t i;
@@ -354,21 +354,21 @@ static int put_block(struct ibvmig_admin_writer *w, const struct block *b, const
 		const char *s = (const char *)p + f->off;
 		uint64_t v;
 
-		if (f->type == IBVMIG_ADMIN_T_STR) {
+		if (f->type == IBVMIG_REC_T_STR) {
 			if (!string_ok(f, s, strnlen(s, f->size)))
 				return -EINVAL;
-			ibvmig_admin_put_str(w, f->tag, s);
+			ibvmig_rec_put_str(w, f->tag, s);
 			continue;
 		}
 		v = load(p + f->off, f->size);
 		if (!number_ok(f, v))
 			return -EINVAL;
-		if (f->type == IBVMIG_ADMIN_T_UINT)
-			ibvmig_admin_put_uint(w, f->tag, v);
-		else if (f->type == IBVMIG_ADMIN_T_GUID)
-			ibvmig_admin_put_guid(w, f->tag, v);
+		if (f->type == IBVMIG_REC_T_UINT)
+			ibvmig_rec_put_uint(w, f->tag, v);
+		else if (f->type == IBVMIG_REC_T_GUID)
+			ibvmig_rec_put_guid(w, f->tag, v);
 		else
-			ibvmig_admin_put_bool(w, f->tag, v);
+			ibvmig_rec_put_bool(w, f->tag, v);
 	}
 	return 0;
 }
@@ -386,7 +386,7 @@ void ibvmig_vmc_writer_init(struct ibvmig_vmc_writer *w, const struct ibvmig_vmc
 	int err, i;
 
 	memset(w, 0, sizeof(*w));
-	ibvmig_admin_writer_init_frame(&w->rec, IBVMIG_VMC_HEADER_LEN, IBVMIG_VMC_MSG_MAX);
+	ibvmig_rec_writer_init(&w->rec, IBVMIG_VMC_HEADER_LEN, IBVMIG_VMC_MSG_MAX);
 	w->type = m->type;
 	w->status = m->status;
 	w->id = m->id;
@@ -397,7 +397,7 @@ void ibvmig_vmc_writer_init(struct ibvmig_vmc_writer *w, const struct ibvmig_vmc
 	}
 	w->item_kind = d->items;
 	w->min_items = d->min_items;
-	ibvmig_admin_begin_record(&w->rec);
+	ibvmig_rec_begin(&w->rec);
 	for (i = 0; i < N_BLOCKS && d->head[i].n; i++) {
 		base = d->head[i].base == B_PATH ? (const void *)m->path.path : (const void *)m;
 		if (!base) {
@@ -424,7 +424,7 @@ static void put_item(struct ibvmig_vmc_writer *w, enum item_kind kind, const voi
 		writer_fail(w, -EMSGSIZE);
 		return;
 	}
-	ibvmig_admin_begin_record(&w->rec);
+	ibvmig_rec_begin(&w->rec);
 	err = put_block(&w->rec, &item_blocks[kind][0], item);
 	if (err)
 		writer_fail(w, err);
@@ -467,7 +467,7 @@ int ibvmig_vmc_writer_finish(struct ibvmig_vmc_writer *w, uint8_t **buf, size_t 
 		ibvmig_vmc_writer_discard(w);
 		return err;
 	}
-	err = ibvmig_admin_writer_take(&w->rec, buf, len);
+	err = ibvmig_rec_writer_take(&w->rec, buf, len);
 	if (err)
 		return err;
 	header_encode(*buf, w->type, w->status, w->id,
@@ -477,7 +477,7 @@ int ibvmig_vmc_writer_finish(struct ibvmig_vmc_writer *w, uint8_t **buf, size_t 
 
 void ibvmig_vmc_writer_discard(struct ibvmig_vmc_writer *w)
 {
-	ibvmig_admin_writer_discard(&w->rec);
+	ibvmig_rec_writer_discard(&w->rec);
 }
 
 int ibvmig_vmc_encode(const struct ibvmig_vmc_msg *m, uint8_t **buf, size_t *len)
@@ -540,13 +540,13 @@ static const struct field *find_field(const struct block *blocks, uint16_t tag, 
 }
 
 /* One decoded field into its member; false when its type or value is wrong. */
-static bool get_field(const struct field *f, const struct ibvmig_admin_field *in, uint8_t *base)
+static bool get_field(const struct field *f, const struct ibvmig_rec_field *in, uint8_t *base)
 {
 	size_t len;
 
 	if (in->type != f->type)
 		return false;
-	if (f->type == IBVMIG_ADMIN_T_STR) {
+	if (f->type == IBVMIG_REC_T_STR) {
 		len = in->len;	/* a NUL inside is refused with the other bytes < 0x20 */
 		if (!string_ok(f, in->str, len))
 			return false;
@@ -563,15 +563,15 @@ static bool get_field(const struct field *f, const struct ibvmig_admin_field *in
  * Reads the record @r has just started into @blocks' members at @bases:
  * unknown tags are skipped, a known tag may appear once, required ones must.
  */
-static int get_record(struct ibvmig_admin_reader *r, const struct block *blocks,
+static int get_record(struct ibvmig_rec_reader *r, const struct block *blocks,
 		      uint8_t *const bases[N_BLOCKS])
 {
 	uint64_t seen[N_BLOCKS] = { 0 };
-	struct ibvmig_admin_field in;
+	struct ibvmig_rec_field in;
 	const struct field *f;
 	int b, i, rc;
 
-	while ((rc = ibvmig_admin_next_field(r, &in)) == 1) {
+	while ((rc = ibvmig_rec_next_field(r, &in)) == 1) {
 		f = find_field(blocks, in.tag, &b, &i);
 		if (!f)
 			continue;
@@ -626,7 +626,7 @@ static int decode(const uint8_t *buf, size_t len, struct ibvmig_vmc_msg *m,
 		  struct ibvmig_sa_path *path)
 {
 	const uint8_t *body = buf + IBVMIG_VMC_HEADER_LEN;
-	struct ibvmig_admin_reader r;
+	struct ibvmig_rec_reader r;
 	const struct msg_desc *d;
 	union {
 		struct ibvmig_vmc_gid gid;
@@ -641,7 +641,7 @@ static int decode(const uint8_t *buf, size_t len, struct ibvmig_vmc_msg *m,
 	d = describe(m->type, m->status, m->id, &rc);
 	if (!d)
 		return rc;
-	if (ibvmig_admin_reader_init(&r, body, len - IBVMIG_VMC_HEADER_LEN) ||
+	if (ibvmig_rec_reader_init(&r, body, len - IBVMIG_VMC_HEADER_LEN) ||
 	    !r.records_left)
 		return -EBADMSG;
 	if (r.records_left - 1 > IBVMIG_VMC_ITEMS_MAX)
@@ -654,10 +654,10 @@ static int decode(const uint8_t *buf, size_t len, struct ibvmig_vmc_msg *m,
 		return -EBADMSG;
 	for (b = 0; b < N_BLOCKS; b++)
 		bases[b] = d->head[b].base == B_PATH ? (uint8_t *)path : (uint8_t *)m;
-	if (ibvmig_admin_next_record(&r) != 1 || get_record(&r, d->head, bases))
+	if (ibvmig_rec_next(&r) != 1 || get_record(&r, d->head, bases))
 		return -EBADMSG;
 	bases[0] = (uint8_t *)&item;
-	while (ibvmig_admin_next_record(&r) == 1)
+	while (ibvmig_rec_next(&r) == 1)
 		if (get_record(&r, item_blocks[d->items], bases))
 			return -EBADMSG;
 	if (m->type == IBVMIG_VMC_NOTICE)
@@ -682,14 +682,14 @@ int ibvmig_vmc_get_path(const struct ibvmig_vmc_msg *m, struct ibvmig_sa_path *o
 {
 	static const struct block path_block[N_BLOCKS] = { BLOCK(path_f, B_PATH) };
 	uint8_t *bases[N_BLOCKS] = { (uint8_t *)out };
-	struct ibvmig_admin_reader r;
+	struct ibvmig_rec_reader r;
 
 	memset(out, 0, sizeof(*out));
 	if (m->type != REPLY(IBVMIG_VMC_PATH_QUERY) || m->status || !m->items.body)
 		return -EINVAL;
 	/* Validated by the decoder: the head record reads again without fault. */
-	if (ibvmig_admin_reader_init(&r, m->items.body, m->items.len) ||
-	    ibvmig_admin_next_record(&r) != 1 || get_record(&r, path_block, bases))
+	if (ibvmig_rec_reader_init(&r, m->items.body, m->items.len) ||
+	    ibvmig_rec_next(&r) != 1 || get_record(&r, path_block, bases))
 		return -EBADMSG;
 	return 0;
 }
@@ -706,9 +706,9 @@ static int next_item(struct ibvmig_vmc_msg *m, enum item_kind kind, void *out)
 	memset(out, 0, kind == ITEMS_GID ? sizeof(struct ibvmig_vmc_gid)
 					 : sizeof(struct ibvmig_vmc_vm));
 	/* The reader starts before the head record: step over it first. */
-	if (m->items.records_left > m->n_items && ibvmig_admin_next_record(&m->items) != 1)
+	if (m->items.records_left > m->n_items && ibvmig_rec_next(&m->items) != 1)
 		return -EBADMSG;
-	err = ibvmig_admin_next_record(&m->items);
+	err = ibvmig_rec_next(&m->items);
 	if (err <= 0)
 		return err;
 	return get_record(&m->items, item_blocks[kind], bases) ? -EBADMSG : 1;

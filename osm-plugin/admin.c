@@ -81,7 +81,7 @@ static int copy_subscribers(struct ibvmig_plugin *p, struct subscriber **out, si
 	return s ? 0 : -ENOMEM;
 }
 
-static int answer_status(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
+static int answer_status(struct ibvmig_plugin *p, struct ibvmig_rec_writer *w)
 {
 	struct subscriber *subs;
 	struct tt_stats st;
@@ -103,31 +103,31 @@ static int answer_status(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	unsaved = ibvmig_unsaved_changes(p);
 	pthread_mutex_unlock(&p->lock);
 
-	ibvmig_admin_begin_record(w);
-	ibvmig_admin_put_str(w, IBVMIG_TAG_PLUGIN_VERSION, IBVMIG_PLUGIN_VERSION);
-	ibvmig_admin_put_str(w, IBVMIG_TAG_OSM_VERSION, OSM_VERSION);
-	ibvmig_admin_put_str(w, IBVMIG_TAG_SM_STATE, sm.state);
-	ibvmig_admin_put_guid(w, IBVMIG_TAG_SM_PORT_GUID, sm.port_guid);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SM_LID, sm.lid);
-	ibvmig_admin_put_guid(w, IBVMIG_TAG_SUBNET_PREFIX, sm.prefix);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_EPOCH, st.epoch);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SEQ, st.seq);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_STARTED_AT_MS, p->started_at_ms);
-	ibvmig_admin_put_bool(w, IBVMIG_TAG_UNPATH, p->conf.unpath);
-	ibvmig_admin_put_bool(w, IBVMIG_TAG_ALIAS_GUARD, p->conf.alias_guard);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_TTL_MS, st.ttl_ms);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_CAPACITY, st.capacity);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_ENTRIES, st.count);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_LIVE_ALIASES, aw.live);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_ALIASES_BEFORE_RESTART, aw.forgotten);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SUBSCRIBERS, n_subs);
-	ibvmig_admin_put_str(w, IBVMIG_TAG_STATE_FILE, p->state_file);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_LAST_SAVE_MS, last_save);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_UNSAVED_CHANGES, unsaved);
+	ibvmig_rec_begin(w);
+	ibvmig_rec_put_str(w, IBVMIG_TAG_PLUGIN_VERSION, IBVMIG_PLUGIN_VERSION);
+	ibvmig_rec_put_str(w, IBVMIG_TAG_OSM_VERSION, OSM_VERSION);
+	ibvmig_rec_put_str(w, IBVMIG_TAG_SM_STATE, sm.state);
+	ibvmig_rec_put_guid(w, IBVMIG_TAG_SM_PORT_GUID, sm.port_guid);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_SM_LID, sm.lid);
+	ibvmig_rec_put_guid(w, IBVMIG_TAG_SUBNET_PREFIX, sm.prefix);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_EPOCH, st.epoch);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_SEQ, st.seq);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_STARTED_AT_MS, p->started_at_ms);
+	ibvmig_rec_put_bool(w, IBVMIG_TAG_UNPATH, p->conf.unpath);
+	ibvmig_rec_put_bool(w, IBVMIG_TAG_ALIAS_GUARD, p->conf.alias_guard);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_TTL_MS, st.ttl_ms);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_CAPACITY, st.capacity);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_ENTRIES, st.count);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_LIVE_ALIASES, aw.live);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_ALIASES_BEFORE_RESTART, aw.forgotten);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_SUBSCRIBERS, n_subs);
+	ibvmig_rec_put_str(w, IBVMIG_TAG_STATE_FILE, p->state_file);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_LAST_SAVE_MS, last_save);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_UNSAVED_CHANGES, unsaved);
 	return 0;
 }
 
-static int answer_traps(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
+static int answer_traps(struct ibvmig_plugin *p, struct ibvmig_rec_writer *w)
 {
 	struct tt_entry_view *e;
 	uint64_t now = ibvmig_wall_ms(), ttl;
@@ -143,19 +143,19 @@ static int answer_traps(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	for (i = 0; i < n; i++) {
 		uint64_t age = now > e[i].deleted_at_ms ? now - e[i].deleted_at_ms : 0;
 
-		ibvmig_admin_begin_record(w);
-		ibvmig_admin_put_guid(w, IBVMIG_TAG_VGUID, e[i].vguid);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_LID, e[i].lid);
-		ibvmig_admin_put_guid(w, IBVMIG_TAG_PORT_GUID, e[i].port_guid);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_DELETED_AT_MS, e[i].deleted_at_ms);
+		ibvmig_rec_begin(w);
+		ibvmig_rec_put_guid(w, IBVMIG_TAG_VGUID, e[i].vguid);
+		ibvmig_rec_put_uint(w, IBVMIG_TAG_LID, e[i].lid);
+		ibvmig_rec_put_guid(w, IBVMIG_TAG_PORT_GUID, e[i].port_guid);
+		ibvmig_rec_put_uint(w, IBVMIG_TAG_DELETED_AT_MS, e[i].deleted_at_ms);
 		if (ttl)	/* no TTL, no expiry: the field is left out */
-			ibvmig_admin_put_uint(w, IBVMIG_TAG_EXPIRES_IN_MS, age < ttl ? ttl - age : 0);
+			ibvmig_rec_put_uint(w, IBVMIG_TAG_EXPIRES_IN_MS, age < ttl ? ttl - age : 0);
 	}
 	free(e);
 	return 0;
 }
 
-static int answer_subscribers(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
+static int answer_subscribers(struct ibvmig_plugin *p, struct ibvmig_rec_writer *w)
 {
 	struct subscriber *s;
 	size_t n, i;
@@ -164,19 +164,19 @@ static int answer_subscribers(struct ibvmig_plugin *p, struct ibvmig_admin_write
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {
-		ibvmig_admin_begin_record(w);
-		ibvmig_admin_put_guid(w, IBVMIG_TAG_SUBSCRIBER_GUID, s[i].guid);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_LID, s[i].lid);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_QPN, s[i].qpn);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_TRAP, s[i].trap);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_LID_RANGE_BEGIN, s[i].range_begin);
-		ibvmig_admin_put_uint(w, IBVMIG_TAG_LID_RANGE_END, s[i].range_end);
+		ibvmig_rec_begin(w);
+		ibvmig_rec_put_guid(w, IBVMIG_TAG_SUBSCRIBER_GUID, s[i].guid);
+		ibvmig_rec_put_uint(w, IBVMIG_TAG_LID, s[i].lid);
+		ibvmig_rec_put_uint(w, IBVMIG_TAG_QPN, s[i].qpn);
+		ibvmig_rec_put_uint(w, IBVMIG_TAG_TRAP, s[i].trap);
+		ibvmig_rec_put_uint(w, IBVMIG_TAG_LID_RANGE_BEGIN, s[i].range_begin);
+		ibvmig_rec_put_uint(w, IBVMIG_TAG_LID_RANGE_END, s[i].range_end);
 	}
 	free(s);
 	return 0;
 }
 
-static void answer_stats(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
+static void answer_stats(struct ibvmig_plugin *p, struct ibvmig_rec_writer *w)
 {
 	struct ibvmig_counters c;
 	struct tt_stats st;
@@ -188,40 +188,40 @@ static void answer_stats(struct ibvmig_plugin *p, struct ibvmig_admin_writer *w)
 	c = p->counters;
 	pthread_mutex_unlock(&p->lock);
 
-	ibvmig_admin_begin_record(w);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_DELETES, st.deletes);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_REPLACED, st.replaced);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SETS, st.sets);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_CREATED, st.verdicts[TT_CREATED]);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_RESTARTED, st.verdicts[TT_RESTARTED]);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_MOVED_SAME_LID, st.verdicts[TT_MOVED_SAME_LID]);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_MIGRATED, st.verdicts[TT_MIGRATED]);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_EXPIRED, st.expired);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_EVICTED, st.evicted);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_FLUSHED, st.flushed);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_REJECTED, st.rejected);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_RESTORED, st.restored);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_UNPATH_SENT, c.unpath_sent);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_REPATH_SENT, c.repath_sent);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_NOTICES_FAILED, c.notices_failed);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_GUARD_REFUSED, c.guard_refused);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_RECONCILES, aw.reconciles);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_RECONCILE_EVENTS, aw.reconcile_events);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_PORT_LID_CHANGES, aw.port_lid_changes);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_MIGRATED_WHILE_DOWN, aw.migrated_while_down);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SAVES, c.saves);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_SAVE_ERRORS, c.save_errors);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_ADMIN_REQUESTS, c.admin_requests);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_ADMIN_ERRORS, c.admin_errors);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_HOOK_ERRORS, c.hook_errors);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_HOOK_CALLS, c.hook_calls);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_HOOK_NS, c.hook_ns);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_HOOK_MAX_NS, c.hook_max_ns);
+	ibvmig_rec_begin(w);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_DELETES, st.deletes);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_REPLACED, st.replaced);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_SETS, st.sets);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_CREATED, st.verdicts[TT_CREATED]);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_RESTARTED, st.verdicts[TT_RESTARTED]);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_MOVED_SAME_LID, st.verdicts[TT_MOVED_SAME_LID]);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_MIGRATED, st.verdicts[TT_MIGRATED]);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_EXPIRED, st.expired);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_EVICTED, st.evicted);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_FLUSHED, st.flushed);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_REJECTED, st.rejected);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_RESTORED, st.restored);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_UNPATH_SENT, c.unpath_sent);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_REPATH_SENT, c.repath_sent);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_NOTICES_FAILED, c.notices_failed);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_GUARD_REFUSED, c.guard_refused);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_RECONCILES, aw.reconciles);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_RECONCILE_EVENTS, aw.reconcile_events);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_PORT_LID_CHANGES, aw.port_lid_changes);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_MIGRATED_WHILE_DOWN, aw.migrated_while_down);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_SAVES, c.saves);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_SAVE_ERRORS, c.save_errors);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_ADMIN_REQUESTS, c.admin_requests);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_ADMIN_ERRORS, c.admin_errors);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_HOOK_ERRORS, c.hook_errors);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_HOOK_CALLS, c.hook_calls);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_HOOK_NS, c.hook_ns);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_HOOK_MAX_NS, c.hook_max_ns);
 }
 
 /* Returns an admin status. */
 static uint16_t answer_flush(struct ibvmig_plugin *p, uint64_t vguid,
-			     struct ibvmig_admin_writer *w)
+			     struct ibvmig_rec_writer *w)
 {
 	size_t n = 0;
 	int rc = 0;
@@ -237,19 +237,19 @@ static uint16_t answer_flush(struct ibvmig_plugin *p, uint64_t vguid,
 	if (rc)
 		return IBVMIG_ADMIN_E_NOT_FOUND;
 	IBVMIG_INFO(p, "trap table flushed by the admin: %zu entries\n", vguid ? 1 : n);
-	ibvmig_admin_begin_record(w);
-	ibvmig_admin_put_uint(w, IBVMIG_TAG_COUNT, vguid ? 1 : n);
+	ibvmig_rec_begin(w);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_COUNT, vguid ? 1 : n);
 	return IBVMIG_ADMIN_OK;
 }
 
 int ibvmig_admin_answer(struct ibvmig_plugin *p, const struct ibvmig_admin_request *req,
 			uint8_t **msg, size_t *len)
 {
-	struct ibvmig_admin_writer w;
+	struct ibvmig_rec_writer w;
 	uint16_t status = IBVMIG_ADMIN_OK;
 	int rc = 0;
 
-	ibvmig_admin_writer_init(&w, req->op);
+	ibvmig_admin_writer_init(&w);
 	switch (req->op) {
 	case IBVMIG_ADMIN_STATUS:
 		rc = answer_status(p, &w);
@@ -271,9 +271,9 @@ int ibvmig_admin_answer(struct ibvmig_plugin *p, const struct ibvmig_admin_reque
 		break;
 	}
 	if (rc) {
-		ibvmig_admin_writer_discard(&w);
+		ibvmig_rec_writer_discard(&w);
 		IBVMIG_ERROR(p, "ERR 0701: admin request %u failed: %s\n", req->op, strerror(-rc));
 		return rc;
 	}
-	return ibvmig_admin_writer_finish(&w, status, msg, len);
+	return ibvmig_admin_writer_finish(&w, req->op, status, msg, len);
 }

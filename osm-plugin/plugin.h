@@ -33,7 +33,9 @@
 #include <opensm/osm_opensm.h>
 
 #include "alias_watch.h"
-#include "ibvmig.h"
+#include "ibvmig_notice.h"
+#include "ibvmig_admin.h"
+#include "ibvmig_conf.h"
 
 #define IBVMIG_PLUGIN_VERSION "ibvmig 0.1.0"
 
@@ -98,10 +100,10 @@ struct ibvmig_plugin {
 		if ((p)->conf.log_level >= (ibv_level))                                    \
 			osm_log(&(p)->osm->log, (osm_level), "ibvmig: " fmt, ##__VA_ARGS__); \
 	} while (0)
-#define IBVMIG_ERROR(p, fmt, ...) IBVMIG_LOG(p, IBVMIG_LOG_ERROR, OSM_LOG_ERROR, fmt, ##__VA_ARGS__)
-#define IBVMIG_INFO(p, fmt, ...) IBVMIG_LOG(p, IBVMIG_LOG_INFO, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
+#define IBVMIG_ERROR(p, fmt, ...) IBVMIG_LOG(p, UTIL_LOG_ERROR, OSM_LOG_ERROR, fmt, ##__VA_ARGS__)
+#define IBVMIG_INFO(p, fmt, ...) IBVMIG_LOG(p, UTIL_LOG_INFO, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
 #define IBVMIG_VERBOSE(p, fmt, ...)                                                        \
-	IBVMIG_LOG(p, IBVMIG_LOG_VERBOSE, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
+	IBVMIG_LOG(p, UTIL_LOG_VERBOSE, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
 
 uint64_t ibvmig_wall_ms(void);
 uint64_t ibvmig_mono_ns(void);

@@ -33,7 +33,7 @@ void ibvmig_worker_wake(struct ibvmig_plugin *p)
 static int admin_listen(struct ibvmig_plugin *p)
 {
 	const char *path = p->conf.admin_socket;
-	int fd = ibvmig_unix_listen(path, p->conf.admin_socket_mode, 16);
+	int fd = util_unix_listen(path, p->conf.admin_socket_mode, 16);
 
 	if (fd < 0) {
 		IBVMIG_ERROR(p, "ERR 0601: admin socket %s: %s: `ibvmig` will not reach this SM\n",
@@ -51,7 +51,7 @@ static int send_status_only(int fd, uint8_t op, uint16_t status)
 	struct ibvmig_admin_header h = { .op = op, .status = status };
 
 	ibvmig_admin_encode_header(&h, hdr);
-	return ibvmig_io_write_all(fd, hdr, sizeof(hdr), ADMIN_IO_TIMEOUT_MS);
+	return util_write_all(fd, hdr, sizeof(hdr), ADMIN_IO_TIMEOUT_MS);
 }
 
 /* Read one request; returns 0 and @req, or a status to answer, or < 0 to hang up. */
@@ -61,7 +61,7 @@ static int admin_read_request(int fd, struct ibvmig_admin_header *h,
 	uint8_t hdr[IBVMIG_ADMIN_HEADER_LEN], body[IBVMIG_ADMIN_REQUEST_BODY_MAX];
 	int status;
 
-	if (ibvmig_io_read_all(fd, hdr, sizeof(hdr), ADMIN_IO_TIMEOUT_MS))
+	if (util_read_all(fd, hdr, sizeof(hdr), ADMIN_IO_TIMEOUT_MS))
 		return -1;
 	status = ibvmig_admin_decode_header(hdr, h);
 	if (status)
@@ -69,7 +69,7 @@ static int admin_read_request(int fd, struct ibvmig_admin_header *h,
 	/* Never read an oversized body: answer and hang up. */
 	if (h->length > IBVMIG_ADMIN_REQUEST_BODY_MAX)
 		return IBVMIG_ADMIN_E_LENGTH;
-	if (ibvmig_io_read_all(fd, body, h->length, ADMIN_IO_TIMEOUT_MS))
+	if (util_read_all(fd, body, h->length, ADMIN_IO_TIMEOUT_MS))
 		return -1;
 	return ibvmig_admin_decode_request(h, body, req);
 }
@@ -99,7 +99,7 @@ static void admin_serve(struct ibvmig_plugin *p, int fd)
 		send_status_only(fd, req.op, IBVMIG_ADMIN_E_INTERNAL);
 		return;
 	}
-	ibvmig_io_write_all(fd, msg, len, ADMIN_IO_TIMEOUT_MS);
+	util_write_all(fd, msg, len, ADMIN_IO_TIMEOUT_MS);
 	free(msg);
 }
 

@@ -14,7 +14,7 @@
  *    two observations, and a base port whose LID changed (a RePath for each of
  *    its aliases).
  *
- * Notices (enum ibvmig_reason in ibvmig.h):
+ * Notices (enum ibvmig_reason in ibvmig_notice.h):
  *   delete              -> UnPath (reason deleted), when unpath is on
  *   alias vanished      -> UnPath (reason port-gone), when unpath is on
  *   set, unpath on      -> RePath unless the verdict is "created"
@@ -38,7 +38,7 @@
 #ifndef IBVMIG_ALIAS_WATCH_H
 #define IBVMIG_ALIAS_WATCH_H
 
-#include "ibvmig.h"
+#include "ibvmig_notice.h"
 #include "trap_table.h"
 
 #include <stdbool.h>

@@ -10,7 +10,8 @@
  *   HEX     the bytes to send, e.g. 49564d41010100000000000000 ("" sends nothing)
  *   --hold  keep the connection open S seconds before reading (a slow client)
  */
-#include "ibvmig.h"
+#include "ibvmig_admin.h"
+#include "ibvmig_util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -51,11 +52,11 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	if (len && ibvmig_io_write_all(fd, msg, len, 5000))
+	if (len && util_write_all(fd, msg, len, 5000))
 		fprintf(stderr, "admin_raw_client: write failed\n");
 	if (argc == 5)
 		sleep((unsigned)atoi(argv[4]));
-	rc = ibvmig_io_read_all(fd, hdr, sizeof(hdr), 5000);
+	rc = util_read_all(fd, hdr, sizeof(hdr), 5000);
 	if (rc == -ETIMEDOUT)
 		printf("timeout\n");
 	else if (rc)

@@ -13,7 +13,8 @@
  *   malformed a header with a body that is not a record list
  * It prints "ready" on stdout once it listens.
  */
-#include "ibvmig.h"
+#include "ibvmig_admin.h"
+#include "ibvmig_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,22 +39,22 @@ static int listen_on(const char *path)
 
 static void reply(int fd, const void *buf, size_t len)
 {
-	if (ibvmig_io_write_all(fd, buf, len, 2000))
+	if (util_write_all(fd, buf, len, 2000))
 		fprintf(stderr, "fake_admin_server: write failed\n");
 }
 
 static void answer_future(int fd, uint8_t op)
 {
-	struct ibvmig_admin_writer w;
+	struct ibvmig_rec_writer w;
 	uint8_t *msg;
 	size_t len;
 
-	ibvmig_admin_writer_init(&w, op);
-	ibvmig_admin_begin_record(&w);
-	ibvmig_admin_put_guid(&w, IBVMIG_TAG_VGUID, 0x0002c903abcd0001ULL);
-	ibvmig_admin_put_uint(&w, 999, 7);	/* unknown to this CLI */
-	ibvmig_admin_put_str(&w, IBVMIG_TAG_SM_STATE, "say \"hi\"\n");
-	if (!ibvmig_admin_writer_finish(&w, 0, &msg, &len)) {
+	ibvmig_admin_writer_init(&w);
+	ibvmig_rec_begin(&w);
+	ibvmig_rec_put_guid(&w, IBVMIG_TAG_VGUID, 0x0002c903abcd0001ULL);
+	ibvmig_rec_put_uint(&w, 999, 7);	/* unknown to this CLI */
+	ibvmig_rec_put_str(&w, IBVMIG_TAG_SM_STATE, "say \"hi\"\n");
+	if (!ibvmig_admin_writer_finish(&w, op, 0, &msg, &len)) {
 		reply(fd, msg, len);
 		free(msg);
 	}
@@ -64,7 +65,7 @@ static void answer(int fd, const char *mode)
 	uint8_t req[IBVMIG_ADMIN_HEADER_LEN], hdr[IBVMIG_ADMIN_HEADER_LEN];
 	struct ibvmig_admin_header h = { 0 };
 
-	if (ibvmig_io_read_all(fd, req, sizeof(req), 2000))
+	if (util_read_all(fd, req, sizeof(req), 2000))
 		return;
 	ibvmig_admin_decode_header(req, &h);
 	if (!strcmp(mode, "garbage")) {

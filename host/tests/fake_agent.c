@@ -17,7 +17,8 @@
  * It serves connections one after the other, prints "ready" once it listens,
  * and exits after 30 s (no test leaves it behind for long).
  */
-#include "ibvmig.h"
+#include "ibvmig_vmchan.h"
+#include "ibvmig_util.h"
 #include "ibvmig_sa.h"
 
 #include <errno.h>
@@ -58,7 +59,7 @@ static void send_msg(int fd, const struct ibvmig_vmc_msg *m)
 		fprintf(stderr, "fake_agent: cannot encode type 0x%02x\n", m->type);
 		return;
 	}
-	ibvmig_io_write_all(fd, buf, len, 2000);
+	util_write_all(fd, buf, len, 2000);
 	free(buf);
 }
 
@@ -67,9 +68,9 @@ static int read_msg(int fd, uint8_t *buf, struct ibvmig_vmc_msg *m)
 {
 	size_t need;
 
-	if (ibvmig_io_read_all(fd, buf, IBVMIG_VMC_HEADER_LEN, 5000) ||
+	if (util_read_all(fd, buf, IBVMIG_VMC_HEADER_LEN, 5000) ||
 	    ibvmig_vmc_frame(buf, IBVMIG_VMC_HEADER_LEN, &need) < 0 ||
-	    (need && ibvmig_io_read_all(fd, buf + IBVMIG_VMC_HEADER_LEN, need, 5000)))
+	    (need && util_read_all(fd, buf + IBVMIG_VMC_HEADER_LEN, need, 5000)))
 		return -1;
 	return ibvmig_vmc_decode(buf, IBVMIG_VMC_HEADER_LEN + need, m) ? -1 : 0;
 }
@@ -88,7 +89,7 @@ static void list_reply(int fd, struct ibvmig_vmc_msg *r)
 	vm = (struct ibvmig_vmc_vm){ .name = "vm-b", .cid = 3 };
 	ibvmig_vmc_put_vm(&w, &vm);
 	if (!ibvmig_vmc_writer_finish(&w, &buf, &len)) {
-		ibvmig_io_write_all(fd, buf, len, 2000);
+		util_write_all(fd, buf, len, 2000);
 		free(buf);
 	}
 }
@@ -189,9 +190,9 @@ static void bad_answer(int fd, const struct ibvmig_vmc_msg *q)
 	struct ibvmig_vmc_msg other = *q;
 
 	if (!strcmp(mode, "garbage")) {
-		ibvmig_io_write_all(fd, "HTTP/1.0 400 Bad Request\r\n\r\n", 28, 2000);
+		util_write_all(fd, "HTTP/1.0 400 Bad Request\r\n\r\n", 28, 2000);
 	} else if (!strcmp(mode, "short")) {
-		ibvmig_io_write_all(fd, promise, sizeof(promise), 2000);
+		util_write_all(fd, promise, sizeof(promise), 2000);
 	} else if (!strcmp(mode, "silent")) {
 		sleep(3);
 	} else if (!strcmp(mode, "wrongid")) {

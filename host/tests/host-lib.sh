@@ -45,9 +45,12 @@ vm_start() {
 	local name=$1 node=$2 dir=$FABRIC_DIR/vm-$1
 	shift 2
 	mkdir -p "$dir" || return 1
+	# Emptied here, not by the background redirection: the wait below must not
+	# read the "gone" line of an earlier VM of the same name.
+	: >"$FABRIC_DIR/$name.out" || return 1
 	(cd "$dir" && exec "$VMBIN" -s "$FABRIC_DIR/vm-$node.sock" -n "$name" \
 		--state "$FABRIC_DIR/$name.state" --lifetime 900 "$@") \
-		>"$FABRIC_DIR/$name.out" 2>&1 &
+		>>"$FABRIC_DIR/$name.out" 2>&1 &
 	echo "$! $name" >>"$FABRIC_DIR/vms.pids"
 	fabric_wait_for "$FABRIC_DIR/$name.out" '"event":"(ready|gone)"' 10 &&
 		! grep -q '"event":"gone"' "$FABRIC_DIR/$name.out"

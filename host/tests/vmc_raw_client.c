@@ -7,7 +7,8 @@
  *
  * usage: vmc_raw_client PATH HEX
  */
-#include "ibvmig.h"
+#include "ibvmig_vmchan.h"
+#include "ibvmig_util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	if (len && ibvmig_io_write_all(p.fd, out, len, 2000))
+	if (len && util_write_all(p.fd, out, len, 2000))
 		printf("write failed\n");
 	while (poll(&p, 1, 2000) > 0) {
 		n = read(p.fd, in + have, sizeof(in) - have);

@@ -3,7 +3,7 @@
  * CUnit tests of the admin protocol codec: frames, request validation,
  * response records, and refusal of every malformed body.
  */
-#include "ibvmig.h"
+#include "ibvmig_admin.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -12,7 +12,8 @@
 
 static void test_request_round_trip(void)
 {
-	struct ibvmig_admin_request req = { .op = IBVMIG_ADMIN_FLUSH, .vguid = 0x1122334455667788ULL };
+	struct ibvmig_admin_request req = {.op = IBVMIG_ADMIN_FLUSH,
+					   .vguid = 0x1122334455667788ULL};
 	struct ibvmig_admin_request back;
 	struct ibvmig_admin_header h;
 	uint8_t buf[128];
@@ -82,23 +83,24 @@ static void test_bad_requests_get_their_status(void)
 /* Two records: a trap entry and a status-like one with every type. */
 static void build_sample(uint8_t **msg, size_t *len)
 {
-	struct ibvmig_admin_writer w;
+	struct ibvmig_rec_writer w;
 
-	ibvmig_admin_writer_init(&w, IBVMIG_ADMIN_TRAPS);
-	ibvmig_admin_begin_record(&w);
-	ibvmig_admin_put_guid(&w, IBVMIG_TAG_VGUID, 0x0002c903abcd0001ULL);
-	ibvmig_admin_put_uint(&w, IBVMIG_TAG_LID, 5);
-	ibvmig_admin_begin_record(&w);
-	ibvmig_admin_put_str(&w, IBVMIG_TAG_OSM_VERSION, "OpenSM 3.3.23");
-	ibvmig_admin_put_bool(&w, IBVMIG_TAG_UNPATH, true);
-	ibvmig_admin_put_str(&w, IBVMIG_TAG_STATE_FILE, "");
-	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_writer_finish(&w, IBVMIG_ADMIN_OK, msg, len), 0);
+	ibvmig_admin_writer_init(&w);
+	ibvmig_rec_begin(&w);
+	ibvmig_rec_put_guid(&w, IBVMIG_TAG_VGUID, 0x0002c903abcd0001ULL);
+	ibvmig_rec_put_uint(&w, IBVMIG_TAG_LID, 5);
+	ibvmig_rec_begin(&w);
+	ibvmig_rec_put_str(&w, IBVMIG_TAG_OSM_VERSION, "OpenSM 3.3.23");
+	ibvmig_rec_put_bool(&w, IBVMIG_TAG_UNPATH, true);
+	ibvmig_rec_put_str(&w, IBVMIG_TAG_STATE_FILE, "");
+	CU_ASSERT_EQUAL_FATAL(
+	    ibvmig_admin_writer_finish(&w, IBVMIG_ADMIN_TRAPS, IBVMIG_ADMIN_OK, msg, len), 0);
 }
 
 static void test_response_records_round_trip(void)
 {
-	struct ibvmig_admin_reader r;
-	struct ibvmig_admin_field f;
+	struct ibvmig_rec_reader r;
+	struct ibvmig_rec_field f;
 	struct ibvmig_admin_header h;
 	uint8_t *msg;
 	size_t len;
@@ -107,57 +109,57 @@ static void test_response_records_round_trip(void)
 	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_decode_header(msg, &h), 0);
 	CU_ASSERT_EQUAL(h.op, IBVMIG_ADMIN_TRAPS);
 	CU_ASSERT_EQUAL(h.length, len - IBVMIG_ADMIN_HEADER_LEN);
-	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_reader_init(&r, msg + 12, h.length), 0);
-	CU_ASSERT_EQUAL(ibvmig_admin_next_record(&r), 1);
-	CU_ASSERT_EQUAL(ibvmig_admin_next_field(&r, &f), 1);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_rec_reader_init(&r, msg + 12, h.length), 0);
+	CU_ASSERT_EQUAL(ibvmig_rec_next(&r), 1);
+	CU_ASSERT_EQUAL(ibvmig_rec_next_field(&r, &f), 1);
 	CU_ASSERT_EQUAL(f.tag, IBVMIG_TAG_VGUID);
-	CU_ASSERT_EQUAL(f.type, IBVMIG_ADMIN_T_GUID);
+	CU_ASSERT_EQUAL(f.type, IBVMIG_REC_T_GUID);
 	CU_ASSERT_EQUAL(f.value, 0x0002c903abcd0001ULL);
 	/* The rest of a record may be skipped. */
-	CU_ASSERT_EQUAL(ibvmig_admin_next_record(&r), 1);
-	CU_ASSERT_EQUAL(ibvmig_admin_next_field(&r, &f), 1);
+	CU_ASSERT_EQUAL(ibvmig_rec_next(&r), 1);
+	CU_ASSERT_EQUAL(ibvmig_rec_next_field(&r, &f), 1);
 	CU_ASSERT_STRING_EQUAL(f.str, "OpenSM 3.3.23");
-	CU_ASSERT_EQUAL(ibvmig_admin_next_field(&r, &f), 1);
-	CU_ASSERT_EQUAL(f.type, IBVMIG_ADMIN_T_BOOL);
+	CU_ASSERT_EQUAL(ibvmig_rec_next_field(&r, &f), 1);
+	CU_ASSERT_EQUAL(f.type, IBVMIG_REC_T_BOOL);
 	CU_ASSERT_EQUAL(f.value, 1);
-	CU_ASSERT_EQUAL(ibvmig_admin_next_field(&r, &f), 1);
+	CU_ASSERT_EQUAL(ibvmig_rec_next_field(&r, &f), 1);
 	CU_ASSERT_STRING_EQUAL(f.str, "");
-	CU_ASSERT_EQUAL(ibvmig_admin_next_field(&r, &f), 0);
-	CU_ASSERT_EQUAL(ibvmig_admin_next_record(&r), 0);
+	CU_ASSERT_EQUAL(ibvmig_rec_next_field(&r, &f), 0);
+	CU_ASSERT_EQUAL(ibvmig_rec_next(&r), 0);
 	free(msg);
 }
 
 static void test_every_truncated_body_is_refused(void)
 {
-	struct ibvmig_admin_reader r;
+	struct ibvmig_rec_reader r;
 	uint8_t *msg;
 	size_t len, cut;
 
 	build_sample(&msg, &len);
 	for (cut = 1; cut < len - IBVMIG_ADMIN_HEADER_LEN; cut++)
-		CU_ASSERT_EQUAL(ibvmig_admin_reader_init(&r, msg + 12, cut), -EBADMSG);
+		CU_ASSERT_EQUAL(ibvmig_rec_reader_init(&r, msg + 12, cut), -EBADMSG);
 	free(msg);
 }
 
 static void test_bad_field_types_are_refused(void)
 {
-	struct ibvmig_admin_reader r;
+	struct ibvmig_rec_reader r;
 	uint8_t *msg;
 	size_t len;
 
 	build_sample(&msg, &len);
 	/* body: count(4) fields(2) tag(2) type@8 len@9 */
 	msg[12 + 8] = 9;
-	CU_ASSERT_EQUAL(ibvmig_admin_reader_init(&r, msg + 12, len - 12), -EBADMSG);
-	msg[12 + 8] = IBVMIG_ADMIN_T_BOOL;	/* a bool of 8 bytes */
-	CU_ASSERT_EQUAL(ibvmig_admin_reader_init(&r, msg + 12, len - 12), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_rec_reader_init(&r, msg + 12, len - 12), -EBADMSG);
+	msg[12 + 8] = IBVMIG_REC_T_BOOL;	/* a bool of 8 bytes */
+	CU_ASSERT_EQUAL(ibvmig_rec_reader_init(&r, msg + 12, len - 12), -EBADMSG);
 	free(msg);
 }
 
 static void test_random_bodies_never_crash(void)
 {
-	struct ibvmig_admin_reader r;
-	struct ibvmig_admin_field f;
+	struct ibvmig_rec_reader r;
+	struct ibvmig_rec_field f;
 	uint8_t body[64];
 	unsigned i, j, seed = 12345;
 
@@ -168,65 +170,69 @@ static void test_random_bodies_never_crash(void)
 			body[j] = (uint8_t)rand_r(&seed);
 		body[0] = body[1] = 0;	/* plausible record counts */
 		body[2] = 0;
-		if (ibvmig_admin_reader_init(&r, body, len))
+		if (ibvmig_rec_reader_init(&r, body, len))
 			continue;
-		while (ibvmig_admin_next_record(&r) == 1)
-			while (ibvmig_admin_next_field(&r, &f) == 1)
-				CU_ASSERT(f.type >= IBVMIG_ADMIN_T_UINT && f.type <= IBVMIG_ADMIN_T_BOOL);
+		while (ibvmig_rec_next(&r) == 1)
+			while (ibvmig_rec_next_field(&r, &f) == 1)
+				CU_ASSERT(f.type >= IBVMIG_REC_T_UINT &&
+					  f.type <= IBVMIG_REC_T_BOOL);
 	}
 }
 
 static void test_error_reply_has_no_records(void)
 {
-	struct ibvmig_admin_writer w;
+	struct ibvmig_rec_writer w;
 	struct ibvmig_admin_header h;
-	struct ibvmig_admin_reader r;
+	struct ibvmig_rec_reader r;
 	uint8_t *msg;
 	size_t len;
 
-	ibvmig_admin_writer_init(&w, IBVMIG_ADMIN_FLUSH);
-	ibvmig_admin_begin_record(&w);
-	ibvmig_admin_put_uint(&w, IBVMIG_TAG_COUNT, 1);
-	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_writer_finish(&w, IBVMIG_ADMIN_E_NOT_FOUND, &msg, &len),
+	ibvmig_admin_writer_init(&w);
+	ibvmig_rec_begin(&w);
+	ibvmig_rec_put_uint(&w, IBVMIG_TAG_COUNT, 1);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_writer_finish(&w, IBVMIG_ADMIN_FLUSH,
+							 IBVMIG_ADMIN_E_NOT_FOUND, &msg, &len),
 			      0);
 	CU_ASSERT_EQUAL(len, IBVMIG_ADMIN_HEADER_LEN);
 	CU_ASSERT_EQUAL(ibvmig_admin_decode_header(msg, &h), 0);
 	CU_ASSERT_EQUAL(h.status, IBVMIG_ADMIN_E_NOT_FOUND);
-	CU_ASSERT_EQUAL(ibvmig_admin_reader_init(&r, NULL, 0), 0);
-	CU_ASSERT_EQUAL(ibvmig_admin_next_record(&r), 0);
+	CU_ASSERT_EQUAL(ibvmig_rec_reader_init(&r, NULL, 0), 0);
+	CU_ASSERT_EQUAL(ibvmig_rec_next(&r), 0);
 	CU_ASSERT_STRING_EQUAL(ibvmig_admin_status_text(h.status), "not found");
 	free(msg);
 }
 
 static void test_field_outside_record_fails_the_writer(void)
 {
-	struct ibvmig_admin_writer w;
+	struct ibvmig_rec_writer w;
 	uint8_t *msg;
 	size_t len;
 
-	ibvmig_admin_writer_init(&w, IBVMIG_ADMIN_STATS);
-	ibvmig_admin_put_uint(&w, IBVMIG_TAG_COUNT, 1);
-	CU_ASSERT_EQUAL(ibvmig_admin_writer_finish(&w, IBVMIG_ADMIN_OK, &msg, &len), -ENOMEM);
+	ibvmig_admin_writer_init(&w);
+	ibvmig_rec_put_uint(&w, IBVMIG_TAG_COUNT, 1);
+	CU_ASSERT_EQUAL(
+	    ibvmig_admin_writer_finish(&w, IBVMIG_ADMIN_STATS, IBVMIG_ADMIN_OK, &msg, &len),
+	    -ENOMEM);
 }
 
 static void test_many_records(void)
 {
-	struct ibvmig_admin_writer w;
-	struct ibvmig_admin_reader r;
-	struct ibvmig_admin_field f;
+	struct ibvmig_rec_writer w;
+	struct ibvmig_rec_reader r;
+	struct ibvmig_rec_field f;
 	uint8_t *msg;
 	size_t len;
 	uint64_t i, n = 0, sum = 0;
 
-	ibvmig_admin_writer_init(&w, IBVMIG_ADMIN_TRAPS);
+	ibvmig_admin_writer_init(&w);
 	for (i = 0; i < 50000; i++) {
-		ibvmig_admin_begin_record(&w);
-		ibvmig_admin_put_uint(&w, IBVMIG_TAG_LID, i);
+		ibvmig_rec_begin(&w);
+		ibvmig_rec_put_uint(&w, IBVMIG_TAG_LID, i);
 	}
-	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_writer_finish(&w, 0, &msg, &len), 0);
-	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_reader_init(&r, msg + 12, len - 12), 0);
-	while (ibvmig_admin_next_record(&r) == 1)
-		while (ibvmig_admin_next_field(&r, &f) == 1) {
+	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_writer_finish(&w, IBVMIG_ADMIN_TRAPS, 0, &msg, &len), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_rec_reader_init(&r, msg + 12, len - 12), 0);
+	while (ibvmig_rec_next(&r) == 1)
+		while (ibvmig_rec_next_field(&r, &f) == 1) {
 			sum += f.value;
 			n++;
 		}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* CUnit tests of the plugin configuration parser. */
-#include "ibvmig.h"
+#include "ibvmig_conf.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -22,7 +22,7 @@ static void test_defaults_without_a_file(void)
 	CU_ASSERT_EQUAL(conf.admin_socket_mode, 0600);
 	CU_ASSERT_STRING_EQUAL(conf.state_dir, "");
 	CU_ASSERT_STRING_EQUAL(conf.admin_socket, "/var/run/opensm-ibvmig.sock");
-	CU_ASSERT_EQUAL(conf.log_level, IBVMIG_LOG_INFO);
+	CU_ASSERT_EQUAL(conf.log_level, UTIL_LOG_INFO);
 	CU_ASSERT_EQUAL(ibvmig_conf_load("", &conf, err, sizeof(err)), 0);
 }
 
@@ -53,7 +53,7 @@ static void test_every_option(void)
 	CU_ASSERT_FALSE(conf.alias_guard);
 	CU_ASSERT_EQUAL(conf.guard_allow_count, 3);
 	CU_ASSERT_EQUAL(conf.guard_allow[2], 0x0002c90300000013ULL);
-	CU_ASSERT_EQUAL(conf.log_level, IBVMIG_LOG_DEBUG);
+	CU_ASSERT_EQUAL(conf.log_level, UTIL_LOG_DEBUG);
 	CU_ASSERT_EQUAL(conf.save_delay_ms, 0);
 }
 
@@ -79,8 +79,10 @@ static void test_bad_lines_give_defaults_and_a_message(void)
 	expect_error("unpath maybe\n", "is not TRUE or FALSE");
 	expect_error("state_dir relative/dir\n", "not an absolute path");
 	expect_error("admin_socket_mode 0999\n", "not a number");
-	expect_error("admin_socket /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "longer than 107");
+	expect_error("admin_socket "
+		     "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		     "longer than 107");
 	expect_error("alias_guard_allow 0x0\n", "GUID 0 is not a port");
 	expect_error("alias_guard_allow 0x1,xyz\n", "\"xyz\" is not a number");
 	expect_error("log_level loud\n", "is not error, info, verbose or debug");

@@ -4,7 +4,7 @@
  * details, round trips, refusal of foreign versions and reasons, the IBA
  * Notice attribute, and the ordering rule receivers apply.
  */
-#include "ibvmig.h"
+#include "ibvmig_notice.h"
 #include "unit.h"
 
 #include <errno.h>

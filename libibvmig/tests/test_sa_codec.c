@@ -40,11 +40,11 @@ static bool all_zero(const uint8_t *p, size_t n)
 
 static void test_mad_header_layout_is_iba_13_4_2(void)
 {
-	static const uint8_t want[IBVSA_HDR_LEN] = {
+	static const uint8_t want[IBVMIG_SA_HDR_LEN] = {
 	    0x01, 0x03, 0x02, 0x81, 0x03, 0x00, 0x00, 0x00, 0x01, 0x23, 0x45, 0x67,
 	    0x89, 0xab, 0xcd, 0xef, 0x00, 0x30, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
 	};
-	struct ibvsa_hdr h = {
+	struct ibvmig_sa_mad_hdr h = {
 	    .base_version = 1,
 	    .mgmt_class = 3,
 	    .class_version = 2,
@@ -54,13 +54,13 @@ static void test_mad_header_layout_is_iba_13_4_2(void)
 	    .attr_id = 0x30,
 	    .attr_mod = 0xdeadbeef,
 	};
-	uint8_t got[IBVSA_HDR_LEN];
-	struct ibvsa_hdr back;
+	uint8_t got[IBVMIG_SA_HDR_LEN];
+	struct ibvmig_sa_mad_hdr back;
 
 	memset(got, 0xEE, sizeof(got));
-	ibvsa_hdr_encode(got, &h);
+	ibvmig_sa_mad_hdr_encode(got, &h);
 	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(want)), 0);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_hdr_decode(got, sizeof(got), &back), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_mad_hdr_decode(got, sizeof(got), &back), 0);
 	CU_ASSERT_EQUAL(back.method, 0x81);
 	CU_ASSERT_EQUAL(back.status, 0x0300);
 	CU_ASSERT_EQUAL(back.tid, h.tid);
@@ -70,7 +70,7 @@ static void test_mad_header_layout_is_iba_13_4_2(void)
 
 static void test_dr_smp_header_has_d_bit_status_and_hops(void)
 {
-	struct ibvsa_hdr h = {
+	struct ibvmig_sa_mad_hdr h = {
 	    .base_version = 1,
 	    .mgmt_class = 0x81,
 	    .class_version = 1,
@@ -82,16 +82,16 @@ static void test_dr_smp_header_has_d_bit_status_and_hops(void)
 	    .tid = 7,
 	    .attr_id = 0x20,
 	};
-	uint8_t got[IBVSA_HDR_LEN];
-	struct ibvsa_hdr back;
+	uint8_t got[IBVMIG_SA_HDR_LEN];
+	struct ibvmig_sa_mad_hdr back;
 
-	ibvsa_hdr_encode(got, &h);
+	ibvmig_sa_mad_hdr_encode(got, &h);
 	/* IBA 14.2.1.2: D(1) Status(15) HopPointer(8) HopCount(8). */
 	CU_ASSERT_EQUAL(got[4], 0x80 | 0x12);
 	CU_ASSERT_EQUAL(got[5], 0x34);
 	CU_ASSERT_EQUAL(got[6], 2);
 	CU_ASSERT_EQUAL(got[7], 3);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_hdr_decode(got, sizeof(got), &back), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_mad_hdr_decode(got, sizeof(got), &back), 0);
 	CU_ASSERT_TRUE(back.dr_direction);
 	CU_ASSERT_EQUAL(back.status, 0x1234);
 	CU_ASSERT_EQUAL(back.hop_ptr, 2);
@@ -100,42 +100,43 @@ static void test_dr_smp_header_has_d_bit_status_and_hops(void)
 
 static void test_short_or_foreign_header_is_refused(void)
 {
-	uint8_t mad[IBVSA_MAD_LEN] = {0};
-	struct ibvsa_hdr h = {.base_version = 1, .mgmt_class = 3, .class_version = 2};
+	uint8_t mad[IBVMIG_SA_MAD_LEN] = {0};
+	struct ibvmig_sa_mad_hdr h = {.base_version = 1, .mgmt_class = 3, .class_version = 2};
 
-	ibvsa_hdr_encode(mad, &h);
-	CU_ASSERT_EQUAL(ibvsa_hdr_decode(mad, IBVSA_HDR_LEN - 1, &h), -EBADMSG);
-	CU_ASSERT_EQUAL(ibvsa_hdr_decode(mad, 0, &h), -EBADMSG);
+	ibvmig_sa_mad_hdr_encode(mad, &h);
+	CU_ASSERT_EQUAL(ibvmig_sa_mad_hdr_decode(mad, IBVMIG_SA_HDR_LEN - 1, &h), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_mad_hdr_decode(mad, 0, &h), -EBADMSG);
 	mad[0] = 2;
-	CU_ASSERT_EQUAL(ibvsa_hdr_decode(mad, sizeof(mad), &h), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_mad_hdr_decode(mad, sizeof(mad), &h), -EBADMSG);
 }
 
 static void test_sa_header_layout_is_iba_15_2_1_1(void)
 {
-	struct ibvsa_sa_hdr s = {
+	struct ibvmig_sa_class_hdr s = {
 	    .sm_key = 0x1122334455667788ULL,
 	    .attr_offset = 9,
 	    .comp_mask = 0x0102030405060708ULL,
 	};
-	uint8_t mad[IBVSA_MAD_LEN];
-	uint8_t want[IBVSA_SA_DATA_OFFS] = {0};
-	struct ibvsa_sa_hdr back;
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+	uint8_t want[IBVMIG_SA_SA_DATA_OFFS] = {0};
+	struct ibvmig_sa_class_hdr back;
 
 	memset(mad, 0xEE, sizeof(mad));
-	ibvsa_sa_hdr_encode(mad, &s);
+	ibvmig_sa_class_hdr_encode(mad, &s);
 	put_be(want + 36, s.sm_key, 8);
 	put_be(want + 44, 9, 2);
 	put_be(want + 48, s.comp_mask, 8);
 	/* RMPP header 24-35 zero, reserved 46-47 zero. */
-	CU_ASSERT_EQUAL(
-	    memcmp(mad + IBVSA_HDR_LEN, want + IBVSA_HDR_LEN, IBVSA_SA_DATA_OFFS - IBVSA_HDR_LEN),
-	    0);
-	CU_ASSERT_EQUAL(mad[IBVSA_SA_DATA_OFFS], 0xEE);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_sa_hdr_decode(mad, sizeof(mad), &back), 0);
+	CU_ASSERT_EQUAL(memcmp(mad + IBVMIG_SA_HDR_LEN, want + IBVMIG_SA_HDR_LEN,
+			       IBVMIG_SA_SA_DATA_OFFS - IBVMIG_SA_HDR_LEN),
+			0);
+	CU_ASSERT_EQUAL(mad[IBVMIG_SA_SA_DATA_OFFS], 0xEE);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_class_hdr_decode(mad, sizeof(mad), &back), 0);
 	CU_ASSERT_EQUAL(back.sm_key, s.sm_key);
 	CU_ASSERT_EQUAL(back.attr_offset, 9);
 	CU_ASSERT_EQUAL(back.comp_mask, s.comp_mask);
-	CU_ASSERT_EQUAL(ibvsa_sa_hdr_decode(mad, IBVSA_SA_DATA_OFFS - 1, &back), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_class_hdr_decode(mad, IBVMIG_SA_SA_DATA_OFFS - 1, &back),
+			-EBADMSG);
 }
 
 /* ---- GUIDInfoRecord ------------------------------------------------------ */
@@ -148,11 +149,11 @@ static const struct ibvmig_sa_guid_block sample_block = {
 
 static void test_guidinfo_record_layout_is_iba_15_2_5_18(void)
 {
-	uint8_t got[IBVSA_GIR_LEN], want[IBVSA_GIR_LEN] = {0};
+	uint8_t got[IBVMIG_SA_GIR_LEN], want[IBVMIG_SA_GIR_LEN] = {0};
 	int i;
 
 	memset(got, 0xEE, sizeof(got));
-	ibvsa_gir_encode(got, &sample_block);
+	ibvmig_sa_gir_encode(got, &sample_block);
 	put_be(want, 0x1234, 2);
 	want[2] = 3;
 	for (i = 0; i < 8; i++)
@@ -163,35 +164,35 @@ static void test_guidinfo_record_layout_is_iba_15_2_5_18(void)
 static void test_guidinfo_record_round_trip_and_short(void)
 {
 	struct ibvmig_sa_guid_block back;
-	uint8_t buf[IBVSA_GIR_LEN];
+	uint8_t buf[IBVMIG_SA_GIR_LEN];
 
-	ibvsa_gir_encode(buf, &sample_block);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_gir_decode(buf, sizeof(buf), &back), 0);
+	ibvmig_sa_gir_encode(buf, &sample_block);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_gir_decode(buf, sizeof(buf), &back), 0);
 	CU_ASSERT_EQUAL(memcmp(&back, &sample_block, sizeof(back)), 0);
-	CU_ASSERT_EQUAL(ibvsa_gir_decode(buf, IBVSA_GIR_LEN - 1, &back), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_gir_decode(buf, IBVMIG_SA_GIR_LEN - 1, &back), -EBADMSG);
 }
 
 static void test_guidinfo_mask_selects_the_index_gid_bit(void)
 {
 	/* LID | BlockNum | GIDn (bit 4 + n); LID|BlockNum alone changes nothing. */
-	CU_ASSERT_EQUAL(ibvsa_gir_comp_mask(1), 0x3ULL | 1ULL << 5);
-	CU_ASSERT_EQUAL(ibvsa_gir_comp_mask(8), 0x3ULL | 1ULL << 4);
-	CU_ASSERT_EQUAL(ibvsa_gir_comp_mask(13), 0x3ULL | 1ULL << 9);
-	CU_ASSERT_EQUAL(ibvsa_gir_comp_mask(31), 0x3ULL | 1ULL << 11);
+	CU_ASSERT_EQUAL(ibvmig_sa_gir_comp_mask(1), 0x3ULL | 1ULL << 5);
+	CU_ASSERT_EQUAL(ibvmig_sa_gir_comp_mask(8), 0x3ULL | 1ULL << 4);
+	CU_ASSERT_EQUAL(ibvmig_sa_gir_comp_mask(13), 0x3ULL | 1ULL << 9);
+	CU_ASSERT_EQUAL(ibvmig_sa_gir_comp_mask(31), 0x3ULL | 1ULL << 11);
 }
 
 static void check_sa_request(const uint8_t *mad, uint8_t method, uint16_t attr, uint64_t mask)
 {
-	struct ibvsa_sa_hdr s;
-	struct ibvsa_hdr h;
+	struct ibvmig_sa_class_hdr s;
+	struct ibvmig_sa_mad_hdr h;
 
-	CU_ASSERT_EQUAL_FATAL(ibvsa_hdr_decode(mad, IBVSA_MAD_LEN, &h), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_mad_hdr_decode(mad, IBVMIG_SA_MAD_LEN, &h), 0);
 	CU_ASSERT_EQUAL(h.mgmt_class, 0x03);
 	CU_ASSERT_EQUAL(h.class_version, 2);
 	CU_ASSERT_EQUAL(h.method, method);
 	CU_ASSERT_EQUAL(h.attr_id, attr);
 	CU_ASSERT_EQUAL(h.status, 0);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_sa_hdr_decode(mad, IBVSA_MAD_LEN, &s), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_class_hdr_decode(mad, IBVMIG_SA_MAD_LEN, &s), 0);
 	CU_ASSERT_EQUAL(s.comp_mask, mask);
 	CU_ASSERT_EQUAL(s.sm_key, 0);
 }
@@ -199,24 +200,25 @@ static void check_sa_request(const uint8_t *mad, uint8_t method, uint16_t attr, 
 static void test_guidinfo_set_delete_get_requests(void)
 {
 	struct ibvmig_sa_guid_block b;
-	uint8_t mad[IBVSA_MAD_LEN];
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
 	int i;
 
-	ibvsa_build_gir(mad, 0x02, 42, 7, 13, VGUID);
+	ibvmig_sa_build_gir(mad, 0x02, 42, 7, 13, VGUID);
 	check_sa_request(mad, 0x02, 0x30, 0x3ULL | 1ULL << 9);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_gir_decode(mad + 56, 200, &b), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_gir_decode(mad + 56, 200, &b), 0);
 	CU_ASSERT_EQUAL(b.lid, 7);
 	CU_ASSERT_EQUAL(b.block, 1);
 	for (i = 0; i < 8; i++)
 		CU_ASSERT_EQUAL(b.guid[i], i == 5 ? VGUID : 0);
-	CU_ASSERT_TRUE(all_zero(mad + 56 + IBVSA_GIR_LEN, IBVSA_MAD_LEN - 56 - IBVSA_GIR_LEN));
+	CU_ASSERT_TRUE(
+	    all_zero(mad + 56 + IBVMIG_SA_GIR_LEN, IBVMIG_SA_MAD_LEN - 56 - IBVMIG_SA_GIR_LEN));
 
-	ibvsa_build_gir(mad, 0x15, 42, 7, 13, VGUID);
+	ibvmig_sa_build_gir(mad, 0x15, 42, 7, 13, VGUID);
 	check_sa_request(mad, 0x15, 0x30, 0x3ULL | 1ULL << 9);
 
-	ibvsa_build_gir(mad, 0x01, 42, 7, 16, 0);
+	ibvmig_sa_build_gir(mad, 0x01, 42, 7, 16, 0);
 	check_sa_request(mad, 0x01, 0x30, 0x3ULL);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_gir_decode(mad + 56, 200, &b), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_gir_decode(mad + 56, 200, &b), 0);
 	CU_ASSERT_EQUAL(b.block, 2);
 	CU_ASSERT_TRUE(all_zero(mad + 56 + 8, 64));
 }
@@ -251,10 +253,10 @@ static const struct ibvmig_sa_path sample_path = {
 
 static void test_path_record_layout_is_iba_15_2_5_16(void)
 {
-	uint8_t got[IBVSA_PATH_LEN], want[IBVSA_PATH_LEN] = {0};
+	uint8_t got[IBVMIG_SA_PATH_LEN], want[IBVMIG_SA_PATH_LEN] = {0};
 
 	memset(got, 0xEE, sizeof(got));
-	ibvsa_path_encode(got, &sample_path);
+	ibvmig_sa_path_encode(got, &sample_path);
 	put_be(want + 0, sample_path.service_id, 8);
 	put_be(want + 8, PREFIX, 8);
 	put_be(want + 16, VGUID, 8);
@@ -276,10 +278,10 @@ static void test_path_record_layout_is_iba_15_2_5_16(void)
 
 static void test_path_record_agrees_with_libibmad(void)
 {
-	uint8_t rec[IBVSA_PATH_LEN];
+	uint8_t rec[IBVMIG_SA_PATH_LEN];
 	uint8_t gid[16];
 
-	ibvsa_path_encode(rec, &sample_path);
+	ibvmig_sa_path_encode(rec, &sample_path);
 	CU_ASSERT_EQUAL(mad_get_field(rec, 0, IB_SA_PR_DLID_F), sample_path.dlid);
 	CU_ASSERT_EQUAL(mad_get_field(rec, 0, IB_SA_PR_SLID_F), sample_path.slid);
 	CU_ASSERT_EQUAL(mad_get_field(rec, 0, IB_SA_PR_NPATH_F), sample_path.numb_path);
@@ -293,23 +295,23 @@ static void test_path_record_agrees_with_libibmad(void)
 static void test_path_record_round_trip_and_short(void)
 {
 	struct ibvmig_sa_path back;
-	uint8_t buf[IBVSA_PATH_LEN];
+	uint8_t buf[IBVMIG_SA_PATH_LEN];
 
-	ibvsa_path_encode(buf, &sample_path);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_path_decode(buf, sizeof(buf), &back), 0);
+	ibvmig_sa_path_encode(buf, &sample_path);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_path_decode(buf, sizeof(buf), &back), 0);
 	CU_ASSERT_EQUAL(memcmp(&back, &sample_path, sizeof(back)), 0);
-	CU_ASSERT_EQUAL(ibvsa_path_decode(buf, IBVSA_PATH_LEN - 1, &back), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_path_decode(buf, IBVMIG_SA_PATH_LEN - 1, &back), -EBADMSG);
 }
 
 static void test_path_get_request(void)
 {
 	struct ibvmig_sa_path p;
-	uint8_t mad[IBVSA_MAD_LEN];
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
 
-	ibvsa_build_path_get(mad, 1, PREFIX, PORT_GUID, PREFIX, VGUID);
+	ibvmig_sa_build_path_get(mad, 1, PREFIX, PORT_GUID, PREFIX, VGUID);
 	/* DGID (bit 2) | SGID (bit 3) | NumbPath (bit 12). */
 	check_sa_request(mad, 0x01, 0x35, 0x100CULL);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_path_decode(mad + 56, 200, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_path_decode(mad + 56, 200, &p), 0);
 	CU_ASSERT_EQUAL(p.dgid_guid, VGUID);
 	CU_ASSERT_EQUAL(p.sgid_guid, PORT_GUID);
 	CU_ASSERT_EQUAL(p.dgid_prefix, PREFIX);
@@ -321,7 +323,7 @@ static void test_path_get_request(void)
 /* ---- InformInfo ------------------------------------------------------------ */
 
 /* Field by field: padding bytes of a struct on the stack are unspecified. */
-static bool inform_equal(const struct ibvsa_inform *a, const struct ibvsa_inform *b)
+static bool inform_equal(const struct ibvmig_sa_inform *a, const struct ibvmig_sa_inform *b)
 {
 	return a->gid_prefix == b->gid_prefix && a->gid_guid == b->gid_guid &&
 	       a->lid_begin == b->lid_begin && a->lid_end == b->lid_end &&
@@ -332,7 +334,7 @@ static bool inform_equal(const struct ibvsa_inform *a, const struct ibvsa_inform
 
 static void test_inform_info_layout_is_iba_13_4_8_3(void)
 {
-	struct ibvsa_inform ii = {
+	struct ibvmig_sa_inform ii = {
 	    .gid_prefix = PREFIX,
 	    .gid_guid = PORT_GUID,
 	    .lid_begin = 1,
@@ -345,11 +347,11 @@ static void test_inform_info_layout_is_iba_13_4_8_3(void)
 	    .resp_time = 0x1F,
 	    .producer = 0x123456,
 	};
-	uint8_t got[IBVSA_INFORM_LEN], want[IBVSA_INFORM_LEN] = {0};
-	struct ibvsa_inform back;
+	uint8_t got[IBVMIG_SA_INFORM_LEN], want[IBVMIG_SA_INFORM_LEN] = {0};
+	struct ibvmig_sa_inform back;
 
 	memset(got, 0xEE, sizeof(got));
-	ibvsa_inform_encode(got, &ii);
+	ibvmig_sa_inform_encode(got, &ii);
 	put_be(want + 0, PREFIX, 8);
 	put_be(want + 8, PORT_GUID, 8);
 	put_be(want + 16, 1, 2);
@@ -362,17 +364,17 @@ static void test_inform_info_layout_is_iba_13_4_8_3(void)
 	put_be(want + 32, 0x123456, 4);
 	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(want)), 0);
 
-	CU_ASSERT_EQUAL_FATAL(ibvsa_inform_decode(got, sizeof(got), &back), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_inform_decode(got, sizeof(got), &back), 0);
 	CU_ASSERT_TRUE(inform_equal(&back, &ii));
-	CU_ASSERT_EQUAL(ibvsa_inform_decode(got, IBVSA_INFORM_LEN - 1, &back), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_inform_decode(got, IBVMIG_SA_INFORM_LEN - 1, &back), -EBADMSG);
 }
 
 static void test_inform_for_trap_is_what_opensm_matches(void)
 {
-	struct ibvsa_inform on = ibvsa_inform_for_trap(69, true, 0xFFFF, 0);
-	struct ibvsa_inform off = ibvsa_inform_for_trap(69, false, 0xFFFF, 0);
-	uint8_t mad[IBVSA_MAD_LEN];
-	struct ibvsa_inform back;
+	struct ibvmig_sa_inform on = ibvmig_sa_inform_for_trap(69, true, 0xFFFF, 0);
+	struct ibvmig_sa_inform off = ibvmig_sa_inform_for_trap(69, false, 0xFFFF, 0);
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_inform back;
 
 	CU_ASSERT_EQUAL(on.gid_prefix | on.gid_guid, 0);
 	CU_ASSERT_EQUAL(on.lid_begin, 0xFFFF);
@@ -387,9 +389,9 @@ static void test_inform_for_trap_is_what_opensm_matches(void)
 	CU_ASSERT_EQUAL(off.qpn, on.qpn);
 	CU_ASSERT_EQUAL(off.resp_time, on.resp_time);
 
-	ibvsa_build_inform_set(mad, 5, &on);
+	ibvmig_sa_build_inform_set(mad, 5, &on);
 	check_sa_request(mad, 0x02, 0x03, 0);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_inform_decode(mad + 56, 200, &back), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_inform_decode(mad + 56, 200, &back), 0);
 	CU_ASSERT_TRUE(inform_equal(&back, &on));
 }
 
@@ -397,36 +399,36 @@ static void test_inform_for_trap_is_what_opensm_matches(void)
 
 static void test_sminfo_layout_is_iba_14_2_5_13(void)
 {
-	struct ibvsa_sminfo si = {
+	struct ibvmig_sa_sminfo si = {
 	    .guid = PORT_GUID,
 	    .sm_key = 0x0102030405060708ULL,
 	    .act_count = 0xAABBCCDD,
 	    .priority = 0xE,
 	    .state = 3,
 	};
-	uint8_t got[IBVSA_SMP_DATA_LEN], want[IBVSA_SMP_DATA_LEN] = {0};
-	struct ibvsa_sminfo back;
+	uint8_t got[IBVMIG_SA_SMP_DATA_LEN], want[IBVMIG_SA_SMP_DATA_LEN] = {0};
+	struct ibvmig_sa_sminfo back;
 
 	memset(got, 0xEE, sizeof(got));
-	ibvsa_sminfo_encode(got, &si);
+	ibvmig_sa_sminfo_encode(got, &si);
 	put_be(want, PORT_GUID, 8);
 	put_be(want + 8, si.sm_key, 8);
 	put_be(want + 16, 0xAABBCCDD, 4);
 	want[20] = 0xE3;
 	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(want)), 0);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_sminfo_decode(got, sizeof(got), &back), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_sminfo_decode(got, sizeof(got), &back), 0);
 	CU_ASSERT_EQUAL(back.guid, si.guid);
 	CU_ASSERT_EQUAL(back.sm_key, si.sm_key);
 	CU_ASSERT_EQUAL(back.act_count, si.act_count);
 	CU_ASSERT_EQUAL(back.priority, si.priority);
 	CU_ASSERT_EQUAL(back.state, si.state);
-	CU_ASSERT_EQUAL(ibvsa_sminfo_decode(got, IBVSA_SMINFO_LEN - 1, &back), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_decode(got, IBVMIG_SA_SMINFO_LEN - 1, &back), -EBADMSG);
 }
 
-static void smp_request(uint8_t mad[IBVSA_MAD_LEN], uint8_t mgmt_class, uint8_t method,
+static void smp_request(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t mgmt_class, uint8_t method,
 			uint16_t attr)
 {
-	struct ibvsa_hdr h = {
+	struct ibvmig_sa_mad_hdr h = {
 	    .base_version = 1,
 	    .mgmt_class = mgmt_class,
 	    .class_version = 1,
@@ -437,31 +439,32 @@ static void smp_request(uint8_t mad[IBVSA_MAD_LEN], uint8_t mgmt_class, uint8_t 
 	};
 	int i;
 
-	for (i = 0; i < IBVSA_MAD_LEN; i++)
+	for (i = 0; i < IBVMIG_SA_MAD_LEN; i++)
 		mad[i] = (uint8_t)(i * 7 + 1);
-	ibvsa_hdr_encode(mad, &h);
+	ibvmig_sa_mad_hdr_encode(mad, &h);
 }
 
 static void check_sminfo_data(const uint8_t *reply)
 {
-	struct ibvsa_sminfo si;
+	struct ibvmig_sa_sminfo si;
 
-	CU_ASSERT_EQUAL_FATAL(ibvsa_sminfo_decode(reply + 64, 64, &si), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_sminfo_decode(reply + 64, 64, &si), 0);
 	CU_ASSERT_EQUAL(si.guid, PORT_GUID);
 	CU_ASSERT_EQUAL(si.sm_key, 0);
 	CU_ASSERT_EQUAL(si.priority, 0);
-	CU_ASSERT_EQUAL(si.state, IBVSA_SM_STATE_NOTACTIVE);
-	CU_ASSERT_TRUE(all_zero(reply + 64 + IBVSA_SMINFO_LEN, 64 - IBVSA_SMINFO_LEN));
+	CU_ASSERT_EQUAL(si.state, IBVMIG_SA_SM_STATE_NOTACTIVE);
+	CU_ASSERT_TRUE(all_zero(reply + 64 + IBVMIG_SA_SMINFO_LEN, 64 - IBVMIG_SA_SMINFO_LEN));
 }
 
 static void test_sminfo_reply_lid_routed(void)
 {
-	uint8_t req[IBVSA_MAD_LEN], reply[IBVSA_MAD_LEN];
-	struct ibvsa_hdr h;
+	uint8_t req[IBVMIG_SA_MAD_LEN], reply[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_mad_hdr h;
 
 	smp_request(req, 0x01, 0x01, 0x20);
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, sizeof(req), PORT_GUID), IBVSA_MAD_LEN);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_hdr_decode(reply, sizeof(reply), &h), 0);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, sizeof(req), PORT_GUID),
+			IBVMIG_SA_MAD_LEN);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_mad_hdr_decode(reply, sizeof(reply), &h), 0);
 	CU_ASSERT_EQUAL(h.mgmt_class, 0x01);
 	CU_ASSERT_EQUAL(h.method, 0x81);
 	CU_ASSERT_EQUAL(h.status, 0);
@@ -475,14 +478,15 @@ static void test_sminfo_reply_lid_routed(void)
 
 static void test_sminfo_reply_directed_route_sets_d_bit(void)
 {
-	uint8_t req[IBVSA_MAD_LEN], reply[IBVSA_MAD_LEN];
-	struct ibvsa_hdr h;
+	uint8_t req[IBVMIG_SA_MAD_LEN], reply[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_mad_hdr h;
 
 	smp_request(req, 0x81, 0x01, 0x20);
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, sizeof(req), PORT_GUID), IBVSA_MAD_LEN);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, sizeof(req), PORT_GUID),
+			IBVMIG_SA_MAD_LEN);
 	CU_ASSERT_EQUAL(reply[3], 0x81);
 	CU_ASSERT_EQUAL(reply[4] & 0x80, 0x80);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_hdr_decode(reply, sizeof(reply), &h), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_mad_hdr_decode(reply, sizeof(reply), &h), 0);
 	CU_ASSERT_TRUE(h.dr_direction);
 	CU_ASSERT_EQUAL(h.status, 0);
 	CU_ASSERT_EQUAL(h.hop_ptr, 0);
@@ -495,22 +499,22 @@ static void test_sminfo_reply_directed_route_sets_d_bit(void)
 
 static void test_sminfo_reply_refuses_anything_else(void)
 {
-	uint8_t req[IBVSA_MAD_LEN], reply[IBVSA_MAD_LEN];
+	uint8_t req[IBVMIG_SA_MAD_LEN], reply[IBVMIG_SA_MAD_LEN];
 
 	smp_request(req, 0x01, 0x02, 0x20); /* Set */
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, sizeof(req), 1), -ENOMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, sizeof(req), 1), -ENOMSG);
 	smp_request(req, 0x01, 0x01, 0x15); /* PortInfo */
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, sizeof(req), 1), -ENOMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, sizeof(req), 1), -ENOMSG);
 	smp_request(req, 0x03, 0x01, 0x20); /* SA class */
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, sizeof(req), 1), -ENOMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, sizeof(req), 1), -ENOMSG);
 	smp_request(req, 0x01, 0x81, 0x20); /* a response */
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, sizeof(req), 1), -ENOMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, sizeof(req), 1), -ENOMSG);
 	smp_request(req, 0x01, 0x01, 0x20);
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, 127, 1), -EBADMSG);
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, 128, 1), IBVSA_MAD_LEN);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, 127, 1), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, 128, 1), IBVMIG_SA_MAD_LEN);
 	smp_request(req, 0x81, 0x01, 0x20);
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, 255, 1), -EBADMSG);
-	CU_ASSERT_EQUAL(ibvsa_sminfo_reply(reply, req, 10, 1), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, 255, 1), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_sminfo_reply(reply, req, 10, 1), -EBADMSG);
 }
 
 /* ---- Reports ----------------------------------------------------------------- */
@@ -528,9 +532,9 @@ static const struct ibvmig_path_notice sample_notice = {
 };
 
 /* A Report(Notice) as OpenSM's send_report() builds it. */
-static void report_mad(uint8_t mad[IBVSA_MAD_LEN], uint16_t trap, uint16_t attr)
+static void report_mad(uint8_t mad[IBVMIG_SA_MAD_LEN], uint16_t trap, uint16_t attr)
 {
-	struct ibvsa_hdr h = {
+	struct ibvmig_sa_mad_hdr h = {
 	    .base_version = 1,
 	    .mgmt_class = 3,
 	    .class_version = 2,
@@ -538,7 +542,7 @@ static void report_mad(uint8_t mad[IBVSA_MAD_LEN], uint16_t trap, uint16_t attr)
 	    .tid = 0x0001000002DAB001ULL,
 	    .attr_id = attr,
 	};
-	struct ibvsa_sa_hdr s = {0};
+	struct ibvmig_sa_class_hdr s = {0};
 	struct ibvmig_notice n = {
 	    .generic = true,
 	    .type = IBVMIG_NOTICE_TYPE_INFO,
@@ -547,9 +551,9 @@ static void report_mad(uint8_t mad[IBVSA_MAD_LEN], uint16_t trap, uint16_t attr)
 	    .issuer_lid = 1,
 	};
 
-	memset(mad, 0, IBVSA_MAD_LEN);
-	ibvsa_hdr_encode(mad, &h);
-	ibvsa_sa_hdr_encode(mad, &s);
+	memset(mad, 0, IBVMIG_SA_MAD_LEN);
+	ibvmig_sa_mad_hdr_encode(mad, &h);
+	ibvmig_sa_class_hdr_encode(mad, &s);
 	ibvmig_details_encode(&sample_notice, n.details);
 	put_be(n.issuer_gid, PREFIX, 8);
 	put_be(n.issuer_gid + 8, 0x0002c90300000011ULL, 8);
@@ -558,41 +562,41 @@ static void report_mad(uint8_t mad[IBVSA_MAD_LEN], uint16_t trap, uint16_t attr)
 
 static void test_report_ack_is_the_report_as_report_resp(void)
 {
-	uint8_t req[IBVSA_MAD_LEN], ack[IBVSA_MAD_LEN];
-	struct ibvsa_hdr h;
+	uint8_t req[IBVMIG_SA_MAD_LEN], ack[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_mad_hdr h;
 
 	report_mad(req, 69, 0x02);
-	CU_ASSERT_EQUAL(ibvsa_report_ack(ack, req, sizeof(req)), IBVSA_MAD_LEN);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_hdr_decode(ack, sizeof(ack), &h), 0);
+	CU_ASSERT_EQUAL(ibvmig_sa_report_ack(ack, req, sizeof(req)), IBVMIG_SA_MAD_LEN);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_mad_hdr_decode(ack, sizeof(ack), &h), 0);
 	CU_ASSERT_EQUAL(h.mgmt_class, 0x03);
 	CU_ASSERT_EQUAL(h.method, 0x86);
 	CU_ASSERT_EQUAL(h.status, 0);
 	CU_ASSERT_EQUAL(h.tid, 0x0001000002DAB001ULL);
 	CU_ASSERT_EQUAL(h.attr_id, 0x02);
-	CU_ASSERT_EQUAL(memcmp(ack + 24, req + 24, IBVSA_MAD_LEN - 24), 0);
+	CU_ASSERT_EQUAL(memcmp(ack + 24, req + 24, IBVMIG_SA_MAD_LEN - 24), 0);
 }
 
 static void test_report_ack_refuses_non_reports(void)
 {
-	uint8_t req[IBVSA_MAD_LEN], ack[IBVSA_MAD_LEN];
+	uint8_t req[IBVMIG_SA_MAD_LEN], ack[IBVMIG_SA_MAD_LEN];
 
 	report_mad(req, 69, 0x02);
-	CU_ASSERT_EQUAL(ibvsa_report_ack(ack, req, IBVSA_SA_DATA_OFFS - 1), -EBADMSG);
-	CU_ASSERT_EQUAL(ibvsa_report_ack(ack, req, 3), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_report_ack(ack, req, IBVMIG_SA_SA_DATA_OFFS - 1), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_report_ack(ack, req, 3), -EBADMSG);
 	req[3] = 0x81;
-	CU_ASSERT_EQUAL(ibvsa_report_ack(ack, req, sizeof(req)), -ENOMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_report_ack(ack, req, sizeof(req)), -ENOMSG);
 	report_mad(req, 69, 0x02);
 	req[1] = 0x01;
-	CU_ASSERT_EQUAL(ibvsa_report_ack(ack, req, sizeof(req)), -ENOMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_report_ack(ack, req, sizeof(req)), -ENOMSG);
 }
 
 static void test_report_parse_decodes_our_notice(void)
 {
 	struct ibvmig_sa_report r;
-	uint8_t mad[IBVSA_MAD_LEN];
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
 
 	report_mad(mad, 69, 0x02);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_report_parse(mad, sizeof(mad), &r), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_report_parse(mad, sizeof(mad), &r), 0);
 	CU_ASSERT_EQUAL(r.trap, 69);
 	CU_ASSERT_EQUAL(r.path_rc, 69);
 	CU_ASSERT_EQUAL(r.gid_guid, 0);
@@ -606,17 +610,17 @@ static void test_report_parse_decodes_our_notice(void)
 	CU_ASSERT_EQUAL(r.path.seq, 12345);
 
 	report_mad(mad, 68, 0x02);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_report_parse(mad, sizeof(mad), &r), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_report_parse(mad, sizeof(mad), &r), 0);
 	CU_ASSERT_EQUAL(r.path_rc, 68);
 }
 
 static void test_report_parse_keeps_foreign_notices_and_refuses_short(void)
 {
 	struct ibvmig_sa_report r;
-	uint8_t mad[IBVSA_MAD_LEN];
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
 
 	report_mad(mad, 64, 0x02);
-	CU_ASSERT_EQUAL_FATAL(ibvsa_report_parse(mad, sizeof(mad), &r), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_report_parse(mad, sizeof(mad), &r), 0);
 	CU_ASSERT_EQUAL(r.trap, 64);
 	CU_ASSERT_EQUAL(r.path_rc, -ENOMSG);
 	/* Traps 64-67 carry their GID at details offset 6, where ours has the vGID. */
@@ -626,21 +630,22 @@ static void test_report_parse_keeps_foreign_notices_and_refuses_short(void)
 	/* Our trap number with details of another version. */
 	report_mad(mad, 69, 0x02);
 	mad[56 + 10] = 99;
-	CU_ASSERT_EQUAL_FATAL(ibvsa_report_parse(mad, sizeof(mad), &r), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_report_parse(mad, sizeof(mad), &r), 0);
 	CU_ASSERT_EQUAL(r.path_rc, -EPROTONOSUPPORT);
 
 	report_mad(mad, 69, 0x02);
-	CU_ASSERT_EQUAL(ibvsa_report_parse(mad, 56 + IBVMIG_NOTICE_LEN - 1, &r), -EBADMSG);
-	CU_ASSERT_EQUAL(ibvsa_report_parse(mad, 56 + IBVMIG_NOTICE_LEN, &r), 0);
+	CU_ASSERT_EQUAL(ibvmig_sa_report_parse(mad, 56 + IBVMIG_NOTICE_LEN - 1, &r), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_report_parse(mad, 56 + IBVMIG_NOTICE_LEN, &r), 0);
 	report_mad(mad, 69, 0x03);
-	CU_ASSERT_EQUAL(ibvsa_report_parse(mad, sizeof(mad), &r), -ENOMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_report_parse(mad, sizeof(mad), &r), -ENOMSG);
 }
 
 /* ---- response matching ------------------------------------------------------- */
 
-static struct ibvsa_hdr response(uint8_t mgmt_class, uint8_t method, uint16_t attr, uint64_t tid)
+static struct ibvmig_sa_mad_hdr response(uint8_t mgmt_class, uint8_t method, uint16_t attr,
+					 uint64_t tid)
 {
-	return (struct ibvsa_hdr){.base_version = 1,
+	return (struct ibvmig_sa_mad_hdr){.base_version = 1,
 				  .mgmt_class = mgmt_class,
 				  .class_version = 2,
 				  .method = method,
@@ -650,35 +655,35 @@ static struct ibvsa_hdr response(uint8_t mgmt_class, uint8_t method, uint16_t at
 
 static void test_response_matches_on_low_32_tid_bits(void)
 {
-	struct ibvsa_hdr h = response(3, 0x81, 0x35, 0xFFFF123400000042ULL);
+	struct ibvmig_sa_mad_hdr h = response(3, 0x81, 0x35, 0xFFFF123400000042ULL);
 
 	/* The kernel, umad2sim (bits 32-47) and ibsim (48-63) rewrite the top. */
-	CU_ASSERT_TRUE(ibvsa_is_response(&h, 0x01, 0x35, 0x42));
-	CU_ASSERT_TRUE(ibvsa_is_response(&h, 0x01, 0x35, 0x0000567800000042ULL));
-	CU_ASSERT_FALSE(ibvsa_is_response(&h, 0x01, 0x35, 0x43));
-	CU_ASSERT_FALSE(ibvsa_is_response(&h, 0x01, 0x30, 0x42));
+	CU_ASSERT_TRUE(ibvmig_sa_is_response(&h, 0x01, 0x35, 0x42));
+	CU_ASSERT_TRUE(ibvmig_sa_is_response(&h, 0x01, 0x35, 0x0000567800000042ULL));
+	CU_ASSERT_FALSE(ibvmig_sa_is_response(&h, 0x01, 0x35, 0x43));
+	CU_ASSERT_FALSE(ibvmig_sa_is_response(&h, 0x01, 0x30, 0x42));
 	h = response(3, 0x01, 0x35, 0x42);
-	CU_ASSERT_FALSE(ibvsa_is_response(&h, 0x01, 0x35, 0x42));
+	CU_ASSERT_FALSE(ibvmig_sa_is_response(&h, 0x01, 0x35, 0x42));
 	h = response(1, 0x81, 0x35, 0x42);
-	CU_ASSERT_FALSE(ibvsa_is_response(&h, 0x01, 0x35, 0x42));
+	CU_ASSERT_FALSE(ibvmig_sa_is_response(&h, 0x01, 0x35, 0x42));
 }
 
 static void test_response_method_per_request(void)
 {
-	struct ibvsa_hdr h;
+	struct ibvmig_sa_mad_hdr h;
 
-	CU_ASSERT_EQUAL(ibvsa_response_method(0x01), 0x81);
-	CU_ASSERT_EQUAL(ibvsa_response_method(0x02), 0x81); /* Set -> GetResp */
-	CU_ASSERT_EQUAL(ibvsa_response_method(0x15), 0x95);
-	CU_ASSERT_EQUAL(ibvsa_response_method(0x12), 0x92);
+	CU_ASSERT_EQUAL(ibvmig_sa_response_method(0x01), 0x81);
+	CU_ASSERT_EQUAL(ibvmig_sa_response_method(0x02), 0x81); /* Set -> GetResp */
+	CU_ASSERT_EQUAL(ibvmig_sa_response_method(0x15), 0x95);
+	CU_ASSERT_EQUAL(ibvmig_sa_response_method(0x12), 0x92);
 	h = response(3, 0x95, 0x30, 9);
-	CU_ASSERT_TRUE(ibvsa_is_response(&h, 0x15, 0x30, 9));
-	CU_ASSERT_FALSE(ibvsa_is_response(&h, 0x02, 0x30, 9));
+	CU_ASSERT_TRUE(ibvmig_sa_is_response(&h, 0x15, 0x30, 9));
+	CU_ASSERT_FALSE(ibvmig_sa_is_response(&h, 0x02, 0x30, 9));
 	h = response(3, 0x81, 0x30, 9);
-	CU_ASSERT_TRUE(ibvsa_is_response(&h, 0x02, 0x30, 9));
-	CU_ASSERT_FALSE(ibvsa_is_response(&h, 0x15, 0x30, 9));
+	CU_ASSERT_TRUE(ibvmig_sa_is_response(&h, 0x02, 0x30, 9));
+	CU_ASSERT_FALSE(ibvmig_sa_is_response(&h, 0x15, 0x30, 9));
 	h = response(3, 0x86, 0x02, 9);
-	CU_ASSERT_FALSE(ibvsa_is_response(&h, 0x01, 0x02, 9));
+	CU_ASSERT_FALSE(ibvmig_sa_is_response(&h, 0x01, 0x02, 9));
 }
 
 /* ---- status and errors -------------------------------------------------------- */
@@ -740,19 +745,19 @@ static void test_mtu_and_rate_names(void)
 
 static void test_random_input_never_crashes_a_decoder(void)
 {
-	uint8_t mad[IBVSA_MAD_LEN], out[IBVSA_MAD_LEN];
+	uint8_t mad[IBVMIG_SA_MAD_LEN], out[IBVMIG_SA_MAD_LEN];
 	struct ibvmig_sa_guid_block b;
 	struct ibvmig_sa_report r;
 	struct ibvmig_sa_path p;
-	struct ibvsa_inform ii;
-	struct ibvsa_sminfo si;
-	struct ibvsa_sa_hdr s;
-	struct ibvsa_hdr h;
+	struct ibvmig_sa_inform ii;
+	struct ibvmig_sa_sminfo si;
+	struct ibvmig_sa_class_hdr s;
+	struct ibvmig_sa_mad_hdr h;
 	unsigned i, j, seed = 12345;
 
 	for (i = 0; i < 20000; i++) {
 		/* Each buffer is exactly as long as claimed, so ASan sees overreads. */
-		size_t len = (size_t)rand_r(&seed) % (IBVSA_MAD_LEN + 1);
+		size_t len = (size_t)rand_r(&seed) % (IBVMIG_SA_MAD_LEN + 1);
 		uint8_t *buf = malloc(len ? len : 1);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
@@ -764,19 +769,19 @@ static void test_random_input_never_crashes_a_decoder(void)
 			buf[3] = 0x06; /* ... and a Report */
 		if (len > 1 && i % 4 == 0)
 			buf[1] = i % 8 ? 0x03 : 0x81;
-		(void)ibvsa_hdr_decode(buf, len, &h);
-		(void)ibvsa_sa_hdr_decode(buf, len, &s);
-		(void)ibvsa_gir_decode(buf, len, &b);
-		(void)ibvsa_path_decode(buf, len, &p);
-		(void)ibvsa_inform_decode(buf, len, &ii);
-		(void)ibvsa_sminfo_decode(buf, len, &si);
-		(void)ibvsa_report_parse(buf, len, &r);
-		(void)ibvsa_report_ack(out, buf, len);
-		(void)ibvsa_sminfo_reply(out, buf, len, PORT_GUID);
+		(void)ibvmig_sa_mad_hdr_decode(buf, len, &h);
+		(void)ibvmig_sa_class_hdr_decode(buf, len, &s);
+		(void)ibvmig_sa_gir_decode(buf, len, &b);
+		(void)ibvmig_sa_path_decode(buf, len, &p);
+		(void)ibvmig_sa_inform_decode(buf, len, &ii);
+		(void)ibvmig_sa_sminfo_decode(buf, len, &si);
+		(void)ibvmig_sa_report_parse(buf, len, &r);
+		(void)ibvmig_sa_report_ack(out, buf, len);
+		(void)ibvmig_sa_sminfo_reply(out, buf, len, PORT_GUID);
 		free(buf);
 	}
 	memset(mad, 0xFF, sizeof(mad));
-	CU_ASSERT_EQUAL(ibvsa_hdr_decode(mad, sizeof(mad), &h), -EBADMSG);
+	CU_ASSERT_EQUAL(ibvmig_sa_mad_hdr_decode(mad, sizeof(mad), &h), -EBADMSG);
 }
 
 int main(void)

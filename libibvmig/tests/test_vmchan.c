@@ -4,7 +4,7 @@
  * message type, items, framing of a stream in any chunks, refusal of every
  * truncation, of oversize and of every malformed field, and random bytes.
  */
-#include "ibvmig.h"
+#include "ibvmig_vmchan.h"
 #include "ibvmig_sa.h"
 #include "unit.h"
 
@@ -174,13 +174,13 @@ static int reencode(struct ibvmig_vmc_msg *m, uint8_t **buf, size_t *len)
 
 /* Hand-made messages: any body the record writer can make, under any header. */
 struct craft {
-	struct ibvmig_admin_writer w;
+	struct ibvmig_rec_writer w;
 };
 
 static void craft_begin(struct craft *c)
 {
-	ibvmig_admin_writer_init_frame(&c->w, IBVMIG_VMC_HEADER_LEN, 1 << 20);
-	ibvmig_admin_begin_record(&c->w);
+	ibvmig_rec_writer_init(&c->w, IBVMIG_VMC_HEADER_LEN, 1 << 20);
+	ibvmig_rec_begin(&c->w);
 }
 
 static void put_be(uint8_t *p, uint64_t v, unsigned n)
@@ -196,7 +196,7 @@ static uint8_t *craft_end(struct craft *c, uint8_t type, uint16_t status, uint32
 {
 	uint8_t *buf;
 
-	CU_ASSERT_EQUAL_FATAL(ibvmig_admin_writer_take(&c->w, &buf, len), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_rec_writer_take(&c->w, &buf, len), 0);
 	memcpy(buf, "IVMC\x01", 5);
 	buf[5] = type;
 	put_be(buf + 6, status, 2);
@@ -382,7 +382,7 @@ static void test_optional_fields_default_to_zero(void)
 
 	/* A HELLO with only its name: no vGUID. */
 	craft_begin(&c);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm-2");
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm-2");
 	{
 		size_t len;
 		uint8_t *buf = craft_end(&c, IBVMIG_VMC_HELLO, 0, 3, &len);
@@ -568,9 +568,9 @@ static void test_oversize_is_refused(void)
 
 		craft_begin(&c);
 		for (i = 0; i <= IBVMIG_VMC_ITEMS_MAX; i++) {
-			ibvmig_admin_begin_record(&c.w);
-			ibvmig_admin_put_guid(&c.w, IBVMIG_VMC_TAG_GID_PREFIX, PREFIX);
-			ibvmig_admin_put_guid(&c.w, IBVMIG_VMC_TAG_GID_GUID, VGUID);
+			ibvmig_rec_begin(&c.w);
+			ibvmig_rec_put_guid(&c.w, IBVMIG_VMC_TAG_GID_PREFIX, PREFIX);
+			ibvmig_rec_put_guid(&c.w, IBVMIG_VMC_TAG_GID_GUID, VGUID);
 		}
 		CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_INTEREST_ADD, 0, 1), -EMSGSIZE);
 	}
@@ -690,67 +690,67 @@ static void test_malformed_bodies_are_refused(void)
 
 	/* The minimal valid HELLO, as a reference. */
 	craft_begin(&c);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO, 0, 1), 0);
 	/* A required field missing. */
 	craft_begin(&c);
-	ibvmig_admin_put_guid(&c.w, IBVMIG_VMC_TAG_VGUID, VGUID);
+	ibvmig_rec_put_guid(&c.w, IBVMIG_VMC_TAG_VGUID, VGUID);
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO, 0, 1), -EBADMSG);
 	/* A field twice. */
 	craft_begin(&c);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO, 0, 1), -EBADMSG);
 	/* A field of the wrong type. */
 	craft_begin(&c);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
-	ibvmig_admin_put_uint(&c.w, IBVMIG_VMC_TAG_VGUID, VGUID);
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
+	ibvmig_rec_put_uint(&c.w, IBVMIG_VMC_TAG_VGUID, VGUID);
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO, 0, 1), -EBADMSG);
 	/* A name too long, empty, with a control character, with a NUL inside. */
 	memset(name64, 'n', sizeof(name64));
 	name64[IBVMIG_VMC_NAME_MAX + 1] = '\0';
 	craft_begin(&c);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, (const char *)name64);
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, (const char *)name64);
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO, 0, 1), -EBADMSG);
 	craft_begin(&c);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "");
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "");
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO, 0, 1), -EBADMSG);
 	craft_begin(&c);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm\n");
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm\n");
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO, 0, 1), -EBADMSG);
 	craft_begin(&c);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vmXX");
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vmXX");
 	c.w.buf[c.w.len - 2] = '\0';	/* "vm\0X" on the wire */
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO, 0, 1), -EBADMSG);
 	/* A value out of range: LID 0x10000, a BOOL of 2, trap 67. */
 	craft_begin(&c);
-	ibvmig_admin_put_guid(&c.w, IBVMIG_VMC_TAG_SUBNET_PREFIX, PREFIX);
-	ibvmig_admin_put_guid(&c.w, IBVMIG_VMC_TAG_PORT_GUID, VGUID);
-	ibvmig_admin_put_uint(&c.w, IBVMIG_VMC_TAG_LID, 0x10000);
+	ibvmig_rec_put_guid(&c.w, IBVMIG_VMC_TAG_SUBNET_PREFIX, PREFIX);
+	ibvmig_rec_put_guid(&c.w, IBVMIG_VMC_TAG_PORT_GUID, VGUID);
+	ibvmig_rec_put_uint(&c.w, IBVMIG_VMC_TAG_LID, 0x10000);
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_HELLO | IBVMIG_VMC_REPLY, 0, 1), -EBADMSG);
 	craft_begin(&c);
-	ibvmig_admin_put_bool(&c.w, IBVMIG_VMC_TAG_CONNECTED, true);
+	ibvmig_rec_put_bool(&c.w, IBVMIG_VMC_TAG_CONNECTED, true);
 	c.w.buf[c.w.len - 1] = 2;
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_VM_ADD, 0, 1), 0);	/* not its tag */
 	craft_begin(&c);
-	ibvmig_admin_put_uint(&c.w, IBVMIG_VMC_TAG_COUNT, 0);
-	ibvmig_admin_begin_record(&c.w);
-	ibvmig_admin_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
-	ibvmig_admin_put_bool(&c.w, IBVMIG_VMC_TAG_CONNECTED, true);
+	ibvmig_rec_put_uint(&c.w, IBVMIG_VMC_TAG_COUNT, 0);
+	ibvmig_rec_begin(&c.w);
+	ibvmig_rec_put_str(&c.w, IBVMIG_VMC_TAG_NAME, "vm");
+	ibvmig_rec_put_bool(&c.w, IBVMIG_VMC_TAG_CONNECTED, true);
 	c.w.buf[c.w.len - 1] = 2;
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_VM_LIST | IBVMIG_VMC_REPLY, 0, 1),
 			-EBADMSG);
 	/* Items where the type takes none; an interest change without one. */
 	craft_begin(&c);
-	ibvmig_admin_begin_record(&c.w);
+	ibvmig_rec_begin(&c.w);
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_BYE, 0, 1), -EBADMSG);
 	craft_begin(&c);
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_INTEREST_ADD, 0, 1), -EBADMSG);
 	/* An item without its required field. */
 	craft_begin(&c);
-	ibvmig_admin_begin_record(&c.w);
-	ibvmig_admin_put_guid(&c.w, IBVMIG_VMC_TAG_GID_GUID, VGUID);
+	ibvmig_rec_begin(&c.w);
+	ibvmig_rec_put_guid(&c.w, IBVMIG_VMC_TAG_GID_GUID, VGUID);
 	CU_ASSERT_EQUAL(decode_crafted(&c, IBVMIG_VMC_INTEREST_ADD, 0, 1), -EBADMSG);
 	/* A status in a request, an id in a notice, an unknown type, an unknown status. */
 	craft_begin(&c);
@@ -785,11 +785,11 @@ static void test_unknown_tags_are_skipped(void)
 
 	/* A later version's fields, before and after ours, in a GID item too. */
 	craft_begin(&c);
-	ibvmig_admin_begin_record(&c.w);
-	ibvmig_admin_put_str(&c.w, 999, "from the future");
-	ibvmig_admin_put_guid(&c.w, IBVMIG_VMC_TAG_GID_PREFIX, PREFIX);
-	ibvmig_admin_put_guid(&c.w, IBVMIG_VMC_TAG_GID_GUID, VGUID);
-	ibvmig_admin_put_uint(&c.w, IBVMIG_VMC_TAG_DLID, 3);	/* known, not here */
+	ibvmig_rec_begin(&c.w);
+	ibvmig_rec_put_str(&c.w, 999, "from the future");
+	ibvmig_rec_put_guid(&c.w, IBVMIG_VMC_TAG_GID_PREFIX, PREFIX);
+	ibvmig_rec_put_guid(&c.w, IBVMIG_VMC_TAG_GID_GUID, VGUID);
+	ibvmig_rec_put_uint(&c.w, IBVMIG_VMC_TAG_DLID, 3);	/* known, not here */
 	buf = craft_end(&c, IBVMIG_VMC_INTEREST_DEL, 0, 8, &len);
 	CU_ASSERT_EQUAL_FATAL(ibvmig_vmc_decode(buf, len, &m), 0);
 	{

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ibvmig_conf.h - the plugin's configuration file (ibvmig.conf(5)): "key
+ * value" lines parsed all or nothing into struct ibvmig_conf.  Pure: no
+ * OpenSM, no state; safe from any thread.
+ */
+#ifndef IBVMIG_CONF_H
+#define IBVMIG_CONF_H
+
+#include "ibvmig_util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IBVMIG_CONF_GUARD_ALLOW_MAX 32
+
+struct ibvmig_conf {
+	uint64_t trap_ttl_ms;		/* trap_ttl (seconds); 0 = never expire */
+	uint32_t trap_capacity;		/* trap_capacity */
+	bool unpath;			/* unpath */
+	char state_dir[256];		/* state_dir; "" = $OSM_CACHE_DIR/ibvmig */
+	char admin_socket[108];		/* admin_socket (sun_path size) */
+	uint32_t admin_socket_mode;	/* admin_socket_mode, octal */
+	bool alias_guard;		/* alias_guard */
+	uint64_t guard_allow[IBVMIG_CONF_GUARD_ALLOW_MAX];	/* alias_guard_allow */
+	unsigned guard_allow_count;
+	enum util_log_level log_level;	/* log_level */
+	uint32_t save_delay_ms;		/* save_delay_ms */
+};
+
+void ibvmig_conf_defaults(struct ibvmig_conf *c);
+/*
+ * Reads "key value" lines ('#' starts a comment).  All or nothing: on any
+ * error *@c holds the defaults, -EINVAL (or -errno of fopen) is returned and
+ * @err says "FILE:LINE: what".  A NULL or empty @path gives the defaults.
+ */
+int ibvmig_conf_load(const char *path, struct ibvmig_conf *c, char *err, size_t errlen);
+/* The same for a string, for tests and for `ibvmig` to check a file. */
+int ibvmig_conf_parse(const char *text, const char *name, struct ibvmig_conf *c, char *err,
+		      size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IBVMIG_CONF_H */

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ibvmig_vmchan.h - the VM channel (doc/vm-channel.md): the stream between
+ * the hypervisor agent and its VMs and host CLI.  Message bodies are record
+ * lists (ibvmig_records.h); notices carry the RePath/UnPath details
+ * (ibvmig_notice.h).
+ */
+#ifndef IBVMIG_VMCHAN_H
+#define IBVMIG_VMCHAN_H
+
+#include "ibvmig_notice.h"
+#include "ibvmig_records.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The stream between the hypervisor agent (ibvmigd, the host's only MAD
+ * client) and its clients: the VMs (a Unix socket in the test fabric,
+ * AF_VSOCK for real guests) and the host CLI.  Every message is a 16-byte
+ * header and a body that is a record list as in the admin protocol: a head
+ * record with the message's fields, then, for the messages that carry lists,
+ * one item record per GID or VM.  Requests carry an id that the reply echoes,
+ * so that a VM matches answers while notices arrive on the same stream.
+ *
+ * Encoders allocate the message (the caller frees it with free()); decoders
+ * read the caller's buffer and never allocate.  Functions that can fail
+ * return a negative errno value (ibvmig_vmc_status_from_errno() gives the
+ * status that answers it); none prints or keeps state, so all may be called
+ * from any thread; a writer or a decoded message belongs to one thread at a
+ * time.  Each type's fields are in doc/vm-channel.md.
+ */
+
+#define IBVMIG_VMC_MAGIC 0x49564D43u	/* "IVMC" */
+#define IBVMIG_VMC_VERSION 1
+#define IBVMIG_VMC_HEADER_LEN 16
+#define IBVMIG_VMC_MSG_MAX 65536u	/* a whole message, header included */
+#define IBVMIG_VMC_ITEMS_MAX 256	/* item records in one message; always fit */
+#define IBVMIG_VMC_NAME_MAX 63		/* VM names: 1..63 printable ASCII bytes */
+#define IBVMIG_VMC_TEXT_MAX 255		/* error texts and status strings */
+#define IBVMIG_VMC_REPLY 0x80		/* a reply's type: the request's | 0x80 */
+
+enum ibvmig_vmc_type {
+	/* VM -> agent */
+	IBVMIG_VMC_HELLO = 0x01,	/* name, vGUID owned; first message */
+	IBVMIG_VMC_INTEREST_ADD = 0x02,	/* items: remote vGIDs the VM holds paths to */
+	IBVMIG_VMC_INTEREST_DEL = 0x03,	/* items: vGIDs it no longer holds */
+	IBVMIG_VMC_PATH_QUERY = 0x04,	/* DGID -> a PathRecord */
+	IBVMIG_VMC_BYE = 0x05,		/* the agent replies, then closes */
+	/* host CLI -> agent */
+	IBVMIG_VMC_ATTACH = 0x10,	/* GUIDInfoRecord Set of a vGUID */
+	IBVMIG_VMC_DETACH = 0x11,	/* GUIDInfoRecord Delete */
+	IBVMIG_VMC_VM_ADD = 0x12,
+	IBVMIG_VMC_VM_DEL = 0x13,
+	IBVMIG_VMC_VM_LIST = 0x14,	/* reply items: one per VM */
+	IBVMIG_VMC_STATUS = 0x15,
+	/* agent -> VM, unsolicited (id 0, no reply) */
+	IBVMIG_VMC_NOTICE = 0x40,	/* a forwarded RePath/UnPath */
+};
+
+/*
+ * Reply statuses (requests and notices carry 0).  Each has an errno twin for
+ * code that speaks errno: ibvmig_vmc_status_from_errno() and back.
+ */
+enum ibvmig_vmc_status {
+	IBVMIG_VMC_OK = 0,
+	IBVMIG_VMC_E_MAGIC = 1,		/* -EPROTO: not this protocol */
+	IBVMIG_VMC_E_VERSION = 2,	/* -EPROTONOSUPPORT */
+	IBVMIG_VMC_E_TYPE = 3,		/* -EOPNOTSUPP: unknown message type */
+	IBVMIG_VMC_E_LENGTH = 4,	/* -EMSGSIZE: over the size or item limit */
+	IBVMIG_VMC_E_MALFORMED = 5,	/* -EBADMSG: bad records, fields or values */
+	IBVMIG_VMC_E_STATE = 6,		/* -ENOTCONN: hello first (or hello twice) */
+	IBVMIG_VMC_E_DENIED = 7,	/* -EACCES: e.g. a host request from a VM */
+	IBVMIG_VMC_E_NOT_FOUND = 8,	/* -ENOENT: no path, no such VM or alias */
+	IBVMIG_VMC_E_SUSPENDED = 9,	/* -EAGAIN: an UnPath paused it, retry */
+	IBVMIG_VMC_E_EXISTS = 10,	/* -EEXIST: name or vGUID taken */
+	IBVMIG_VMC_E_FULL = 11,		/* -ENOSPC: a limit of the agent */
+	IBVMIG_VMC_E_NOT_READY = 12,	/* -ENETDOWN: port or SM not up */
+	IBVMIG_VMC_E_FAILED = 13,	/* -EIO and others: the reply's error field says */
+	IBVMIG_VMC_E_INTERNAL = 14,	/* -ENOMEM: the agent could not answer */
+};
+#define IBVMIG_VMC_STATUS_MAX IBVMIG_VMC_E_INTERNAL
+
+/* Field tags (doc/vm-channel.md has their types); names are JSON keys. */
+enum ibvmig_vmc_tag {
+	IBVMIG_VMC_TAG_NAME = 1, IBVMIG_VMC_TAG_VGUID, IBVMIG_VMC_TAG_GID_PREFIX,
+	IBVMIG_VMC_TAG_GID_GUID, IBVMIG_VMC_TAG_ERROR, IBVMIG_VMC_TAG_TEXT,
+	IBVMIG_VMC_TAG_COUNT, IBVMIG_VMC_TAG_INDEX, IBVMIG_VMC_TAG_CID,
+	IBVMIG_VMC_TAG_CONNECTED, IBVMIG_VMC_TAG_INTERESTS, IBVMIG_VMC_TAG_NOTICES,
+	IBVMIG_VMC_TAG_SUBNET_PREFIX, IBVMIG_VMC_TAG_PORT_GUID, IBVMIG_VMC_TAG_LID,
+	IBVMIG_VMC_TAG_SM_LID, IBVMIG_VMC_TAG_CA, IBVMIG_VMC_TAG_PORT,
+	IBVMIG_VMC_TAG_VERSION,
+	/* a PathRecord (IBA 15.2.5.16), field by field */
+	IBVMIG_VMC_TAG_SERVICE_ID = 32, IBVMIG_VMC_TAG_DGID_PREFIX, IBVMIG_VMC_TAG_DGID_GUID,
+	IBVMIG_VMC_TAG_SGID_PREFIX, IBVMIG_VMC_TAG_SGID_GUID, IBVMIG_VMC_TAG_DLID,
+	IBVMIG_VMC_TAG_SLID, IBVMIG_VMC_TAG_RAW_TRAFFIC, IBVMIG_VMC_TAG_FLOW_LABEL,
+	IBVMIG_VMC_TAG_HOP_LIMIT, IBVMIG_VMC_TAG_TCLASS, IBVMIG_VMC_TAG_REVERSIBLE,
+	IBVMIG_VMC_TAG_NUMB_PATH, IBVMIG_VMC_TAG_PKEY, IBVMIG_VMC_TAG_QOS_CLASS,
+	IBVMIG_VMC_TAG_SL, IBVMIG_VMC_TAG_MTU_SELECTOR, IBVMIG_VMC_TAG_MTU,
+	IBVMIG_VMC_TAG_RATE_SELECTOR, IBVMIG_VMC_TAG_RATE, IBVMIG_VMC_TAG_PKT_LIFE_SELECTOR,
+	IBVMIG_VMC_TAG_PKT_LIFE, IBVMIG_VMC_TAG_PREFERENCE, IBVMIG_VMC_TAG_STAMPED,
+	IBVMIG_VMC_TAG_EPOCH, IBVMIG_VMC_TAG_SEQ,
+	/* a RePath/UnPath notice (doc/notice-details.md) */
+	IBVMIG_VMC_TAG_TRAP = 64, IBVMIG_VMC_TAG_REASON, IBVMIG_VMC_TAG_NEW_LID,
+	IBVMIG_VMC_TAG_OLD_LID, IBVMIG_VMC_TAG_NEW_PORT_GUID, IBVMIG_VMC_TAG_OLD_PORT_GUID,
+	/* the agent's status */
+	IBVMIG_VMC_TAG_VMS = 80, IBVMIG_VMC_TAG_VMS_CONNECTED, IBVMIG_VMC_TAG_REPORTS,
+	IBVMIG_VMC_TAG_NOTICES_FORWARDED, IBVMIG_VMC_TAG_PATH_QUERIES,
+	IBVMIG_VMC_TAG_SA_ERRORS, IBVMIG_VMC_TAG_UPTIME_MS, IBVMIG_VMC_TAG_SUBSCRIPTIONS,
+	IBVMIG_VMC_TAG_SM_RESETS, IBVMIG_VMC_TAG_REATTACHED, IBVMIG_VMC_TAG_NOTICES_MISSED,
+	IBVMIG_VMC_TAG_VMS_DROPPED,
+	IBVMIG_VMC_TAG_MAX = IBVMIG_VMC_TAG_VMS_DROPPED
+};
+
+struct ibvmig_sa_path;		/* ibvmig_sa.h; only pointed to here */
+
+/* A GID: an INTEREST_ADD/DEL item, a PATH_QUERY's DGID. */
+struct ibvmig_vmc_gid {
+	uint64_t prefix;
+	uint64_t guid;			/* never 0 */
+};
+
+/* A VM as the agent knows it: VM_ADD, VM_DEL (name only), VM_LIST items. */
+struct ibvmig_vmc_vm {
+	char name[IBVMIG_VMC_NAME_MAX + 1];
+	uint64_t vguid;			/* 0: none */
+	uint32_t cid;			/* AF_VSOCK context id; 0: Unix socket */
+	bool connected;			/* VM_LIST only, from here on */
+	uint32_t interests;
+	uint64_t notices;		/* notices forwarded to it */
+};
+
+/* The STATUS reply. */
+struct ibvmig_vmc_agent {
+	char version[IBVMIG_VMC_TEXT_MAX + 1];
+	char ca[IBVMIG_VMC_NAME_MAX + 1];
+	uint32_t port;
+	uint64_t port_guid, subnet_prefix;
+	uint16_t lid, sm_lid;
+	uint32_t vms, vms_connected, interests;
+	uint64_t reports;		/* SA Reports received */
+	uint64_t notices_forwarded;
+	uint64_t path_queries;
+	uint64_t sa_errors;
+	uint64_t uptime_ms;
+	uint32_t subscriptions;		/* InformInfo subscriptions held */
+	uint64_t sm_resets;		/* times the SM was found to have forgotten them */
+	uint64_t reattached;		/* vGUIDs set again after those resets */
+	uint64_t notices_missed;	/* notices for VMs that were not connected */
+	uint64_t vms_dropped;		/* connections closed for reading too slowly */
+};
+
+/*
+ * One message, decoded or to encode.  @type selects the member of the union
+ * (and a reply with a non-zero @status uses none: it carries @error and
+ * @text only):
+ *
+ *   HELLO              hello        HELLO|REPLY         welcome
+ *   INTEREST_ADD/DEL   (items)      INTEREST_*|REPLY    count (interests held now)
+ *   PATH_QUERY         query        PATH_QUERY|REPLY    path
+ *   BYE, VM_LIST, STATUS (none)     BYE|REPLY, VM_ADD|REPLY, VM_DEL|REPLY (none)
+ *   ATTACH, DETACH     alias        ATTACH|REPLY, DETACH|REPLY   alias
+ *   VM_ADD, VM_DEL     vm           VM_LIST|REPLY       count (VMs in all) + items
+ *   NOTICE             notice       STATUS|REPLY        agent
+ */
+struct ibvmig_vmc_msg {
+	uint8_t type;			/* enum ibvmig_vmc_type, | IBVMIG_VMC_REPLY */
+	uint16_t status;		/* enum ibvmig_vmc_status; replies only */
+	uint32_t id;			/* chosen by the requester, echoed; 0 in NOTICE */
+	uint32_t error;			/* status != 0: a positive errno, 0 unknown */
+	char text[IBVMIG_VMC_TEXT_MAX + 1];	/* status != 0: what failed, or "" */
+	union {
+		struct {
+			char name[IBVMIG_VMC_NAME_MAX + 1];
+			uint64_t vguid;	/* the vGUID the VM owns, 0: none */
+		} hello;
+		struct {
+			uint64_t subnet_prefix, port_guid;	/* the agent's port */
+			uint16_t lid, sm_lid;
+		} welcome;
+		uint32_t count;
+		struct ibvmig_vmc_gid query;
+		struct {
+			/*
+			 * Encoding: the path to send (not NULL).  Decoded
+			 * messages leave it NULL: ibvmig_vmc_get_path() copies it.
+			 */
+			const struct ibvmig_sa_path *path;
+			/*
+			 * The newest notice stamp the agent had for the DGID
+			 * when it asked the SA, for pc_insert() (path_cache.h).
+			 */
+			bool stamped;
+			uint32_t epoch;
+			uint64_t seq;
+		} path;
+		struct {
+			uint64_t vguid;	/* never 0 */
+			uint32_t index;	/* 1..255; 0 in a request: the agent chooses */
+			char name[IBVMIG_VMC_NAME_MAX + 1];	/* ATTACH: for this VM, or "" */
+		} alias;
+		struct ibvmig_vmc_vm vm;
+		struct ibvmig_vmc_agent agent;
+		struct {
+			uint16_t trap;	/* IBVMIG_TRAP_UNPATH or IBVMIG_TRAP_REPATH */
+			struct ibvmig_path_notice n;
+		} notice;
+	};
+	/* Decoded messages only: the item records, read with ibvmig_vmc_next_*(). */
+	uint32_t n_items;
+	struct ibvmig_rec_reader items;	/* private; points into the decoded buffer */
+};
+
+/*
+ * Framing for a non-blocking reader: looks at the @have bytes received so
+ * far at @buf (a message starts at @buf).  Returns L > 0 when a whole message
+ * of L bytes is there (*@need = 0; what follows is the next message's), 0
+ * when *@need more bytes are needed (the rest of the header, then exactly the
+ * rest of the message), or, as soon as the bytes show they can never make a
+ * message, -EPROTO (not our magic), -EPROTONOSUPPORT (another version) or
+ * -EMSGSIZE (longer than IBVMIG_VMC_MSG_MAX).  A stream cannot be
+ * resynchronised: answer with ibvmig_vmc_status_from_errno() and close it.
+ */
+int ibvmig_vmc_frame(const uint8_t *buf, size_t have, size_t *need);
+
+/*
+ * Decodes and validates one whole message (@len bytes, as framed).  Fills @m
+ * (its path pointer NULL; @m->items points into @buf, which must outlive the
+ * item reads).  Errors: those of ibvmig_vmc_frame(), -EMSGSIZE for @len not
+ * the framed length or more than IBVMIG_VMC_ITEMS_MAX items, -EOPNOTSUPP for
+ * an unknown type, -EBADMSG for anything else malformed (a body that is not a
+ * record list, a missing required field, a field of the wrong type or twice,
+ * a value out of range, a bad name, items the type does not take, a status in
+ * a request).  Tags the type does not use are skipped (how fields are added
+ * without a new version).  Every error leaves @m zeroed.
+ */
+int ibvmig_vmc_decode(const uint8_t *buf, size_t len, struct ibvmig_vmc_msg *m);
+/*
+ * The type and request id of a header that carries our magic, whatever its
+ * version, length or body: what an agent needs to answer once a request that
+ * the framing or the decoder refused.  0; -EMSGSIZE for fewer than
+ * IBVMIG_VMC_HEADER_LEN bytes, -EPROTO for another magic.
+ */
+int ibvmig_vmc_peek(const uint8_t *buf, size_t len, uint8_t *type, uint32_t *id);
+/* The path of a decoded successful PATH_QUERY reply; -EINVAL for another message. */
+int ibvmig_vmc_get_path(const struct ibvmig_vmc_msg *m, struct ibvmig_sa_path *out);
+/*
+ * The next item of a decoded message: 1 and @out filled, 0 after the last,
+ * -EINVAL when the message carries no items of that kind.
+ */
+int ibvmig_vmc_next_gid(struct ibvmig_vmc_msg *m, struct ibvmig_vmc_gid *out);
+int ibvmig_vmc_next_vm(struct ibvmig_vmc_msg *m, struct ibvmig_vmc_vm *out);
+
+/*
+ * Encoding.  The writer owns a growing buffer until finish hands it to the
+ * caller (who frees it with free()) or discard drops it.  Errors are sticky
+ * and reported by finish (which then discards the writer): -EINVAL for an
+ * unknown type, a value the decoder would refuse or items the type does not
+ * take (or too few: INTEREST_ADD/DEL need one), -EMSGSIZE for more than
+ * IBVMIG_VMC_ITEMS_MAX items, -ENOMEM.  A message within the item limit
+ * always fits IBVMIG_VMC_MSG_MAX.
+ */
+struct ibvmig_vmc_writer {
+	struct ibvmig_rec_writer rec;	/* private, all of it */
+	uint8_t type;
+	uint16_t status;
+	uint32_t id;
+	uint32_t n_items;
+	uint8_t item_kind, min_items;
+	int error;
+};
+
+void ibvmig_vmc_writer_init(struct ibvmig_vmc_writer *w, const struct ibvmig_vmc_msg *m);
+void ibvmig_vmc_put_gid(struct ibvmig_vmc_writer *w, const struct ibvmig_vmc_gid *g);
+void ibvmig_vmc_put_vm(struct ibvmig_vmc_writer *w, const struct ibvmig_vmc_vm *vm);
+int ibvmig_vmc_writer_finish(struct ibvmig_vmc_writer *w, uint8_t **buf, size_t *len);
+void ibvmig_vmc_writer_discard(struct ibvmig_vmc_writer *w);
+/* A message without items in one call: init and finish. */
+int ibvmig_vmc_encode(const struct ibvmig_vmc_msg *m, uint8_t **buf, size_t *len);
+
+/* The status that answers a negative errno (0 for 0; unknown ones: E_FAILED). */
+uint16_t ibvmig_vmc_status_from_errno(int err);
+/* The negative errno of a status (0 for OK; -EIO for unknown statuses). */
+int ibvmig_vmc_status_errno(uint16_t status);
+const char *ibvmig_vmc_status_text(unsigned status);
+/* "hello", "path-query", ... ; a reply's name is its request's; NULL if unknown. */
+const char *ibvmig_vmc_type_name(uint8_t type);
+/* The JSON key of a tag, NULL for an unknown tag. */
+const char *ibvmig_vmc_tag_name(uint16_t tag);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IBVMIG_VMCHAN_H */

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ibvmig_util.h - libibvmig-util, the helpers every other part of ibvmig
+ * shares and none owns: clocks, strict number and GUID parsing, the default
+ * paths, one logger for the programs, and blocking socket I/O with a
+ * deadline.  It sits below every wire format (libibvmig/) and knows nothing
+ * of InfiniBand.
+ *
+ * ERRORS: functions that can fail return 0 (or a descriptor) or a negative
+ * errno value; none prints except util_log(), none exits.
+ * THREAD SAFETY: everything is safe from any thread; util_log_init() is
+ * meant to run once, before the program starts its threads.
+ */
+#ifndef IBVMIG_UTIL_H
+#define IBVMIG_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- default paths (each is documented in the man page of what uses it) ---- */
+
+/* The plugin's admin socket: ibvmig.conf(5) admin_socket, ibvmig(8) -S. */
+#define IBVMIG_ADMIN_SOCKET_DEFAULT "/var/run/opensm-ibvmig.sock"
+/* The agents' sockets: ibvmigd(8), ibvmig-host(8). */
+#define IBVMIG_RUN_DIR "/run/ibvmig"
+
+/* ---- clocks ---------------------------------------------------------------- */
+
+/* CLOCK_REALTIME in ms: stamps that must mean the same after a restart. */
+uint64_t util_wall_ms(void);
+/* CLOCK_MONOTONIC: intervals and deadlines. */
+uint64_t util_mono_ms(void);
+uint64_t util_mono_ns(void);
+
+/* ---- numbers ----------------------------------------------------------------- */
+
+/*
+ * A whole string as an unsigned number in [@min, @max]: @base as strtoull
+ * (0: "0x" hex, leading-0 octal, else decimal).  Nothing but the digits is
+ * accepted - no sign, no space before or after, no empty string - so that
+ * " 0x12" and "0x12 " are refused alike.  0, -EINVAL (not a number) or
+ * -ERANGE (outside the bounds).
+ */
+int util_parse_uint(const char *s, int base, uint64_t min, uint64_t max, uint64_t *out);
+/* A GUID: as util_parse_uint with base 0, and never 0 (no port has GUID 0). */
+int util_parse_guid(const char *s, uint64_t *out);
+/* A copy into @dst that must fit whole and be non-empty: 0 or -ENAMETOOLONG/-EINVAL. */
+int util_copy_str(char *dst, size_t len, const char *src);
+
+/* ---- the programs' logger ------------------------------------------------------ */
+
+/* Levels, shared with the plugin's log_level (ibvmig.conf(5)). */
+enum util_log_level {
+	UTIL_LOG_ERROR = 0,
+	UTIL_LOG_INFO = 1,
+	UTIL_LOG_VERBOSE = 2,
+	UTIL_LOG_DEBUG = 3,
+};
+
+/* Names the program in every line; lines above @level are not written. */
+void util_log_init(const char *tag, int level);
+int util_log_level(void);
+/*
+ * One line on stderr, "HH:MM:SS.mmm TAG: text", written with one write so
+ * that the lines of several threads never interleave.  Every error carries
+ * a code of our own ("ERR 1101: ..."): doc/log-codes.md lists them.
+ */
+void util_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- sockets --------------------------------------------------------------------- */
+
+/*
+ * Listen on a Unix stream socket at @path with permissions @mode, non-blocking
+ * and close-on-exec.  A stale socket left by a dead server is replaced; a
+ * socket some process still serves (-EADDRINUSE) and a file that is not a
+ * socket (-EEXIST) are left alone.  Returns the descriptor or -errno.
+ */
+int util_unix_listen(const char *path, unsigned mode, int backlog);
+/* Connects to a Unix stream socket: the descriptor (close-on-exec) or -errno. */
+int util_unix_connect(const char *path);
+
+/*
+ * Blocking full-length I/O on a socket with a deadline: 0, -ETIMEDOUT,
+ * -ECONNRESET (the peer closed mid-message) or -errno.
+ */
+int util_write_all(int fd, const void *buf, size_t len, int timeout_ms);
+int util_read_all(int fd, void *buf, size_t len, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IBVMIG_UTIL_H */
