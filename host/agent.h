@@ -63,7 +63,7 @@ struct agent_opts {
 	size_t vm_queue;		/* bytes queued for one connection at most */
 	int vm_sndbuf;			/* SO_SNDBUF of accepted connections; 0: default */
 	struct at_limits limits;
-	int verbose;			/* 0 errors and events, 1 every notice, 2 debug */
+	int verbose;			/* -v count: 0 errors and events, 1 every notice, 2 debug */
 };
 
 /* What the SA thread publishes (under agent.status_lock). */
@@ -137,10 +137,7 @@ struct agent {
 	int vm_fd, admin_fd, vsock_fd;	/* listeners, -1 when absent */
 };
 
-/* agent_main.c: logging (stderr, one line each, a code on every error). */
-void agent_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int64_t agent_now_ms(void);
-extern int agent_verbose;
+/* agent_main.c */
 /* Asks every thread to end (from any thread): the main thread then joins them. */
 void agent_stop(struct agent *a);
 

@@ -114,7 +114,7 @@ static void vm_remove(struct chan *ch, int vm)
 
 	if (at_vm_get(ch->table, vm, &info))
 		return;
-	agent_log(1, "VM %s removed (%u interests)", info.name, info.interests);
+	util_log(UTIL_LOG_VERBOSE, "VM %s removed (%u interests)", info.name, info.interests);
 	at_vm_remove(ch->table, vm);
 	ch->by_vm[vm] = NULL;
 	ch->configured[vm] = false;
@@ -194,8 +194,9 @@ static int on_hello(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
 	r.welcome.port_guid = st.port.port_guid;
 	r.welcome.lid = st.port.lid;
 	r.welcome.sm_lid = st.port.sm_lid;
-	agent_log(1, "VM %s says hello (vGUID 0x%016" PRIx64 ", connection %" PRIu64 ")",
-		  m->hello.name, m->hello.vguid, c->serial);
+	util_log(UTIL_LOG_VERBOSE,
+		 "VM %s says hello (vGUID 0x%016" PRIx64 ", connection %" PRIu64 ")", m->hello.name,
+		 m->hello.vguid, c->serial);
 	chan_send_msg(ch, c, &r);
 	return 0;
 }
@@ -286,7 +287,7 @@ static int on_vm_add(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
 	if (vm < 0)
 		return fail(ch, c, m, vm, "");
 	ch->configured[vm] = true;
-	agent_log(1, "VM %s added (vGUID 0x%016" PRIx64 ")", m->vm.name, m->vm.vguid);
+	util_log(UTIL_LOG_VERBOSE, "VM %s added (vGUID 0x%016" PRIx64 ")", m->vm.name, m->vm.vguid);
 	if (!subscriptions_follow(ch, c, m))
 		reply_empty(ch, c, m);
 	return 0;
@@ -382,7 +383,7 @@ static int on_status(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
 	ag->notices_forwarded = ch->forwarded;
 	ag->path_queries = st.path_queries;
 	ag->sa_errors = st.sa_errors;
-	ag->uptime_ms = (uint64_t)(agent_now_ms() - ch->a->started_ms);
+	ag->uptime_ms = (uint64_t)((int64_t)util_mono_ms() - ch->a->started_ms);
 	ag->subscriptions = st.subscriptions;
 	ag->sm_resets = st.sm_resets;
 	ag->reattached = st.reattached;
@@ -547,8 +548,9 @@ static void on_notice(struct chan *ch, const struct agent_item *ev)
 	m.notice.n = *n;
 	rc = ibvmig_vmc_encode(&m, &buf, &len);
 	if (rc) {
-		agent_log(0, "ERR 1501: notice about 0x%016" PRIx64 " not forwarded: %s", n->vguid,
-			  strerror(-rc));
+		util_log(UTIL_LOG_ERROR,
+			 "ERR 1501: notice about 0x%016" PRIx64 " not forwarded: %s", n->vguid,
+			 strerror(-rc));
 		return;
 	}
 	cnt = targets(ch, ev);
@@ -556,11 +558,12 @@ static void on_notice(struct chan *ch, const struct agent_item *ev)
 	for (i = 0; i < cnt; i++)
 		forward_to(ch, ch->ids[i], buf, len);
 	free(buf);
-	agent_log(1, "%s %s vGUID 0x%016" PRIx64 " lid %u -> %u (epoch 0x%08" PRIx32
-		  " seq %" PRIu64 "): %zu VMs",
-		  ev->trap == IBVMIG_TRAP_REPATH ? "RePath" : "UnPath",
-		  ibvmig_reason_name(n->reason), n->vguid, n->old_lid, n->new_lid, n->epoch, n->seq,
-		  cnt);
+	util_log(UTIL_LOG_VERBOSE,
+		 "%s %s vGUID 0x%016" PRIx64 " lid %u -> %u (epoch 0x%08" PRIx32 " seq %" PRIu64
+		 "): %zu VMs",
+		 ev->trap == IBVMIG_TRAP_REPATH ? "RePath" : "UnPath",
+		 ibvmig_reason_name(n->reason), n->vguid, n->old_lid, n->new_lid, n->epoch, n->seq,
+		 cnt);
 }
 
 void dispatch_events(struct chan *ch, struct agent_item *list)

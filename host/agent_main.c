@@ -21,41 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int agent_verbose;
-static char log_tag[48] = AGENT_PROG;
 static pthread_t main_thread;
-
-/* ---- logging --------------------------------------------------------------------------- */
-
-int64_t agent_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void agent_log(int level, const char *fmt, ...)
-{
-	char line[768];
-	struct timespec ts;
-	struct tm tm;
-	va_list ap;
-	int n;
-
-	if (level > agent_verbose)
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	n = (int)strftime(line, sizeof(line), "%H:%M:%S", &tm);
-	n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03ld %s: ", ts.tv_nsec / 1000000,
-		      log_tag);
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
-	/* One write per line: the threads' lines do not interleave. */
-	fprintf(stderr, "%s\n", line);
-}
 
 void agent_stop(struct agent *a)
 {
@@ -221,7 +187,7 @@ static bool parse_opt(int c, const char *arg, struct agent_opts *o)
 		return number(arg, 10, 1, 1L << 20, &v) &&
 		       (o->limits.max_interests = (unsigned)v, true);
 	case 'v':
-		agent_verbose++;
+		o->verbose++;
 		return true;
 	default:
 		return false;
@@ -272,7 +238,8 @@ static int default_paths(struct agent_opts *o, const struct ibvmig_sa_port *p)
 	if (!need)
 		return 0;
 	if (mkdir(IBVMIG_RUN_DIR, 0755) && errno != EEXIST) {
-		agent_log(0, "ERR 1101: cannot create " IBVMIG_RUN_DIR ": %s", strerror(errno));
+		util_log(UTIL_LOG_ERROR, "ERR 1101: cannot create " IBVMIG_RUN_DIR ": %s",
+			 strerror(errno));
 		return -errno;
 	}
 	if (!o->vm_socket[0])
@@ -289,7 +256,7 @@ static int default_paths(struct agent_opts *o, const struct ibvmig_sa_port *p)
 static int make_wake_pipe(int fds[2])
 {
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK)) {
-		agent_log(0, "ERR 1102: pipe: %s", strerror(errno));
+		util_log(UTIL_LOG_ERROR, "ERR 1102: pipe: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -299,18 +266,21 @@ static int open_port(struct agent *a)
 {
 	const struct ibvmig_sa_port *p;
 	int rc = ibvmig_sa_open(&a->opts.sa, &a->sa);
+	char tag[48];
 
 	if (rc) {
-		agent_log(0, "ERR 1103: cannot open %s port %d: %s",
-			  a->opts.sa.ca ? a->opts.sa.ca : "the first CA", a->opts.sa.port,
-			  ibvmig_sa_strerror(rc));
+		util_log(UTIL_LOG_ERROR, "ERR 1103: cannot open %s port %d: %s",
+			 a->opts.sa.ca ? a->opts.sa.ca : "the first CA", a->opts.sa.port,
+			 ibvmig_sa_strerror(rc));
 		return rc;
 	}
 	p = ibvmig_sa_port(a->sa);
-	snprintf(log_tag, sizeof(log_tag), AGENT_PROG "[%s:%d]", p->ca, p->portnum);
+	snprintf(tag, sizeof(tag), AGENT_PROG "[%s:%d]", p->ca, p->portnum);
+	util_log_init(tag, util_log_level());
 	a->sa_status.port = *p;
-	agent_log(0, "port %s:%d guid 0x%016" PRIx64 " lid %u sm_lid %u%s", p->ca, p->portnum,
-		  p->port_guid, p->lid, p->sm_lid, a->opts.sa.simulator ? " (simulator mode)" : "");
+	util_log(UTIL_LOG_INFO, "port %s:%d guid 0x%016" PRIx64 " lid %u sm_lid %u%s", p->ca,
+		 p->portnum, p->port_guid, p->lid, p->sm_lid,
+		 a->opts.sa.simulator ? " (simulator mode)" : "");
 	return 0;
 }
 
@@ -320,7 +290,7 @@ static int agent_init(struct agent *a)
 
 	a->vm_fd = a->admin_fd = a->vsock_fd = -1;
 	a->wake[0] = a->wake[1] = -1;
-	a->started_ms = agent_now_ms();
+	a->started_ms = (int64_t)util_mono_ms();
 	rc = pthread_mutex_init(&a->status_lock, NULL);
 	if (rc)
 		return -rc;
@@ -373,20 +343,21 @@ static int run(struct agent *a, const sigset_t *set)
 
 	rc = pthread_create(&sa_tid, NULL, agent_sa_thread, a);
 	if (rc) {
-		agent_log(0, "ERR 1104: cannot start the SA thread: %s", strerror(rc));
+		util_log(UTIL_LOG_ERROR, "ERR 1104: cannot start the SA thread: %s", strerror(rc));
 		return 1;
 	}
 	rc = pthread_create(&chan_tid, NULL, agent_chan_thread, a);
 	if (rc) {
-		agent_log(0, "ERR 1105: cannot start the channel thread: %s", strerror(rc));
+		util_log(UTIL_LOG_ERROR, "ERR 1105: cannot start the channel thread: %s",
+			 strerror(rc));
 		agent_stop(a);
 		pthread_join(sa_tid, NULL);
 		return 1;
 	}
-	agent_log(0, "ready: VMs on %s%s, host CLI on %s", a->opts.vm_socket,
-		  a->vsock_fd >= 0 ? " and AF_VSOCK" : "", a->opts.admin_socket);
+	util_log(UTIL_LOG_INFO, "ready: VMs on %s%s, host CLI on %s", a->opts.vm_socket,
+		 a->vsock_fd >= 0 ? " and AF_VSOCK" : "", a->opts.admin_socket);
 	sig = wait_for_end(a, set);
-	agent_log(0, "%s: stopping", sig == SIGUSR2 ? "internal error" : strsignal(sig));
+	util_log(UTIL_LOG_INFO, "%s: stopping", sig == SIGUSR2 ? "internal error" : strsignal(sig));
 	atomic_store(&a->stop, true);
 	(void)!write(a->wake[1], "", 1);
 	pthread_join(chan_tid, NULL);
@@ -412,12 +383,13 @@ int main(int argc, char **argv)
 	code = parse_args(argc, argv, &a.opts);
 	if (code >= 0)
 		return code;
+	util_log_init(AGENT_PROG, UTIL_LOG_INFO + a.opts.verbose);
 	if (agent_init(&a)) {
 		agent_fini(&a);
 		return 1;
 	}
 	code = run(&a, &set);
 	agent_fini(&a);
-	agent_log(0, "stopped");
+	util_log(UTIL_LOG_INFO, "stopped");
 	return code;
 }

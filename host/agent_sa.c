@@ -199,19 +199,19 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 	c->st.subscriptions = ibvmig_sa_subscriptions(c->sa);
 	if (rc) {
 		c->st.sa_errors++;
-		agent_log(c->st.subscribe_attempts == 1 ? 0 : 1,
-			  "ERR 1201: subscription not acknowledged: %s; again in %d ms",
-			  ibvmig_sa_strerror(rc), c->backoff_ms);
+		util_log(c->st.subscribe_attempts == 1 ? UTIL_LOG_ERROR : UTIL_LOG_VERBOSE,
+			 "ERR 1201: subscription not acknowledged: %s; again in %d ms",
+			 ibvmig_sa_strerror(rc), c->backoff_ms);
 		if (rc == -ENETDOWN)
 			ibvmig_sa_refresh(c->sa);	/* the port may have its LID or SM now */
 		backoff(c, now);
 		return;
 	}
 	if (!c->subscribed)
-		agent_log(!c->ever_subscribed || c->reset_pending ? 0 : 1,
-			  "subscribed: %u subscriptions on lid %u (traps 68, 69%s)",
-			  c->st.subscriptions, ibvmig_sa_port(c->sa)->lid,
-			  c->canary ? ", canary" : "");
+		util_log(!c->ever_subscribed || c->reset_pending ? UTIL_LOG_INFO : UTIL_LOG_VERBOSE,
+			 "subscribed: %u subscriptions on lid %u (traps 68, 69%s)",
+			 c->st.subscriptions, ibvmig_sa_port(c->sa)->lid,
+			 c->canary ? ", canary" : "");
 	c->subscribed = c->ever_subscribed = true;
 	c->backoff_ms = c->a->opts.backoff_min_ms;
 	c->next_check_ms = now + c->a->opts.check_ms;
@@ -223,8 +223,10 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 static void sm_forgot_us(struct sa_ctx *c, unsigned next, int64_t now)
 {
 	c->st.sm_resets++;
-	agent_log(0, "the SM has forgotten this port's subscriptions (restart, handover or "
-		  "port reset): subscribing again, then setting %u vGUIDs again", c->n_aliases);
+	util_log(UTIL_LOG_INFO,
+		 "the SM has forgotten this port's subscriptions (restart, handover or "
+		 "port reset): subscribing again, then setting %u vGUIDs again",
+		 c->n_aliases);
 	/* The round subscribes the next canary again: a no-op if this SM took it. */
 	c->canary_turn = next;
 	c->canary = false;
@@ -258,7 +260,7 @@ static void check_sm(struct sa_ctx *c, int64_t now)
 		 * holds it already.
 		 */
 		c->st.sa_errors++;
-		agent_log(1, "ERR 1202: SA check failed: %s", ibvmig_sa_strerror(rc));
+		util_log(UTIL_LOG_VERBOSE, "ERR 1202: SA check failed: %s", ibvmig_sa_strerror(rc));
 		return;
 	}
 	c->canary_turn = next;
@@ -276,8 +278,8 @@ static bool alias_lost(struct sa_ctx *c, uint64_t vguid, int index, int rc)
 
 	if (rc == -EEXIST && !ibvmig_sa_alias_find(c->sa, vguid, &held, NULL) && held == index)
 		return false;
-	agent_log(0, "ERR 1203: vGUID 0x%016" PRIx64 " not set again: %s", vguid,
-		  rc == -EEXIST ? "another port holds it now" : ibvmig_sa_strerror(rc));
+	util_log(UTIL_LOG_ERROR, "ERR 1203: vGUID 0x%016" PRIx64 " not set again: %s", vguid,
+		 rc == -EEXIST ? "another port holds it now" : ibvmig_sa_strerror(rc));
 	alias_forget(c, vguid);
 	return true;
 }
@@ -299,16 +301,17 @@ static void set_aliases_again(struct sa_ctx *c)
 		if (rc) {
 			/* The SA is not answering yet: the next round tries again. */
 			c->st.sa_errors++;
-			agent_log(0, "ERR 1204: vGUID 0x%016" PRIx64 " not set again yet: %s",
-				  al.vguid, ibvmig_sa_strerror(rc));
+			util_log(UTIL_LOG_ERROR,
+				 "ERR 1204: vGUID 0x%016" PRIx64 " not set again yet: %s", al.vguid,
+				 ibvmig_sa_strerror(rc));
 			c->subscribed = false;
-			backoff(c, agent_now_ms());
+			backoff(c, (int64_t)util_mono_ms());
 			return;
 		}
 		c->st.reattached++;
 		i++;
 	}
-	agent_log(0, "set %u vGUIDs again after the SM reset", c->n_aliases);
+	util_log(UTIL_LOG_INFO, "set %u vGUIDs again after the SM reset", c->n_aliases);
 	c->reset_pending = false;
 }
 
@@ -375,7 +378,8 @@ static void job_attach(struct sa_ctx *c, const struct agent_item *job, struct ag
 	else if (rc)
 		reply_text(ev, ibvmig_sa_strerror(rc));
 	else
-		agent_log(1, "attached vGUID 0x%016" PRIx64 " at index %d", job->vguid, index);
+		util_log(UTIL_LOG_VERBOSE, "attached vGUID 0x%016" PRIx64 " at index %d",
+			 job->vguid, index);
 }
 
 /*
@@ -408,7 +412,7 @@ static void job_detach(struct sa_ctx *c, const struct agent_item *job, struct ag
 	else if (ev->rc)
 		reply_text(ev, ibvmig_sa_strerror(ev->rc));
 	else
-		agent_log(1, "detached vGUID 0x%016" PRIx64, job->vguid);
+		util_log(UTIL_LOG_VERBOSE, "detached vGUID 0x%016" PRIx64, job->vguid);
 	ev->index = (uint32_t)(index > 0 ? index : 0);
 }
 
@@ -419,7 +423,7 @@ static void job_subscriptions(struct sa_ctx *c, unsigned n)
 	if (c->a->opts.subscribe != AGENT_SUB_PER_VM || c->want_per_vm == c->held_per_vm)
 		return;
 	c->subscribed = false;
-	subscribe_round(c, agent_now_ms());
+	subscribe_round(c, (int64_t)util_mono_ms());
 }
 
 static void run_job(struct sa_ctx *c, const struct agent_item *job)
@@ -488,8 +492,9 @@ static void on_report(const struct ibvmig_sa_report *r, void *arg)
 	c->st.reports++;
 	if (r->path_rc != IBVMIG_TRAP_UNPATH && r->path_rc != IBVMIG_TRAP_REPATH) {
 		c->st.bad_reports++;
-		agent_log(1, "ERR 1205: a Report that is no RePath/UnPath (trap %d): %s", r->trap,
-			  r->path_rc == -ENOMSG ? "not ours" : ibvmig_sa_strerror(r->path_rc));
+		util_log(UTIL_LOG_VERBOSE,
+			 "ERR 1205: a Report that is no RePath/UnPath (trap %d): %s", r->trap,
+			 r->path_rc == -ENOMSG ? "not ours" : ibvmig_sa_strerror(r->path_rc));
 		return;
 	}
 	stamp_note(c, &r->path);
@@ -523,7 +528,7 @@ void agent_sa_status_get(struct agent *a, struct agent_sa_status *out)
 static void sa_step(struct sa_ctx *c)
 {
 	struct timespec pause = { 0, 100 * 1000000L };
-	int64_t now = agent_now_ms();
+	int64_t now = (int64_t)util_mono_ms();
 	bool more;
 	int rc;
 
@@ -535,7 +540,8 @@ static void sa_step(struct sa_ctx *c)
 	/* Jobs cannot wake this thread (agent.h): the slice bounds their wait. */
 	rc = ibvmig_sa_process(c->sa, more ? 0 : c->a->opts.slice_ms, on_report, c);
 	if (rc < 0 && rc != -EINTR) {
-		agent_log(0, "ERR 1206: reading the port failed: %s", ibvmig_sa_strerror(rc));
+		util_log(UTIL_LOG_ERROR, "ERR 1206: reading the port failed: %s",
+			 ibvmig_sa_strerror(rc));
 		nanosleep(&pause, NULL);	/* do not spin on a broken port */
 	}
 	publish(c);
@@ -547,7 +553,7 @@ void *agent_sa_thread(void *arg)
 	struct sa_ctx *c = calloc(1, sizeof(*c));
 
 	if (!c || !(c->stamps = calloc(STAMP_SLOTS, sizeof(*c->stamps)))) {
-		agent_log(0, "ERR 1207: out of memory: the SA thread cannot run");
+		util_log(UTIL_LOG_ERROR, "ERR 1207: out of memory: the SA thread cannot run");
 		free(c);
 		agent_stop(a);
 		return NULL;
@@ -555,14 +561,14 @@ void *agent_sa_thread(void *arg)
 	c->a = a;
 	c->sa = a->sa;
 	c->backoff_ms = a->opts.backoff_min_ms;
-	c->seed = (unsigned)agent_now_ms() ^ (unsigned)ibvmig_sa_port(c->sa)->port_guid;
+	c->seed = (unsigned)(int64_t)util_mono_ms() ^ (unsigned)ibvmig_sa_port(c->sa)->port_guid;
 	c->want_per_vm = 0;
 	while (!atomic_load(&a->stop))
 		sa_step(c);
 	/* Subscriptions outlive their client in OpenSM: the close drops ours, the canary too. */
 	ibvmig_sa_close(c->sa);
 	a->sa = NULL;
-	agent_log(1, "unsubscribed; the SA thread ends");
+	util_log(UTIL_LOG_VERBOSE, "unsubscribed; the SA thread ends");
 	free(c->stamps);
 	free(c);
 	return NULL;

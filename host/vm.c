@@ -87,26 +87,17 @@ static const struct options *opt;
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One event line: {"t":...,"vm":"...","event":"...", then @fmt's fields}. */
 static void event(const struct vm *v, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void event(const struct vm *v, const char *what, const char *fmt, ...)
 {
-	struct timespec ts;
+	uint64_t us = util_wall_ns() / 1000;
 	va_list ap;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	printf("{\"t\":%lld.%06ld,\"vm\":\"%s\",\"event\":\"%s\"", (long long)ts.tv_sec,
-	       ts.tv_nsec / 1000, v->name, what);
+	printf("{\"t\":%llu.%06llu,\"vm\":\"%s\",\"event\":\"%s\"",
+	       (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000), v->name, what);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -119,7 +110,7 @@ static int entry_of(const struct vm *v, uint64_t guid, struct pc_entry_view *out
 {
 	struct pc_entry_view *all;
 	size_t n, i;
-	int rc = pc_snapshot(v->cache, (uint64_t)mono_ms(), &all, &n);
+	int rc = pc_snapshot(v->cache, (uint64_t)(int64_t)util_mono_ms(), &all, &n);
 
 	if (rc)
 		return rc;
@@ -235,7 +226,7 @@ static void send_query(struct vm *v, struct want *w)
 
 	m.query = (struct ibvmig_vmc_gid){ v->prefix, w->guid };
 	w->query_id = m.id;
-	w->next_query_ms = mono_ms() + opt->retry_ms;
+	w->next_query_ms = (int64_t)util_mono_ms() + opt->retry_ms;
 	send_msg(v, &m, NULL);
 }
 
@@ -265,7 +256,7 @@ static void on_welcome(struct vm *v, const struct ibvmig_vmc_msg *m)
 	event(v, "ready", ",\"agent_lid\":%u,\"port_guid\":\"0x%016" PRIx64 "\"", m->welcome.lid,
 	      m->welcome.port_guid);
 	send_interests(v);
-	ask_missing(v, mono_ms());
+	ask_missing(v, (int64_t)util_mono_ms());
 }
 
 static struct want *want_of_query(struct vm *v, uint32_t id)
@@ -293,7 +284,7 @@ static void on_path(struct vm *v, const struct ibvmig_vmc_msg *m)
 		return;
 	}
 	if (ibvmig_vmc_get_path(m, &p) || pc_insert(v->cache, &p, m->path.stamped ? &s : NULL,
-						    (uint64_t)mono_ms())) {
+						    (uint64_t)(int64_t)util_mono_ms())) {
 		event(v, "error", ",\"request\":\"path-query\",\"text\":\"bad path record\"");
 		return;
 	}
@@ -305,7 +296,7 @@ static void on_notice(struct vm *v, const struct ibvmig_vmc_msg *m)
 {
 	const struct ibvmig_path_notice *n = &m->notice.n;
 	struct pc_entry_view e;
-	int rc = pc_apply_notice(v->cache, m->notice.trap, n, (uint64_t)mono_ms());
+	int rc = pc_apply_notice(v->cache, m->notice.trap, n, (uint64_t)(int64_t)util_mono_ms());
 	bool have = !entry_of(v, n->vguid, &e);
 
 	v->notices++;
@@ -371,7 +362,7 @@ static bool read_vm(struct vm *v)
 static int connect_agent(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int64_t deadline = mono_ms() + (int64_t)opt->connect_s * 1000;
+	int64_t deadline = (int64_t)util_mono_ms() + (int64_t)opt->connect_s * 1000;
 	struct timespec pause = { 0, 50 * 1000000L };
 	int fd;
 
@@ -383,7 +374,7 @@ static int connect_agent(void)
 		if (!connect(fd, (struct sockaddr *)&sun, sizeof(sun)))
 			return fd;
 		close(fd);
-		if ((errno != ENOENT && errno != ECONNREFUSED) || mono_ms() >= deadline ||
+		if ((errno != ENOENT && errno != ECONNREFUSED) || (int64_t)util_mono_ms() >= deadline ||
 		    stop_signal)
 			return -errno;
 		nanosleep(&pause, NULL);
@@ -583,7 +574,7 @@ static unsigned poll_round(struct vm *vms, unsigned n, struct pollfd *p, int *ma
 				read_vm(&vms[map[i]]);
 				changed = true;
 			}
-	now = mono_ms();
+	now = (int64_t)util_mono_ms();
 	for (i = 0; i < n; i++)
 		ask_missing(&vms[i], now);
 	if (changed)
@@ -626,8 +617,8 @@ int main(int argc, char **argv)
 	code = 0;
 	for (n = 0; n < o.count && !code; n++)
 		code = vm_init(&vms[n], n) ? 1 : 0;
-	end = mono_ms() + (int64_t)o.lifetime_s * 1000;
-	while (!code && !stop_signal && mono_ms() < end)
+	end = (int64_t)util_mono_ms() + (int64_t)o.lifetime_s * 1000;
+	while (!code && !stop_signal && (int64_t)util_mono_ms() < end)
 		if (!poll_round(vms, n, p, map)) {
 			code = 3;	/* the agent went away */
 			break;

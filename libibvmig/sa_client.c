@@ -6,6 +6,7 @@
  * sa_codec.c; this file only moves MADs.
  */
 #include "ibvmig_sa.h"
+#include "ibvmig_util.h"
 #include "sa_codec.h"
 
 #include <endian.h>
@@ -62,10 +63,7 @@ struct ibvmig_sa {
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)util_mono_ms();
 }
 
 void ibvmig_sa_opts_init(struct ibvmig_sa_opts *opts)

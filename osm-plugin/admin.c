@@ -130,7 +130,7 @@ static int answer_status(struct ibvmig_plugin *p, struct ibvmig_rec_writer *w)
 static int answer_traps(struct ibvmig_plugin *p, struct ibvmig_rec_writer *w)
 {
 	struct tt_entry_view *e;
-	uint64_t now = ibvmig_wall_ms(), ttl;
+	uint64_t now = util_wall_ms(), ttl;
 	size_t n, i;
 	int rc;
 

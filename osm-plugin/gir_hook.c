@@ -70,7 +70,7 @@ static void gir_feed_error(struct ibvmig_plugin *p, const char *what, uint64_t v
 static void gir_feed_diff(struct ibvmig_plugin *p, const struct gir_snapshot *before,
 			  const struct gir_snapshot *after)
 {
-	uint64_t now = ibvmig_wall_ms();
+	uint64_t now = util_wall_ms();
 	unsigned i, n = before->entries > after->entries ? before->entries : after->entries;
 	int rc;
 
@@ -178,12 +178,12 @@ static void gir_handler(void *context, void *data)
 		return;
 	}
 	/* p->lock across the call: a reconcile must not slip between the snapshots. */
-	t0 = ibvmig_mono_ns();
+	t0 = util_mono_ns();
 	pthread_mutex_lock(&p->lock);
 	gir_snapshot(p, rec->lid, &before);
-	osm_start = ibvmig_mono_ns();
+	osm_start = util_mono_ns();
 	osm_gir_rcv_process(&p->osm->sa, madw);
-	osm_ns = ibvmig_mono_ns() - osm_start;
+	osm_ns = util_mono_ns() - osm_start;
 	gir_snapshot(p, rec->lid, &after);
 	was_dirty = ibvmig_unsaved_changes(p) != 0;
 	gir_feed_diff(p, &before, &after);
@@ -193,7 +193,7 @@ static void gir_handler(void *context, void *data)
 	/* The first change since a save starts the save timer; later ones ride on it. */
 	if (!was_dirty)
 		ibvmig_worker_wake(p);
-	gir_account(p, ibvmig_mono_ns() - t0 - osm_ns);
+	gir_account(p, util_mono_ns() - t0 - osm_ns);
 }
 
 int ibvmig_gir_hook_install(struct ibvmig_plugin *p)

@@ -20,23 +20,6 @@
 /* Live aliases the plugin follows: 2^20 = every port of a full fabric x 21. */
 #define IBVMIG_MAX_ALIASES (1u << 20)
 
-uint64_t ibvmig_wall_ms(void)
-{
-	struct timespec ts;
-
-	/* Wall clock: the saved trap table must age across SM restarts. */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t ibvmig_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 static void load_conf(struct ibvmig_plugin *p)
 {
 	const char *path = p->osm->subn.opt.event_plugin_options;
@@ -99,7 +82,7 @@ static void *ibvmig_create(struct osm_opensm *osm)
 	}
 	p->osm = osm;
 	p->wake_fd = p->listen_fd = -1;
-	p->started_at_ms = ibvmig_wall_ms();
+	p->started_at_ms = util_wall_ms();
 	pthread_mutex_init(&p->lock, NULL);
 	load_conf(p);
 	if (create_watch(p))

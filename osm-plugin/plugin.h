@@ -36,6 +36,7 @@
 #include "ibvmig_notice.h"
 #include "ibvmig_admin.h"
 #include "ibvmig_conf.h"
+#include "ibvmig_util.h"
 
 #define IBVMIG_PLUGIN_VERSION "ibvmig 0.1.0"
 
@@ -105,8 +106,10 @@ struct ibvmig_plugin {
 #define IBVMIG_VERBOSE(p, fmt, ...)                                                        \
 	IBVMIG_LOG(p, UTIL_LOG_VERBOSE, OSM_LOG_INFO, fmt, ##__VA_ARGS__)
 
-uint64_t ibvmig_wall_ms(void);
-uint64_t ibvmig_mono_ns(void);
+/*
+ * Time: the wall clock (util_wall_ms) for everything saved, since the saved
+ * trap table must age across SM restarts; the monotonic one for costs.
+ */
 
 /* gir_hook.c: install in create(), remove in delete(). */
 int ibvmig_gir_hook_install(struct ibvmig_plugin *p);

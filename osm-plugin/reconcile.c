@@ -78,7 +78,7 @@ void ibvmig_reconcile(struct ibvmig_plugin *p)
 		return;
 	}
 	pthread_mutex_lock(&p->lock);
-	changes = aw_reconcile(p->watch, seen.items, seen.count, ibvmig_wall_ms());
+	changes = aw_reconcile(p->watch, seen.items, seen.count, util_wall_ms());
 	if (changes > 0)
 		ibvmig_table_changed(p);
 	ibvmig_outbox_take(p, &out);

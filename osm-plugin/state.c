@@ -159,7 +159,7 @@ void ibvmig_state_save(struct ibvmig_plugin *p)
 	changes = p->table_changes;
 	rc = tt_snapshot(aw_table(p->watch), &deleted, &n_deleted);
 	if (!rc)
-		rc = aw_snapshot_live(p->watch, ibvmig_wall_ms(), &live, &n_live);
+		rc = aw_snapshot_live(p->watch, util_wall_ms(), &live, &n_live);
 	pthread_mutex_unlock(&p->lock);
 	if (!rc)
 		rc = save_file(p->state_file, deleted, n_deleted, &failed);
@@ -173,7 +173,7 @@ void ibvmig_state_save(struct ibvmig_plugin *p)
 	} else {
 		p->saved_changes = changes;
 		p->counters.saves++;
-		p->last_save_ms = ibvmig_wall_ms();
+		p->last_save_ms = util_wall_ms();
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (rc)

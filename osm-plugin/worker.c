@@ -126,7 +126,7 @@ static int next_timeout(struct ibvmig_plugin *p, uint64_t *dirty_since)
 		return -1;
 	}
 	if (!*dirty_since)
-		*dirty_since = ibvmig_wall_ms();
+		*dirty_since = util_wall_ms();
 	return (int)p->conf.save_delay_ms;
 }
 
@@ -150,7 +150,7 @@ static void *worker_main(void *arg)
 			admin_accept(p);
 		if (atomic_load(&p->subnet_up) && atomic_exchange(&p->reconcile_wanted, false))
 			ibvmig_reconcile(p);
-		if (dirty_since && ibvmig_wall_ms() - dirty_since >= p->conf.save_delay_ms) {
+		if (dirty_since && util_wall_ms() - dirty_since >= p->conf.save_delay_ms) {
 			ibvmig_state_save(p);
 			dirty_since = 0;
 		}

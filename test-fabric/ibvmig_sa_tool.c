@@ -5,6 +5,7 @@
  * and listen for Reports (one JSON object per line).  See doc/ibvmig-sa.md.
  */
 #include "ibvmig_sa.h"
+#include "ibvmig_util.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -396,10 +397,7 @@ static int cmd_aliases(struct ibvmig_sa *sa, const struct args *a)
 
 static double mono_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	return (double)util_mono_ns() / 1e3;
 }
 
 static int cmd_path(struct ibvmig_sa *sa, const struct args *a)
@@ -437,14 +435,6 @@ static int cmd_path(struct ibvmig_sa *sa, const struct args *a)
 
 /* ---- batch -------------------------------------------------------------- */
 
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 /* One batch line: "set G I", "delete G I" or "path G". */
 static void batch_line(struct ibvmig_sa *sa, const char *line)
 {
@@ -459,7 +449,7 @@ static void batch_line(struct ibvmig_sa *sa, const char *line)
 		printf("? rc=%d\n", -EINVAL);
 		return;
 	}
-	t0 = real_ns();
+	t0 = util_wall_ns();
 	if (!strcmp(op, "set"))
 		rc = ibvmig_sa_alias_set(sa, guid, index);
 	else if (!strcmp(op, "delete"))
@@ -468,7 +458,7 @@ static void batch_line(struct ibvmig_sa *sa, const char *line)
 		rc = ibvmig_sa_path_by_guid(sa, guid, &p);
 	else
 		rc = -EINVAL;
-	t1 = real_ns();
+	t1 = util_wall_ns();
 	printf("%s 0x%016llx rc=%d t0=%" PRIu64 " t1=%" PRIu64 " dlid=%u\n", op, guid, rc, t0, t1,
 	       p.dlid);
 }

@@ -15,6 +15,7 @@
  * Usage: bench_trap_table [ticks]   (default 8,000,000)
  * The last line of output is one JSON object.
  */
+#include "ibvmig_util.h"
 #include "trap_table.h"
 
 #include <stdio.h>
@@ -49,10 +50,7 @@ static uint16_t random_lid(void)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)util_mono_ns() / 1e9;
 }
 
 static long rss_bytes(void)

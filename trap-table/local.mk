@@ -22,7 +22,7 @@ BENCHMARKS += trap-table/bench_trap_table
 CLEANFILES += trap-table/bench_trap_table
 trap_table_bench_trap_table_SOURCES = trap-table/bench_trap_table.c
 trap_table_bench_trap_table_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS)
-trap_table_bench_trap_table_LDADD = trap-table/libtraptable.la
+trap_table_bench_trap_table_LDADD = trap-table/libtraptable.la util/libibvmig-util.la
 
 TESTS += trap-table/tests/tt_replay.test
 EXTRA_DIST += trap-table/tests/tt_replay.test test-fabric/scenarios/day-of-vms.events

@@ -33,6 +33,7 @@ extern "C" {
 
 /* CLOCK_REALTIME in ms: stamps that must mean the same after a restart. */
 uint64_t util_wall_ms(void);
+uint64_t util_wall_ns(void);
 /* CLOCK_MONOTONIC: intervals and deadlines. */
 uint64_t util_mono_ms(void);
 uint64_t util_mono_ns(void);
