@@ -6,10 +6,10 @@
  * (doc/admin-protocol.md); see ibvmig(8).
  */
 #include "ibvmig_admin.h"
+#include "ibvmig_cli.h"
 #include "ibvmig_util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,20 +18,15 @@
 
 #define DEFAULT_TIMEOUT_MS 5000
 
-/* Exit codes, as documented in ibvmig(8). */
-enum {
-	EXIT_OK = 0,
-	EXIT_REFUSED = 1,	/* the plugin answered with an error */
-	EXIT_USAGE = 2,
-	EXIT_NO_PLUGIN = 3,	/* nobody serves the socket */
-	EXIT_DENIED = 4,	/* the socket is not ours to use */
-	EXIT_PROTOCOL = 5,	/* an answer that is not ibvmig's */
-};
-
-struct options {
-	const char *socket;
-	int timeout_ms;
-	bool json;
+static const struct cli_tool tool = {
+	.prog = "ibvmig",
+	.synopsis = "[options] status|traps|subscribers|stats\n"
+		    "       ibvmig [options] traps flush [VGUID]",
+	.help = "The administrator's view of the ibvmig OpenSM plugin (ibvmig(8)).\n"
+		"defaults: -S $IBVMIG_ADMIN_SOCKET or " IBVMIG_ADMIN_SOCKET_DEFAULT ", -t 5000\n",
+	.common = CLI_OPT_SOCKET | CLI_OPT_TIMEOUT | CLI_OPT_JSON,
+	.server = "ibvmig plugin",
+	.server_hint = "is OpenSM running with event_plugin_name ibvmig?",
 };
 
 /* How a command shows its records to a human. */
@@ -74,22 +69,6 @@ static const struct command commands[] = {
 	{ "stats", IBVMIG_ADMIN_STATS, false, NULL },
 	{ "flush", IBVMIG_ADMIN_FLUSH, false, NULL },
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: ibvmig [options] status|traps|subscribers|stats\n"
-		"       ibvmig [options] traps flush [VGUID]\n"
-		"options:\n"
-		"  -S, --socket PATH   the plugin's admin socket (default %s,\n"
-		"                      or $IBVMIG_ADMIN_SOCKET)\n"
-		"  -t, --timeout MS    give up after MS milliseconds (default %d)\n"
-		"  -j, --json          machine-readable output\n"
-		"  -h, --help          this text\n"
-		"exit: 0 ok, 1 refused by the plugin, 2 usage, 3 plugin not running,\n"
-		"      4 permission denied, 5 protocol error\n",
-		IBVMIG_ADMIN_SOCKET_DEFAULT, DEFAULT_TIMEOUT_MS);
-}
 
 /* ---- rendering ---------------------------------------------------------- */
 
@@ -141,57 +120,15 @@ static void format_field(const struct ibvmig_rec_field *f, char *buf, size_t len
 		snprintf(buf, len, "%" PRIu64, f->value);
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void json_field(const struct ibvmig_rec_field *f)
-{
-	const char *name = ibvmig_admin_tag_name(f->tag);
-	char key[16];
-
-	if (!name) {	/* a newer plugin's field: keep it, by number */
-		snprintf(key, sizeof(key), "tag_%u", f->tag);
-		name = key;
-	}
-	json_string(name);
-	putchar(':');
-	if (f->type == IBVMIG_REC_T_GUID)
-		printf("\"0x%016" PRIx64 "\"", f->value);
-	else if (f->type == IBVMIG_REC_T_BOOL)
-		printf("%s", f->value ? "true" : "false");
-	else if (f->type == IBVMIG_REC_T_STR)
-		json_string(f->str);
-	else
-		printf("%" PRIu64, f->value);
-}
-
 static int print_json(const struct command *cmd, struct ibvmig_rec_reader *r)
 {
-	struct ibvmig_rec_field f;
-	int records = 0, rc, fields;
+	int records = 0, rc;
 
 	if (cmd->list)
 		putchar('[');
 	while ((rc = ibvmig_rec_next(r)) == 1) {
 		printf("%s{", records++ ? "," : "");
-		for (fields = 0; (rc = ibvmig_rec_next_field(r, &f)) == 1; fields++) {
-			if (fields)
-				putchar(',');
-			json_field(&f);
-		}
+		rc = cli_json_record(stdout, r, ibvmig_admin_tag_name);
 		putchar('}');
 		if (rc < 0)
 			return rc;
@@ -279,33 +216,12 @@ static int print_human(const struct command *cmd, struct ibvmig_rec_reader *r)
 
 /* ---- the exchange -------------------------------------------------------- */
 
-static int transport_error(const struct options *o, int rc)
+static int exit_for_status(uint16_t status)
 {
-	switch (rc) {
-	case -ENOENT:
-	case -ECONNREFUSED:
-		fprintf(stderr, "ibvmig: no ibvmig plugin answers at %s: is OpenSM running with "
-			"event_plugin_name ibvmig?\n", o->socket);
-		return EXIT_NO_PLUGIN;
-	case -EACCES:
-	case -EPERM:
-		fprintf(stderr, "ibvmig: %s: permission denied (the socket is root's)\n",
-			o->socket);
-		return EXIT_DENIED;
-	case -ETIMEDOUT:
-		fprintf(stderr, "ibvmig: %s: no answer within %d ms\n", o->socket, o->timeout_ms);
-		return EXIT_NO_PLUGIN;
-	case -EBADMSG:
-		fprintf(stderr, "ibvmig: %s: the answer is not an ibvmig admin message\n",
-			o->socket);
-		return EXIT_PROTOCOL;
-	default:
-		fprintf(stderr, "ibvmig: %s: %s\n", o->socket, strerror(-rc));
-		return EXIT_NO_PLUGIN;
-	}
+	return status == IBVMIG_ADMIN_E_NOT_FOUND ? IBVMIG_EXIT_NOT_FOUND : IBVMIG_EXIT_FAILED;
 }
 
-static int run(const struct options *o, const struct command *cmd, uint64_t vguid)
+static int run(const struct cli_common *o, const struct command *cmd, uint64_t vguid)
 {
 	struct ibvmig_admin_request req = { .op = cmd->op, .vguid = vguid };
 	struct ibvmig_rec_reader r;
@@ -316,17 +232,18 @@ static int run(const struct options *o, const struct command *cmd, uint64_t vgui
 
 	rc = ibvmig_admin_call(o->socket, &req, o->timeout_ms, &h, &body, &len);
 	if (rc)
-		return transport_error(o, rc);
+		return cli_transport_error(&tool, o->socket, o->timeout_ms, rc);
 	if (h.status) {
-		fprintf(stderr, "ibvmig: %s: %s\n", cmd->name, ibvmig_admin_status_text(h.status));
 		free(body);
-		return EXIT_REFUSED;
+		return cli_fail(&tool, exit_for_status(h.status), "%s: %s", cmd->name,
+				ibvmig_admin_status_text(h.status));
 	}
 	rc = h.op == cmd->op ? ibvmig_rec_reader_init(&r, body, len) : -EBADMSG;
 	if (!rc)
 		rc = o->json ? print_json(cmd, &r) : print_human(cmd, &r);
 	free(body);
-	return rc < 0 ? transport_error(o, -EBADMSG) : EXIT_OK;
+	return rc < 0 ? cli_transport_error(&tool, o->socket, o->timeout_ms, -EBADMSG)
+		      : IBVMIG_EXIT_OK;
 }
 
 static const struct command *find_command(const char *name)
@@ -339,84 +256,38 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-static int parse_guid(const char *s, uint64_t *guid)
-{
-	char *end;
-
-	errno = 0;
-	*guid = strtoull(s, &end, 0);
-	return errno || *end || end == s || !*guid || *s == '-' ? -1 : 0;
-}
-
 /* "traps flush [VGUID]" */
-static int run_flush(const struct options *o, int argc, char **argv)
+static int run_flush(const struct cli_common *o, int argc, char **argv)
 {
 	uint64_t vguid = 0;
 
-	if (argc > 1 || (argc == 1 && parse_guid(argv[0], &vguid))) {
-		fprintf(stderr, "ibvmig: traps flush takes at most one non-zero vGUID\n");
-		return EXIT_USAGE;
-	}
+	if (argc > 1 || (argc == 1 && util_parse_guid(argv[0], &vguid)))
+		return cli_usage_error(&tool, "traps flush takes at most one non-zero vGUID");
 	return run(o, &commands[4], vguid);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 'S' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct options o = { .socket = getenv("IBVMIG_ADMIN_SOCKET"),
-			     .timeout_ms = DEFAULT_TIMEOUT_MS };
+	struct cli_common o = { .socket = getenv("IBVMIG_ADMIN_SOCKET"),
+				.timeout_ms = DEFAULT_TIMEOUT_MS };
 	const struct command *cmd;
-	char *end;
-	int c;
+	int first, code;
 
 	if (!o.socket || !*o.socket)
 		o.socket = IBVMIG_ADMIN_SOCKET_DEFAULT;
-	while ((c = getopt_long(argc, argv, "S:t:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'S':
-			o.socket = optarg;
-			break;
-		case 't':
-			o.timeout_ms = (int)strtol(optarg, &end, 10);
-			if (*end || o.timeout_ms <= 0) {
-				fprintf(stderr,
-					"ibvmig: --timeout takes a positive number of ms\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	code = cli_parse(&tool, argc, argv, &o, &first);
+	if (code >= 0)
+		return code;
+	if (first == argc) {
+		cli_usage(&tool, stderr);
+		return IBVMIG_EXIT_USAGE;
 	}
-	if (optind == argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[optind], "traps") && optind + 1 < argc &&
-	    !strcmp(argv[optind + 1], "flush"))
-		return run_flush(&o, argc - optind - 2, argv + optind + 2);
-	cmd = find_command(argv[optind]);
-	if (!cmd) {
-		fprintf(stderr, "ibvmig: unknown command \"%s\"\n", argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "ibvmig: %s takes no arguments\n", cmd->name);
-		return EXIT_USAGE;
-	}
+	if (!strcmp(argv[first], "traps") && first + 1 < argc && !strcmp(argv[first + 1], "flush"))
+		return run_flush(&o, argc - first - 2, argv + first + 2);
+	cmd = find_command(argv[first]);
+	if (!cmd)
+		return cli_usage_error(&tool, "unknown command \"%s\"", argv[first]);
+	if (first + 1 != argc)
+		return cli_usage_error(&tool, "%s takes no arguments", cmd->name);
 	return run(&o, cmd, 0);
 }
