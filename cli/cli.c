@@ -117,6 +117,17 @@ static int build_tables(const struct cli_tool *t, struct option *lo, char *so, s
 	return (size_t)k < so_len ? 0 : -1;
 }
 
+/* The common option for @c, if @t takes it. */
+static const struct common_opt *common_for(const struct cli_tool *t, int c)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMON; i++)
+		if (common_opts[i].lo.val == c && takes(t, &common_opts[i]))
+			return &common_opts[i];
+	return NULL;
+}
+
 static int common_value(int c, const char *arg, struct cli_common *cc)
 {
 	uint64_t v;
@@ -146,7 +157,7 @@ static int common_value(int c, const char *arg, struct cli_common *cc)
 		cc->json = true;
 		return 0;
 	default:
-		return 1;	/* not a common option */
+		return -1;
 	}
 }
 
@@ -178,7 +189,7 @@ int cli_parse(const struct cli_tool *t, int argc, char **argv, struct cli_common
 	if (build_tables(t, lo, so, sizeof(so)))
 		return cli_fail(t, IBVMIG_EXIT_USAGE, "internal error: option table too large");
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc then reads the optstring's '+' again */
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == 'h') {
 			cli_usage(t, stdout);
@@ -193,8 +204,9 @@ int cli_parse(const struct cli_tool *t, int argc, char **argv, struct cli_common
 					       c == ':' ? "missing value" : "unknown option",
 					       optopt ? opt_name(lo, optopt, name, sizeof(name))
 						      : argv[optind - 1]);
-		rc = common_value(c, optarg, cc);
-		if (rc > 0)
+		if (common_for(t, c))
+			rc = common_value(c, optarg, cc);
+		else
 			rc = t->opt ? t->opt(c, optarg, t->ctx) : -1;
 		if (rc)
 			return cli_usage_error(t, "bad value for %s: \"%s\"",

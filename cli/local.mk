@@ -25,3 +25,9 @@ EXTRA_DIST += cli/tests/ibvmig-cli.test
 
 dist_man_MANS += doc/ibvmig.8 doc/ibvmig.7 doc/ibvmig.conf.5
 EXTRA_DIST += doc/admin-protocol.md doc/notice-details.md doc/trap-table-file.md
+
+check_PROGRAMS += cli/tests/test_cli
+TESTS += cli/tests/test_cli
+cli_tests_test_cli_SOURCES = cli/tests/test_cli.c
+cli_tests_test_cli_CPPFLAGS = $(CLI_CPPFLAGS)
+cli_tests_test_cli_LDADD = cli/libibvmig-cli.la $(UNIT_LIBS)

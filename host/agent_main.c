@@ -9,10 +9,10 @@
  * (FABRIC-NOTES).  See doc/ibvmigd.8.
  */
 #include "agent.h"
+#include "ibvmig_cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,41 +31,38 @@ void agent_stop(struct agent *a)
 
 /* ---- options ---------------------------------------------------------------------------- */
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: " AGENT_PROG " [options]\n"
-		"The hypervisor agent of ibvmig: one per hypervisor port (see ibvmigd(8)).\n"
-		"  -C, --Ca CA                 CA name (default: the first)\n"
-		"  -P, --Port PORT             port number (default: the first active)\n"
-		"  -t, --timeout MS            SA request timeout per attempt (default %d)\n"
-		"  -r, --retries N             SA request resends (default %d)\n"
-		"      --sim                   ibsim/umad2sim only: hold the issm device and\n"
-		"                              answer SMInfo so that Reports arrive (never on\n"
-		"                              hardware)\n"
-		"  -s, --vm-socket PATH        the VMs' Unix socket (default " IBVMIG_RUN_DIR
-		"/vm.CA.PORT.sock)\n"
-		"  -S, --admin-socket PATH     the host CLI's socket (default " IBVMIG_RUN_DIR
-		"/ibvmigd.CA.PORT.sock)\n"
-		"      --socket-mode MODE      of both sockets, octal (default 0600: root only)\n"
-		"      --vsock PORT            also serve VMs on AF_VSOCK port PORT\n"
-		"      --forward interest|all  to which VMs a notice goes (default interest)\n"
-		"      --subscribe per-port|per-vm\n"
-		"                              one subscription per trap (default), or one per VM\n"
-		"                              and trap (the benchmark's baseline)\n"
-		"      --check-interval MS     SA check for an SM reset every MS (default 5000;\n"
-		"                              0: never)\n"
-		"      --backoff MIN,MAX       subscription retry backoff, ms (default 100,5000)\n"
-		"      --slice MS              longest wait on the port between jobs (default 5)\n"
-		"      --vm-queue BYTES        most bytes queued per connection (default 262144)\n"
-		"      --vm-sndbuf BYTES       SO_SNDBUF of accepted connections (default: the\n"
-		"                              system's)\n"
-		"      --max-vms N             VMs at most (default 256)\n"
-		"      --max-interests N       interests per VM at most (default 4096)\n"
-		"  -v, --verbose               more log lines (twice: debug)\n"
-		"  -h, --help                  this text\n",
-		IBVMIG_SA_DEFAULT_TIMEOUT_MS, IBVMIG_SA_DEFAULT_RETRIES);
-}
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define HELP \
+	"The hypervisor agent of ibvmig: one per hypervisor port (ibvmigd(8)).\n"                   \
+	"  -C, -P                      the CA and port (default: the first active port)\n"          \
+	"  -t MS                       SA request timeout per attempt (default "                     \
+	XSTR(IBVMIG_SA_DEFAULT_TIMEOUT_MS) ")\n"                                                  \
+	"  -r, --retries N             SA request resends (default "                                 \
+	XSTR(IBVMIG_SA_DEFAULT_RETRIES) ")\n"                                                     \
+	"      --sim                   ibsim/umad2sim only: hold the issm device and\n"             \
+	"                              answer SMInfo so that Reports arrive (never on\n"            \
+	"                              hardware)\n"                                                 \
+	"  -s, --vm-socket PATH        the VMs' Unix socket (default " IBVMIG_RUN_DIR                \
+	"/vm.CA.PORT.sock)\n"                                                                       \
+	"  -S, --admin-socket PATH     the host CLI's socket (default " IBVMIG_RUN_DIR               \
+	"/ibvmigd.CA.PORT.sock)\n"                                                                  \
+	"      --socket-mode MODE      of both sockets, octal (default 0600: root only)\n"          \
+	"      --vsock PORT            also serve VMs on AF_VSOCK port PORT\n"                      \
+	"      --forward interest|all  to which VMs a notice goes (default interest)\n"             \
+	"      --subscribe per-port|per-vm\n"                                                       \
+	"                              one subscription per trap (default), or one per VM\n"        \
+	"                              and trap (the benchmark's baseline)\n"                       \
+	"      --check-interval MS     SA check for an SM reset every MS (default 5000;\n"          \
+	"                              0: never)\n"                                                 \
+	"      --backoff MIN,MAX       subscription retry backoff, ms (default 100,5000)\n"         \
+	"      --slice MS              longest wait on the port between jobs (default 5)\n"         \
+	"      --vm-queue BYTES        most bytes queued per connection (default 262144)\n"         \
+	"      --vm-sndbuf BYTES       SO_SNDBUF of accepted connections (default: the\n"           \
+	"                              system's)\n"                                                 \
+	"      --max-vms N             VMs at most (default 256)\n"                                 \
+	"      --max-interests N       interests per VM at most (default 4096)\n"                   \
+	"  -v                          more log lines (twice: debug)\n"
 
 enum {
 	OPT_SIM = 256, OPT_MODE, OPT_VSOCK, OPT_FORWARD, OPT_SUBSCRIBE, OPT_CHECK, OPT_BACKOFF,
@@ -73,9 +70,6 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "Ca", required_argument, NULL, 'C' },
-	{ "Port", required_argument, NULL, 'P' },
-	{ "timeout", required_argument, NULL, 't' },
 	{ "retries", required_argument, NULL, 'r' },
 	{ "sim", no_argument, NULL, OPT_SIM },
 	{ "vm-socket", required_argument, NULL, 's' },
@@ -91,19 +85,18 @@ static const struct option long_opts[] = {
 	{ "vm-sndbuf", required_argument, NULL, OPT_SNDBUF },
 	{ "max-vms", required_argument, NULL, OPT_MAX_VMS },
 	{ "max-interests", required_argument, NULL, OPT_MAX_INTERESTS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A number in [min, max], in base @base (0: C rules). */
-static bool number(const char *s, int base, long min, long max, long *out)
+/* A whole number in [min, max] (util_parse_uint), as a long. */
+static bool number(const char *s, int base, uint64_t min, uint64_t max, long *out)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	*out = strtol(s, &end, base);
-	return *s && !*end && !errno && *out >= min && *out <= max;
+	if (util_parse_uint(s, base, min, max, &v))
+		return false;
+	*out = (long)v;
+	return true;
 }
 
 static bool path_opt(char *dst, size_t len, const char *src)
@@ -137,19 +130,12 @@ static bool parse_word(const char *s, const char *w0, const char *w1, int *out)
 	return true;
 }
 
-static bool parse_opt(int c, const char *arg, struct agent_opts *o)
+static bool parse_own(int c, const char *arg, struct agent_opts *o)
 {
 	long v;
 	int w;
 
 	switch (c) {
-	case 'C':
-		o->sa.ca = arg;
-		return true;
-	case 'P':
-		return number(arg, 10, 1, 254, &v) && (o->sa.port = (int)v, true);
-	case 't':
-		return number(arg, 10, 1, 600000, &v) && (o->sa.timeout_ms = (int)v, true);
 	case 'r':
 		return number(arg, 10, 0, 100, &v) && (o->sa.retries = (int)v, true);
 	case OPT_SIM:
@@ -186,18 +172,31 @@ static bool parse_opt(int c, const char *arg, struct agent_opts *o)
 	case OPT_MAX_INTERESTS:
 		return number(arg, 10, 1, 1L << 20, &v) &&
 		       (o->limits.max_interests = (unsigned)v, true);
-	case 'v':
-		o->verbose++;
-		return true;
 	default:
 		return false;
 	}
 }
 
+static int parse_opt(int c, const char *arg, void *ctx)
+{
+	return parse_own(c, arg, ctx) ? 0 : -1;
+}
+
 /* Returns -1 to run, else the exit status. */
 static int parse_args(int argc, char **argv, struct agent_opts *o)
 {
-	int c, li = -1;
+	const struct cli_tool tool = {
+		.prog = AGENT_PROG,
+		.synopsis = "[options]",
+		.help = HELP,
+		.common = CLI_OPT_CA | CLI_OPT_PORT | CLI_OPT_TIMEOUT | CLI_OPT_VERBOSE,
+		.shortopts = "r:s:S:",
+		.longopts = long_opts,
+		.opt = parse_opt,
+		.ctx = o,
+	};
+	struct cli_common c = { 0 };
+	int first, code;
 
 	memset(o, 0, sizeof(*o));
 	ibvmig_sa_opts_init(&o->sa);
@@ -209,24 +208,16 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 	o->slice_ms = 5;
 	o->vm_queue = 256 * 1024;
 	o->limits = (struct at_limits){ .max_vms = 256, .max_interests = 4096 };
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":C:P:t:r:s:S:vh", long_opts, &li)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (c == '?' || c == ':' || !parse_opt(c, optarg, o)) {
-			fprintf(stderr, AGENT_PROG ": bad option or value: %s (try -h)\n",
-				argv[optind - 1]);
-			return 2;
-		}
-		li = -1;
-	}
-	(void)li;
-	if (optind < argc) {
-		fprintf(stderr, AGENT_PROG ": unexpected argument %s (try -h)\n", argv[optind]);
-		return 2;
-	}
+	c.timeout_ms = o->sa.timeout_ms;
+	code = cli_parse(&tool, argc, argv, &c, &first);
+	if (code >= 0)
+		return code;
+	if (first < argc)
+		return cli_usage_error(&tool, "unexpected argument %s", argv[first]);
+	o->sa.ca = c.ca;
+	o->sa.port = c.port;
+	o->sa.timeout_ms = c.timeout_ms;
+	o->verbose = c.verbose;
 	return -1;
 }
 

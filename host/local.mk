@@ -21,13 +21,13 @@ sbin_PROGRAMS += host/ibvmigd
 host_ibvmigd_SOURCES = host/agent.h host/agent_main.c host/agent_queue.c host/agent_sa.c \
 	host/agent_chan.h host/agent_chan.c host/agent_dispatch.c \
 	host/agent_table.h host/agent_table.c
-host_ibvmigd_CPPFLAGS = $(HOST_CPPFLAGS)
-host_ibvmigd_LDADD = libibvmig/libibvmig-sa.la -lpthread
+host_ibvmigd_CPPFLAGS = $(HOST_CPPFLAGS) -I$(top_srcdir)/cli
+host_ibvmigd_LDADD = libibvmig/libibvmig-sa.la cli/libibvmig-cli.la -lpthread
 
 bin_PROGRAMS += host/ibvmig-host
 host_ibvmig_host_SOURCES = host/ibvmig_host.c
-host_ibvmig_host_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
-host_ibvmig_host_LDADD = libibvmig/libibvmig-wire.la
+host_ibvmig_host_CPPFLAGS = $(CLI_CPPFLAGS)
+host_ibvmig_host_LDADD = cli/libibvmig-cli.la
 
 # The VM side for the test fabric (not installed): a path cache per VM, fed by the agent.
 noinst_PROGRAMS += host/ibvmig-vm
