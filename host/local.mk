@@ -32,8 +32,8 @@ host_ibvmig_host_LDADD = cli/libibvmig-cli.la
 # The VM side for the test fabric (not installed): a path cache per VM, fed by the agent.
 noinst_PROGRAMS += host/ibvmig-vm
 host_ibvmig_vm_SOURCES = host/vm.c
-host_ibvmig_vm_CPPFLAGS = $(HOST_CPPFLAGS)
-host_ibvmig_vm_LDADD = host/libibvmig-cache.la libibvmig/libibvmig-wire.la
+host_ibvmig_vm_CPPFLAGS = $(HOST_CPPFLAGS) -I$(top_srcdir)/cli
+host_ibvmig_vm_LDADD = host/libibvmig-cache.la cli/libibvmig-cli.la
 
 dist_man_MANS += doc/ibvmigd.8 doc/ibvmig-host.8
 

@@ -17,13 +17,13 @@
  * goes (end of stream), on TERM or INT, or after --lifetime seconds: nothing
  * outlives its test.
  */
+#include "ibvmig_cli.h"
 #include "ibvmig_vmchan.h"
 #include "ibvmig_util.h"
 #include "ibvmig_sa.h"
 #include "path_cache.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -412,26 +412,20 @@ static int vm_init(struct vm *v, unsigned k)
 
 /* ---- options and the loop ------------------------------------------------------------------ */
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: " PROG " -s SOCKET -n NAME [options]\n"
-		"A VM for the test fabric: talks to the agent's VM socket, keeps a path cache.\n"
-		"  -s, --socket PATH        the agent's VM socket\n"
-		"  -n, --name NAME          the VM's name (with --count: NAME-1 .. NAME-N)\n"
-		"  -g, --vguid G            the vGUID it owns (with --count: G, G+1, ...)\n"
-		"  -p, --peer G             a peer vGUID it holds a path to (repeatable)\n"
-		"  -c, --count N            play N VMs (default 1)\n"
-		"      --interested K       with --count: only the first K hold the peers\n"
-		"      --state FILE         rewrite every VM's cache to FILE after each change\n"
-		"      --suspend-limit MS   drop a path suspended this long (default 0: never)\n"
-		"      --max-age MS         a path older than this is a miss (default 0: never)\n"
-		"      --retry MS           ask again for a missing path every MS (default 1000)\n"
-		"      --lifetime S         exit after S seconds (default 3600)\n"
-		"      --connect-timeout S  wait S seconds for the agent's socket (default 10)\n"
-		"      --no-read            once set up, never read again (a stuck VM, for tests)\n"
-		"  -h, --help               this text\n");
-}
+#define HELP \
+	"A VM for the test fabric: talks to the agent's VM socket (-S), keeps a path cache.\n"      \
+	"  -n, --name NAME          the VM's name (with --count: NAME-1 .. NAME-N)\n"                \
+	"  -g, --vguid G            the vGUID it owns (with --count: G, G+1, ...)\n"                 \
+	"  -p, --peer G             a peer vGUID it holds a path to (repeatable)\n"                  \
+	"  -c, --count N            play N VMs (default 1)\n"                                        \
+	"      --interested K       with --count: only the first K hold the peers\n"                 \
+	"      --state FILE         rewrite every VM's cache to FILE after each change\n"            \
+	"      --suspend-limit MS   drop a path suspended this long (default 0: never)\n"            \
+	"      --max-age MS         a path older than this is a miss (default 0: never)\n"           \
+	"      --retry MS           ask again for a missing path every MS (default 1000)\n"          \
+	"      --lifetime S         exit after S seconds (default 3600)\n"                           \
+	"      --connect-timeout S  wait S seconds for the agent's socket (default 10)\n"            \
+	"      --no-read            once set up, never read again (a stuck VM, for tests)\n"
 
 enum {
 	OPT_INTERESTED = 256, OPT_STATE, OPT_SUSPEND, OPT_AGE, OPT_RETRY, OPT_LIFE, OPT_CONN,
@@ -440,11 +434,7 @@ enum {
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return *s && *s != '-' && !*end && !errno && *out <= max;
+	return !util_parse_uint(s, 0, 0, max, out);
 }
 
 static bool parse_opt(int c, const char *arg, struct options *o)
@@ -452,9 +442,6 @@ static bool parse_opt(int c, const char *arg, struct options *o)
 	uint64_t v;
 
 	switch (c) {
-	case 's':
-		o->socket = arg;
-		return true;
 	case 'n':
 		o->name = arg;
 		return strlen(arg) <= 50 && *arg && !arg[strspn(arg, NAME_CHARS)];
@@ -491,10 +478,14 @@ static bool parse_opt(int c, const char *arg, struct options *o)
 	}
 }
 
+static int take_opt(int c, const char *arg, void *ctx)
+{
+	return parse_opt(c, arg, ctx) ? 0 : -1;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "vguid", required_argument, NULL, 'g' },
 		{ "peer", required_argument, NULL, 'p' },
@@ -507,30 +498,31 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "lifetime", required_argument, NULL, OPT_LIFE },
 		{ "connect-timeout", required_argument, NULL, OPT_CONN },
 		{ "no-read", no_argument, NULL, OPT_NO_READ },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	const struct cli_tool tool = {
+		.prog = PROG,
+		.synopsis = "-S SOCKET -n NAME [options]",
+		.help = HELP,
+		.common = CLI_OPT_SOCKET,
+		.shortopts = "n:g:p:c:",
+		.longopts = longopts,
+		.opt = take_opt,
+		.ctx = o,
+	};
+	struct cli_common c = { 0 };
+	int first, code;
 
 	*o = (struct options){ .count = 1, .interested = MAX_VMS, .retry_ms = 1000,
 			       .lifetime_s = 3600, .connect_s = 10 };
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:n:g:p:c:h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (c == '?' || c == ':' || !parse_opt(c, optarg, o)) {
-			fprintf(stderr, PROG ": bad option or value: %s (try -h)\n",
-				argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc || !o->socket || !o->name) {
-		fprintf(stderr, PROG ": %s (try -h)\n",
-			optind < argc ? "unexpected argument" : "--socket and --name are required");
-		return 2;
-	}
+	code = cli_parse(&tool, argc, argv, &c, &first);
+	if (code >= 0)
+		return code;
+	o->socket = c.socket;
+	if (first < argc)
+		return cli_usage_error(&tool, "unexpected argument %s", argv[first]);
+	if (!o->socket || !o->name)
+		return cli_usage_error(&tool, "--socket and --name are required");
 	return -1;
 }
 
@@ -613,14 +605,14 @@ int main(int argc, char **argv)
 	catch_signals();
 	vms = calloc(o.count, sizeof(*vms));
 	if (!vms)
-		return 1;
-	code = 0;
+		return IBVMIG_EXIT_FAILED;
+	code = IBVMIG_EXIT_OK;
 	for (n = 0; n < o.count && !code; n++)
-		code = vm_init(&vms[n], n) ? 1 : 0;
+		code = vm_init(&vms[n], n) ? IBVMIG_EXIT_UNREACHABLE : IBVMIG_EXIT_OK;
 	end = (int64_t)util_mono_ms() + (int64_t)o.lifetime_s * 1000;
 	while (!code && !stop_signal && (int64_t)util_mono_ms() < end)
 		if (!poll_round(vms, n, p, map)) {
-			code = 3;	/* the agent went away */
+			code = IBVMIG_EXIT_UNREACHABLE;	/* the agent went away */
 			break;
 		}
 	write_state(vms, n);

@@ -4,11 +4,11 @@
  * show the own port, set/delete/list its alias GUIDs, ask for a PathRecord,
  * and listen for Reports (one JSON object per line).  See doc/ibvmig-sa.md.
  */
+#include "ibvmig_cli.h"
 #include "ibvmig_sa.h"
 #include "ibvmig_util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,19 +18,6 @@
 #include <time.h>
 
 #define PROG "ibvmig-sa"
-
-/* Exit codes: documented in --help and doc/ibvmig-sa.md. */
-enum {
-	EXIT_OK = 0,
-	EXIT_USAGE = 1,
-	EXIT_PORT = 2,
-	EXIT_TIMEOUT = 3,
-	EXIT_NOT_FOUND = 4,
-	EXIT_DUPLICATE = 5,
-	EXIT_SA_REFUSED = 6,
-	EXIT_NO_INDEX = 7,
-	EXIT_OTHER = 8,
-};
 
 #define MAX_TRAPS	16
 #define LISTEN_SLICE_MS 200 /* how soon a TERM is noticed under umad2sim */
@@ -43,7 +30,7 @@ struct args {
 	uint16_t traps[MAX_TRAPS];
 	unsigned n_traps;
 	unsigned long count;
-	double listen_s;
+	uint64_t listen_ms;		/* listen --duration; 0: until --count or a signal */
 	unsigned per_vm;
 	unsigned long repeat;
 	uint16_t lid;		/* --lid: another port's LID, 0 = the own port */
@@ -52,116 +39,76 @@ struct args {
 
 static volatile sig_atomic_t stop_signal;
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: " PROG
-		" [-C ca] [-P port] [-t ms] [-r retries] [--sim] [--stats] COMMAND [options]\n"
-		"\n"
-		"Commands:\n"
-		"  info                          own port: GUID, LID, subnet prefix, SM LID/SL\n"
-		"  alias-set --vguid G [--index I]\n"
-		"                                add vGUID G as an alias of the own port; prints\n"
-		"                                the index used (the one holding G, else the\n"
-		"                                first free one, unless --index)\n"
-		"  alias-delete --vguid G [--index I]\n"
-		"                                remove vGUID G from the own port\n"
-		"      (both: --lid L --index I act on the port of LID L instead, as a\n"
-		"       management node would; the plugin's alias guard refuses others)\n"
-		"  aliases                       list the own port's GUID table (index=I guid=G)\n"
-		"  path --vguid G [--repeat N]   PathRecord from the own port to prefix:G, one\n"
-		"                                line: dlid=N slid=N sl=N mtu=N rate=N pkey=N ...\n"
-		"  listen [--traps 68,69] [--count N] [--timeout S] [--per-vm-range N]\n"
-		"                                subscribe, print one JSON object per Report,\n"
-		"                                stop after N Reports, S seconds, TERM or INT,\n"
-		"                                then unsubscribe\n"
-		"  batch                         read \"set G I\", \"delete G I\" or \"path G\"\n"
-		"                                lines on stdin; for each print \"<op> G rc=N\n"
-		"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"
-		"                                the SA exchange), for benchmarks\n"
-		"\n"
-		"Options:\n"
-		"  -C, --Ca ca           CA name (default: the first)\n"
-		"  -P, --Port port       port number (default: the first active)\n"
-		"  -t, --timeout ms      SA request timeout per attempt (default %d); after\n"
-		"                        the listen command, --timeout is its duration in s\n"
-		"  -r, --retries n       resends after a timeout (default %d)\n"
-		"      --sim             ibsim/umad2sim mode: hold the issm device while\n"
-		"                        subscribed and answer SMInfo (never on real hardware)\n"
-		"      --stats           at the end, \"" PROG
-		": stats {counters as JSON}\" on stderr\n"
-		"  -h, --help            this text\n"
-		"\n"
-		"Exit status:\n"
-		"  0 success          1 usage error        2 cannot open the port\n"
-		"  3 no answer from the SA (listen: fewer than --count Reports in time)\n"
-		"  4 not found (no path, vGUID not on this port)\n"
-		"  5 duplicate: the vGUID is an alias of another port\n"
-		"  6 the SA refused the request     7 no free alias index      8 other error\n",
-		IBVMIG_SA_DEFAULT_TIMEOUT_MS, IBVMIG_SA_DEFAULT_RETRIES);
-}
+#define HELP \
+	"The command-line face of libibvmig-sa, for tests and for hands (doc/ibvmig-sa.md).\n"       \
+	"commands:\n"                                                                              \
+	"  info                          own port: GUID, LID, subnet prefix, SM LID/SL\n"           \
+	"  alias-set --vguid G [--index I]\n"                                                       \
+	"                                add vGUID G as an alias of the own port; prints\n"         \
+	"                                the index used (the one holding G, else the\n"             \
+	"                                first free one, unless --index)\n"                         \
+	"  alias-delete --vguid G [--index I]\n"                                                    \
+	"                                remove vGUID G from the own port\n"                        \
+	"      (both: --lid L --index I act on the port of LID L instead, as a\n"                   \
+	"       management node would; the plugin's alias guard refuses others)\n"                  \
+	"  aliases                       list the own port's GUID table (index=I guid=G)\n"         \
+	"  path --vguid G [--repeat N]   PathRecord from the own port to prefix:G, one\n"           \
+	"                                line: dlid=N slid=N sl=N mtu=N rate=N pkey=N ...\n"        \
+	"  listen [--traps 68,69] [--count N] [--duration MS] [--per-vm-range N]\n"                 \
+	"                                subscribe, print one JSON object per Report,\n"            \
+	"                                stop after N Reports, MS milliseconds, TERM or\n"          \
+	"                                INT, then unsubscribe\n"                                   \
+	"  batch                         read \"set G I\", \"delete G I\" or \"path G\"\n"          \
+	"                                lines on stdin; for each print \"<op> G rc=N\n"           \
+	"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"       \
+	"                                the SA exchange), for benchmarks\n"                        \
+	"options (anywhere on the line):\n"                                                         \
+	"  -t MS                 SA request timeout per attempt (default 1000)\n"                   \
+	"  -r, --retries N       resends after a timeout (default 3)\n"                             \
+	"      --sim             ibsim/umad2sim mode: hold the issm device while\n"                 \
+	"                        subscribed and answer SMInfo (never on real hardware)\n"           \
+	"      --stats           at the end, \"ibvmig-sa: stats {counters as JSON}\" on stderr\n"
 
+/* A libibvmig-sa error as the exit status of ibvmig(7). */
 static int exit_code(int rc)
 {
 	switch (rc) {
 	case 0:
-		return EXIT_OK;
+		return IBVMIG_EXIT_OK;
 	case -ETIMEDOUT:
-		return EXIT_TIMEOUT;
-	case -ENOENT:
-		return EXIT_NOT_FOUND;
-	case -EEXIST:
-		return EXIT_DUPLICATE;
-	case -ENOSPC:
-		return EXIT_NO_INDEX;
 	case -ENODEV:
 	case -ENETDOWN:
-		return EXIT_PORT;
-	case -EBUSY:
-	case -EREMOTE:
-	case -EPROTONOSUPPORT:
-	case -EOPNOTSUPP:
-	case -EBADR:
-	case -ENOBUFS:
-	case -E2BIG:
-	case -EADDRNOTAVAIL:
-	case -EBADE:
+		return IBVMIG_EXIT_UNREACHABLE;
+	case -ENOENT:
+		return IBVMIG_EXIT_NOT_FOUND;
+	case -EEXIST:
+		return IBVMIG_EXIT_HELD;
+	case -ENOSPC:
+		return IBVMIG_EXIT_FULL;
 	case -EACCES:
-	case -EAGAIN:
-		return EXIT_SA_REFUSED;
+		return IBVMIG_EXIT_DENIED;
 	default:
-		return EXIT_OTHER;
+		return IBVMIG_EXIT_FAILED;	/* the SA refused, or anything else */
 	}
 }
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
+static const struct cli_tool tool;	/* defined with the options below */
 
 static int sa_fail(const char *what, int rc)
 {
-	return fail(exit_code(rc), "%s: %s", what, ibvmig_sa_strerror(rc));
+	return cli_fail(&tool, exit_code(rc), "%s: %s", what, ibvmig_sa_strerror(rc));
 }
 
 /* ---- argument parsing ---------------------------------------------------- */
 
 static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	*out = strtoul(s, &end, 0);
-	return s[0] != '-' && *s && !*end && !errno && *out <= max;
+	if (util_parse_uint(s, 0, 0, max, &v))
+		return false;
+	*out = (unsigned long)v;
+	return true;
 }
 
 static bool parse_traps(const char *s, struct args *a)
@@ -191,44 +138,45 @@ enum {
 	OPT_PER_VM,
 	OPT_REPEAT,
 	OPT_LID,
+	OPT_DURATION,
 };
 
 static const struct option long_opts[] = {
-    {"Ca", required_argument, NULL, 'C'},
-    {"Port", required_argument, NULL, 'P'},
-    {"timeout", required_argument, NULL, 't'},
-    {"retries", required_argument, NULL, 'r'},
-    {"sim", no_argument, NULL, OPT_SIM},
-    {"stats", no_argument, NULL, OPT_STATS},
-    {"help", no_argument, NULL, 'h'},
-    {"vguid", required_argument, NULL, OPT_VGUID},
-    {"index", required_argument, NULL, OPT_INDEX},
-    {"traps", required_argument, NULL, OPT_TRAPS},
-    {"count", required_argument, NULL, OPT_COUNT},
-    {"per-vm-range", required_argument, NULL, OPT_PER_VM},
-    {"repeat", required_argument, NULL, OPT_REPEAT},
-    {"lid", required_argument, NULL, OPT_LID},
-    {NULL, 0, NULL, 0},
+	{ "retries", required_argument, NULL, 'r' },
+	{ "sim", no_argument, NULL, OPT_SIM },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "vguid", required_argument, NULL, OPT_VGUID },
+	{ "index", required_argument, NULL, OPT_INDEX },
+	{ "traps", required_argument, NULL, OPT_TRAPS },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "per-vm-range", required_argument, NULL, OPT_PER_VM },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "lid", required_argument, NULL, OPT_LID },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ NULL, 0, NULL, 0 },
 };
 
-/* One option; @after_cmd tells the listen command's --timeout (seconds). */
-static int parse_opt(int c, const char *arg, struct args *a, bool after_cmd)
+static int parse_opt(int c, const char *arg, void *ctx);
+static struct args args;
+
+static const struct cli_tool tool = {
+	.prog = PROG,
+	.synopsis = "[options] COMMAND [options]",
+	.help = HELP,
+	.common = CLI_OPT_CA | CLI_OPT_PORT | CLI_OPT_TIMEOUT,
+	.shortopts = "r:",
+	.longopts = long_opts,
+	.opt = parse_opt,
+	.ctx = &args,
+	.permute = true,
+};
+
+static int parse_opt(int c, const char *arg, void *ctx)
 {
+	struct args *a = ctx;
 	unsigned long v;
-	char *end;
 
 	switch (c) {
-	case 'C':
-		a->opts.ca = arg;
-		return 0;
-	case 'P':
-		return parse_ulong(arg, 255, &v) ? (a->opts.port = (int)v, 0) : -1;
-	case 't':
-		if (after_cmd && a->cmd && !strcmp(a->cmd, "listen")) {
-			a->listen_s = strtod(arg, &end);
-			return *arg && !*end && a->listen_s >= 0 ? 0 : -1;
-		}
-		return parse_ulong(arg, 3600000, &v) && v ? (a->opts.timeout_ms = (int)v, 0) : -1;
 	case 'r':
 		return parse_ulong(arg, 1000, &v) ? (a->opts.retries = (int)v, 0) : -1;
 	case OPT_SIM:
@@ -238,9 +186,7 @@ static int parse_opt(int c, const char *arg, struct args *a, bool after_cmd)
 		a->stats = true;
 		return 0;
 	case OPT_VGUID:
-		errno = 0;
-		a->vguid = strtoull(arg, &end, 0);
-		return *arg && *arg != '-' && !*end && !errno && a->vguid ? 0 : -1;
+		return util_parse_guid(arg, &a->vguid) ? -1 : 0;
 	case OPT_INDEX:
 		return parse_ulong(arg, 2047, &v) && v ? (a->index = (int)v, 0) : -1;
 	case OPT_TRAPS:
@@ -253,31 +199,18 @@ static int parse_opt(int c, const char *arg, struct args *a, bool after_cmd)
 		return parse_ulong(arg, 0xBFFF, &v) && v ? (a->lid = (uint16_t)v, 0) : -1;
 	case OPT_REPEAT:
 		return parse_ulong(arg, 100000000, &a->repeat) && a->repeat ? 0 : -1;
+	case OPT_DURATION:
+		return parse_ulong(arg, 86400000, &v) ? (a->listen_ms = v, 0) : -1;
 	default:
 		return -1;
 	}
 }
 
-/* The usage error for option @c (long option @li) or what getopt refused. */
-static int bad_option(const struct args *a, int c, int li, const char *arg, const char *word)
-{
-	char name[32];
-
-	if (c == '?' || c == ':')
-		return fail(EXIT_USAGE, "%s%sunknown option or missing value: %s (try -h)",
-			    a->cmd ? a->cmd : "", a->cmd ? ": " : "", word);
-	if (li >= 0)
-		snprintf(name, sizeof(name), "--%s", long_opts[li].name);
-	else
-		snprintf(name, sizeof(name), "-%c", c);
-	return fail(EXIT_USAGE, "%s%sbad value for %s: %s (try -h)", a->cmd ? a->cmd : "",
-		    a->cmd ? ": " : "", name, arg ? arg : "");
-}
-
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	int c, li = -1;
+	struct cli_common c = { 0 };
+	int first, code;
 
 	ibvmig_sa_opts_init(&a->opts);
 	a->index = -1;
@@ -285,34 +218,18 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->traps[1] = IBVMIG_TRAP_REPATH;
 	a->n_traps = 2;
 	a->repeat = 1;
-	opterr = 0;
-	/* "+": global options stop at the command; its own options follow it. */
-	while ((c = getopt_long(argc, argv, "+:C:P:t:r:h", long_opts, &li)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		if (parse_opt(c, optarg, a, false))
-			return bad_option(a, c, li, optarg, argv[optind - 1]);
-		li = -1;
-	}
-	if (optind >= argc)
-		return fail(EXIT_USAGE, "no command (try -h)");
-	a->cmd = argv[optind];
-	argc -= optind;
-	argv += optind;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":C:P:t:r:h", long_opts, &li)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		if (parse_opt(c, optarg, a, true))
-			return bad_option(a, c, li, optarg, argv[optind - 1]);
-		li = -1;
-	}
-	if (optind < argc)
-		return fail(EXIT_USAGE, "%s: unexpected argument %s", a->cmd, argv[optind]);
+	c.timeout_ms = a->opts.timeout_ms;
+	code = cli_parse(&tool, argc, argv, &c, &first);
+	if (code >= 0)
+		return code;
+	a->opts.ca = c.ca;
+	a->opts.port = c.port;
+	a->opts.timeout_ms = c.timeout_ms;
+	if (first >= argc)
+		return cli_usage_error(&tool, "no command");
+	a->cmd = argv[first];
+	if (first + 1 < argc)
+		return cli_usage_error(&tool, "%s: unexpected argument %s", a->cmd, argv[first + 1]);
 	return -1;
 }
 
@@ -327,12 +244,12 @@ static int cmd_info(struct ibvmig_sa *sa, const struct args *a)
 	       " sm_lid=%u sm_sl=%u\n",
 	       p->ca, p->portnum, p->port_guid, p->lid, p->lmc, p->subnet_prefix, p->sm_lid,
 	       p->sm_sl);
-	return EXIT_OK;
+	return IBVMIG_EXIT_OK;
 }
 
 static int need_vguid(const struct args *a)
 {
-	return a->vguid ? -1 : fail(EXIT_USAGE, "%s: --vguid is required", a->cmd);
+	return a->vguid ? -1 : cli_usage_error(&tool, "%s: --vguid is required", a->cmd);
 }
 
 static int cmd_alias_set(struct ibvmig_sa *sa, const struct args *a)
@@ -343,9 +260,9 @@ static int cmd_alias_set(struct ibvmig_sa *sa, const struct args *a)
 	snprintf(what, sizeof(what), "alias-set 0x%016" PRIx64, a->vguid);
 	if (a->lid) {
 		if (index < 0)
-			return fail(EXIT_USAGE, "alias-set: --lid needs --index");
+			return cli_usage_error(&tool, "alias-set: --lid needs --index");
 		rc = ibvmig_sa_alias_set_at(sa, a->lid, a->vguid, index);
-		return rc ? sa_fail(what, rc) : (printf("%d\n", index), EXIT_OK);
+		return rc ? sa_fail(what, rc) : (printf("%d\n", index), IBVMIG_EXIT_OK);
 	}
 	if (index < 0) {
 		rc = ibvmig_sa_alias_find(sa, a->vguid, &held, &free_index);
@@ -359,7 +276,7 @@ static int cmd_alias_set(struct ibvmig_sa *sa, const struct args *a)
 	if (rc)
 		return sa_fail(what, rc);
 	printf("%d\n", index);
-	return EXIT_OK;
+	return IBVMIG_EXIT_OK;
 }
 
 static int cmd_alias_delete(struct ibvmig_sa *sa, const struct args *a)
@@ -369,10 +286,10 @@ static int cmd_alias_delete(struct ibvmig_sa *sa, const struct args *a)
 
 	snprintf(what, sizeof(what), "alias-delete 0x%016" PRIx64, a->vguid);
 	if (a->lid && a->index < 0)
-		return fail(EXIT_USAGE, "alias-delete: --lid needs --index");
+		return cli_usage_error(&tool, "alias-delete: --lid needs --index");
 	rc = a->lid ? ibvmig_sa_alias_delete_at(sa, a->lid, a->vguid, a->index)
 		    : ibvmig_sa_alias_delete(sa, a->vguid, a->index);
-	return rc ? sa_fail(what, rc) : EXIT_OK;
+	return rc ? sa_fail(what, rc) : IBVMIG_EXIT_OK;
 }
 
 static int cmd_aliases(struct ibvmig_sa *sa, const struct args *a)
@@ -392,7 +309,7 @@ static int cmd_aliases(struct ibvmig_sa *sa, const struct args *a)
 				printf("index=%d guid=0x%016" PRIx64 "\n",
 				       block * IBVMIG_SA_GUIDS_PER_BLOCK + i, b.guid[i]);
 	}
-	return EXIT_OK;
+	return IBVMIG_EXIT_OK;
 }
 
 static double mono_us(void)
@@ -430,7 +347,7 @@ static int cmd_path(struct ibvmig_sa *sa, const struct args *a)
 			PROG ": path: %lu requests, round trip avg %.0f us, "
 			     "min %.0f us, max %.0f us\n",
 			a->repeat, sum / a->repeat, min, max);
-	return EXIT_OK;
+	return IBVMIG_EXIT_OK;
 }
 
 /* ---- batch -------------------------------------------------------------- */
@@ -472,7 +389,7 @@ static int cmd_batch(struct ibvmig_sa *sa, const struct args *a)
 	printf("ready\n");
 	while (fgets(line, sizeof(line), stdin))
 		batch_line(sa, line);
-	return EXIT_OK;
+	return IBVMIG_EXIT_OK;
 }
 
 /* ---- listen ------------------------------------------------------------- */
@@ -561,9 +478,9 @@ static int cmd_listen(struct ibvmig_sa *sa, const struct args *a)
 {
 	struct listen_state st = {0};
 	unsigned t, k, per = a->per_vm ? a->per_vm : 1;
-	double deadline = a->listen_s > 0 ? mono_us() + a->listen_s * 1e6 : 0;
+	double deadline = a->listen_ms ? mono_us() + (double)a->listen_ms * 1e3 : 0;
 	char traps[MAX_TRAPS * 6 + 1];
-	int rc = 0, code = EXIT_OK;
+	int rc = 0, code = IBVMIG_EXIT_OK;
 
 	catch_signals();
 	traps_str(a, traps, sizeof(traps));
@@ -593,11 +510,11 @@ static int cmd_listen(struct ibvmig_sa *sa, const struct args *a)
 			break;
 		}
 	}
-	if (code == EXIT_OK && a->count && st.reports < a->count && !stop_signal)
-		code = fail(EXIT_TIMEOUT, "listen: %lu of %lu Reports before the timeout",
+	if (code == IBVMIG_EXIT_OK && a->count && st.reports < a->count && !stop_signal)
+		code = cli_fail(&tool, IBVMIG_EXIT_UNREACHABLE, "listen: %lu of %lu Reports before the timeout",
 			    st.reports, a->count);
 	rc = unsubscribe_all(sa, a);
-	if (rc && code == EXIT_OK)
+	if (rc && code == IBVMIG_EXIT_OK)
 		code = sa_fail("listen: unsubscribe", rc);
 	return code;
 }
@@ -639,28 +556,27 @@ int main(int argc, char **argv)
 {
 	const struct command *cmd = NULL;
 	struct ibvmig_sa *sa;
-	struct args a;
-	size_t i;
+		size_t i;
 	int code, rc;
 
-	memset(&a, 0, sizeof(a));
-	code = parse_args(argc, argv, &a);
+	code = parse_args(argc, argv, &args);
 	if (code >= 0)
 		return code;
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(a.cmd, commands[i].name))
+		if (!strcmp(args.cmd, commands[i].name))
 			cmd = &commands[i];
 	if (!cmd)
-		return fail(EXIT_USAGE, "unknown command %s (try -h)", a.cmd);
-	if (cmd->vguid && (code = need_vguid(&a)) >= 0)
+		return cli_usage_error(&tool, "unknown command %s", args.cmd);
+	if (cmd->vguid && (code = need_vguid(&args)) >= 0)
 		return code;
-	rc = ibvmig_sa_open(&a.opts, &sa);
+	rc = ibvmig_sa_open(&args.opts, &sa);
 	if (rc)
-		return fail(rc == -EINVAL ? EXIT_USAGE : EXIT_PORT, "cannot open %s port %d: %s",
-			    a.opts.ca ? a.opts.ca : "the first CA", a.opts.port,
-			    ibvmig_sa_strerror(rc));
-	code = cmd->run(sa, &a);
-	if (a.stats)
+		return cli_fail(&tool, rc == -EINVAL ? IBVMIG_EXIT_USAGE : IBVMIG_EXIT_UNREACHABLE,
+				"cannot open %s port %d: %s",
+				args.opts.ca ? args.opts.ca : "the first CA", args.opts.port,
+				ibvmig_sa_strerror(rc));
+	code = cmd->run(sa, &args);
+	if (args.stats)
 		print_stats(sa);
 	ibvmig_sa_close(sa);
 	return code;

@@ -3,8 +3,8 @@
 # configure writes test-fabric/fabric-config.sh (the tools' paths) from fabric-config.sh.in.
 noinst_PROGRAMS += test-fabric/ibvmig-sa
 test_fabric_ibvmig_sa_SOURCES = test-fabric/ibvmig_sa_tool.c
-test_fabric_ibvmig_sa_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
-test_fabric_ibvmig_sa_LDADD = libibvmig/libibvmig-sa.la
+test_fabric_ibvmig_sa_CPPFLAGS = $(CLI_CPPFLAGS)
+test_fabric_ibvmig_sa_LDADD = libibvmig/libibvmig-sa.la cli/libibvmig-cli.la
 
 EXTRA_DIST += test-fabric/fabric.sh test-fabric/fabric-config.sh.in \
 	test-fabric/topologies/small.net \

@@ -14,8 +14,8 @@ trap_table_tests_test_trap_table_LDADD = trap-table/libtraptable.la $(UNIT_LIBS)
 
 noinst_PROGRAMS += trap-table/tt_replay
 trap_table_tt_replay_SOURCES = trap-table/tt_replay.c
-trap_table_tt_replay_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS)
-trap_table_tt_replay_LDADD = trap-table/libtraptable.la
+trap_table_tt_replay_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS) $(CLI_CPPFLAGS)
+trap_table_tt_replay_LDADD = trap-table/libtraptable.la cli/libibvmig-cli.la
 
 EXTRA_PROGRAMS += trap-table/bench_trap_table
 BENCHMARKS += trap-table/bench_trap_table

@@ -10,10 +10,11 @@
  *   HH:MM[:SS] expire [note...]
  * Times must not go back (the table would clamp them anyway).
  */
+#include "ibvmig_cli.h"
+#include "ibvmig_util.h"
 #include "trap_table.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +46,7 @@ static int parse_time(const char *s, uint64_t *ms)
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-
-	if (!s)
-		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return errno || *end || end == s || *out > max ? -1 : 0;
+	return s && !util_parse_uint(s, 0, 0, max, out) ? 0 : -1;
 }
 
 static int fail(const struct replay *r, const char *what)
@@ -135,52 +130,64 @@ static void print_summary(const struct tt_table *t)
 	       st.evicted, st.count);
 }
 
-static void usage(FILE *f)
+enum { OPT_TTL = 256 };
+
+static int parse_opt(int c, const char *arg, void *ctx)
 {
-	fprintf(f, "usage: tt_replay [--ttl SECONDS] [--capacity N] SCRIPT\n");
+	struct tt_config *cfg = ctx;
+	uint64_t v;
+
+	if (c == OPT_TTL && !parse_u64(arg, UINT64_MAX / 1000, &v)) {
+		cfg->ttl_ms = v * 1000;
+		return 0;
+	}
+	if (c == 'c' && !parse_u64(arg, TT_CAPACITY_MAX, &v) && v) {
+		cfg->capacity = (uint32_t)v;
+		return 0;
+	}
+	return -1;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "ttl", required_argument, NULL, 't' },
+		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "capacity", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct tt_config cfg = { .capacity = 4096, .ttl_ms = 3600 * 1000 };
+	const struct cli_tool tool = {
+		.prog = "tt_replay",
+		.synopsis = "[--ttl SECONDS] [--capacity N] SCRIPT",
+		.help = "Replays a day of vGUID deletes and sets through a trap table and prints\n"
+			"each verdict (the demo's part 1).\n",
+		.shortopts = "c:",
+		.longopts = opts,
+		.opt = parse_opt,
+		.ctx = &cfg,
+	};
+	struct cli_common common = { 0 };
 	struct replay r = { 0 };
 	char buf[512];
-	uint64_t v;
 	FILE *f;
-	int c, rc = 0;
+	int first, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "t:c:h", opts, NULL)) != -1) {
-		if (c == 't' && !parse_u64(optarg, UINT64_MAX / 1000, &v)) {
-			cfg.ttl_ms = v * 1000;
-		} else if (c == 'c' && !parse_u64(optarg, TT_CAPACITY_MAX, &v) && v) {
-			cfg.capacity = (uint32_t)v;
-		} else {
-			usage(c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : 2;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return 2;
-	}
-	r.file = argv[optind];
+	rc = cli_parse(&tool, argc, argv, &common, &first);
+	if (rc >= 0)
+		return rc;
+	rc = 0;
+	if (first != argc - 1)
+		return cli_usage_error(&tool, "one SCRIPT is needed");
+	r.file = argv[first];
 	f = fopen(r.file, "r");
 	if (!f) {
-		fprintf(stderr, "tt_replay: %s: %s\n", r.file, strerror(errno));
-		return 1;
+		return cli_fail(&tool, IBVMIG_EXIT_FAILED, "%s: %s", r.file, strerror(errno));
 	}
 	cfg.on_drop = on_drop;
 	r.t = tt_create(&cfg);
 	if (!r.t) {
-		fprintf(stderr, "tt_replay: %s\n", strerror(errno));
 		fclose(f);
-		return 1;
+		return cli_fail(&tool, IBVMIG_EXIT_FAILED, "%s", strerror(errno));
 	}
 	printf("%-8s %-7s %-18s %5s  %-18s  %-22s %s\n", "TIME", "EVENT", "VGUID", "LID",
 	       "PORT", "VERDICT (OLD LID)", "NOTE");
@@ -192,5 +199,5 @@ int main(int argc, char **argv)
 		print_summary(r.t);
 	tt_destroy(r.t);
 	fclose(f);
-	return rc ? 1 : 0;
+	return rc ? IBVMIG_EXIT_FAILED : IBVMIG_EXIT_OK;
 }

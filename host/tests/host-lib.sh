@@ -48,7 +48,7 @@ vm_start() {
 	# Emptied here, not by the background redirection: the wait below must not
 	# read the "gone" line of an earlier VM of the same name.
 	: >"$FABRIC_DIR/$name.out" || return 1
-	(cd "$dir" && exec "$VMBIN" -s "$FABRIC_DIR/vm-$node.sock" -n "$name" \
+	(cd "$dir" && exec "$VMBIN" -S "$FABRIC_DIR/vm-$node.sock" -n "$name" \
 		--state "$FABRIC_DIR/$name.state" --lifetime 900 "$@") \
 		>>"$FABRIC_DIR/$name.out" 2>&1 &
 	echo "$! $name" >>"$FABRIC_DIR/vms.pids"

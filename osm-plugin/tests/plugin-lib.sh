@@ -59,7 +59,7 @@ wait_saved() {
 
 # listen NODE NAME: a subscriber to traps 68 and 69 on NODE, output in NAME.out.
 listen() {
-	fabric_spawn "$1" "$2" "$SA" --sim listen --traps 68,69 --timeout 600 >/dev/null &&
+	fabric_spawn "$1" "$2" "$SA" --sim listen --traps 68,69 --duration 600000 >/dev/null &&
 		fabric_wait_for "$FABRIC_DIR/$2.out" "listening" 20
 }
 
