@@ -12,3 +12,8 @@ if FABRIC_TESTS
 TESTS += test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.test \
 	test-fabric/tests/fabric-restart.test
 endif
+
+# The topology generator (topogen.c): ibsim net files of fat trees, plain hosts or vSwitch
+# hypervisors.
+noinst_PROGRAMS += test-fabric/ibvmig-topogen
+test_fabric_ibvmig_topogen_SOURCES = test-fabric/topogen.c
