@@ -17,3 +17,11 @@ endif
 # hypervisors.
 noinst_PROGRAMS += test-fabric/ibvmig-topogen
 test_fabric_ibvmig_topogen_SOURCES = test-fabric/topogen.c
+# Its checks: topogen.sh has the shell functions that generate, start and check its fabrics
+# (fat-tree rules, net file = table, every node's LID in guid2lid and in its PortInfo).
+TESTS += test-fabric/tests/topogen-usage.test
+EXTRA_DIST += test-fabric/topogen.sh test-fabric/tests/topogen-usage.test \
+	test-fabric/tests/topogen.test
+if FABRIC_TESTS
+TESTS += test-fabric/tests/topogen.test
+endif
