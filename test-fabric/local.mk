@@ -25,3 +25,6 @@ EXTRA_DIST += test-fabric/topogen.sh test-fabric/tests/topogen-usage.test \
 if FABRIC_TESTS
 TESTS += test-fabric/tests/topogen.test
 endif
+# Its benchmark: 500- and 2000-HCA fabrics of both models up under stock OpenSM.
+FABRIC_BENCHMARKS += test-fabric/bench/topogen-up.sh
+EXTRA_DIST += test-fabric/bench/topogen-up.sh
