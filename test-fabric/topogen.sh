@@ -7,9 +7,9 @@
 #	. "$top_srcdir/test-fabric/topogen.sh" || exit 1
 #	fabric_init big
 #	topogen_generate "$FABRIC_DIR/big" --hosts-per-leaf 8 --leaves 8 --spines 4 || exit 1
-#	topogen_check_list "$FABRIC_DIR/big.list" || exit 1     # the model is the fat tree asked for
-#	topogen_start "$FABRIC_DIR/big.net" || exit 1           # fabric_start with its ibsim-opts
-#	topogen_check_fabric "$FABRIC_DIR/big.list" || exit 1   # the running fabric is that model
+#	topogen_check_list "$FABRIC_DIR/big.list" || exit 1    # the fat tree asked for
+#	topogen_start "$FABRIC_DIR/big.net" || exit 1          # fabric_start + its ibsim-opts
+#	topogen_check_fabric "$FABRIC_DIR/big.list" || exit 1  # the running fabric is the table
 #
 # topogen_generate and topogen_check_list need neither fabric.sh nor a fabric: the generator's
 # own tests use them without ibsim. Messages go to stderr, prefixed "topogen: ".
@@ -24,7 +24,9 @@
 #   directed-route SMPs and reads every port's PortInfo from the port itself, i.e. the LID
 #   ibsim holds for it once OpenSM's PortInfo Set has arrived. It also shows every link.
 # Every node of the --list table must be in both, with one non-zero LID, the same in both and
-# unique, no other node may be in either, and the links ibnetdiscover sees must be the table's.
+# unique, no other node may be in either, the links ibnetdiscover sees must be the table's, and
+# every node's NodeDescription its name. Then a LID-routed SMP each way between the SM node and
+# the table's last HCA shows that the switches' LFTs route their LIDs.
 
 : "${TOPOGEN:=${top_builddir:-.}/test-fabric/ibvmig-topogen}"
 
@@ -88,7 +90,7 @@ topogen_check_fabric()
 		sed 's/^/    /' "$FABRIC_DIR/discovered.err" >&2
 		return 1
 	fi
-	awk -f - "$list" "$FABRIC_DIR/guid2lid.copy" "$FABRIC_DIR/discovered" <<'EOF'
+	awk -f - "$list" "$FABRIC_DIR/guid2lid.copy" "$FABRIC_DIR/discovered" <<'EOF' || return 1
 # file 1: the table; 2: guid2lid ("0xGUID 0xMINLID 0xMAXLID" and blank lines); 3: ibnetdiscover
 # -p ("CA|SW LID PORT GUID WIDTH SPEED - CA|SW LID PORT GUID ( 'desc' - 'desc' )").
 function hex(s,    i, v) {
@@ -123,6 +125,15 @@ file == 3 && $7 == "-" && ($1 == "CA" || $1 == "SW") {
 		next
 	}
 	got[key(name[g], $3, name[tolower($11)], $10)] = 1
+	# the NodeDescriptions: ( 'desc' - 'peer desc' )
+	if (match($0, /\( '.*' - '.*' \)$/)) {
+		d = substr($0, RSTART + 3, RLENGTH - 6)
+		i = index(d, "' - '")
+		if (substr(d, 1, i - 1) != name[g])
+			bad(name[g] " (" g "): NodeDescription '" substr(d, 1, i - 1) "'")
+	} else {
+		bad("ibnetdiscover: no NodeDescriptions in " $0)
+	}
 }
 END {
 	for (g in name) {
@@ -162,6 +173,35 @@ END {
 	       "the table has them\n", nodes, ngot > "/dev/stderr"
 }
 EOF
+	topogen__check_routes "$list" "$FABRIC_DIR/guid2lid.copy"
+}
+
+# topogen__check_routes LIST GUID2LID: LID-routed NodeInfo Gets between the SM node and the
+# last HCA of LIST (a VF in the vSwitch model), both ways: each answer carries the port GUID of
+# the node at that LID, so the LFTs of every switch on the way route it.
+topogen__check_routes()
+{
+	local sm_guid last last_guid sm_lid last_lid got
+	read -r sm_guid last last_guid < <(awk '$1 == "node" && $2 == "sm" { s = $5 }
+		$1 == "node" && $2 ~ /^(host|pf|vf)$/ { n = $3; g = $5 }
+		END { print s, n, g }' "$1")
+	sm_lid=$(awk -v g="$sm_guid" '$1 == g { print $2 + 0 }' "$2")
+	last_lid=$(awk -v g="$last_guid" '$1 == g { print $2 }' "$2")
+	last_lid=$((last_lid))
+	got=$(fabric_smpquery "$FABRIC_SM_NODE" nodeinfo "$last_lid" 2>&1 |
+		sed -n 's/^PortGuid:\.*//p')
+	if [ "$got" != "$last_guid" ]; then
+		topogen__msg "NodeInfo from $FABRIC_SM_NODE to LID $last_lid ($last): port GUID" \
+			"\"$got\", expected $last_guid"
+		return 1
+	fi
+	got=$(fabric_smpquery "$last" nodeinfo "$((sm_lid))" 2>&1 | sed -n 's/^PortGuid:\.*//p')
+	if [ "$got" != "$sm_guid" ]; then
+		topogen__msg "NodeInfo from $last to LID $((sm_lid)) ($FABRIC_SM_NODE): port GUID" \
+			"\"$got\", expected $sm_guid"
+		return 1
+	fi
+	topogen__msg "LID-routed NodeInfo $FABRIC_SM_NODE <-> $last (LIDs $((sm_lid)), $last_lid)"
 }
 
 # topogen_check_list LIST: checks the generator's --list table LIST against the fat tree its
@@ -183,7 +223,9 @@ function ceil_div(a, b) { return int((a + b - 1) / b) }
 function parse(n,    parts) {
 	if (n == smname) { K = "sm"; N = 1; V = 0; return }
 	if (match(n, /^vf[0-9]+-[0-9]+$/)) {
-		K = "vf"; split(substr(n, 3), parts, "-"); N = parts[1] + 0; V = parts[2] + 0; return
+		split(substr(n, 3), parts, "-")
+		K = "vf"; N = parts[1] + 0; V = parts[2] + 0
+		return
 	}
 	match(n, /[0-9]+$/)
 	K = substr(n, 1, RSTART - 1); N = substr(n, RSTART) + 0; V = 0
@@ -203,9 +245,11 @@ function degree(k, n) {
 # "" if port pa of a (kind ka, number na, vf va) may link to port pb of b, else why not
 function rule(ka, na, va, pa, kb, nb, vb, pb) {
 	if (ka == "sm")
-		return kb == "leaf" && nb == 1 && pa == 1 && pb == H + 1 ? "" : "sm goes to leaf1[" H + 1 "]"
+		return kb == "leaf" && nb == 1 && pa == 1 && pb == H + 1 ? "" : \
+			"sm goes to leaf1[" H + 1 "]"
 	if (ka == "host" || (ka == "vsw" && kb == "leaf"))
-		return kb == "leaf" && nb == ceil_div(na, H) && pa == 1 && pb == (na - 1) % H + 1 ? "" : \
+		return kb == "leaf" && nb == ceil_div(na, H) && pa == 1 && \
+			pb == (na - 1) % H + 1 ? "" : \
 			"goes to leaf" ceil_div(na, H) "[" (na - 1) % H + 1 "]"
 	if (ka == "pf")
 		return kb == "vsw" && nb == na && pa == 1 && pb == 2 ? "" : "goes to vsw" na "[2]"
@@ -326,10 +370,10 @@ EOF
 topogen_check_net()
 {
 	local net=${1:-} list=${2:-}
-	[ -f "$net" ] && [ -f "$list" ] || {
+	if [ ! -f "$net" ] || [ ! -f "$list" ]; then
 		topogen__msg "usage: topogen_check_net NETFILE LIST"
 		return 1
-	}
+	fi
 	awk -f - "$list" "$net" <<'EOF'
 function bad(msg) {
 	if (++errors <= 20)
