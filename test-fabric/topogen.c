@@ -11,7 +11,9 @@
  *
  * Everything the generated file's header documents (wiring, names, the GUID scheme, ibsim's
  * limits) is decided here; -h gives the options. Exit status: 0 success, 1 the output could not
- * be written, 2 usage error (one line on stderr).
+ * be written (or out of memory, or a bug: a link the model refuses), 2 usage error (one line on
+ * stderr). The checks are test-fabric/topogen.sh's, used by tests/topogen*.test and
+ * bench/topogen-up.sh.
  */
 #include <errno.h>
 #include <getopt.h>
