@@ -14,3 +14,19 @@ if FABRIC_TESTS
 TESTS += test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.test \
 	test-fabric/tests/fabric-restart.test
 endif
+
+# The topology generator (topogen.c): ibsim net files of fat trees, plain hosts or vSwitch
+# hypervisors.
+noinst_PROGRAMS += test-fabric/ibvmig-topogen
+test_fabric_ibvmig_topogen_SOURCES = test-fabric/topogen.c
+# Its checks: topogen.sh has the shell functions that generate, start and check its fabrics
+# (fat-tree rules, net file = table, every node's LID in guid2lid and in its PortInfo).
+TESTS += test-fabric/tests/topogen-usage.test
+EXTRA_DIST += test-fabric/topogen.sh test-fabric/tests/topogen-usage.test \
+	test-fabric/tests/topogen.test
+if FABRIC_TESTS
+TESTS += test-fabric/tests/topogen.test
+endif
+# Its benchmark: 500- and 2000-HCA fabrics of both models up under stock OpenSM.
+FABRIC_BENCHMARKS += test-fabric/bench/topogen-up.sh
+EXTRA_DIST += test-fabric/bench/topogen-up.sh
