@@ -19,6 +19,8 @@ endif
 # hypervisors.
 noinst_PROGRAMS += test-fabric/ibvmig-topogen
 test_fabric_ibvmig_topogen_SOURCES = test-fabric/topogen.c
+test_fabric_ibvmig_topogen_CPPFLAGS = $(CLI_CPPFLAGS)
+test_fabric_ibvmig_topogen_LDADD = cli/libibvmig-cli.la
 # Its checks: topogen.sh has the shell functions that generate, start and check its fabrics
 # (fat-tree rules, net file = table, every node's LID in guid2lid and in its PortInfo).
 TESTS += test-fabric/tests/topogen-usage.test

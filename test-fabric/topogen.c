@@ -15,8 +15,10 @@
  * stderr). The checks are test-fabric/topogen.sh's, used by tests/topogen*.test and
  * bench/topogen-up.sh.
  */
+#include "ibvmig_cli.h"
+#include "ibvmig_util.h"
+
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,8 +28,6 @@
 #include <string.h>
 
 #define PROG "ibvmig-topogen"
-
-enum { EXIT_OK = 0, EXIT_IO = 1, EXIT_USAGE = 2 };
 
 /*
  * Limits. IB ports of a switch are numbered 1-254 (NodeInfo NumPorts, IBA 14.2.5.3; OpenSM's
@@ -114,58 +114,38 @@ struct topo {
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (try -h)\n", stderr);
-	return EXIT_USAGE;
-}
+static const struct cli_tool tool;	/* with the options below */
 
 /* A broken invariant of the model is a bug of this program, not of its user. */
 static void die(const char *what)
 {
 	fprintf(stderr, PROG ": internal error: %s\n", what);
-	exit(EXIT_IO);
+	exit(IBVMIG_EXIT_FAILED);
 }
 
 /* ---- options ------------------------------------------------------------------------------- */
 
-static void usage(FILE *f)
-{
-	fputs("Usage: " PROG " [options]\n"
-	      "Writes an ibsim net file of a fat tree for ibvmig's simulated fabric.\n"
-	      "\n"
-	      "  --levels 2|3          fat-tree levels (default 2)\n"
-	      "  --hosts-per-leaf N    hosts (with --vswitch: hypervisors) per leaf (default 4)\n"
-	      "  --leaves N            leaves; 3 levels: leaves per pod (default 2)\n"
-	      "  --spines N            spines, each linked to every leaf once; 3 levels: spines\n"
-	      "                        per pod, linked to every leaf of the pod (default 1)\n"
-	      "  --pods N              3 levels: pods (default 2)\n"
-	      "  --cores N             3 levels: core switches, a multiple of --spines (default\n"
-	      "                        --spines); spine s of every pod links to core group s\n"
-	      "  --vswitch             hypervisors: a switch vswN, pfN and vfN-1..vfN-V behind it\n"
-	      "  --vfs V               VFs per hypervisor, 0-99 (default 2; needs --vswitch)\n"
-	      "  --sm-node NAME        the name of OpenSM's HCA on leaf1 (default sm)\n"
-	      "  -o, --output FILE     write to FILE (default: standard output)\n"
-	      "  --list                write a table of nodes and links, not the net file:\n"
-	      "                        \"node KIND NAME NODE_GUID PORT_GUID NPORTS\" and\n"
-	      "                        \"link NAME PORT NAME PORT\" lines (each link once)\n"
-	      "  -h, --help            this text\n"
-	      "\n"
-	      "The file's header documents the wiring, the node names, the GUID scheme, the\n"
-	      "\"# fabric-sm: NAME\" line test-fabric/fabric.sh reads, and an \"# ibsim-opts:\"\n"
-	      "line: the ibsim options (-N/-S/-P) this size needs, one fabric_start --ibsim-opt\n"
-	      "per word.\n"
-	      "Exit status: 0 success, 1 output not written, 2 usage error.\n",
-	      f);
-}
+#define HELP \
+	"Writes an ibsim net file of a fat tree for ibvmig's simulated fabric.\n"                    \
+	"  --levels 2|3          fat-tree levels (default 2)\n"                                     \
+	"  --hosts-per-leaf N    hosts (with --vswitch: hypervisors) per leaf (default 4)\n"        \
+	"  --leaves N            leaves; 3 levels: leaves per pod (default 2)\n"                    \
+	"  --spines N            spines, each linked to every leaf once; 3 levels: spines\n"        \
+	"                        per pod, linked to every leaf of the pod (default 1)\n"            \
+	"  --pods N              3 levels: pods (default 2)\n"                                      \
+	"  --cores N             3 levels: core switches, a multiple of --spines (default\n"        \
+	"                        --spines); spine s of every pod links to core group s\n"           \
+	"  --vswitch             hypervisors: a switch vswN, pfN and vfN-1..vfN-V behind it\n"      \
+	"  --vfs V               VFs per hypervisor, 0-99 (default 2; needs --vswitch)\n"           \
+	"  --sm-node NAME        the name of OpenSM's HCA on leaf1 (default sm)\n"                  \
+	"  -o, --output FILE     write to FILE (default: standard output)\n"                        \
+	"  --list                write a table of nodes and links, not the net file:\n"             \
+	"                        \"node KIND NAME NODE_GUID PORT_GUID NPORTS\" and\n"               \
+	"                        \"link NAME PORT NAME PORT\" lines (each link once)\n"             \
+	"The file's header documents the wiring, the node names, the GUID scheme, the\n"            \
+	"\"# fabric-sm: NAME\" line test-fabric/fabric.sh reads, and an \"# ibsim-opts:\"\n"          \
+	"line: the ibsim options (-N/-S/-P) this size needs, one fabric_start --ibsim-opt\n"        \
+	"per word.  Exit status 1: the output could not be written.\n"
 
 enum {
 	OPT_LEVELS = 256,
@@ -192,29 +172,25 @@ static const struct option long_opts[] = {
 	{ "sm-node", required_argument, NULL, OPT_SM },
 	{ "output", required_argument, NULL, 'o' },
 	{ "list", no_argument, NULL, OPT_LIST },
-	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A decimal count from @min to @max; no sign, no other base, nothing after it. */
+/* A decimal count from @min to @max (util_parse_uint: nothing but the digits). */
 static bool parse_count(const char *s, unsigned min, unsigned max, unsigned *out)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
+	if (util_parse_uint(s, 10, min, max, &v))
 		return false;
 	*out = (unsigned)v;
 	return true;
 }
 
 /* Returns 0, or -1 if @arg is not a valid value for option @c. */
-static int parse_opt(int c, const char *arg, struct params *p)
+static int parse_opt(int c, const char *arg, void *ctx)
 {
+	struct params *p = ctx;
+
 	switch (c) {
 	case OPT_LEVELS:
 		return parse_count(arg, 2, 3, &p->levels) ? 0 : -1;
@@ -250,35 +226,36 @@ static int parse_opt(int c, const char *arg, struct params *p)
 	}
 }
 
+static struct params params;
+
+static const struct cli_tool tool = {
+	.prog = PROG,
+	.synopsis = "[options]",
+	.help = HELP,
+	.shortopts = "o:",
+	.longopts = long_opts,
+	.opt = parse_opt,
+	.ctx = &params,
+};
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct params *p)
 {
-	int c, li = -1;
+	struct cli_common c = { 0 };
+	int first, code;
 
-	*p = (struct params){.levels = 2,
-			     .hosts_per_leaf = 4,
-			     .leaves = 2,
-			     .spines = 1,
-			     .pods = 2,
-			     .vfs = 2,
-			     .sm_name = "sm"};
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ho:", long_opts, &li)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		if (c == ':')
-			return usage_error("%s needs a value", argv[optind - 1]);
-		if (c == '?')
-			return usage_error("unknown option: %s", argv[optind - 1]);
-		if (parse_opt(c, optarg, p))
-			return usage_error("bad value for %s%s: %s", li >= 0 ? "--" : "-",
-					   li >= 0 ? long_opts[li].name : "o", optarg);
-		li = -1;
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument: %s", argv[optind]);
+	*p = (struct params){ .levels = 2,
+			      .hosts_per_leaf = 4,
+			      .leaves = 2,
+			      .spines = 1,
+			      .pods = 2,
+			      .vfs = 2,
+			      .sm_name = "sm" };
+	code = cli_parse(&tool, argc, argv, &c, &first);
+	if (code >= 0)
+		return code;
+	if (first < argc)
+		return cli_usage_error(&tool, "unexpected argument: %s", argv[first]);
 	return -1;
 }
 
@@ -313,23 +290,23 @@ static int check_sm_name(const char *name)
 	if (!len || len > MAX_SM_NAME ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
 		len)
-		return usage_error("bad --sm-node %s: 1-%d letters, digits, '-', '_', '.'", name,
+		return cli_usage_error(&tool, "bad --sm-node %s: 1-%d letters, digits, '-', '_', '.'", name,
 				   MAX_SM_NAME);
 	if (generated_name(name))
-		return usage_error("--sm-node %s: a generated node may have that name", name);
+		return cli_usage_error(&tool, "--sm-node %s: a generated node may have that name", name);
 	return -1;
 }
 
 static int check_options(const struct params *p)
 {
 	if (p->levels == 2 && p->given_pods)
-		return usage_error("--pods needs --levels 3");
+		return cli_usage_error(&tool, "--pods needs --levels 3");
 	if (p->levels == 2 && p->given_cores)
-		return usage_error("--cores needs --levels 3");
+		return cli_usage_error(&tool, "--cores needs --levels 3");
 	if (p->given_vfs && !p->vswitch)
-		return usage_error("--vfs needs --vswitch");
+		return cli_usage_error(&tool, "--vfs needs --vswitch");
 	if (p->levels == 3 && p->cores % p->spines)
-		return usage_error("--cores %u is not a multiple of --spines %u", p->cores,
+		return cli_usage_error(&tool, "--cores %u is not a multiple of --spines %u", p->cores,
 				   p->spines);
 	return check_sm_name(p->sm_name);
 }
@@ -337,7 +314,7 @@ static int check_options(const struct params *p)
 static int check_radix(const char *what, uint64_t ports)
 {
 	if (ports > MAX_SWITCH_PORTS)
-		return usage_error("a %s would need %" PRIu64 " ports (a switch has at most %d)",
+		return cli_usage_error(&tool, "a %s would need %" PRIu64 " ports (a switch has at most %d)",
 				   what, ports, MAX_SWITCH_PORTS);
 	return -1;
 }
@@ -361,11 +338,11 @@ static int size_fabric(struct topo *t)
 	    (rc = check_radix("vsw", 2 + (uint64_t)p->vfs)) >= 0)
 		return rc;
 	if (hcas + switches > MAX_NODES)
-		return usage_error("%" PRIu64 " nodes: at most %d (each needs a LID below ibsim's "
+		return cli_usage_error(&tool, "%" PRIu64 " nodes: at most %d (each needs a LID below ibsim's "
 				   "LinearFDBCap)",
 				   hcas + switches, MAX_NODES);
 	if (hyp > MAX_COUNT || (p->vswitch && hyp > MAX_HYPERVISORS))
-		return usage_error("%" PRIu64 " %s: at most %d", hyp,
+		return cli_usage_error(&tool, "%" PRIu64 " %s: at most %d", hyp,
 				   p->vswitch ? "hypervisors" : "hosts",
 				   p->vswitch ? MAX_HYPERVISORS : MAX_COUNT);
 	t->n_hyp = (unsigned)hyp;
@@ -776,7 +753,7 @@ static int write_output(const struct topo *t)
 
 	if (t->p.out && !(f = fopen(t->p.out, "w"))) {
 		fprintf(stderr, PROG ": cannot write %s: %s\n", t->p.out, strerror(errno));
-		return EXIT_IO;
+		return IBVMIG_EXIT_FAILED;
 	}
 	if (t->p.list)
 		print_list(f, t);
@@ -787,9 +764,9 @@ static int write_output(const struct topo *t)
 			strerror(errno));
 		if (t->p.out)
 			remove(t->p.out);
-		return EXIT_IO;
+		return IBVMIG_EXIT_FAILED;
 	}
-	return EXIT_OK;
+	return IBVMIG_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -797,8 +774,9 @@ int main(int argc, char **argv)
 	struct topo t = {0};
 	int rc;
 
-	if ((rc = parse_args(argc, argv, &t.p)) >= 0)
+	if ((rc = parse_args(argc, argv, &params)) >= 0)
 		return rc;
+	t.p = params;
 	if (t.p.levels == 3 && !t.p.given_cores)
 		t.p.cores = t.p.spines;
 	if ((rc = check_options(&t.p)) >= 0 || (rc = size_fabric(&t)) >= 0)

@@ -70,7 +70,7 @@ topogen_start()
 # topogen_discover NODE OUTFILE: ibnetdiscover -p as a client of NODE into OUTFILE.
 topogen_discover()
 {
-	local tool=${FABRIC_IBNETDISCOVER:-${FABRIC_SMPQUERY%/*}/ibnetdiscover}
+	local tool=$FABRIC_IBNETDISCOVER
 	fabric_run "$1" "$tool" -p >"$2" 2>"$2.err"
 }
 
