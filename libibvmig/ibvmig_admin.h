@@ -60,29 +60,79 @@ struct ibvmig_admin_request {
 	uint64_t vguid;			/* IBVMIG_ADMIN_FLUSH only */
 };
 
-/* Every field tag the protocol knows; names are the JSON keys. */
+/*
+ * Every field tag the protocol knows: X(NAME, wire value, JSON key).  The
+ * enum and the names come from this one list, so they cannot drift apart.
+ */
+#define IBVMIG_ADMIN_TAGS(X) \
+	X(VGUID, 1, "vguid") \
+	X(LID, 2, "lid") \
+	X(PORT_GUID, 3, "port_guid") \
+	X(DELETED_AT_MS, 4, "deleted_at_ms") \
+	X(EXPIRES_IN_MS, 5, "expires_in_ms") \
+	X(PLUGIN_VERSION, 6, "plugin_version") \
+	X(OSM_VERSION, 7, "opensm_version") \
+	X(SM_STATE, 8, "sm_state") \
+	X(SM_PORT_GUID, 9, "sm_port_guid") \
+	X(SM_LID, 10, "sm_lid") \
+	X(SUBNET_PREFIX, 11, "subnet_prefix") \
+	X(EPOCH, 12, "epoch") \
+	X(SEQ, 13, "seq") \
+	X(STARTED_AT_MS, 14, "started_at_ms") \
+	X(UNPATH, 15, "unpath") \
+	X(ALIAS_GUARD, 16, "alias_guard") \
+	X(TTL_MS, 17, "ttl_ms") \
+	X(CAPACITY, 18, "capacity") \
+	X(ENTRIES, 19, "entries") \
+	X(LIVE_ALIASES, 20, "live_aliases") \
+	X(SUBSCRIBERS, 21, "subscribers") \
+	X(STATE_FILE, 22, "state_file") \
+	X(LAST_SAVE_MS, 23, "last_save_ms") \
+	X(SUBSCRIBER_GUID, 24, "subscriber_guid") \
+	X(QPN, 25, "qpn") \
+	X(TRAP, 26, "trap") \
+	X(LID_RANGE_BEGIN, 27, "lid_range_begin") \
+	X(LID_RANGE_END, 28, "lid_range_end") \
+	X(DELETES, 29, "deletes") \
+	X(REPLACED, 30, "replaced") \
+	X(SETS, 31, "sets") \
+	X(CREATED, 32, "created") \
+	X(RESTARTED, 33, "restarted") \
+	X(MOVED_SAME_LID, 34, "moved_same_lid") \
+	X(MIGRATED, 35, "migrated") \
+	X(EXPIRED, 36, "expired") \
+	X(EVICTED, 37, "evicted") \
+	X(FLUSHED, 38, "flushed") \
+	X(REJECTED, 39, "rejected") \
+	X(RESTORED, 40, "restored") \
+	X(UNPATH_SENT, 41, "unpath_sent") \
+	X(REPATH_SENT, 42, "repath_sent") \
+	X(NOTICES_FAILED, 43, "notices_failed") \
+	X(GUARD_REFUSED, 44, "guard_refused") \
+	X(RECONCILES, 45, "reconciles") \
+	X(RECONCILE_EVENTS, 46, "reconcile_events") \
+	X(SAVES, 47, "saves") \
+	X(SAVE_ERRORS, 48, "save_errors") \
+	X(ADMIN_REQUESTS, 49, "admin_requests") \
+	X(ADMIN_ERRORS, 50, "admin_errors") \
+	X(HOOK_ERRORS, 51, "hook_errors") \
+	X(PORT_LID_CHANGES, 52, "port_lid_changes") \
+	X(COUNT, 53, "count") \
+	X(NOW_MS, 54, "now_ms") \
+	X(HOOK_CALLS, 55, "hook_calls") \
+	X(HOOK_NS, 56, "hook_ns") \
+	X(HOOK_MAX_NS, 57, "hook_max_ns") \
+	X(UNSAVED_CHANGES, 58, "unsaved_changes") \
+	X(ALIASES_BEFORE_RESTART, 59, "aliases_before_restart") \
+	X(MIGRATED_WHILE_DOWN, 60, "migrated_while_down")
+
+#define IBVMIG_ADMIN_TAG_ENUM(name, value, key) IBVMIG_TAG_##name = value,
 enum ibvmig_admin_tag {
-	IBVMIG_TAG_VGUID = 1, IBVMIG_TAG_LID, IBVMIG_TAG_PORT_GUID, IBVMIG_TAG_DELETED_AT_MS,
-	IBVMIG_TAG_EXPIRES_IN_MS, IBVMIG_TAG_PLUGIN_VERSION, IBVMIG_TAG_OSM_VERSION,
-	IBVMIG_TAG_SM_STATE, IBVMIG_TAG_SM_PORT_GUID, IBVMIG_TAG_SM_LID,
-	IBVMIG_TAG_SUBNET_PREFIX, IBVMIG_TAG_EPOCH, IBVMIG_TAG_SEQ, IBVMIG_TAG_STARTED_AT_MS,
-	IBVMIG_TAG_UNPATH, IBVMIG_TAG_ALIAS_GUARD, IBVMIG_TAG_TTL_MS, IBVMIG_TAG_CAPACITY,
-	IBVMIG_TAG_ENTRIES, IBVMIG_TAG_LIVE_ALIASES, IBVMIG_TAG_SUBSCRIBERS,
-	IBVMIG_TAG_STATE_FILE, IBVMIG_TAG_LAST_SAVE_MS, IBVMIG_TAG_SUBSCRIBER_GUID,
-	IBVMIG_TAG_QPN, IBVMIG_TAG_TRAP, IBVMIG_TAG_LID_RANGE_BEGIN, IBVMIG_TAG_LID_RANGE_END,
-	IBVMIG_TAG_DELETES, IBVMIG_TAG_REPLACED, IBVMIG_TAG_SETS, IBVMIG_TAG_CREATED,
-	IBVMIG_TAG_RESTARTED, IBVMIG_TAG_MOVED_SAME_LID, IBVMIG_TAG_MIGRATED,
-	IBVMIG_TAG_EXPIRED, IBVMIG_TAG_EVICTED, IBVMIG_TAG_FLUSHED, IBVMIG_TAG_REJECTED,
-	IBVMIG_TAG_RESTORED, IBVMIG_TAG_UNPATH_SENT, IBVMIG_TAG_REPATH_SENT,
-	IBVMIG_TAG_NOTICES_FAILED, IBVMIG_TAG_GUARD_REFUSED, IBVMIG_TAG_RECONCILES,
-	IBVMIG_TAG_RECONCILE_EVENTS, IBVMIG_TAG_SAVES, IBVMIG_TAG_SAVE_ERRORS,
-	IBVMIG_TAG_ADMIN_REQUESTS, IBVMIG_TAG_ADMIN_ERRORS, IBVMIG_TAG_HOOK_ERRORS,
-	IBVMIG_TAG_PORT_LID_CHANGES, IBVMIG_TAG_COUNT, IBVMIG_TAG_NOW_MS,
-	IBVMIG_TAG_HOOK_CALLS, IBVMIG_TAG_HOOK_NS, IBVMIG_TAG_HOOK_MAX_NS,
-	IBVMIG_TAG_UNSAVED_CHANGES, IBVMIG_TAG_ALIASES_BEFORE_RESTART,
-	IBVMIG_TAG_MIGRATED_WHILE_DOWN,
-	IBVMIG_TAG_MAX = IBVMIG_TAG_MIGRATED_WHILE_DOWN
+	IBVMIG_ADMIN_TAGS(IBVMIG_ADMIN_TAG_ENUM)
+	IBVMIG_TAG_END,	/* one past the last: the list ends with the highest */
+	IBVMIG_TAG_MAX = IBVMIG_TAG_END - 1
 };
+#undef IBVMIG_ADMIN_TAG_ENUM
 
 /* Name (JSON key) and type of a tag; NULL name for an unknown tag. */
 const char *ibvmig_admin_tag_name(uint16_t tag);

@@ -86,36 +86,84 @@ enum ibvmig_vmc_status {
 };
 #define IBVMIG_VMC_STATUS_MAX IBVMIG_VMC_E_INTERNAL
 
-/* Field tags (doc/vm-channel.md has their types); names are JSON keys. */
+/*
+ * Field tags: X(NAME, wire value, JSON key); doc/vm-channel.md has their
+ * types.  1.. the messages' own fields, 32.. a PathRecord (IBA 15.2.5.16)
+ * field by field, 64.. a RePath/UnPath notice, 80.. the agent's status.  The
+ * enum and the names come from this one list.
+ */
+#define IBVMIG_VMC_TAGS(X) \
+	X(NAME, 1, "name") \
+	X(VGUID, 2, "vguid") \
+	X(GID_PREFIX, 3, "gid_prefix") \
+	X(GID_GUID, 4, "gid_guid") \
+	X(ERROR, 5, "error") \
+	X(TEXT, 6, "text") \
+	X(COUNT, 7, "count") \
+	X(INDEX, 8, "index") \
+	X(CID, 9, "cid") \
+	X(CONNECTED, 10, "connected") \
+	X(INTERESTS, 11, "interests") \
+	X(NOTICES, 12, "notices") \
+	X(SUBNET_PREFIX, 13, "subnet_prefix") \
+	X(PORT_GUID, 14, "port_guid") \
+	X(LID, 15, "lid") \
+	X(SM_LID, 16, "sm_lid") \
+	X(CA, 17, "ca") \
+	X(PORT, 18, "port") \
+	X(VERSION, 19, "version") \
+	X(SERVICE_ID, 32, "service_id") \
+	X(DGID_PREFIX, 33, "dgid_prefix") \
+	X(DGID_GUID, 34, "dgid_guid") \
+	X(SGID_PREFIX, 35, "sgid_prefix") \
+	X(SGID_GUID, 36, "sgid_guid") \
+	X(DLID, 37, "dlid") \
+	X(SLID, 38, "slid") \
+	X(RAW_TRAFFIC, 39, "raw_traffic") \
+	X(FLOW_LABEL, 40, "flow_label") \
+	X(HOP_LIMIT, 41, "hop_limit") \
+	X(TCLASS, 42, "tclass") \
+	X(REVERSIBLE, 43, "reversible") \
+	X(NUMB_PATH, 44, "numb_path") \
+	X(PKEY, 45, "pkey") \
+	X(QOS_CLASS, 46, "qos_class") \
+	X(SL, 47, "sl") \
+	X(MTU_SELECTOR, 48, "mtu_selector") \
+	X(MTU, 49, "mtu") \
+	X(RATE_SELECTOR, 50, "rate_selector") \
+	X(RATE, 51, "rate") \
+	X(PKT_LIFE_SELECTOR, 52, "pkt_life_selector") \
+	X(PKT_LIFE, 53, "pkt_life") \
+	X(PREFERENCE, 54, "preference") \
+	X(STAMPED, 55, "stamped") \
+	X(EPOCH, 56, "epoch") \
+	X(SEQ, 57, "seq") \
+	X(TRAP, 64, "trap") \
+	X(REASON, 65, "reason") \
+	X(NEW_LID, 66, "new_lid") \
+	X(OLD_LID, 67, "old_lid") \
+	X(NEW_PORT_GUID, 68, "new_port_guid") \
+	X(OLD_PORT_GUID, 69, "old_port_guid") \
+	X(VMS, 80, "vms") \
+	X(VMS_CONNECTED, 81, "vms_connected") \
+	X(REPORTS, 82, "reports") \
+	X(NOTICES_FORWARDED, 83, "notices_forwarded") \
+	X(PATH_QUERIES, 84, "path_queries") \
+	X(SA_ERRORS, 85, "sa_errors") \
+	X(UPTIME_MS, 86, "uptime_ms") \
+	X(SUBSCRIPTIONS, 87, "subscriptions") \
+	X(SM_RESETS, 88, "sm_resets") \
+	X(REATTACHED, 89, "reattached") \
+	X(NOTICES_MISSED, 90, "notices_missed") \
+	X(VMS_DROPPED, 91, "vms_dropped")
+
+#define IBVMIG_VMC_TAG_ENUM(name, value, key) IBVMIG_VMC_TAG_##name = value,
 enum ibvmig_vmc_tag {
-	IBVMIG_VMC_TAG_NAME = 1, IBVMIG_VMC_TAG_VGUID, IBVMIG_VMC_TAG_GID_PREFIX,
-	IBVMIG_VMC_TAG_GID_GUID, IBVMIG_VMC_TAG_ERROR, IBVMIG_VMC_TAG_TEXT,
-	IBVMIG_VMC_TAG_COUNT, IBVMIG_VMC_TAG_INDEX, IBVMIG_VMC_TAG_CID,
-	IBVMIG_VMC_TAG_CONNECTED, IBVMIG_VMC_TAG_INTERESTS, IBVMIG_VMC_TAG_NOTICES,
-	IBVMIG_VMC_TAG_SUBNET_PREFIX, IBVMIG_VMC_TAG_PORT_GUID, IBVMIG_VMC_TAG_LID,
-	IBVMIG_VMC_TAG_SM_LID, IBVMIG_VMC_TAG_CA, IBVMIG_VMC_TAG_PORT,
-	IBVMIG_VMC_TAG_VERSION,
-	/* a PathRecord (IBA 15.2.5.16), field by field */
-	IBVMIG_VMC_TAG_SERVICE_ID = 32, IBVMIG_VMC_TAG_DGID_PREFIX, IBVMIG_VMC_TAG_DGID_GUID,
-	IBVMIG_VMC_TAG_SGID_PREFIX, IBVMIG_VMC_TAG_SGID_GUID, IBVMIG_VMC_TAG_DLID,
-	IBVMIG_VMC_TAG_SLID, IBVMIG_VMC_TAG_RAW_TRAFFIC, IBVMIG_VMC_TAG_FLOW_LABEL,
-	IBVMIG_VMC_TAG_HOP_LIMIT, IBVMIG_VMC_TAG_TCLASS, IBVMIG_VMC_TAG_REVERSIBLE,
-	IBVMIG_VMC_TAG_NUMB_PATH, IBVMIG_VMC_TAG_PKEY, IBVMIG_VMC_TAG_QOS_CLASS,
-	IBVMIG_VMC_TAG_SL, IBVMIG_VMC_TAG_MTU_SELECTOR, IBVMIG_VMC_TAG_MTU,
-	IBVMIG_VMC_TAG_RATE_SELECTOR, IBVMIG_VMC_TAG_RATE, IBVMIG_VMC_TAG_PKT_LIFE_SELECTOR,
-	IBVMIG_VMC_TAG_PKT_LIFE, IBVMIG_VMC_TAG_PREFERENCE, IBVMIG_VMC_TAG_STAMPED,
-	IBVMIG_VMC_TAG_EPOCH, IBVMIG_VMC_TAG_SEQ,
-	/* a RePath/UnPath notice (doc/notice-details.md) */
-	IBVMIG_VMC_TAG_TRAP = 64, IBVMIG_VMC_TAG_REASON, IBVMIG_VMC_TAG_NEW_LID,
-	IBVMIG_VMC_TAG_OLD_LID, IBVMIG_VMC_TAG_NEW_PORT_GUID, IBVMIG_VMC_TAG_OLD_PORT_GUID,
-	/* the agent's status */
-	IBVMIG_VMC_TAG_VMS = 80, IBVMIG_VMC_TAG_VMS_CONNECTED, IBVMIG_VMC_TAG_REPORTS,
-	IBVMIG_VMC_TAG_NOTICES_FORWARDED, IBVMIG_VMC_TAG_PATH_QUERIES,
-	IBVMIG_VMC_TAG_SA_ERRORS, IBVMIG_VMC_TAG_UPTIME_MS, IBVMIG_VMC_TAG_SUBSCRIPTIONS,
-	IBVMIG_VMC_TAG_SM_RESETS, IBVMIG_VMC_TAG_REATTACHED, IBVMIG_VMC_TAG_NOTICES_MISSED,
-	IBVMIG_VMC_TAG_VMS_DROPPED,
-	IBVMIG_VMC_TAG_MAX = IBVMIG_VMC_TAG_VMS_DROPPED
+	IBVMIG_VMC_TAGS(IBVMIG_VMC_TAG_ENUM)
+	IBVMIG_VMC_TAG_END,	/* one past the last: the list ends with the highest */
+	IBVMIG_VMC_TAG_MAX = IBVMIG_VMC_TAG_END - 1
 };
+#undef IBVMIG_VMC_TAG_ENUM
 
 struct ibvmig_sa_path;		/* ibvmig_sa.h; only pointed to here */
 
