@@ -210,7 +210,8 @@ int cli_parse(const struct cli_tool *t, int argc, char **argv, struct cli_common
 			rc = t->opt ? t->opt(c, optarg, t->ctx) : -1;
 		if (rc)
 			return cli_usage_error(t, "bad value for %s: \"%s\"",
-					       opt_name(lo, c, name, sizeof(name)), optarg ? optarg : "");
+					       opt_name(lo, c, name, sizeof(name)),
+					       optarg ? optarg : "");
 	}
 	*first = optind;
 	return -1;
@@ -226,8 +227,8 @@ int cli_transport_error(const struct cli_tool *t, const char *socket, int timeou
 				socket, t->server_hint ? t->server_hint : "is it running?");
 	case -EACCES:
 	case -EPERM:
-		return cli_fail(t, IBVMIG_EXIT_DENIED, "%s: permission denied (the socket is root's)",
-				socket);
+		return cli_fail(t, IBVMIG_EXIT_DENIED,
+				"%s: permission denied (the socket is root's)", socket);
 	case -ETIMEDOUT:
 		return cli_fail(t, IBVMIG_EXIT_UNREACHABLE, "%s: no answer within %d ms", socket,
 				timeout_ms);
@@ -237,8 +238,8 @@ int cli_transport_error(const struct cli_tool *t, const char *socket, int timeou
 	case -EBADMSG:
 	case -EOPNOTSUPP:
 	case -ECONNRESET:
-		return cli_fail(t, IBVMIG_EXIT_PROTOCOL, "%s: the answer is not from the %s", socket,
-				t->server);
+		return cli_fail(t, IBVMIG_EXIT_PROTOCOL, "%s: the answer is not from the %s",
+				socket, t->server);
 	default:
 		return cli_fail(t, IBVMIG_EXIT_UNREACHABLE, "%s: %s", socket, strerror(-rc));
 	}

@@ -33,36 +33,95 @@ void agent_stop(struct agent *a)
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
-#define HELP \
-	"The hypervisor agent of ibvmig: one per hypervisor port (ibvmigd(8)).\n"                   \
-	"  -C, -P                      the CA and port (default: the first active port)\n"          \
-	"  -t MS                       SA request timeout per attempt (default "                     \
-	XSTR(IBVMIG_SA_DEFAULT_TIMEOUT_MS) ")\n"                                                  \
-	"  -r, --retries N             SA request resends (default "                                 \
-	XSTR(IBVMIG_SA_DEFAULT_RETRIES) ")\n"                                                     \
-	"      --sim                   ibsim/umad2sim only: hold the issm device and\n"             \
-	"                              answer SMInfo so that Reports arrive (never on\n"            \
-	"                              hardware)\n"                                                 \
-	"  -s, --vm-socket PATH        the VMs' Unix socket (default " IBVMIG_RUN_DIR                \
-	"/vm.CA.PORT.sock)\n"                                                                       \
-	"  -S, --admin-socket PATH     the host CLI's socket (default " IBVMIG_RUN_DIR               \
-	"/ibvmigd.CA.PORT.sock)\n"                                                                  \
-	"      --socket-mode MODE      of both sockets, octal (default 0600: root only)\n"          \
-	"      --vsock PORT            also serve VMs on AF_VSOCK port PORT\n"                      \
-	"      --forward interest|all  to which VMs a notice goes (default interest)\n"             \
-	"      --subscribe per-port|per-vm\n"                                                       \
-	"                              one subscription per trap (default), or one per VM\n"        \
-	"                              and trap (the benchmark's baseline)\n"                       \
-	"      --check-interval MS     SA check for an SM reset every MS (default 5000;\n"          \
-	"                              0: never)\n"                                                 \
-	"      --backoff MIN,MAX       subscription retry backoff, ms (default 100,5000)\n"         \
-	"      --slice MS              longest wait on the port between jobs (default 5)\n"         \
-	"      --vm-queue BYTES        most bytes queued per connection (default 262144)\n"         \
-	"      --vm-sndbuf BYTES       SO_SNDBUF of accepted connections (default: the\n"           \
-	"                              system's)\n"                                                 \
-	"      --max-vms N             VMs at most (default 256)\n"                                 \
-	"      --max-interests N       interests per VM at most (default 4096)\n"                   \
-	"  -v                          more log lines (twice: debug)\n"
+#define HELP                                                                                       \
+	"The hypervisor agent of ibvmig: one per hypervisor port (ibvmigd(8)).\n"                  \
+	"  -C, -P                      the CA and port (default: the first active port)\n"         \
+	"  -t MS                       SA request timeout per attempt (default " XSTR(             \
+	    IBVMIG_SA_DEFAULT_TIMEOUT_MS) ")\n"                                                    \
+					  "  -r, --retries N             SA request resends "      \
+					  "(default " XSTR(                                        \
+					      IBVMIG_SA_DEFAULT_RETRIES) ")\n"                     \
+									 "      --sim            " \
+									 "       ibsim/umad2sim "  \
+									 "only: hold the issm "    \
+									 "device and\n"            \
+									 "                       " \
+									 "       answer SMInfo "   \
+									 "so that Reports arrive " \
+									 "(never on\n"             \
+									 "                       " \
+									 "       hardware)\n"      \
+									 "  -s, --vm-socket PATH " \
+									 "       the VMs' Unix "   \
+									 "socket "                 \
+									 "(default"                \
+									 " " IBVMIG_RUN_DIR        \
+									 "/vm.CA.PORT.sock)\n"     \
+									 "  -S, --admin-socket "   \
+									 "PATH     the host "      \
+									 "CLI's socket "           \
+									 "(default"                \
+									 " " IBVMIG_RUN_DIR        \
+									 "/ibvmigd.CA.PORT.sock)"  \
+									 "\n"                      \
+									 "      --socket-mode "    \
+									 "MODE      of both "      \
+									 "sockets, octal "         \
+									 "(default 0600: root "    \
+									 "only)\n"                 \
+									 "      --vsock PORT     " \
+									 "       also serve VMs "  \
+									 "on AF_VSOCK port PORT\n" \
+									 "      --forward "        \
+									 "interest|all  to which " \
+									 "VMs a notice goes "      \
+									 "(default interest)\n"    \
+									 "      --subscribe "      \
+									 "per-port|per-vm\n"       \
+									 "                       " \
+									 "       one "             \
+									 "subscription per trap "  \
+									 "(default), or one per "  \
+									 "VM\n"                    \
+									 "                       " \
+									 "       and trap (the "   \
+									 "benchmark's baseline)\n" \
+									 "      --check-interval " \
+									 "MS     SA check for an " \
+									 "SM reset every MS "      \
+									 "(default 5000;\n"        \
+									 "                       " \
+									 "       0: never)\n"      \
+									 "      --backoff "        \
+									 "MIN,MAX       "          \
+									 "subscription retry "     \
+									 "backoff, ms (default "   \
+									 "100,5000)\n"             \
+									 "      --slice MS       " \
+									 "       longest wait on " \
+									 "the port between jobs "  \
+									 "(default 5)\n"           \
+									 "      --vm-queue BYTES " \
+									 "       most bytes "      \
+									 "queued per connection "  \
+									 "(default 262144)\n"      \
+									 "      --vm-sndbuf "      \
+									 "BYTES       SO_SNDBUF "  \
+									 "of accepted "            \
+									 "connections (default: "  \
+									 "the\n"                   \
+									 "                       " \
+									 "       system's)\n"      \
+									 "      --max-vms N      " \
+									 "       VMs at most "     \
+									 "(default 256)\n"         \
+									 "      --max-interests "  \
+									 "N       interests per "  \
+									 "VM at most (default "    \
+									 "4096)\n"                 \
+									 "  -v                   " \
+									 "       more log lines "  \
+									 "(twice: debug)\n"
 
 enum {
 	OPT_SIM = 256, OPT_MODE, OPT_VSOCK, OPT_FORWARD, OPT_SUBSCRIBE, OPT_CHECK, OPT_BACKOFF,

@@ -49,7 +49,7 @@ struct alias {
 	int index;
 };
 
-/* The newest notice stamp seen per vGUID: attached to PathRecord answers (pc_insert). */
+/* The newest notice stamp seen per vGUID: attached to PathRecord answers (ibvmig_pc_insert). */
 struct stamp {
 	uint64_t vguid;
 	uint32_t epoch;

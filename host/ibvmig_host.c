@@ -380,7 +380,9 @@ static int check_words(const struct options *o, char **w, int n, enum command *c
 			return cli_usage_error(&tool, "%s takes no words, only options", w[0]);
 		if (!o->vguid)
 			return cli_usage_error(&tool, "%s needs --vguid", w[0]);
-		return *cmd == CMD_DETACH && o->vm ? cli_usage_error(&tool, "%s takes no --vm", w[0]) : -1;
+		return *cmd == CMD_DETACH && o->vm
+			   ? cli_usage_error(&tool, "%s takes no --vm", w[0])
+			   : -1;
 	}
 	if (!strcmp(w[0], "status")) {
 		*cmd = CMD_STATUS;

@@ -3,7 +3,7 @@
 # VM channel codec in libibvmig-wire.
 HOST_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) -I$(top_srcdir)/host
 noinst_LTLIBRARIES += host/libibvmig-cache.la
-host_libibvmig_cache_la_SOURCES = host/path_cache.c host/path_cache.h
+host_libibvmig_cache_la_SOURCES = host/path_cache.c host/ibvmig_path_cache.h
 host_libibvmig_cache_la_CPPFLAGS = $(HOST_CPPFLAGS)
 host_libibvmig_cache_la_LIBADD = libibvmig/libibvmig-wire.la
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * path_cache.c - the VM path cache (path_cache.h, doc/path-cache.md).
+ * path_cache.c - the VM path cache (ibvmig_path_cache.h, doc/path-cache.md).
  *
  * Entries live in one array addressed by 32-bit indices, grown on demand up
  * to the capacity, with a free list.  Each entry is on three chains: its hash
@@ -8,7 +8,7 @@
  * the suspension list (head = oldest suspension).  Times are clamped to never
  * go back, so the suspension list is in expiry order and expiry is O(expired).
  */
-#include "path_cache.h"
+#include "ibvmig_path_cache.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -25,7 +25,7 @@ struct link {
 struct entry {
 	struct ibvmig_sa_path path;	/* key: path.dgid_prefix : path.dgid_guid */
 	uint64_t inserted_at, suspended_at;
-	struct pc_stamp stamp;
+	struct ibvmig_pc_stamp stamp;
 	bool stamped, suspended;
 	uint32_t hnext;			/* bucket chain, or the free list */
 	struct link lru, sus;
@@ -36,8 +36,8 @@ struct list {
 	size_t off;			/* of the entry's struct link for this list */
 };
 
-struct pc_cache {
-	struct pc_config cfg;
+struct ibvmig_pc_cache {
+	struct ibvmig_pc_config cfg;
 	struct entry *e;
 	uint32_t allocated;		/* entries in e[] */
 	uint32_t free_head;
@@ -45,18 +45,18 @@ struct pc_cache {
 	uint32_t mask;
 	struct list lru, sus;
 	uint64_t now;			/* the latest time seen */
-	struct pc_stats st;
+	struct ibvmig_pc_stats st;
 };
 
 /* ---- lists ------------------------------------------------------------ */
 
-static struct link *link_of(struct pc_cache *c, const struct list *l, uint32_t i)
+static struct link *link_of(struct ibvmig_pc_cache *c, const struct list *l, uint32_t i)
 {
 	return (struct link *)((char *)&c->e[i] + l->off);
 }
 
 /* What follows @at (the list's head when @at is NIL) becomes @i. */
-static void set_next(struct pc_cache *c, struct list *l, uint32_t at, uint32_t i)
+static void set_next(struct ibvmig_pc_cache *c, struct list *l, uint32_t at, uint32_t i)
 {
 	if (at == NIL)
 		l->head = i;
@@ -65,7 +65,7 @@ static void set_next(struct pc_cache *c, struct list *l, uint32_t at, uint32_t i
 }
 
 /* What precedes @at (the list's tail when @at is NIL) becomes @i. */
-static void set_prev(struct pc_cache *c, struct list *l, uint32_t at, uint32_t i)
+static void set_prev(struct ibvmig_pc_cache *c, struct list *l, uint32_t at, uint32_t i)
 {
 	if (at == NIL)
 		l->tail = i;
@@ -73,7 +73,7 @@ static void set_prev(struct pc_cache *c, struct list *l, uint32_t at, uint32_t i
 		link_of(c, l, at)->prev = i;
 }
 
-static void list_unlink(struct pc_cache *c, struct list *l, uint32_t i)
+static void list_unlink(struct ibvmig_pc_cache *c, struct list *l, uint32_t i)
 {
 	struct link *k = link_of(c, l, i);
 
@@ -83,7 +83,7 @@ static void list_unlink(struct pc_cache *c, struct list *l, uint32_t i)
 }
 
 /* Links @i between @prev and @next, neighbours in @l (NIL: an end). */
-static void list_link(struct pc_cache *c, struct list *l, uint32_t i, uint32_t prev,
+static void list_link(struct ibvmig_pc_cache *c, struct list *l, uint32_t i, uint32_t prev,
 		      uint32_t next)
 {
 	struct link *k = link_of(c, l, i);
@@ -94,19 +94,19 @@ static void list_link(struct pc_cache *c, struct list *l, uint32_t i, uint32_t p
 	set_prev(c, l, next, i);
 }
 
-static void list_push_head(struct pc_cache *c, struct list *l, uint32_t i)
+static void list_push_head(struct ibvmig_pc_cache *c, struct list *l, uint32_t i)
 {
 	list_link(c, l, i, NIL, l->head);
 }
 
-static void list_push_tail(struct pc_cache *c, struct list *l, uint32_t i)
+static void list_push_tail(struct ibvmig_pc_cache *c, struct list *l, uint32_t i)
 {
 	list_link(c, l, i, l->tail, NIL);
 }
 
 /* ---- the index -------------------------------------------------------- */
 
-static uint32_t hash_gid(const struct pc_cache *c, uint64_t prefix, uint64_t guid)
+static uint32_t hash_gid(const struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid)
 {
 	/* splitmix64's finaliser over both halves of the GID */
 	uint64_t z = guid ^ (prefix * 0x9E3779B97F4A7C15ULL);
@@ -117,7 +117,7 @@ static uint32_t hash_gid(const struct pc_cache *c, uint64_t prefix, uint64_t gui
 }
 
 /* The slot that holds @prefix:@guid's index (or NIL at the end of its chain). */
-static uint32_t *find_slot(struct pc_cache *c, uint64_t prefix, uint64_t guid)
+static uint32_t *find_slot(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid)
 {
 	uint32_t *slot = &c->bucket[hash_gid(c, prefix, guid)];
 
@@ -131,13 +131,13 @@ static uint32_t *find_slot(struct pc_cache *c, uint64_t prefix, uint64_t guid)
 	return slot;
 }
 
-static uint32_t find(struct pc_cache *c, uint64_t prefix, uint64_t guid)
+static uint32_t find(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid)
 {
 	return *find_slot(c, prefix, guid);
 }
 
 /* A free entry, growing the array up to the capacity; NIL when out of memory. */
-static uint32_t entry_alloc(struct pc_cache *c)
+static uint32_t entry_alloc(struct ibvmig_pc_cache *c)
 {
 	uint32_t i, n;
 	struct entry *e;
@@ -163,49 +163,49 @@ static uint32_t entry_alloc(struct pc_cache *c)
 
 /* ---- entries ---------------------------------------------------------- */
 
-static uint64_t tick(struct pc_cache *c, uint64_t now)
+static uint64_t tick(struct ibvmig_pc_cache *c, uint64_t now)
 {
 	if (now > c->now)
 		c->now = now;
 	return c->now;
 }
 
-static bool is_aged(const struct pc_cache *c, const struct entry *e, uint64_t now)
+static bool is_aged(const struct ibvmig_pc_cache *c, const struct entry *e, uint64_t now)
 {
 	return c->cfg.max_age_ms && now - e->inserted_at >= c->cfg.max_age_ms;
 }
 
-static void view_of(const struct pc_cache *c, const struct entry *e, uint64_t now,
-		    struct pc_entry_view *v)
+static void view_of(const struct ibvmig_pc_cache *c, const struct entry *e, uint64_t now,
+		    struct ibvmig_pc_entry_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->path = e->path;
-	v->state = e->suspended ? PC_STATE_SUSPENDED
-		   : is_aged(c, e, now) ? PC_STATE_AGED : PC_STATE_ACTIVE;
+	v->state = e->suspended ? IBVMIG_PC_STATE_SUSPENDED
+		   : is_aged(c, e, now) ? IBVMIG_PC_STATE_AGED : IBVMIG_PC_STATE_ACTIVE;
 	v->stamped = e->stamped;
 	v->stamp = e->stamp;
 	v->inserted_at_ms = e->inserted_at;
 	v->suspended_at_ms = e->suspended ? e->suspended_at : 0;
 }
 
-static void resume(struct pc_cache *c, uint32_t i)
+static void resume(struct ibvmig_pc_cache *c, uint32_t i)
 {
 	list_unlink(c, &c->sus, i);
 	c->e[i].suspended = false;
 	c->st.suspended_now--;
 }
 
-static void drop(struct pc_cache *c, uint32_t i, enum pc_drop_reason reason)
+static void drop(struct ibvmig_pc_cache *c, uint32_t i, enum ibvmig_pc_drop_reason reason)
 {
 	struct entry *e = &c->e[i];
 	uint32_t *slot = find_slot(c, e->path.dgid_prefix, e->path.dgid_guid);
 	uint64_t *const counter[] = {
-		[PC_DROP_EVICTED] = &c->st.evicted,
-		[PC_DROP_SUSPENSION_EXPIRED] = &c->st.expired,
-		[PC_DROP_INVALIDATED] = &c->st.invalidated,
-		[PC_DROP_FLUSHED] = &c->st.flushed,
+		[IBVMIG_PC_DROP_EVICTED] = &c->st.evicted,
+		[IBVMIG_PC_DROP_SUSPENSION_EXPIRED] = &c->st.expired,
+		[IBVMIG_PC_DROP_INVALIDATED] = &c->st.invalidated,
+		[IBVMIG_PC_DROP_FLUSHED] = &c->st.flushed,
 	};
-	struct pc_entry_view v;
+	struct ibvmig_pc_entry_view v;
 
 	view_of(c, e, c->now, &v);
 	*slot = e->hnext;
@@ -220,13 +220,13 @@ static void drop(struct pc_cache *c, uint32_t i, enum pc_drop_reason reason)
 		c->cfg.on_drop(c->cfg.drop_ctx, &v, reason);
 }
 
-static void touch(struct pc_cache *c, uint32_t i)
+static void touch(struct ibvmig_pc_cache *c, uint32_t i)
 {
 	list_unlink(c, &c->lru, i);
 	list_push_head(c, &c->lru, i);
 }
 
-static int reject(struct pc_cache *c)
+static int reject(struct ibvmig_pc_cache *c)
 {
 	c->st.rejected++;
 	return -EINVAL;
@@ -253,11 +253,11 @@ static uint32_t *buckets_for(uint32_t capacity, uint32_t *mask)
 	return b;
 }
 
-struct pc_cache *pc_create(const struct pc_config *cfg)
+struct ibvmig_pc_cache *ibvmig_pc_create(const struct ibvmig_pc_config *cfg)
 {
-	struct pc_cache *c;
+	struct ibvmig_pc_cache *c;
 
-	if (!cfg || !cfg->capacity || cfg->capacity > PC_CAPACITY_MAX) {
+	if (!cfg || !cfg->capacity || cfg->capacity > IBVMIG_PC_CAPACITY_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -276,7 +276,7 @@ struct pc_cache *pc_create(const struct pc_config *cfg)
 	return c;
 }
 
-void pc_destroy(struct pc_cache *c)
+void ibvmig_pc_destroy(struct ibvmig_pc_cache *c)
 {
 	if (!c)
 		return;
@@ -285,56 +285,56 @@ void pc_destroy(struct pc_cache *c)
 	free(c);
 }
 
-size_t pc_expire(struct pc_cache *c, uint64_t now_ms)
+size_t ibvmig_pc_expire(struct ibvmig_pc_cache *c, uint64_t now_ms)
 {
 	uint64_t now = tick(c, now_ms), limit = c->cfg.suspend_limit_ms;
 	size_t n = 0;
 
 	while (limit && c->sus.head != NIL && now - c->e[c->sus.head].suspended_at >= limit) {
-		drop(c, c->sus.head, PC_DROP_SUSPENSION_EXPIRED);
+		drop(c, c->sus.head, IBVMIG_PC_DROP_SUSPENSION_EXPIRED);
 		n++;
 	}
 	return n;
 }
 
-int pc_lookup(struct pc_cache *c, uint64_t prefix, uint64_t guid, uint64_t now_ms,
+int ibvmig_pc_lookup(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid, uint64_t now_ms,
 	      struct ibvmig_sa_path *out)
 {
 	uint32_t i;
 
 	if (!guid)
 		return reject(c);
-	pc_expire(c, now_ms);
+	ibvmig_pc_expire(c, now_ms);
 	i = find(c, prefix, guid);
 	if (i == NIL) {
 		c->st.misses++;
-		return PC_MISS;
+		return IBVMIG_PC_MISS;
 	}
 	touch(c, i);
 	if (c->e[i].suspended) {
 		c->st.suspended++;
-		return PC_SUSPENDED;
+		return IBVMIG_PC_SUSPENDED;
 	}
 	if (is_aged(c, &c->e[i], c->now)) {
 		c->st.aged++;
 		c->st.misses++;
-		return PC_MISS;
+		return IBVMIG_PC_MISS;
 	}
 	c->st.hits++;
 	if (out)
 		*out = c->e[i].path;
-	return PC_HIT;
+	return IBVMIG_PC_HIT;
 }
 
-int pc_insert(struct pc_cache *c, const struct ibvmig_sa_path *p, const struct pc_stamp *stamp,
-	      uint64_t now_ms)
+int ibvmig_pc_insert(struct ibvmig_pc_cache *c, const struct ibvmig_sa_path *p,
+		     const struct ibvmig_pc_stamp *stamp, uint64_t now_ms)
 {
 	struct entry *e;
 	uint32_t i;
 
 	if (!p || !p->dgid_guid || !lid_is_unicast(p->dlid))
 		return reject(c);
-	pc_expire(c, now_ms);
+	ibvmig_pc_expire(c, now_ms);
 	i = find(c, p->dgid_prefix, p->dgid_guid);
 	if (i != NIL) {
 		c->st.refreshed++;
@@ -345,7 +345,7 @@ int pc_insert(struct pc_cache *c, const struct ibvmig_sa_path *p, const struct p
 	} else {
 		/* Evicting first leaves a free entry: no allocation can fail then. */
 		if (c->st.count == c->cfg.capacity)
-			drop(c, c->lru.tail, PC_DROP_EVICTED);
+			drop(c, c->lru.tail, IBVMIG_PC_DROP_EVICTED);
 		i = entry_alloc(c);
 		if (i == NIL)
 			return -ENOMEM;
@@ -371,7 +371,7 @@ int pc_insert(struct pc_cache *c, const struct ibvmig_sa_path *p, const struct p
 	return 0;
 }
 
-int pc_apply_notice(struct pc_cache *c, int trap, const struct ibvmig_path_notice *n,
+int ibvmig_pc_apply_notice(struct ibvmig_pc_cache *c, int trap, const struct ibvmig_path_notice *n,
 		    uint64_t now_ms)
 {
 	struct entry *e;
@@ -380,25 +380,25 @@ int pc_apply_notice(struct pc_cache *c, int trap, const struct ibvmig_path_notic
 	if (!n || !n->vguid || (trap != IBVMIG_TRAP_REPATH && trap != IBVMIG_TRAP_UNPATH) ||
 	    (trap == IBVMIG_TRAP_REPATH && !lid_is_unicast(n->new_lid)))
 		return reject(c);
-	pc_expire(c, now_ms);
+	ibvmig_pc_expire(c, now_ms);
 	i = find(c, n->subnet_prefix, n->vguid);
 	if (i == NIL) {
 		c->st.uncached++;
-		return PC_UNCACHED;
+		return IBVMIG_PC_UNCACHED;
 	}
 	e = &c->e[i];
 	if (e->stamped && !ibvmig_stamp_is_newer(n->epoch, n->seq, e->stamp.epoch, e->stamp.seq)) {
 		c->st.stale++;
-		return PC_STALE;
+		return IBVMIG_PC_STALE;
 	}
-	e->stamp = (struct pc_stamp){ n->epoch, n->seq };
+	e->stamp = (struct ibvmig_pc_stamp){ n->epoch, n->seq };
 	e->stamped = true;
 	if (trap == IBVMIG_TRAP_REPATH) {
 		e->path.dlid = n->new_lid;
 		if (e->suspended)
 			resume(c, i);
 		c->st.repaths++;
-		return PC_APPLIED;
+		return IBVMIG_PC_APPLIED;
 	}
 	/* A newer UnPath restarts the clock: the entry goes to the list's end. */
 	if (e->suspended)
@@ -408,35 +408,35 @@ int pc_apply_notice(struct pc_cache *c, int trap, const struct ibvmig_path_notic
 	list_push_tail(c, &c->sus, i);
 	c->st.suspended_now++;
 	c->st.unpaths++;
-	return PC_APPLIED;
+	return IBVMIG_PC_APPLIED;
 }
 
-int pc_invalidate(struct pc_cache *c, uint64_t prefix, uint64_t guid)
+int ibvmig_pc_invalidate(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid)
 {
 	uint32_t i = find(c, prefix, guid);
 
 	if (i == NIL)
 		return -ENOENT;
-	drop(c, i, PC_DROP_INVALIDATED);
+	drop(c, i, IBVMIG_PC_DROP_INVALIDATED);
 	return 0;
 }
 
-size_t pc_flush(struct pc_cache *c)
+size_t ibvmig_pc_flush(struct ibvmig_pc_cache *c)
 {
 	size_t n = 0;
 
 	while (c->lru.head != NIL) {
-		drop(c, c->lru.head, PC_DROP_FLUSHED);
+		drop(c, c->lru.head, IBVMIG_PC_DROP_FLUSHED);
 		n++;
 	}
 	return n;
 }
 
-int pc_snapshot(const struct pc_cache *c, uint64_t now_ms, struct pc_entry_view **out,
-		size_t *n)
+int ibvmig_pc_snapshot(const struct ibvmig_pc_cache *c, uint64_t now_ms,
+		       struct ibvmig_pc_entry_view **out, size_t *n)
 {
 	uint64_t now = now_ms > c->now ? now_ms : c->now;
-	struct pc_entry_view *v;
+	struct ibvmig_pc_entry_view *v;
 	uint32_t i;
 	size_t k = 0;
 
@@ -454,7 +454,7 @@ int pc_snapshot(const struct pc_cache *c, uint64_t now_ms, struct pc_entry_view 
 	return 0;
 }
 
-void pc_get_stats(const struct pc_cache *c, struct pc_stats *st)
+void ibvmig_pc_get_stats(const struct ibvmig_pc_cache *c, struct ibvmig_pc_stats *st)
 {
 	*st = c->st;
 }
@@ -473,22 +473,22 @@ static const char *const drop_names[] = { "evicted", "suspension-expired", "inva
 					  "flushed" };
 static const char *const state_names[] = { "active", "suspended", "aged" };
 
-const char *pc_lookup_result_name(int r)
+const char *ibvmig_pc_lookup_result_name(int r)
 {
 	return NAME_IN(lookup_names, r, "error");
 }
 
-const char *pc_notice_result_name(int r)
+const char *ibvmig_pc_notice_result_name(int r)
 {
 	return NAME_IN(notice_names, r, "error");
 }
 
-const char *pc_drop_reason_name(enum pc_drop_reason r)
+const char *ibvmig_pc_drop_reason_name(enum ibvmig_pc_drop_reason r)
 {
 	return NAME_IN(drop_names, (int)r, "unknown");
 }
 
-const char *pc_state_name(enum pc_state s)
+const char *ibvmig_pc_state_name(enum ibvmig_pc_state s)
 {
 	return NAME_IN(state_names, (int)s, "unknown");
 }

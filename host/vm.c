@@ -21,7 +21,7 @@
 #include "ibvmig_vmchan.h"
 #include "ibvmig_util.h"
 #include "ibvmig_sa.h"
-#include "path_cache.h"
+#include "ibvmig_path_cache.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -73,7 +73,7 @@ struct vm {
 	int fd;				/* -1 once gone */
 	bool ready;			/* hello answered */
 	uint64_t prefix;		/* the subnet's, from the hello reply */
-	struct pc_cache *cache;
+	struct ibvmig_pc_cache *cache;
 	struct want wants[MAX_PEERS];
 	unsigned n_wants;
 	uint32_t next_id;
@@ -97,7 +97,8 @@ static void event(const struct vm *v, const char *what, const char *fmt, ...)
 	va_list ap;
 
 	printf("{\"t\":%llu.%06llu,\"vm\":\"%s\",\"event\":\"%s\"",
-	       (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000), v->name, what);
+	       (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000), v->name,
+	       what);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -105,12 +106,12 @@ static void event(const struct vm *v, const char *what, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* The entry of @guid as the cache holds it now (pc_snapshot: no side effect on the LRU). */
-static int entry_of(const struct vm *v, uint64_t guid, struct pc_entry_view *out)
+/* The entry of @guid as the cache holds it now (ibvmig_pc_snapshot: no side effect on the LRU). */
+static int entry_of(const struct vm *v, uint64_t guid, struct ibvmig_pc_entry_view *out)
 {
-	struct pc_entry_view *all;
+	struct ibvmig_pc_entry_view *all;
 	size_t n, i;
-	int rc = pc_snapshot(v->cache, (uint64_t)(int64_t)util_mono_ms(), &all, &n);
+	int rc = ibvmig_pc_snapshot(v->cache, (uint64_t)(int64_t)util_mono_ms(), &all, &n);
 
 	if (rc)
 		return rc;
@@ -126,7 +127,7 @@ static int entry_of(const struct vm *v, uint64_t guid, struct pc_entry_view *out
 
 static void write_vm_state(FILE *f, const struct vm *v)
 {
-	struct pc_entry_view e;
+	struct ibvmig_pc_entry_view e;
 	unsigned i, n = 0;
 
 	fprintf(f, "{\"vm\":\"%s\",\"vguid\":\"0x%016" PRIx64 "\",\"connected\":%s,"
@@ -138,7 +139,7 @@ static void write_vm_state(FILE *f, const struct vm *v)
 			continue;
 		fprintf(f, "%s{\"vguid\":\"0x%016" PRIx64 "\",\"dlid\":%u,\"state\":\"%s\","
 			"\"epoch\":%" PRIu32 ",\"seq\":%" PRIu64 "}", n++ ? "," : "",
-			v->wants[i].guid, e.path.dlid, pc_state_name(e.state), e.stamp.epoch,
+			v->wants[i].guid, e.path.dlid, ibvmig_pc_state_name(e.state), e.stamp.epoch,
 			e.stamp.seq);
 	}
 	fprintf(f, "]}\n");
@@ -242,7 +243,8 @@ static void ask_missing(struct vm *v, int64_t now)
 		w = &v->wants[i];
 		if (w->query_id || now < w->next_query_ms)
 			continue;
-		if (pc_lookup(v->cache, v->prefix, w->guid, (uint64_t)now, NULL) == PC_MISS)
+		if (ibvmig_pc_lookup(v->cache, v->prefix, w->guid, (uint64_t)now, NULL) ==
+		    IBVMIG_PC_MISS)
 			send_query(v, w);
 	}
 }
@@ -273,7 +275,7 @@ static void on_path(struct vm *v, const struct ibvmig_vmc_msg *m)
 {
 	struct want *w = want_of_query(v, m->id);
 	struct ibvmig_sa_path p;
-	struct pc_stamp s = { m->path.epoch, m->path.seq };
+	struct ibvmig_pc_stamp s = { m->path.epoch, m->path.seq };
 
 	if (!w)
 		return;
@@ -283,8 +285,9 @@ static void on_path(struct vm *v, const struct ibvmig_vmc_msg *m)
 		      "\",\"status\":%u,\"text\":\"%s\"", w->guid, m->status, m->text);
 		return;
 	}
-	if (ibvmig_vmc_get_path(m, &p) || pc_insert(v->cache, &p, m->path.stamped ? &s : NULL,
-						    (uint64_t)(int64_t)util_mono_ms())) {
+	if (ibvmig_vmc_get_path(m, &p) ||
+	    ibvmig_pc_insert(v->cache, &p, m->path.stamped ? &s : NULL,
+			     (uint64_t)(int64_t)util_mono_ms())) {
 		event(v, "error", ",\"request\":\"path-query\",\"text\":\"bad path record\"");
 		return;
 	}
@@ -295,20 +298,21 @@ static void on_path(struct vm *v, const struct ibvmig_vmc_msg *m)
 static void on_notice(struct vm *v, const struct ibvmig_vmc_msg *m)
 {
 	const struct ibvmig_path_notice *n = &m->notice.n;
-	struct pc_entry_view e;
-	int rc = pc_apply_notice(v->cache, m->notice.trap, n, (uint64_t)(int64_t)util_mono_ms());
+	struct ibvmig_pc_entry_view e;
+	int rc =
+	    ibvmig_pc_apply_notice(v->cache, m->notice.trap, n, (uint64_t)(int64_t)util_mono_ms());
 	bool have = !entry_of(v, n->vguid, &e);
 
 	v->notices++;
-	v->applied += rc == PC_APPLIED;
-	v->stale += rc == PC_STALE;
-	v->uncached += rc == PC_UNCACHED;
+	v->applied += rc == IBVMIG_PC_APPLIED;
+	v->stale += rc == IBVMIG_PC_STALE;
+	v->uncached += rc == IBVMIG_PC_UNCACHED;
 	event(v, "notice", ",\"trap\":%u,\"reason\":\"%s\",\"vguid\":\"0x%016" PRIx64
 	      "\",\"new_lid\":%u,\"old_lid\":%u,\"epoch\":%" PRIu32 ",\"seq\":%" PRIu64
 	      ",\"result\":\"%s\",\"dlid\":%u,\"state\":\"%s\"", m->notice.trap,
 	      ibvmig_reason_name(n->reason), n->vguid, n->new_lid, n->old_lid, n->epoch, n->seq,
-	      rc < 0 ? "refused" : pc_notice_result_name(rc), have ? e.path.dlid : 0,
-	      have ? pc_state_name(e.state) : "none");
+	      rc < 0 ? "refused" : ibvmig_pc_notice_result_name(rc), have ? e.path.dlid : 0,
+	      have ? ibvmig_pc_state_name(e.state) : "none");
 }
 
 static void on_message(struct vm *v, const struct ibvmig_vmc_msg *m)
@@ -374,8 +378,8 @@ static int connect_agent(void)
 		if (!connect(fd, (struct sockaddr *)&sun, sizeof(sun)))
 			return fd;
 		close(fd);
-		if ((errno != ENOENT && errno != ECONNREFUSED) || (int64_t)util_mono_ms() >= deadline ||
-		    stop_signal)
+		if ((errno != ENOENT && errno != ECONNREFUSED) ||
+		    (int64_t)util_mono_ms() >= deadline || stop_signal)
 			return -errno;
 		nanosleep(&pause, NULL);
 	}
@@ -383,7 +387,7 @@ static int connect_agent(void)
 
 static int vm_init(struct vm *v, unsigned k)
 {
-	struct pc_config cfg = { .capacity = 1024, .max_age_ms = opt->max_age_ms,
+	struct ibvmig_pc_config cfg = { .capacity = 1024, .max_age_ms = opt->max_age_ms,
 				 .suspend_limit_ms = opt->suspend_limit_ms };
 	unsigned i;
 
@@ -394,7 +398,7 @@ static int vm_init(struct vm *v, unsigned k)
 	else
 		snprintf(v->name, sizeof(v->name), "%.50s-%u", opt->name, k + 1);
 	v->vguid = opt->vguid ? opt->vguid + k : 0;
-	v->cache = pc_create(&cfg);
+	v->cache = ibvmig_pc_create(&cfg);
 	if (!v->cache)
 		return -errno;
 	if (k < opt->interested)
@@ -412,19 +416,19 @@ static int vm_init(struct vm *v, unsigned k)
 
 /* ---- options and the loop ------------------------------------------------------------------ */
 
-#define HELP \
-	"A VM for the test fabric: talks to the agent's VM socket (-S), keeps a path cache.\n"      \
-	"  -n, --name NAME          the VM's name (with --count: NAME-1 .. NAME-N)\n"                \
-	"  -g, --vguid G            the vGUID it owns (with --count: G, G+1, ...)\n"                 \
-	"  -p, --peer G             a peer vGUID it holds a path to (repeatable)\n"                  \
-	"  -c, --count N            play N VMs (default 1)\n"                                        \
-	"      --interested K       with --count: only the first K hold the peers\n"                 \
-	"      --state FILE         rewrite every VM's cache to FILE after each change\n"            \
-	"      --suspend-limit MS   drop a path suspended this long (default 0: never)\n"            \
-	"      --max-age MS         a path older than this is a miss (default 0: never)\n"           \
-	"      --retry MS           ask again for a missing path every MS (default 1000)\n"          \
-	"      --lifetime S         exit after S seconds (default 3600)\n"                           \
-	"      --connect-timeout S  wait S seconds for the agent's socket (default 10)\n"            \
+#define HELP                                                                                       \
+	"A VM for the test fabric: talks to the agent's VM socket (-S), keeps a path cache.\n"     \
+	"  -n, --name NAME          the VM's name (with --count: NAME-1 .. NAME-N)\n"              \
+	"  -g, --vguid G            the vGUID it owns (with --count: G, G+1, ...)\n"               \
+	"  -p, --peer G             a peer vGUID it holds a path to (repeatable)\n"                \
+	"  -c, --count N            play N VMs (default 1)\n"                                      \
+	"      --interested K       with --count: only the first K hold the peers\n"               \
+	"      --state FILE         rewrite every VM's cache to FILE after each change\n"          \
+	"      --suspend-limit MS   drop a path suspended this long (default 0: never)\n"          \
+	"      --max-age MS         a path older than this is a miss (default 0: never)\n"         \
+	"      --retry MS           ask again for a missing path every MS (default 1000)\n"        \
+	"      --lifetime S         exit after S seconds (default 3600)\n"                         \
+	"      --connect-timeout S  wait S seconds for the agent's socket (default 10)\n"          \
 	"      --no-read            once set up, never read again (a stuck VM, for tests)\n"
 
 enum {
@@ -618,7 +622,7 @@ int main(int argc, char **argv)
 	write_state(vms, n);
 	say_bye(vms, n);
 	for (i = 0; i < n; i++)
-		pc_destroy(vms[i].cache);
+		ibvmig_pc_destroy(vms[i].cache);
 	free(vms);
 	return code;
 }

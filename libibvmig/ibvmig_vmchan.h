@@ -241,7 +241,7 @@ struct ibvmig_vmc_msg {
 			const struct ibvmig_sa_path *path;
 			/*
 			 * The newest notice stamp the agent had for the DGID
-			 * when it asked the SA, for pc_insert() (path_cache.h).
+			 * when it asked the SA, for ibvmig_pc_insert() (ibvmig_path_cache.h).
 			 */
 			bool stamped;
 			uint32_t epoch;

@@ -39,34 +39,34 @@ struct args {
 
 static volatile sig_atomic_t stop_signal;
 
-#define HELP \
-	"The command-line face of libibvmig-sa, for tests and for hands (doc/ibvmig-sa.md).\n"       \
+#define HELP                                                                                       \
+	"The command-line face of libibvmig-sa, for tests and for hands (doc/ibvmig-sa.md).\n"     \
 	"commands:\n"                                                                              \
-	"  info                          own port: GUID, LID, subnet prefix, SM LID/SL\n"           \
-	"  alias-set --vguid G [--index I]\n"                                                       \
-	"                                add vGUID G as an alias of the own port; prints\n"         \
-	"                                the index used (the one holding G, else the\n"             \
-	"                                first free one, unless --index)\n"                         \
-	"  alias-delete --vguid G [--index I]\n"                                                    \
-	"                                remove vGUID G from the own port\n"                        \
-	"      (both: --lid L --index I act on the port of LID L instead, as a\n"                   \
-	"       management node would; the plugin's alias guard refuses others)\n"                  \
-	"  aliases                       list the own port's GUID table (index=I guid=G)\n"         \
-	"  path --vguid G [--repeat N]   PathRecord from the own port to prefix:G, one\n"           \
-	"                                line: dlid=N slid=N sl=N mtu=N rate=N pkey=N ...\n"        \
-	"  listen [--traps 68,69] [--count N] [--duration MS] [--per-vm-range N]\n"                 \
-	"                                subscribe, print one JSON object per Report,\n"            \
-	"                                stop after N Reports, MS milliseconds, TERM or\n"          \
-	"                                INT, then unsubscribe\n"                                   \
-	"  batch                         read \"set G I\", \"delete G I\" or \"path G\"\n"          \
+	"  info                          own port: GUID, LID, subnet prefix, SM LID/SL\n"          \
+	"  alias-set --vguid G [--index I]\n"                                                      \
+	"                                add vGUID G as an alias of the own port; prints\n"        \
+	"                                the index used (the one holding G, else the\n"            \
+	"                                first free one, unless --index)\n"                        \
+	"  alias-delete --vguid G [--index I]\n"                                                   \
+	"                                remove vGUID G from the own port\n"                       \
+	"      (both: --lid L --index I act on the port of LID L instead, as a\n"                  \
+	"       management node would; the plugin's alias guard refuses others)\n"                 \
+	"  aliases                       list the own port's GUID table (index=I guid=G)\n"        \
+	"  path --vguid G [--repeat N]   PathRecord from the own port to prefix:G, one\n"          \
+	"                                line: dlid=N slid=N sl=N mtu=N rate=N pkey=N ...\n"       \
+	"  listen [--traps 68,69] [--count N] [--duration MS] [--per-vm-range N]\n"                \
+	"                                subscribe, print one JSON object per Report,\n"           \
+	"                                stop after N Reports, MS milliseconds, TERM or\n"         \
+	"                                INT, then unsubscribe\n"                                  \
+	"  batch                         read \"set G I\", \"delete G I\" or \"path G\"\n"         \
 	"                                lines on stdin; for each print \"<op> G rc=N\n"           \
 	"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"       \
-	"                                the SA exchange), for benchmarks\n"                        \
-	"options (anywhere on the line):\n"                                                         \
-	"  -t MS                 SA request timeout per attempt (default 1000)\n"                   \
-	"  -r, --retries N       resends after a timeout (default 3)\n"                             \
-	"      --sim             ibsim/umad2sim mode: hold the issm device while\n"                 \
-	"                        subscribed and answer SMInfo (never on real hardware)\n"           \
+	"                                the SA exchange), for benchmarks\n"                       \
+	"options (anywhere on the line):\n"                                                        \
+	"  -t MS                 SA request timeout per attempt (default 1000)\n"                  \
+	"  -r, --retries N       resends after a timeout (default 3)\n"                            \
+	"      --sim             ibsim/umad2sim mode: hold the issm device while\n"                \
+	"                        subscribed and answer SMInfo (never on real hardware)\n"          \
 	"      --stats           at the end, \"ibvmig-sa: stats {counters as JSON}\" on stderr\n"
 
 /* A libibvmig-sa error as the exit status of ibvmig(7). */
@@ -229,7 +229,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return cli_usage_error(&tool, "no command");
 	a->cmd = argv[first];
 	if (first + 1 < argc)
-		return cli_usage_error(&tool, "%s: unexpected argument %s", a->cmd, argv[first + 1]);
+		return cli_usage_error(&tool, "%s: unexpected argument %s", a->cmd,
+				       argv[first + 1]);
 	return -1;
 }
 
@@ -511,8 +512,9 @@ static int cmd_listen(struct ibvmig_sa *sa, const struct args *a)
 		}
 	}
 	if (code == IBVMIG_EXIT_OK && a->count && st.reports < a->count && !stop_signal)
-		code = cli_fail(&tool, IBVMIG_EXIT_UNREACHABLE, "listen: %lu of %lu Reports before the timeout",
-			    st.reports, a->count);
+		code =
+		    cli_fail(&tool, IBVMIG_EXIT_UNREACHABLE,
+			     "listen: %lu of %lu Reports before the timeout", st.reports, a->count);
 	rc = unsubscribe_all(sa, a);
 	if (rc && code == IBVMIG_EXIT_OK)
 		code = sa_fail("listen: unsubscribe", rc);

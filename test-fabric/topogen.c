@@ -125,26 +125,26 @@ static void die(const char *what)
 
 /* ---- options ------------------------------------------------------------------------------- */
 
-#define HELP \
-	"Writes an ibsim net file of a fat tree for ibvmig's simulated fabric.\n"                    \
-	"  --levels 2|3          fat-tree levels (default 2)\n"                                     \
-	"  --hosts-per-leaf N    hosts (with --vswitch: hypervisors) per leaf (default 4)\n"        \
-	"  --leaves N            leaves; 3 levels: leaves per pod (default 2)\n"                    \
-	"  --spines N            spines, each linked to every leaf once; 3 levels: spines\n"        \
-	"                        per pod, linked to every leaf of the pod (default 1)\n"            \
-	"  --pods N              3 levels: pods (default 2)\n"                                      \
-	"  --cores N             3 levels: core switches, a multiple of --spines (default\n"        \
-	"                        --spines); spine s of every pod links to core group s\n"           \
-	"  --vswitch             hypervisors: a switch vswN, pfN and vfN-1..vfN-V behind it\n"      \
-	"  --vfs V               VFs per hypervisor, 0-99 (default 2; needs --vswitch)\n"           \
-	"  --sm-node NAME        the name of OpenSM's HCA on leaf1 (default sm)\n"                  \
-	"  -o, --output FILE     write to FILE (default: standard output)\n"                        \
-	"  --list                write a table of nodes and links, not the net file:\n"             \
-	"                        \"node KIND NAME NODE_GUID PORT_GUID NPORTS\" and\n"               \
-	"                        \"link NAME PORT NAME PORT\" lines (each link once)\n"             \
-	"The file's header documents the wiring, the node names, the GUID scheme, the\n"            \
-	"\"# fabric-sm: NAME\" line test-fabric/fabric.sh reads, and an \"# ibsim-opts:\"\n"          \
-	"line: the ibsim options (-N/-S/-P) this size needs, one fabric_start --ibsim-opt\n"        \
+#define HELP                                                                                       \
+	"Writes an ibsim net file of a fat tree for ibvmig's simulated fabric.\n"                  \
+	"  --levels 2|3          fat-tree levels (default 2)\n"                                    \
+	"  --hosts-per-leaf N    hosts (with --vswitch: hypervisors) per leaf (default 4)\n"       \
+	"  --leaves N            leaves; 3 levels: leaves per pod (default 2)\n"                   \
+	"  --spines N            spines, each linked to every leaf once; 3 levels: spines\n"       \
+	"                        per pod, linked to every leaf of the pod (default 1)\n"           \
+	"  --pods N              3 levels: pods (default 2)\n"                                     \
+	"  --cores N             3 levels: core switches, a multiple of --spines (default\n"       \
+	"                        --spines); spine s of every pod links to core group s\n"          \
+	"  --vswitch             hypervisors: a switch vswN, pfN and vfN-1..vfN-V behind it\n"     \
+	"  --vfs V               VFs per hypervisor, 0-99 (default 2; needs --vswitch)\n"          \
+	"  --sm-node NAME        the name of OpenSM's HCA on leaf1 (default sm)\n"                 \
+	"  -o, --output FILE     write to FILE (default: standard output)\n"                       \
+	"  --list                write a table of nodes and links, not the net file:\n"            \
+	"                        \"node KIND NAME NODE_GUID PORT_GUID NPORTS\" and\n"              \
+	"                        \"link NAME PORT NAME PORT\" lines (each link once)\n"            \
+	"The file's header documents the wiring, the node names, the GUID scheme, the\n"           \
+	"\"# fabric-sm: NAME\" line test-fabric/fabric.sh reads, and an \"# ibsim-opts:\"\n"       \
+	"line: the ibsim options (-N/-S/-P) this size needs, one fabric_start --ibsim-opt\n"       \
 	"per word.  Exit status 1: the output could not be written.\n"
 
 enum {
@@ -290,10 +290,12 @@ static int check_sm_name(const char *name)
 	if (!len || len > MAX_SM_NAME ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
 		len)
-		return cli_usage_error(&tool, "bad --sm-node %s: 1-%d letters, digits, '-', '_', '.'", name,
-				   MAX_SM_NAME);
+		return cli_usage_error(&tool,
+				       "bad --sm-node %s: 1-%d letters, digits, '-', '_', '.'",
+				       name, MAX_SM_NAME);
 	if (generated_name(name))
-		return cli_usage_error(&tool, "--sm-node %s: a generated node may have that name", name);
+		return cli_usage_error(&tool, "--sm-node %s: a generated node may have that name",
+				       name);
 	return -1;
 }
 
@@ -306,16 +308,17 @@ static int check_options(const struct params *p)
 	if (p->given_vfs && !p->vswitch)
 		return cli_usage_error(&tool, "--vfs needs --vswitch");
 	if (p->levels == 3 && p->cores % p->spines)
-		return cli_usage_error(&tool, "--cores %u is not a multiple of --spines %u", p->cores,
-				   p->spines);
+		return cli_usage_error(&tool, "--cores %u is not a multiple of --spines %u",
+				       p->cores, p->spines);
 	return check_sm_name(p->sm_name);
 }
 
 static int check_radix(const char *what, uint64_t ports)
 {
 	if (ports > MAX_SWITCH_PORTS)
-		return cli_usage_error(&tool, "a %s would need %" PRIu64 " ports (a switch has at most %d)",
-				   what, ports, MAX_SWITCH_PORTS);
+		return cli_usage_error(
+		    &tool, "a %s would need %" PRIu64 " ports (a switch has at most %d)", what,
+		    ports, MAX_SWITCH_PORTS);
 	return -1;
 }
 
@@ -338,9 +341,11 @@ static int size_fabric(struct topo *t)
 	    (rc = check_radix("vsw", 2 + (uint64_t)p->vfs)) >= 0)
 		return rc;
 	if (hcas + switches > MAX_NODES)
-		return cli_usage_error(&tool, "%" PRIu64 " nodes: at most %d (each needs a LID below ibsim's "
-				   "LinearFDBCap)",
-				   hcas + switches, MAX_NODES);
+		return cli_usage_error(&tool,
+				       "%" PRIu64
+				       " nodes: at most %d (each needs a LID below ibsim's "
+				       "LinearFDBCap)",
+				       hcas + switches, MAX_NODES);
 	if (hyp > MAX_COUNT || (p->vswitch && hyp > MAX_HYPERVISORS))
 		return cli_usage_error(&tool, "%" PRIu64 " %s: at most %d", hyp,
 				   p->vswitch ? "hypervisors" : "hosts",

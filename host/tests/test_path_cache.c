@@ -5,7 +5,7 @@
  * answers against notices, the suspension limit, the max age, capacity and
  * LRU eviction, and a randomized check against a trivially correct model.
  */
-#include "path_cache.h"
+#include "ibvmig_path_cache.h"
 #include "unit.h"
 
 #include <CUnit/CUnit.h>
@@ -21,12 +21,12 @@
 #define LID_C 13
 #define EPOCH 0x5eed
 
-static struct pc_cache *cache_with(uint32_t capacity, uint64_t max_age, uint64_t limit)
+static struct ibvmig_pc_cache *cache_with(uint32_t capacity, uint64_t max_age, uint64_t limit)
 {
-	struct pc_config cfg = {
+	struct ibvmig_pc_config cfg = {
 		.capacity = capacity, .max_age_ms = max_age, .suspend_limit_ms = limit,
 	};
-	struct pc_cache *c = pc_create(&cfg);
+	struct ibvmig_pc_cache *c = ibvmig_pc_create(&cfg);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	return c;
@@ -45,11 +45,11 @@ static struct ibvmig_sa_path path_to(uint64_t guid, uint16_t dlid)
 	};
 }
 
-static void insert(struct pc_cache *c, uint64_t guid, uint16_t dlid, uint64_t now)
+static void insert(struct ibvmig_pc_cache *c, uint64_t guid, uint16_t dlid, uint64_t now)
 {
 	struct ibvmig_sa_path p = path_to(guid, dlid);
 
-	CU_ASSERT_EQUAL(pc_insert(c, &p, NULL, now), 0);
+	CU_ASSERT_EQUAL(ibvmig_pc_insert(c, &p, NULL, now), 0);
 }
 
 static struct ibvmig_path_notice notice_of(uint64_t guid, uint32_t epoch, uint64_t seq,
@@ -63,37 +63,38 @@ static struct ibvmig_path_notice notice_of(uint64_t guid, uint32_t epoch, uint64
 	};
 }
 
-static int repath(struct pc_cache *c, uint64_t guid, uint32_t epoch, uint64_t seq, uint16_t lid,
-		  uint64_t now)
+static int repath(struct ibvmig_pc_cache *c, uint64_t guid, uint32_t epoch, uint64_t seq,
+		  uint16_t lid, uint64_t now)
 {
 	struct ibvmig_path_notice n = notice_of(guid, epoch, seq, lid);
 
-	return pc_apply_notice(c, IBVMIG_TRAP_REPATH, &n, now);
+	return ibvmig_pc_apply_notice(c, IBVMIG_TRAP_REPATH, &n, now);
 }
 
-static int unpath(struct pc_cache *c, uint64_t guid, uint32_t epoch, uint64_t seq, uint64_t now)
+static int unpath(struct ibvmig_pc_cache *c, uint64_t guid, uint32_t epoch, uint64_t seq,
+		  uint64_t now)
 {
 	struct ibvmig_path_notice n = notice_of(guid, epoch, seq, 0);
 
-	return pc_apply_notice(c, IBVMIG_TRAP_UNPATH, &n, now);
+	return ibvmig_pc_apply_notice(c, IBVMIG_TRAP_UNPATH, &n, now);
 }
 
 /* The DLID a lookup hits, or 0 with the result in *@r. */
-static uint16_t dlid_of(struct pc_cache *c, uint64_t guid, uint64_t now, int *r)
+static uint16_t dlid_of(struct ibvmig_pc_cache *c, uint64_t guid, uint64_t now, int *r)
 {
 	struct ibvmig_sa_path p = { .dlid = 0 };
-	int rc = pc_lookup(c, PREFIX, guid, now, &p);
+	int rc = ibvmig_pc_lookup(c, PREFIX, guid, now, &p);
 
 	if (r)
 		*r = rc;
-	return rc == PC_HIT ? p.dlid : 0;
+	return rc == IBVMIG_PC_HIT ? p.dlid : 0;
 }
 
-static struct pc_stats stats_of(struct pc_cache *c)
+static struct ibvmig_pc_stats stats_of(struct ibvmig_pc_cache *c)
 {
-	struct pc_stats st;
+	struct ibvmig_pc_stats st;
 
-	pc_get_stats(c, &st);
+	ibvmig_pc_get_stats(c, &st);
 	return st;
 }
 
@@ -101,154 +102,154 @@ static struct pc_stats stats_of(struct pc_cache *c)
 
 static void test_miss_then_insert_then_hit(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	struct ibvmig_sa_path want = path_to(VG(1), LID_A), got;
 
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX, VG(1), 0, &got), PC_MISS);
-	CU_ASSERT_EQUAL(pc_insert(c, &want, NULL, 1), 0);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX, VG(1), 0, &got), IBVMIG_PC_MISS);
+	CU_ASSERT_EQUAL(ibvmig_pc_insert(c, &want, NULL, 1), 0);
 	memset(&got, 0, sizeof(got));
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX, VG(1), 2, &got), PC_HIT);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX, VG(1), 2, &got), IBVMIG_PC_HIT);
 	CU_ASSERT_EQUAL(memcmp(&got, &want, sizeof(got)), 0);
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX, VG(1), 3, NULL), PC_HIT);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX, VG(1), 3, NULL), IBVMIG_PC_HIT);
 	/* Another subnet prefix is another GID. */
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX + 1, VG(1), 4, NULL), PC_MISS);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX + 1, VG(1), 4, NULL), IBVMIG_PC_MISS);
 	CU_ASSERT_EQUAL(stats_of(c).hits, 2);
 	CU_ASSERT_EQUAL(stats_of(c).misses, 2);
 	CU_ASSERT_EQUAL(stats_of(c).count, 1);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_suspended_lookup_gives_no_lid(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	struct ibvmig_sa_path got;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), IBVMIG_PC_APPLIED);
 	memset(&got, 0xAB, sizeof(got));
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX, VG(1), 2, &got), PC_SUSPENDED);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX, VG(1), 2, &got), IBVMIG_PC_SUSPENDED);
 	CU_ASSERT_EQUAL(got.dlid, 0xABAB);	/* untouched: never the stale LID */
 	CU_ASSERT_EQUAL(stats_of(c).suspended, 1);
 	CU_ASSERT_EQUAL(stats_of(c).suspended_now, 1);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_bad_inputs_are_rejected_and_change_nothing(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	struct ibvmig_sa_path p = path_to(VG(1), LID_A);
 	struct ibvmig_path_notice n = notice_of(VG(1), EPOCH, 1, LID_B);
-	struct pc_config cfg = { .capacity = 0 };
-	struct pc_stats st;
+	struct ibvmig_pc_config cfg = { .capacity = 0 };
+	struct ibvmig_pc_stats st;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX, 0, 1, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX, 0, 1, NULL), -EINVAL);
 	p.dlid = 0;
-	CU_ASSERT_EQUAL(pc_insert(c, &p, NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_insert(c, &p, NULL, 1), -EINVAL);
 	p.dlid = 0xC000;	/* multicast */
-	CU_ASSERT_EQUAL(pc_insert(c, &p, NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_insert(c, &p, NULL, 1), -EINVAL);
 	p = path_to(0, LID_A);
-	CU_ASSERT_EQUAL(pc_insert(c, &p, NULL, 1), -EINVAL);
-	CU_ASSERT_EQUAL(pc_insert(c, NULL, NULL, 1), -EINVAL);
-	CU_ASSERT_EQUAL(pc_apply_notice(c, 70, &n, 1), -EINVAL);
-	CU_ASSERT_EQUAL(pc_apply_notice(c, IBVMIG_TRAP_REPATH, NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_insert(c, &p, NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_insert(c, NULL, NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_apply_notice(c, 70, &n, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_apply_notice(c, IBVMIG_TRAP_REPATH, NULL, 1), -EINVAL);
 	n.new_lid = 0;
-	CU_ASSERT_EQUAL(pc_apply_notice(c, IBVMIG_TRAP_REPATH, &n, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_apply_notice(c, IBVMIG_TRAP_REPATH, &n, 1), -EINVAL);
 	n.new_lid = 0xFFFF;
-	CU_ASSERT_EQUAL(pc_apply_notice(c, IBVMIG_TRAP_REPATH, &n, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_apply_notice(c, IBVMIG_TRAP_REPATH, &n, 1), -EINVAL);
 	n = notice_of(0, EPOCH, 1, 0);
-	CU_ASSERT_EQUAL(pc_apply_notice(c, IBVMIG_TRAP_UNPATH, &n, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_pc_apply_notice(c, IBVMIG_TRAP_UNPATH, &n, 1), -EINVAL);
 	st = stats_of(c);
 	CU_ASSERT_EQUAL(st.rejected, 10);
 	CU_ASSERT_EQUAL(st.inserts, 1);
 	CU_ASSERT_EQUAL(st.repaths + st.unpaths + st.stale + st.uncached, 0);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 2, NULL), LID_A);
 	/* Edges of the unicast range are accepted. */
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 1, 0xBFFF, 3), PC_APPLIED);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, 1, 3), PC_APPLIED);
-	pc_destroy(c);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 1, 0xBFFF, 3), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, 1, 3), IBVMIG_PC_APPLIED);
+	ibvmig_pc_destroy(c);
 
 	errno = 0;
-	CU_ASSERT_PTR_NULL(pc_create(&cfg));
+	CU_ASSERT_PTR_NULL(ibvmig_pc_create(&cfg));
 	CU_ASSERT_EQUAL(errno, EINVAL);
-	cfg.capacity = PC_CAPACITY_MAX + 1;
-	CU_ASSERT_PTR_NULL(pc_create(&cfg));
-	CU_ASSERT_PTR_NULL(pc_create(NULL));
-	pc_destroy(NULL);
+	cfg.capacity = IBVMIG_PC_CAPACITY_MAX + 1;
+	CU_ASSERT_PTR_NULL(ibvmig_pc_create(&cfg));
+	CU_ASSERT_PTR_NULL(ibvmig_pc_create(NULL));
+	ibvmig_pc_destroy(NULL);
 }
 
 /* ---- RePath and UnPath ------------------------------------------------- */
 
 static void test_repath_changes_only_the_dlid(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	struct ibvmig_sa_path want = path_to(VG(1), LID_B), got;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 1, LID_B, 1), PC_APPLIED);
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX, VG(1), 2, &got), PC_HIT);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 1, LID_B, 1), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX, VG(1), 2, &got), IBVMIG_PC_HIT);
 	CU_ASSERT_EQUAL(memcmp(&got, &want, sizeof(got)), 0);
 	CU_ASSERT_EQUAL(stats_of(c).repaths, 1);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_unpath_then_repath_resumes_on_new_lid(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	int r;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 2, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_SUSPENDED);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 3), PC_APPLIED);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_SUSPENDED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 3), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 4, NULL), LID_B);
 	CU_ASSERT_EQUAL(stats_of(c).unpaths, 1);
 	CU_ASSERT_EQUAL(stats_of(c).suspended_now, 0);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_repath_before_unpath_keeps_the_new_path(void)
 {
 	/* Reordered delivery: the RePath (seq 2) overtakes its UnPath (seq 1). */
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 1), PC_APPLIED);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 2), PC_STALE);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 1), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 2), IBVMIG_PC_STALE);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 3, NULL), LID_B);
 	CU_ASSERT_EQUAL(stats_of(c).stale, 1);
 	CU_ASSERT_EQUAL(stats_of(c).unpaths, 0);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_duplicates_are_stale(void)
 {
 	/* A hypervisor with two ports receives every notice twice. */
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	int r;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), PC_APPLIED);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 2), PC_STALE);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 3), PC_APPLIED);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 4), PC_STALE);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 5), PC_STALE);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 2), IBVMIG_PC_STALE);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 3), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 4), IBVMIG_PC_STALE);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 5), IBVMIG_PC_STALE);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 6, &r), LID_B);
-	CU_ASSERT_EQUAL(r, PC_HIT);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_HIT);
 	CU_ASSERT_EQUAL(stats_of(c).stale, 3);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_late_repath_never_rolls_back(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 4, LID_C, 1), PC_APPLIED);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 2), PC_STALE);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 4, LID_C, 1), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 2), IBVMIG_PC_STALE);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 3, NULL), LID_C);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 /*
@@ -259,7 +260,7 @@ static void test_late_repath_never_rolls_back(void)
 static void apply_sequence(const int *order, unsigned n)
 {
 	static const uint16_t lid_of[5] = { 0, 0, LID_B, 0, LID_C };
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	unsigned k, newest = 0;
 	int r;
 
@@ -269,13 +270,13 @@ static void apply_sequence(const int *order, unsigned n)
 
 		rc = lid_of[s] ? repath(c, VG(1), EPOCH, (uint64_t)s, lid_of[s], k + 1)
 			       : unpath(c, VG(1), EPOCH, (uint64_t)s, k + 1);
-		CU_ASSERT_EQUAL(rc, (unsigned)s > newest ? PC_APPLIED : PC_STALE);
+		CU_ASSERT_EQUAL(rc, (unsigned)s > newest ? IBVMIG_PC_APPLIED : IBVMIG_PC_STALE);
 		if ((unsigned)s > newest)
 			newest = (unsigned)s;
 		CU_ASSERT_EQUAL(dlid_of(c, VG(1), k + 1, &r), lid_of[newest]);
-		CU_ASSERT_EQUAL(r, lid_of[newest] ? PC_HIT : PC_SUSPENDED);
+		CU_ASSERT_EQUAL(r, lid_of[newest] ? IBVMIG_PC_HIT : IBVMIG_PC_SUSPENDED);
 	}
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 /* Applies every order of @order[@k..3] after the fixed @order[0..@k-1]. */
@@ -319,21 +320,21 @@ static void test_abc_with_notices_lost(void)
 
 static void test_notice_for_uncached_gid_is_ignored(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	struct ibvmig_path_notice n = notice_of(VG(1), EPOCH, 5, LID_B);
 
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 5, LID_B, 0), PC_UNCACHED);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 6, 0), PC_UNCACHED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 5, LID_B, 0), IBVMIG_PC_UNCACHED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 6, 0), IBVMIG_PC_UNCACHED);
 	/* Same vGUID, another subnet prefix: another GID. */
 	insert(c, VG(1), LID_A, 1);
 	n.subnet_prefix = PREFIX + 1;
-	CU_ASSERT_EQUAL(pc_apply_notice(c, IBVMIG_TRAP_REPATH, &n, 2), PC_UNCACHED);
+	CU_ASSERT_EQUAL(ibvmig_pc_apply_notice(c, IBVMIG_TRAP_REPATH, &n, 2), IBVMIG_PC_UNCACHED);
 	/* Nothing was remembered: the first notice after the insert applies. */
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 1, LID_C, 3), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 1, LID_C, 3), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 4, NULL), LID_C);
 	CU_ASSERT_EQUAL(stats_of(c).uncached, 3);
 	CU_ASSERT_EQUAL(stats_of(c).count, 1);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 /* ---- epochs ------------------------------------------------------------- */
@@ -341,16 +342,16 @@ static void test_notice_for_uncached_gid_is_ignored(void)
 static void test_new_epoch_wins_whatever_its_sequence(void)
 {
 	/* The SM restarted: a new random epoch, the count starts again. */
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), 1111, 900, LID_B, 1), PC_APPLIED);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), 2222, 1, 2), PC_APPLIED);
-	CU_ASSERT_EQUAL(repath(c, VG(1), 2222, 2, LID_C, 3), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), 1111, 900, LID_B, 1), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), 2222, 1, 2), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), 2222, 2, LID_C, 3), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 4, NULL), LID_C);
 	/* ... and within the new epoch the usual order holds again. */
-	CU_ASSERT_EQUAL(unpath(c, VG(1), 2222, 1, 5), PC_STALE);
-	pc_destroy(c);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), 2222, 1, 5), IBVMIG_PC_STALE);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_old_epoch_after_new_epoch_is_applied(void)
@@ -361,88 +362,88 @@ static void test_old_epoch_after_new_epoch_is_applied(void)
 	 * epoch delayed past the new epoch's wins (path-cache rule 6) until the
 	 * next notice of the new epoch, which wins in turn.
 	 */
-	struct pc_cache *c = cache_with(8, 0, 0);
-	struct pc_entry_view *v;
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_entry_view *v;
 	size_t n;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), 2222, 1, LID_C, 1), PC_APPLIED);
-	CU_ASSERT_EQUAL(repath(c, VG(1), 1111, 900, LID_B, 2), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), 2222, 1, LID_C, 1), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), 1111, 900, LID_B, 2), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 3, NULL), LID_B);
-	CU_ASSERT_EQUAL_FATAL(pc_snapshot(c, 3, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_pc_snapshot(c, 3, &v, &n), 0);
 	CU_ASSERT_EQUAL(v[0].stamp.epoch, 1111);
 	CU_ASSERT_EQUAL(v[0].stamp.seq, 900);
 	free(v);
-	CU_ASSERT_EQUAL(repath(c, VG(1), 2222, 2, LID_C, 4), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), 2222, 2, LID_C, 4), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 5, NULL), LID_C);
 	/* The way out without a notice: invalidate, and ask the SA again. */
-	CU_ASSERT_EQUAL(repath(c, VG(1), 1111, 901, LID_B, 6), PC_APPLIED);
-	CU_ASSERT_EQUAL(pc_invalidate(c, PREFIX, VG(1)), 0);
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX, VG(1), 7, NULL), PC_MISS);
-	pc_destroy(c);
+	CU_ASSERT_EQUAL(repath(c, VG(1), 1111, 901, LID_B, 6), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(ibvmig_pc_invalidate(c, PREFIX, VG(1)), 0);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX, VG(1), 7, NULL), IBVMIG_PC_MISS);
+	ibvmig_pc_destroy(c);
 }
 
 /* ---- SA answers against notices ------------------------------------------ */
 
 static void test_insert_clears_suspension(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), IBVMIG_PC_APPLIED);
 	insert(c, VG(1), LID_B, 2);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 3, NULL), LID_B);
 	CU_ASSERT_EQUAL(stats_of(c).resumed_by_insert, 1);
 	CU_ASSERT_EQUAL(stats_of(c).refreshed, 1);
 	CU_ASSERT_EQUAL(stats_of(c).suspended_now, 0);
 	/* The UnPath's stamp is still held: its duplicate does not re-suspend. */
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 4), PC_STALE);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 4), IBVMIG_PC_STALE);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 5, NULL), LID_B);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_insert_keeps_the_notice_stamp(void)
 {
 	/* Late notices older than one applied stay stale; newer ones apply. */
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 5, LID_B, 1), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 5, LID_B, 1), IBVMIG_PC_APPLIED);
 	insert(c, VG(1), LID_C, 2);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 3, LID_A, 3), PC_STALE);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 5, 3), PC_STALE);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 3, LID_A, 3), IBVMIG_PC_STALE);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 5, 3), IBVMIG_PC_STALE);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 4, NULL), LID_C);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 6, LID_B, 5), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 6, LID_B, 5), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 6, NULL), LID_B);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_insert_with_agent_stamp(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	struct ibvmig_sa_path p = path_to(VG(1), LID_B);
-	struct pc_stamp seven = { EPOCH, 7 }, three = { EPOCH, 3 };
+	struct ibvmig_pc_stamp seven = { EPOCH, 7 }, three = { EPOCH, 3 };
 
 	/* The agent had seen seq 7 when it asked the SA: 5 is older than the answer. */
-	CU_ASSERT_EQUAL(pc_insert(c, &p, &seven, 0), 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 5, LID_A, 1), PC_STALE);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 7, LID_A, 1), PC_STALE);
+	CU_ASSERT_EQUAL(ibvmig_pc_insert(c, &p, &seven, 0), 0);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 5, LID_A, 1), IBVMIG_PC_STALE);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 7, LID_A, 1), IBVMIG_PC_STALE);
 	/* An older stamp never lowers the held one. */
-	CU_ASSERT_EQUAL(pc_insert(c, &p, &three, 2), 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 6, 3), PC_STALE);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 8, LID_C, 4), PC_APPLIED);
+	CU_ASSERT_EQUAL(ibvmig_pc_insert(c, &p, &three, 2), 0);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 6, 3), IBVMIG_PC_STALE);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 8, LID_C, 4), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 5, NULL), LID_C);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_unstamped_entry_takes_any_notice(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 0, LID_B, 1), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 0, LID_B, 1), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 2, NULL), LID_B);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 /* ---- suspension limit ------------------------------------------------------ */
@@ -450,11 +451,12 @@ static void test_unstamped_entry_takes_any_notice(void)
 struct drops {
 	unsigned n;
 	uint64_t guid[16];
-	enum pc_drop_reason reason[16];
-	enum pc_state state[16];
+	enum ibvmig_pc_drop_reason reason[16];
+	enum ibvmig_pc_state state[16];
 };
 
-static void record_drop(void *ctx, const struct pc_entry_view *v, enum pc_drop_reason reason)
+static void record_drop(void *ctx, const struct ibvmig_pc_entry_view *v,
+			enum ibvmig_pc_drop_reason reason)
 {
 	struct drops *d = ctx;
 
@@ -466,14 +468,14 @@ static void record_drop(void *ctx, const struct pc_entry_view *v, enum pc_drop_r
 	d->n++;
 }
 
-static struct pc_cache *cache_recording(struct drops *d, uint32_t capacity, uint64_t max_age,
+static struct ibvmig_pc_cache *cache_recording(struct drops *d, uint32_t capacity, uint64_t max_age,
 					uint64_t limit)
 {
-	struct pc_config cfg = {
+	struct ibvmig_pc_config cfg = {
 		.capacity = capacity, .max_age_ms = max_age, .suspend_limit_ms = limit,
 		.on_drop = record_drop, .drop_ctx = d,
 	};
-	struct pc_cache *c = pc_create(&cfg);
+	struct ibvmig_pc_cache *c = ibvmig_pc_create(&cfg);
 
 	memset(d, 0, sizeof(*d));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -483,107 +485,107 @@ static struct pc_cache *cache_recording(struct drops *d, uint32_t capacity, uint
 static void test_suspension_limit_drops_the_entry(void)
 {
 	struct drops d;
-	struct pc_cache *c = cache_recording(&d, 8, 0, 50);
+	struct ibvmig_pc_cache *c = cache_recording(&d, 8, 0, 50);
 	int r;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 100), PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 100), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 149, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_SUSPENDED);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_SUSPENDED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 150, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_MISS);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_MISS);
 	CU_ASSERT_EQUAL(stats_of(c).expired, 1);
 	CU_ASSERT_EQUAL(stats_of(c).count, 0);
 	CU_ASSERT_EQUAL(stats_of(c).suspended_now, 0);
 	CU_ASSERT_EQUAL(d.n, 1);
 	CU_ASSERT_EQUAL(d.guid[0], VG(1));
-	CU_ASSERT_EQUAL(d.reason[0], PC_DROP_SUSPENSION_EXPIRED);
-	CU_ASSERT_EQUAL(d.state[0], PC_STATE_SUSPENDED);
+	CU_ASSERT_EQUAL(d.reason[0], IBVMIG_PC_DROP_SUSPENSION_EXPIRED);
+	CU_ASSERT_EQUAL(d.state[0], IBVMIG_PC_STATE_SUSPENDED);
 	/* The RePath that comes too late finds nothing. */
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 151), PC_UNCACHED);
-	pc_destroy(c);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 151), IBVMIG_PC_UNCACHED);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_newer_unpath_restarts_the_clock(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 50);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 50);
 	int r;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 100), PC_APPLIED);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 140), PC_STALE);	/* duplicate: no */
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 3, 140), PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 100), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 140), IBVMIG_PC_STALE);	/* duplicate: no */
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 3, 140), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 189, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_SUSPENDED);
-	CU_ASSERT_EQUAL(pc_expire(c, 190), 1);
-	pc_destroy(c);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_SUSPENDED);
+	CU_ASSERT_EQUAL(ibvmig_pc_expire(c, 190), 1);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_zero_limit_suspends_until_repath(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
 	int r;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), PC_APPLIED);
-	CU_ASSERT_EQUAL(pc_expire(c, UINT64_MAX / 2), 0);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 1), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(ibvmig_pc_expire(c, UINT64_MAX / 2), 0);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), UINT64_MAX / 2, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_SUSPENDED);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, UINT64_MAX / 2), PC_APPLIED);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_SUSPENDED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, UINT64_MAX / 2), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), UINT64_MAX / 2, NULL), LID_B);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_expire_sweeps_in_suspension_order(void)
 {
 	struct drops d;
-	struct pc_cache *c = cache_recording(&d, 8, 0, 100);
+	struct ibvmig_pc_cache *c = cache_recording(&d, 8, 0, 100);
 	int i;
 
 	for (i = 1; i <= 4; i++)
 		insert(c, VG(i), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(3), EPOCH, 1, 10), PC_APPLIED);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 20), PC_APPLIED);
-	CU_ASSERT_EQUAL(unpath(c, VG(4), EPOCH, 1, 30), PC_APPLIED);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 40), PC_APPLIED);	/* resumed */
-	CU_ASSERT_EQUAL(pc_expire(c, 109), 0);
-	CU_ASSERT_EQUAL(pc_expire(c, 130), 2);
+	CU_ASSERT_EQUAL(unpath(c, VG(3), EPOCH, 1, 10), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 20), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(4), EPOCH, 1, 30), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 2, LID_B, 40), IBVMIG_PC_APPLIED); /* resumed */
+	CU_ASSERT_EQUAL(ibvmig_pc_expire(c, 109), 0);
+	CU_ASSERT_EQUAL(ibvmig_pc_expire(c, 130), 2);
 	CU_ASSERT_EQUAL(d.n, 2);
 	CU_ASSERT_EQUAL(d.guid[0], VG(3));
 	CU_ASSERT_EQUAL(d.guid[1], VG(4));
 	CU_ASSERT_EQUAL(stats_of(c).count, 2);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 131, NULL), LID_B);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(2), 131, NULL), LID_A);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 /* ---- max age ------------------------------------------------------------- */
 
 static void test_max_age_wants_a_fresh_answer(void)
 {
-	struct pc_cache *c = cache_with(8, 100, 0);
-	struct pc_entry_view *v;
+	struct ibvmig_pc_cache *c = cache_with(8, 100, 0);
+	struct ibvmig_pc_entry_view *v;
 	size_t n;
 	int r;
 
 	insert(c, VG(1), LID_A, 0);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 4, LID_B, 50), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 4, LID_B, 50), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 99, &r), LID_B);	/* a RePath is no refresh */
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 100, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_MISS);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_MISS);
 	CU_ASSERT_EQUAL(stats_of(c).aged, 1);
 	CU_ASSERT_EQUAL(stats_of(c).misses, 1);
 	/* The aged entry stays, with its stamp. */
-	CU_ASSERT_EQUAL_FATAL(pc_snapshot(c, 100, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_pc_snapshot(c, 100, &v, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
-	CU_ASSERT_EQUAL(v[0].state, PC_STATE_AGED);
+	CU_ASSERT_EQUAL(v[0].state, IBVMIG_PC_STATE_AGED);
 	CU_ASSERT_EQUAL(v[0].stamp.seq, 4);
 	free(v);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 3, LID_A, 101), PC_STALE);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 3, LID_A, 101), IBVMIG_PC_STALE);
 	insert(c, VG(1), LID_C, 102);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 201, NULL), LID_C);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 202, NULL), 0);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 /* ---- capacity -------------------------------------------------------------- */
@@ -591,7 +593,7 @@ static void test_max_age_wants_a_fresh_answer(void)
 static void test_full_cache_evicts_least_recently_used(void)
 {
 	struct drops d;
-	struct pc_cache *c = cache_recording(&d, 3, 0, 0);
+	struct ibvmig_pc_cache *c = cache_recording(&d, 3, 0, 0);
 	int r;
 
 	insert(c, VG(1), LID_A, 0);
@@ -601,52 +603,52 @@ static void test_full_cache_evicts_least_recently_used(void)
 	insert(c, VG(4), LID_A, 4);
 	CU_ASSERT_EQUAL(d.n, 1);
 	CU_ASSERT_EQUAL(d.guid[0], VG(2));
-	CU_ASSERT_EQUAL(d.reason[0], PC_DROP_EVICTED);
+	CU_ASSERT_EQUAL(d.reason[0], IBVMIG_PC_DROP_EVICTED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(2), 5, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_MISS);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_MISS);
 	/* A refresh of a cached GID evicts nothing. */
 	insert(c, VG(3), LID_B, 6);
 	CU_ASSERT_EQUAL(d.n, 1);
 	CU_ASSERT_EQUAL(stats_of(c).evicted, 1);
 	CU_ASSERT_EQUAL(stats_of(c).count, 3);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_notices_do_not_count_as_use(void)
 {
 	struct drops d;
-	struct pc_cache *c = cache_recording(&d, 2, 0, 0);
+	struct ibvmig_pc_cache *c = cache_recording(&d, 2, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
 	insert(c, VG(2), LID_A, 1);
-	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 1, LID_B, 2), PC_APPLIED);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 1, LID_B, 2), IBVMIG_PC_APPLIED);
 	insert(c, VG(3), LID_A, 3);
 	CU_ASSERT_EQUAL(d.n, 1);
 	CU_ASSERT_EQUAL(d.guid[0], VG(1));
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_suspended_lookup_counts_as_use(void)
 {
 	struct drops d;
-	struct pc_cache *c = cache_recording(&d, 2, 0, 0);
+	struct ibvmig_pc_cache *c = cache_recording(&d, 2, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
 	insert(c, VG(2), LID_A, 1);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 2), PC_APPLIED);
-	CU_ASSERT_EQUAL(pc_lookup(c, PREFIX, VG(1), 3, NULL), PC_SUSPENDED);
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 2), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(ibvmig_pc_lookup(c, PREFIX, VG(1), 3, NULL), IBVMIG_PC_SUSPENDED);
 	insert(c, VG(3), LID_A, 4);
 	CU_ASSERT_EQUAL(d.guid[0], VG(2));
 	/* Evicting a suspended entry leaves no suspension behind. */
 	insert(c, VG(4), LID_A, 5);
 	CU_ASSERT_EQUAL(d.guid[1], VG(1));
 	CU_ASSERT_EQUAL(stats_of(c).suspended_now, 0);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_capacity_of_one(void)
 {
-	struct pc_cache *c = cache_with(1, 0, 0);
+	struct ibvmig_pc_cache *c = cache_with(1, 0, 0);
 	int i;
 
 	for (i = 1; i <= 100; i++) {
@@ -655,42 +657,42 @@ static void test_capacity_of_one(void)
 	}
 	CU_ASSERT_EQUAL(stats_of(c).evicted, 99);
 	CU_ASSERT_EQUAL(stats_of(c).count, 1);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 /* ---- time, invalidation, flush, snapshot ----------------------------------- */
 
 static void test_time_going_back_is_clamped(void)
 {
-	struct pc_cache *c = cache_with(8, 0, 50);
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 50);
 	int r;
 
 	insert(c, VG(1), LID_A, 1000);
-	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 10), PC_APPLIED);	/* taken as 1000 */
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 1, 10), IBVMIG_PC_APPLIED);	/* taken as 1000 */
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 1049, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_SUSPENDED);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_SUSPENDED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 5, &r), 0);
-	CU_ASSERT_EQUAL(r, PC_SUSPENDED);
-	CU_ASSERT_EQUAL(pc_expire(c, 1050), 1);
-	pc_destroy(c);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_SUSPENDED);
+	CU_ASSERT_EQUAL(ibvmig_pc_expire(c, 1050), 1);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_invalidate_and_flush(void)
 {
 	struct drops d;
-	struct pc_cache *c = cache_recording(&d, 8, 0, 0);
+	struct ibvmig_pc_cache *c = cache_recording(&d, 8, 0, 0);
 
 	insert(c, VG(1), LID_A, 0);
 	insert(c, VG(2), LID_A, 0);
 	insert(c, VG(3), LID_A, 0);
-	CU_ASSERT_EQUAL(unpath(c, VG(3), EPOCH, 1, 0), PC_APPLIED);
-	CU_ASSERT_EQUAL(pc_invalidate(c, PREFIX, VG(1)), 0);
-	CU_ASSERT_EQUAL(pc_invalidate(c, PREFIX, VG(1)), -ENOENT);
-	CU_ASSERT_EQUAL(d.reason[0], PC_DROP_INVALIDATED);
-	CU_ASSERT_EQUAL(pc_flush(c), 2);
-	CU_ASSERT_EQUAL(pc_flush(c), 0);
+	CU_ASSERT_EQUAL(unpath(c, VG(3), EPOCH, 1, 0), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(ibvmig_pc_invalidate(c, PREFIX, VG(1)), 0);
+	CU_ASSERT_EQUAL(ibvmig_pc_invalidate(c, PREFIX, VG(1)), -ENOENT);
+	CU_ASSERT_EQUAL(d.reason[0], IBVMIG_PC_DROP_INVALIDATED);
+	CU_ASSERT_EQUAL(ibvmig_pc_flush(c), 2);
+	CU_ASSERT_EQUAL(ibvmig_pc_flush(c), 0);
 	CU_ASSERT_EQUAL(d.n, 3);
-	CU_ASSERT_EQUAL(d.reason[2], PC_DROP_FLUSHED);
+	CU_ASSERT_EQUAL(d.reason[2], IBVMIG_PC_DROP_FLUSHED);
 	CU_ASSERT_EQUAL(stats_of(c).count, 0);
 	CU_ASSERT_EQUAL(stats_of(c).suspended_now, 0);
 	CU_ASSERT_EQUAL(stats_of(c).invalidated, 1);
@@ -698,49 +700,49 @@ static void test_invalidate_and_flush(void)
 	/* Entries freed are reused. */
 	insert(c, VG(4), LID_B, 1);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(4), 1, NULL), LID_B);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_snapshot_shows_use_order_and_states(void)
 {
-	struct pc_cache *c = cache_with(8, 100, 0);
-	struct pc_entry_view *v;
+	struct ibvmig_pc_cache *c = cache_with(8, 100, 0);
+	struct ibvmig_pc_entry_view *v;
 	size_t n;
 
-	CU_ASSERT_EQUAL(pc_snapshot(c, 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(ibvmig_pc_snapshot(c, 0, &v, &n), 0);
 	CU_ASSERT_PTR_NULL(v);
 	CU_ASSERT_EQUAL(n, 0);
 	insert(c, VG(1), LID_A, 0);
 	insert(c, VG(2), LID_B, 60);
 	insert(c, VG(3), LID_C, 70);
-	CU_ASSERT_EQUAL(unpath(c, VG(2), EPOCH, 9, 80), PC_APPLIED);
+	CU_ASSERT_EQUAL(unpath(c, VG(2), EPOCH, 9, 80), IBVMIG_PC_APPLIED);
 	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 90, NULL), LID_A);
-	CU_ASSERT_EQUAL_FATAL(pc_snapshot(c, 100, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_pc_snapshot(c, 100, &v, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 3);
 	CU_ASSERT_EQUAL(v[0].path.dgid_guid, VG(1));
-	CU_ASSERT_EQUAL(v[0].state, PC_STATE_AGED);
+	CU_ASSERT_EQUAL(v[0].state, IBVMIG_PC_STATE_AGED);
 	CU_ASSERT_FALSE(v[0].stamped);
 	CU_ASSERT_EQUAL(v[1].path.dgid_guid, VG(3));
-	CU_ASSERT_EQUAL(v[1].state, PC_STATE_ACTIVE);
+	CU_ASSERT_EQUAL(v[1].state, IBVMIG_PC_STATE_ACTIVE);
 	CU_ASSERT_EQUAL(v[1].inserted_at_ms, 70);
 	CU_ASSERT_EQUAL(v[2].path.dgid_guid, VG(2));
-	CU_ASSERT_EQUAL(v[2].state, PC_STATE_SUSPENDED);
+	CU_ASSERT_EQUAL(v[2].state, IBVMIG_PC_STATE_SUSPENDED);
 	CU_ASSERT_EQUAL(v[2].suspended_at_ms, 80);
 	CU_ASSERT(v[2].stamped);
 	CU_ASSERT_EQUAL(v[2].stamp.epoch, EPOCH);
 	CU_ASSERT_EQUAL(v[2].stamp.seq, 9);
 	free(v);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 }
 
 static void test_names(void)
 {
-	CU_ASSERT_STRING_EQUAL(pc_lookup_result_name(PC_SUSPENDED), "suspended");
-	CU_ASSERT_STRING_EQUAL(pc_lookup_result_name(-EINVAL), "error");
-	CU_ASSERT_STRING_EQUAL(pc_notice_result_name(PC_STALE), "stale");
-	CU_ASSERT_STRING_EQUAL(pc_drop_reason_name(PC_DROP_SUSPENSION_EXPIRED),
+	CU_ASSERT_STRING_EQUAL(ibvmig_pc_lookup_result_name(IBVMIG_PC_SUSPENDED), "suspended");
+	CU_ASSERT_STRING_EQUAL(ibvmig_pc_lookup_result_name(-EINVAL), "error");
+	CU_ASSERT_STRING_EQUAL(ibvmig_pc_notice_result_name(IBVMIG_PC_STALE), "stale");
+	CU_ASSERT_STRING_EQUAL(ibvmig_pc_drop_reason_name(IBVMIG_PC_DROP_SUSPENSION_EXPIRED),
 			       "suspension-expired");
-	CU_ASSERT_STRING_EQUAL(pc_state_name(PC_STATE_AGED), "aged");
+	CU_ASSERT_STRING_EQUAL(ibvmig_pc_state_name(IBVMIG_PC_STATE_AGED), "aged");
 }
 
 /* ---- randomized model check ------------------------------------------- */
@@ -760,11 +762,11 @@ struct mentry {
 };
 
 struct model {
-	struct pc_config cfg;
+	struct ibvmig_pc_config cfg;
 	struct mentry e[MODEL_KEYS];
 	uint64_t now, uses;
 	uint32_t count;
-	struct pc_stats st;
+	struct ibvmig_pc_stats st;
 };
 
 static unsigned model_seed;
@@ -815,21 +817,21 @@ static int model_lookup(struct model *m, unsigned k, uint64_t now, uint16_t *dli
 	model_tick(m, now);
 	if (!e->present) {
 		m->st.misses++;
-		return PC_MISS;
+		return IBVMIG_PC_MISS;
 	}
 	e->last_use = ++m->uses;
 	if (e->suspended) {
 		m->st.suspended++;
-		return PC_SUSPENDED;
+		return IBVMIG_PC_SUSPENDED;
 	}
 	if (m->cfg.max_age_ms && m->now - e->inserted_at >= m->cfg.max_age_ms) {
 		m->st.aged++;
 		m->st.misses++;
-		return PC_MISS;
+		return IBVMIG_PC_MISS;
 	}
 	m->st.hits++;
 	*dlid = e->path.dlid;
-	return PC_HIT;
+	return IBVMIG_PC_HIT;
 }
 
 static bool newer(uint32_t epoch, uint64_t seq, const struct mentry *e)
@@ -838,7 +840,7 @@ static bool newer(uint32_t epoch, uint64_t seq, const struct mentry *e)
 }
 
 static void model_insert(struct model *m, unsigned k, const struct ibvmig_sa_path *p,
-			 const struct pc_stamp *s, uint64_t now)
+			 const struct ibvmig_pc_stamp *s, uint64_t now)
 {
 	struct mentry *e = &m->e[k];
 	unsigned j, lru = MODEL_KEYS;
@@ -881,11 +883,11 @@ static int model_notice(struct model *m, unsigned k, int trap, const struct ibvm
 	model_tick(m, now);
 	if (!e->present) {
 		m->st.uncached++;
-		return PC_UNCACHED;
+		return IBVMIG_PC_UNCACHED;
 	}
 	if (!newer(n->epoch, n->seq, e)) {
 		m->st.stale++;
-		return PC_STALE;
+		return IBVMIG_PC_STALE;
 	}
 	e->stamped = true;
 	e->epoch = n->epoch;
@@ -899,13 +901,13 @@ static int model_notice(struct model *m, unsigned k, int trap, const struct ibvm
 		e->suspended_at = m->now;
 		m->st.unpaths++;
 	}
-	return PC_APPLIED;
+	return IBVMIG_PC_APPLIED;
 }
 
-static void compare_all(struct pc_cache *c, struct model *m)
+static void compare_all(struct ibvmig_pc_cache *c, struct model *m)
 {
-	struct pc_entry_view *v;
-	struct pc_stats st;
+	struct ibvmig_pc_entry_view *v;
+	struct ibvmig_pc_stats st;
 	uint64_t last = UINT64_MAX;
 	uint32_t suspended = 0;
 	size_t n, i;
@@ -913,7 +915,7 @@ static void compare_all(struct pc_cache *c, struct model *m)
 
 	for (k = 0; k < MODEL_KEYS; k++)
 		suspended += m->e[k].present && m->e[k].suspended;
-	pc_get_stats(c, &st);
+	ibvmig_pc_get_stats(c, &st);
 	CU_ASSERT_EQUAL_FATAL(st.count, m->count);
 	CU_ASSERT_EQUAL_FATAL(st.suspended_now, suspended);
 	CU_ASSERT_EQUAL_FATAL(st.hits, m->st.hits);
@@ -931,7 +933,7 @@ static void compare_all(struct pc_cache *c, struct model *m)
 	CU_ASSERT_EQUAL_FATAL(st.evicted, m->st.evicted);
 	CU_ASSERT_EQUAL_FATAL(st.invalidated, m->st.invalidated);
 
-	CU_ASSERT_EQUAL_FATAL(pc_snapshot(c, m->now, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_pc_snapshot(c, m->now, &v, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, m->count);
 	for (i = 0; i < n; i++) {
 		const struct mentry *e = NULL;
@@ -944,7 +946,7 @@ static void compare_all(struct pc_cache *c, struct model *m)
 		CU_ASSERT_FATAL(e->last_use < last);	/* most recently used first */
 		last = e->last_use;
 		CU_ASSERT_EQUAL_FATAL(memcmp(&v[i].path, &e->path, sizeof(e->path)), 0);
-		CU_ASSERT_EQUAL_FATAL(v[i].state == PC_STATE_SUSPENDED, e->suspended);
+		CU_ASSERT_EQUAL_FATAL(v[i].state == IBVMIG_PC_STATE_SUSPENDED, e->suspended);
 		CU_ASSERT_EQUAL_FATAL(v[i].stamped, e->stamped);
 		if (e->stamped) {
 			CU_ASSERT_EQUAL_FATAL(v[i].stamp.epoch, e->epoch);
@@ -967,7 +969,7 @@ static uint64_t next_time(struct model *m)
 	return m->now + rng() % 8;
 }
 
-static void model_step(struct pc_cache *c, struct model *m)
+static void model_step(struct ibvmig_pc_cache *c, struct model *m)
 {
 	unsigned k = (unsigned)(rng() % MODEL_KEYS), op = (unsigned)(rng() % 100);
 	uint64_t now = next_time(m);
@@ -978,19 +980,19 @@ static void model_step(struct pc_cache *c, struct model *m)
 	if (op < 35) {
 		int expect = model_lookup(m, k, now, &want);
 
-		rc = pc_lookup(c, key_prefix(k), key_guid(k), now, &got);
+		rc = ibvmig_pc_lookup(c, key_prefix(k), key_guid(k), now, &got);
 		CU_ASSERT_EQUAL_FATAL(rc, expect);
-		if (rc == PC_HIT)
+		if (rc == IBVMIG_PC_HIT)
 			CU_ASSERT_EQUAL_FATAL(got.dlid, want);
 	} else if (op < 55) {
-		struct pc_stamp s = { (uint32_t)(1 + rng() % 3), rng() % 12 };
+		struct ibvmig_pc_stamp s = { (uint32_t)(1 + rng() % 3), rng() % 12 };
 		bool stamped = rng() % 4 == 0;
 
 		p = path_to(key_guid(k), (uint16_t)(1 + rng() % 0xBFFF));
 		p.dgid_prefix = key_prefix(k);
 		p.sl = (uint8_t)(rng() % 16);
 		model_insert(m, k, &p, stamped ? &s : NULL, now);
-		CU_ASSERT_EQUAL_FATAL(pc_insert(c, &p, stamped ? &s : NULL, now), 0);
+		CU_ASSERT_EQUAL_FATAL(ibvmig_pc_insert(c, &p, stamped ? &s : NULL, now), 0);
 	} else if (op < 95) {
 		/* Three epochs, a dozen sequence numbers: every ordering case. */
 		int trap = rng() % 2 ? IBVMIG_TRAP_REPATH : IBVMIG_TRAP_UNPATH;
@@ -1000,33 +1002,33 @@ static void model_step(struct pc_cache *c, struct model *m)
 
 		n.subnet_prefix = key_prefix(k);
 		rc = model_notice(m, k, trap, &n, now);
-		CU_ASSERT_EQUAL_FATAL(pc_apply_notice(c, trap, &n, now), rc);
+		CU_ASSERT_EQUAL_FATAL(ibvmig_pc_apply_notice(c, trap, &n, now), rc);
 	} else if (op < 97) {
 		rc = m->e[k].present ? 0 : -ENOENT;
 		if (!rc) {
 			model_drop(m, k);
 			m->st.invalidated++;
 		}
-		CU_ASSERT_EQUAL_FATAL(pc_invalidate(c, key_prefix(k), key_guid(k)), rc);
+		CU_ASSERT_EQUAL_FATAL(ibvmig_pc_invalidate(c, key_prefix(k), key_guid(k)), rc);
 	} else {
 		uint64_t before = m->st.expired;
 
 		model_tick(m, now);
-		CU_ASSERT_EQUAL_FATAL(pc_expire(c, now), m->st.expired - before);
+		CU_ASSERT_EQUAL_FATAL(ibvmig_pc_expire(c, now), m->st.expired - before);
 	}
 }
 
 static void run_model(uint32_t capacity, uint64_t max_age, uint64_t limit, unsigned long steps)
 {
 	struct model *m = calloc(1, sizeof(*m));
-	struct pc_cache *c;
+	struct ibvmig_pc_cache *c;
 	unsigned long i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	m->cfg = (struct pc_config){
+	m->cfg = (struct ibvmig_pc_config){
 		.capacity = capacity, .max_age_ms = max_age, .suspend_limit_ms = limit,
 	};
-	c = pc_create(&m->cfg);
+	c = ibvmig_pc_create(&m->cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	for (i = 0; i < steps; i++) {
 		model_step(c, m);
@@ -1040,7 +1042,7 @@ static void run_model(uint32_t capacity, uint64_t max_age, uint64_t limit, unsig
 	CU_ASSERT(capacity >= MODEL_KEYS || m->st.evicted);
 	CU_ASSERT(!limit || m->st.expired);
 	CU_ASSERT(!max_age || m->st.aged);
-	pc_destroy(c);
+	ibvmig_pc_destroy(c);
 	free(m);
 }
 

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * path_cache.h - a VM's cache of path records, keyed by destination GID, that
+ * ibvmig_path_cache.h - a VM's cache of path records, keyed by destination GID, that
  * RePath and UnPath notices keep right while peers migrate (Algorithm 3 of
  * US 2013/0254424 A1; doc/path-cache.md).
  *
  * A lookup answers:
- *   PC_HIT        the cached path, safe to use;
- *   PC_MISS       nothing usable: ask the SA (through the agent's PATH_QUERY)
- *                 and pc_insert() the answer;
- *   PC_SUSPENDED  an UnPath paused this path: retry later, and do not use
+ *   IBVMIG_PC_HIT        the cached path, safe to use;
+ *   IBVMIG_PC_MISS       nothing usable: ask the SA (through the agent's PATH_QUERY)
+ *                 and ibvmig_pc_insert() the answer;
+ *   IBVMIG_PC_SUSPENDED  an UnPath paused this path: retry later, and do not use
  *                 the LID held (the peer is between two ports).
  *
  * RULES (doc/path-cache.md explains each one)
@@ -28,7 +28,7 @@
  *  4. Notices for a GID that is not cached are ignored (counted): a RePath
  *     carries no SL, MTU, rate or P_Key, so it cannot make a usable entry,
  *     and remembering it would let notices, not use, fill the cache.
- *  5. An SA answer (pc_insert) is "now": it replaces the whole path, clears a
+ *  5. An SA answer (ibvmig_pc_insert) is "now": it replaces the whole path, clears a
  *     suspension and restarts the entry's age, but it carries no SM stamp, so
  *     it leaves the held notice stamp alone (raised to the stamp the agent
  *     attached to the answer, if any and newer).  A notice newer than every
@@ -36,7 +36,7 @@
  *  6. Epochs are random and unordered, and an SM that regains mastership
  *     keeps its epoch: a notice of another epoch always applies, also an old
  *     epoch's notice delayed past a new epoch's (it then wins until the next
- *     notice, the max age or pc_invalidate()).
+ *     notice, the max age or ibvmig_pc_invalidate()).
  *  7. Capacity: at most cfg.capacity entries; inserting another evicts the
  *     least recently used one.  Lookups that find an entry (hit, suspended or
  *     aged) and inserts make it the most recently used; notices do not.
@@ -48,8 +48,8 @@
  * taken as the latest time seen.  Every call that takes a time first drops
  * the suspensions that have reached the limit.
  *
- * THREAD SAFETY: a cache is not locked.  Every call on one cache, pc_lookup,
- * pc_snapshot and pc_get_stats included, must be serialised by the caller.
+ * THREAD SAFETY: a cache is not locked.  Every call on one cache, ibvmig_pc_lookup,
+ * ibvmig_pc_snapshot and ibvmig_pc_get_stats included, must be serialised by the caller.
  * The drop callback runs inside the call that drops and must not call the
  * cache.  Distinct caches are independent.
  *
@@ -70,66 +70,66 @@
 extern "C" {
 #endif
 
-#define PC_CAPACITY_MAX (1u << 20)
+#define IBVMIG_PC_CAPACITY_MAX (1u << 20)
 
-enum pc_lookup_result {
-	PC_HIT = 0,
-	PC_MISS = 1,
-	PC_SUSPENDED = 2,
+enum ibvmig_pc_lookup_result {
+	IBVMIG_PC_HIT = 0,
+	IBVMIG_PC_MISS = 1,
+	IBVMIG_PC_SUSPENDED = 2,
 };
 
-enum pc_notice_result {
-	PC_APPLIED = 0,		/* the entry took the notice */
-	PC_STALE = 1,		/* not newer than the entry's stamp: dropped */
-	PC_UNCACHED = 2,	/* no entry for that GID: ignored (rule 4) */
+enum ibvmig_pc_notice_result {
+	IBVMIG_PC_APPLIED = 0,		/* the entry took the notice */
+	IBVMIG_PC_STALE = 1,		/* not newer than the entry's stamp: dropped */
+	IBVMIG_PC_UNCACHED = 2,	/* no entry for that GID: ignored (rule 4) */
 };
 
 /* Why an entry left the cache. */
-enum pc_drop_reason {
-	PC_DROP_EVICTED = 0,		/* capacity (rule 7) */
-	PC_DROP_SUSPENSION_EXPIRED = 1,	/* no RePath within the limit (rule 3) */
-	PC_DROP_INVALIDATED = 2,	/* pc_invalidate() */
-	PC_DROP_FLUSHED = 3,		/* pc_flush() */
+enum ibvmig_pc_drop_reason {
+	IBVMIG_PC_DROP_EVICTED = 0,		/* capacity (rule 7) */
+	IBVMIG_PC_DROP_SUSPENSION_EXPIRED = 1,	/* no RePath within the limit (rule 3) */
+	IBVMIG_PC_DROP_INVALIDATED = 2,	/* ibvmig_pc_invalidate() */
+	IBVMIG_PC_DROP_FLUSHED = 3,		/* ibvmig_pc_flush() */
 };
 
-enum pc_state {
-	PC_STATE_ACTIVE = 0,
-	PC_STATE_SUSPENDED = 1,
-	PC_STATE_AGED = 2,		/* past the max age: the next lookup is a MISS */
+enum ibvmig_pc_state {
+	IBVMIG_PC_STATE_ACTIVE = 0,
+	IBVMIG_PC_STATE_SUSPENDED = 1,
+	IBVMIG_PC_STATE_AGED = 2,		/* past the max age: the next lookup is a MISS */
 };
 
 /* The ordering stamp of a notice (doc/notice-details.md). */
-struct pc_stamp {
+struct ibvmig_pc_stamp {
 	uint32_t epoch;
 	uint64_t seq;
 };
 
 /* One entry, as snapshots and the drop callback show it. */
-struct pc_entry_view {
+struct ibvmig_pc_entry_view {
 	struct ibvmig_sa_path path;	/* the key is path.dgid_prefix : path.dgid_guid */
-	enum pc_state state;
+	enum ibvmig_pc_state state;
 	bool stamped;			/* false: no notice or stamped answer seen yet */
-	struct pc_stamp stamp;
+	struct ibvmig_pc_stamp stamp;
 	uint64_t inserted_at_ms;	/* the last insert */
 	uint64_t suspended_at_ms;	/* when suspended; 0 when active */
 };
 
-typedef void (*pc_drop_cb)(void *ctx, const struct pc_entry_view *entry,
-			   enum pc_drop_reason reason);
+typedef void (*ibvmig_pc_drop_cb)(void *ctx, const struct ibvmig_pc_entry_view *entry,
+			   enum ibvmig_pc_drop_reason reason);
 
-struct pc_config {
-	uint32_t capacity;		/* 1..PC_CAPACITY_MAX entries */
+struct ibvmig_pc_config {
+	uint32_t capacity;		/* 1..IBVMIG_PC_CAPACITY_MAX entries */
 	uint64_t max_age_ms;		/* 0: a path never ages */
 	uint64_t suspend_limit_ms;	/* 0: suspended until a RePath or an insert */
-	pc_drop_cb on_drop;		/* optional; every drop but pc_destroy()'s */
+	ibvmig_pc_drop_cb on_drop;		/* optional; every drop but ibvmig_pc_destroy()'s */
 	void *drop_ctx;
 };
 
-struct pc_stats {
+struct ibvmig_pc_stats {
 	uint64_t hits;
 	uint64_t misses;		/* aged lookups included */
 	uint64_t aged;			/* lookups that found an entry past the max age */
-	uint64_t suspended;		/* lookups answered PC_SUSPENDED */
+	uint64_t suspended;		/* lookups answered IBVMIG_PC_SUSPENDED */
 	uint64_t inserts;		/* accepted inserts, refreshes included */
 	uint64_t refreshed;		/* inserts of a GID already cached */
 	uint64_t resumed_by_insert;	/* inserts that cleared a suspension */
@@ -150,17 +150,17 @@ struct pc_stats {
 
 /*
  * Creates a cache.  NULL with errno set (EINVAL for a NULL or bad config,
- * ENOMEM).  The caller owns it and frees it with pc_destroy() (NULL is fine;
+ * ENOMEM).  The caller owns it and frees it with ibvmig_pc_destroy() (NULL is fine;
  * the drop callback is not called for what it frees).
  */
-struct pc_cache *pc_create(const struct pc_config *cfg);
-void pc_destroy(struct pc_cache *c);
+struct ibvmig_pc_cache *ibvmig_pc_create(const struct ibvmig_pc_config *cfg);
+void ibvmig_pc_destroy(struct ibvmig_pc_cache *c);
 
 /*
- * Looks up the path to @prefix:@guid.  PC_HIT fills @out (may be NULL);
- * PC_MISS and PC_SUSPENDED leave it untouched.  -EINVAL for a zero GUID.
+ * Looks up the path to @prefix:@guid.  IBVMIG_PC_HIT fills @out (may be NULL);
+ * IBVMIG_PC_MISS and IBVMIG_PC_SUSPENDED leave it untouched.  -EINVAL for a zero GUID.
  */
-int pc_lookup(struct pc_cache *c, uint64_t prefix, uint64_t guid, uint64_t now_ms,
+int ibvmig_pc_lookup(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid, uint64_t now_ms,
 	      struct ibvmig_sa_path *out);
 
 /*
@@ -169,41 +169,41 @@ int pc_lookup(struct pc_cache *c, uint64_t prefix, uint64_t guid, uint64_t now_m
  * the stamp the agent attached to the answer (a PATH_QUERY reply's), NULL if
  * none.  0, or -EINVAL for a zero DGID GUID or a DLID outside 1..0xBFFF.
  */
-int pc_insert(struct pc_cache *c, const struct ibvmig_sa_path *p, const struct pc_stamp *stamp,
-	      uint64_t now_ms);
+int ibvmig_pc_insert(struct ibvmig_pc_cache *c, const struct ibvmig_sa_path *p,
+		     const struct ibvmig_pc_stamp *stamp, uint64_t now_ms);
 
 /*
  * Applies a RePath (@trap IBVMIG_TRAP_REPATH) or an UnPath
  * (IBVMIG_TRAP_UNPATH) about @n->subnet_prefix:@n->vguid (rules 1-4).
- * Returns an enum pc_notice_result, or -EINVAL for another trap, a zero vGUID
+ * Returns an enum ibvmig_pc_notice_result, or -EINVAL for another trap, a zero vGUID
  * or a RePath whose new LID is outside 1..0xBFFF.
  */
-int pc_apply_notice(struct pc_cache *c, int trap, const struct ibvmig_path_notice *n,
+int ibvmig_pc_apply_notice(struct ibvmig_pc_cache *c, int trap, const struct ibvmig_path_notice *n,
 		    uint64_t now_ms);
 
 /*
  * Drops the entry of @prefix:@guid (e.g. the VM's transport to it failed):
  * 0 or -ENOENT.  Its stamp goes with it.
  */
-int pc_invalidate(struct pc_cache *c, uint64_t prefix, uint64_t guid);
+int ibvmig_pc_invalidate(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid);
 /* Drops every entry; returns how many. */
-size_t pc_flush(struct pc_cache *c);
+size_t ibvmig_pc_flush(struct ibvmig_pc_cache *c);
 /* Drops the suspensions that reached the limit at @now_ms; returns how many. */
-size_t pc_expire(struct pc_cache *c, uint64_t now_ms);
+size_t ibvmig_pc_expire(struct ibvmig_pc_cache *c, uint64_t now_ms);
 
 /*
  * A copy of every entry, most recently used first, with its state at
  * @now_ms (nothing is dropped or reordered by it).  0 and a malloc'ed array in
  * *@out (the caller frees it; NULL when empty) of *@n entries, or -ENOMEM.
  */
-int pc_snapshot(const struct pc_cache *c, uint64_t now_ms, struct pc_entry_view **out,
-		size_t *n);
-void pc_get_stats(const struct pc_cache *c, struct pc_stats *st);
+int ibvmig_pc_snapshot(const struct ibvmig_pc_cache *c, uint64_t now_ms,
+		       struct ibvmig_pc_entry_view **out, size_t *n);
+void ibvmig_pc_get_stats(const struct ibvmig_pc_cache *c, struct ibvmig_pc_stats *st);
 
-const char *pc_lookup_result_name(int r);
-const char *pc_notice_result_name(int r);
-const char *pc_drop_reason_name(enum pc_drop_reason r);
-const char *pc_state_name(enum pc_state s);
+const char *ibvmig_pc_lookup_result_name(int r);
+const char *ibvmig_pc_notice_result_name(int r);
+const char *ibvmig_pc_drop_reason_name(enum ibvmig_pc_drop_reason r);
+const char *ibvmig_pc_state_name(enum ibvmig_pc_state s);
 
 #ifdef __cplusplus
 }
