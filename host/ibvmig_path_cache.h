@@ -60,7 +60,8 @@
 #ifndef IBVMIG_PATH_CACHE_H
 #define IBVMIG_PATH_CACHE_H
 
-#include "ibvmig_sa.h"	/* struct ibvmig_sa_path only: no link dependency on the SA client */
+#include "ibvmig_notice.h"
+#include "ibvmig_path.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,19 +1,40 @@
-# host: the VM path cache (libibvmig-cache), a pure library the VM side of
-# ibvmig links; the hypervisor agent and the host CLI build on it and on the
-# VM channel codec in libibvmig-wire.
+# host: libibvmig-guest, the library a guest application links (the VM path
+# cache and the VM channel client: ibvmig_guest.h, ibvmig_guest(3)), the
+# hypervisor agent, the host CLI and the test fabric's VM process.
 HOST_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) -I$(top_srcdir)/host
-noinst_LTLIBRARIES += host/libibvmig-cache.la
-host_libibvmig_cache_la_SOURCES = host/path_cache.c host/ibvmig_path_cache.h
-host_libibvmig_cache_la_CPPFLAGS = $(HOST_CPPFLAGS)
-host_libibvmig_cache_la_LIBADD = libibvmig/libibvmig-wire.la
+
+# Installed: a shared library with a versioned symbol map (what its public
+# headers declare, checked by abi.test), its headers under $(includedir)/ibvmig
+# and a pkg-config file.
+# The programs and tests here link the same code as a convenience library: a
+# program linked to an uninstalled shared library is a libtool wrapper script,
+# and the tests find their processes by the binary's name.
+noinst_LTLIBRARIES += host/libguestcore.la
+host_libguestcore_la_SOURCES = host/path_cache.c host/guest.c
+host_libguestcore_la_CPPFLAGS = $(HOST_CPPFLAGS)
+host_libguestcore_la_LIBADD = libibvmig/libibvmig-wire.la
+lib_LTLIBRARIES += host/libibvmig-guest.la
+host_libibvmig_guest_la_SOURCES =
+host_libibvmig_guest_la_LIBADD = host/libguestcore.la
+host_libibvmig_guest_la_LDFLAGS = -version-info 0:0:0 -Wl,--no-undefined \
+	-Wl,--version-script=$(srcdir)/host/libibvmig-guest.map
+EXTRA_host_libibvmig_guest_la_DEPENDENCIES = host/libibvmig-guest.map
+guestincludedir = $(includedir)/ibvmig
+guestinclude_HEADERS = host/ibvmig_guest.h host/ibvmig_path_cache.h libibvmig/ibvmig_path.h \
+	libibvmig/ibvmig_notice.h
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = host/ibvmig-guest.pc
+EXTRA_DIST += host/libibvmig-guest.map host/ibvmig-guest.pc.in doc/path-cache.md doc/guest.md
 
 check_PROGRAMS += host/tests/test_path_cache
 TESTS += host/tests/test_path_cache
 host_tests_test_path_cache_SOURCES = host/tests/test_path_cache.c
 host_tests_test_path_cache_CPPFLAGS = $(HOST_CPPFLAGS)
-host_tests_test_path_cache_LDADD = host/libibvmig-cache.la $(UNIT_LIBS)
+host_tests_test_path_cache_LDADD = host/libguestcore.la $(UNIT_LIBS)
 
-EXTRA_DIST += doc/path-cache.md
+# The map exports exactly what the installed headers declare.
+TESTS += host/tests/abi.test
+EXTRA_DIST += host/tests/abi.test
 
 # ---- the hypervisor agent ibvmigd, the host CLI ibvmig-host, the test fabric's VM ----
 # ibvmigd: one per hypervisor port, the host's only MAD client (doc/ibvmigd.8).
@@ -33,9 +54,9 @@ host_ibvmig_host_LDADD = cli/libibvmig-cli.la
 noinst_PROGRAMS += host/ibvmig-vm
 host_ibvmig_vm_SOURCES = host/vm.c
 host_ibvmig_vm_CPPFLAGS = $(HOST_CPPFLAGS) -I$(top_srcdir)/cli
-host_ibvmig_vm_LDADD = host/libibvmig-cache.la cli/libibvmig-cli.la
+host_ibvmig_vm_LDADD = host/libguestcore.la cli/libibvmig-cli.la
 
-dist_man_MANS += doc/ibvmigd.8 doc/ibvmig-host.8
+dist_man_MANS += doc/ibvmigd.8 doc/ibvmig-host.8 doc/ibvmig_guest.3
 
 # Unit tests: the mapping table alone; the CLI and the VM against a fake agent (no fabric).
 check_PROGRAMS += host/tests/test_agent_table host/tests/fake_agent host/tests/vmc_raw_client
@@ -62,3 +83,11 @@ EXTRA_DIST += $(HOST_FABRIC_TESTS) host/tests/host-lib.sh host/tests/ibvmig-host
 
 # The fabric benchmark: per-port against per-VM subscription, run by `make bench`.
 FABRIC_BENCHMARKS += test-fabric/bench/host-bench.sh
+
+# The example a guest application copies, built and run as one would.
+check_PROGRAMS += doc/examples/guest-example
+doc_examples_guest_example_SOURCES = doc/examples/guest-example.c
+doc_examples_guest_example_CPPFLAGS = -I$(top_srcdir)/host -I$(top_srcdir)/libibvmig
+doc_examples_guest_example_LDADD = host/libibvmig-guest.la
+TESTS += host/tests/guest-example.test
+EXTRA_DIST += host/tests/guest-example.test

@@ -3,7 +3,7 @@
  * ibvmig-vm - the VM side of ibvmig for the test fabric: one process plays
  * one VM (or --count of them, for the benchmark), each with its own VM
  * channel connection to the local agent and its own path cache
- * (libibvmig-cache, doc/path-cache.md).
+ * (libibvmig-guest, doc/guest.md).
  *
  * Each VM says hello, registers its peers as interests, asks the agent for
  * a path to each (a MISS asks again, every --retry ms), and applies the
@@ -18,10 +18,9 @@
  * outlives its test.
  */
 #include "ibvmig_cli.h"
-#include "ibvmig_vmchan.h"
+#include "ibvmig_guest.h"
 #include "ibvmig_util.h"
-#include "ibvmig_sa.h"
-#include "ibvmig_path_cache.h"
+#include "ibvmig_vmchan.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,9 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PROG "ibvmig-vm"
@@ -60,25 +56,12 @@ struct options {
 	bool no_read;
 };
 
-/* A path the VM wants: one per peer. */
-struct want {
-	uint64_t guid;
-	uint32_t query_id;		/* outstanding PATH_QUERY, 0: none */
-	int64_t next_query_ms;
-};
-
 struct vm {
 	char name[IBVMIG_VMC_NAME_MAX + 1];
 	uint64_t vguid;
-	int fd;				/* -1 once gone */
-	bool ready;			/* hello answered */
-	uint64_t prefix;		/* the subnet's, from the hello reply */
-	struct ibvmig_pc_cache *cache;
-	struct want wants[MAX_PEERS];
-	unsigned n_wants;
-	uint32_t next_id;
-	uint8_t in[IBVMIG_VMC_MSG_MAX];
-	size_t in_len;
+	struct ibvmig_guest *g;		/* NULL once gone */
+	bool gone;
+	unsigned n_peers;		/* the first n of opt->peers */
 	uint64_t notices, applied, stale, uncached;
 };
 
@@ -106,18 +89,19 @@ static void event(const struct vm *v, const char *what, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* The entry of @guid as the cache holds it now (ibvmig_pc_snapshot: no side effect on the LRU). */
+/* The entry of @guid as the cache holds it now (a snapshot: no side effect on the LRU). */
 static int entry_of(const struct vm *v, uint64_t guid, struct ibvmig_pc_entry_view *out)
 {
 	struct ibvmig_pc_entry_view *all;
+	uint64_t prefix = ibvmig_guest_subnet_prefix(v->g);
 	size_t n, i;
-	int rc = ibvmig_pc_snapshot(v->cache, (uint64_t)(int64_t)util_mono_ms(), &all, &n);
+	int rc = ibvmig_pc_snapshot(ibvmig_guest_cache(v->g), util_mono_ms(), &all, &n);
 
 	if (rc)
 		return rc;
 	rc = -ENOENT;
 	for (i = 0; i < n; i++)
-		if (all[i].path.dgid_guid == guid && all[i].path.dgid_prefix == v->prefix) {
+		if (all[i].path.dgid_guid == guid && all[i].path.dgid_prefix == prefix) {
 			*out = all[i];
 			rc = 0;
 		}
@@ -133,13 +117,14 @@ static void write_vm_state(FILE *f, const struct vm *v)
 	fprintf(f, "{\"vm\":\"%s\",\"vguid\":\"0x%016" PRIx64 "\",\"connected\":%s,"
 		"\"notices\":%" PRIu64 ",\"applied\":%" PRIu64 ",\"stale\":%" PRIu64
 		",\"uncached\":%" PRIu64 ",\"paths\":[", v->name, v->vguid,
-		v->fd >= 0 ? "true" : "false", v->notices, v->applied, v->stale, v->uncached);
-	for (i = 0; i < v->n_wants; i++) {
-		if (entry_of(v, v->wants[i].guid, &e))
+		v->g && !v->gone ? "true" : "false", v->notices, v->applied, v->stale,
+		v->uncached);
+	for (i = 0; v->g && i < v->n_peers; i++) {
+		if (entry_of(v, opt->peers[i], &e))
 			continue;
 		fprintf(f, "%s{\"vguid\":\"0x%016" PRIx64 "\",\"dlid\":%u,\"state\":\"%s\","
 			"\"epoch\":%" PRIu32 ",\"seq\":%" PRIu64 "}", n++ ? "," : "",
-			v->wants[i].guid, e.path.dlid, ibvmig_pc_state_name(e.state), e.stamp.epoch,
+			opt->peers[i], e.path.dlid, ibvmig_pc_state_name(e.state), e.stamp.epoch,
 			e.stamp.seq);
 	}
 	fprintf(f, "]}\n");
@@ -166,252 +151,99 @@ static void write_state(const struct vm *vms, unsigned n)
 		fprintf(stderr, PROG ": %s: %s\n", opt->state, strerror(errno));
 }
 
-/* ---- talking to the agent ------------------------------------------------------------------ */
+/* ---- what the guest library tells --------------------------------------------------------- */
 
-static void vm_gone(struct vm *v, const char *why)
+static void on_notice(struct vm *v, const struct ibvmig_guest_event *ev)
 {
-	if (v->fd < 0)
-		return;
-	close(v->fd);
-	v->fd = -1;
-	event(v, "gone", ",\"why\":\"%s\"", why);
-}
-
-/* Blocking send of a whole message; the agent reads promptly (it never blocks on us). */
-static void send_msg(struct vm *v, const struct ibvmig_vmc_msg *m, struct ibvmig_vmc_writer *w)
-{
-	uint8_t *buf;
-	size_t len;
-	int rc;
-
-	if (v->fd < 0)
-		return;
-	rc = w ? ibvmig_vmc_writer_finish(w, &buf, &len) : ibvmig_vmc_encode(m, &buf, &len);
-	if (!rc) {
-		rc = util_write_all(v->fd, buf, len, 5000);
-		free(buf);
-	}
-	if (rc)
-		vm_gone(v, strerror(-rc));
-}
-
-static void send_hello(struct vm *v)
-{
-	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_HELLO, .id = ++v->next_id };
-
-	snprintf(m.hello.name, sizeof(m.hello.name), "%s", v->name);
-	m.hello.vguid = v->vguid;
-	send_msg(v, &m, NULL);
-}
-
-static void send_interests(struct vm *v)
-{
-	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_INTEREST_ADD, .id = ++v->next_id };
-	struct ibvmig_vmc_writer w;
-	struct ibvmig_vmc_gid g;
-	unsigned i;
-
-	if (!v->n_wants)
-		return;
-	ibvmig_vmc_writer_init(&w, &m);
-	for (i = 0; i < v->n_wants; i++) {
-		g = (struct ibvmig_vmc_gid){ v->prefix, v->wants[i].guid };
-		ibvmig_vmc_put_gid(&w, &g);
-	}
-	send_msg(v, &m, &w);
-}
-
-static void send_query(struct vm *v, struct want *w)
-{
-	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_PATH_QUERY, .id = ++v->next_id };
-
-	m.query = (struct ibvmig_vmc_gid){ v->prefix, w->guid };
-	w->query_id = m.id;
-	w->next_query_ms = (int64_t)util_mono_ms() + opt->retry_ms;
-	send_msg(v, &m, NULL);
-}
-
-/* Every peer whose lookup is a MISS is asked for again (not while a query is out). */
-static void ask_missing(struct vm *v, int64_t now)
-{
-	struct want *w;
-	unsigned i;
-
-	if (!v->ready || v->fd < 0)
-		return;
-	for (i = 0; i < v->n_wants; i++) {
-		w = &v->wants[i];
-		if (w->query_id || now < w->next_query_ms)
-			continue;
-		if (ibvmig_pc_lookup(v->cache, v->prefix, w->guid, (uint64_t)now, NULL) ==
-		    IBVMIG_PC_MISS)
-			send_query(v, w);
-	}
-}
-
-/* ---- what the agent says -------------------------------------------------------------------- */
-
-static void on_welcome(struct vm *v, const struct ibvmig_vmc_msg *m)
-{
-	v->ready = true;
-	v->prefix = m->welcome.subnet_prefix;
-	event(v, "ready", ",\"agent_lid\":%u,\"port_guid\":\"0x%016" PRIx64 "\"", m->welcome.lid,
-	      m->welcome.port_guid);
-	send_interests(v);
-	ask_missing(v, (int64_t)util_mono_ms());
-}
-
-static struct want *want_of_query(struct vm *v, uint32_t id)
-{
-	unsigned i;
-
-	for (i = 0; i < v->n_wants; i++)
-		if (v->wants[i].query_id == id)
-			return &v->wants[i];
-	return NULL;
-}
-
-static void on_path(struct vm *v, const struct ibvmig_vmc_msg *m)
-{
-	struct want *w = want_of_query(v, m->id);
-	struct ibvmig_sa_path p;
-	struct ibvmig_pc_stamp s = { m->path.epoch, m->path.seq };
-
-	if (!w)
-		return;
-	w->query_id = 0;
-	if (m->status) {
-		event(v, "error", ",\"request\":\"path-query\",\"vguid\":\"0x%016" PRIx64
-		      "\",\"status\":%u,\"text\":\"%s\"", w->guid, m->status, m->text);
-		return;
-	}
-	if (ibvmig_vmc_get_path(m, &p) ||
-	    ibvmig_pc_insert(v->cache, &p, m->path.stamped ? &s : NULL,
-			     (uint64_t)(int64_t)util_mono_ms())) {
-		event(v, "error", ",\"request\":\"path-query\",\"text\":\"bad path record\"");
-		return;
-	}
-	event(v, "path", ",\"vguid\":\"0x%016" PRIx64 "\",\"dlid\":%u,\"stamped\":%s", w->guid,
-	      p.dlid, m->path.stamped ? "true" : "false");
-}
-
-static void on_notice(struct vm *v, const struct ibvmig_vmc_msg *m)
-{
-	const struct ibvmig_path_notice *n = &m->notice.n;
+	const struct ibvmig_path_notice *n = ev->notice;
 	struct ibvmig_pc_entry_view e;
-	int rc =
-	    ibvmig_pc_apply_notice(v->cache, m->notice.trap, n, (uint64_t)(int64_t)util_mono_ms());
 	bool have = !entry_of(v, n->vguid, &e);
 
 	v->notices++;
-	v->applied += rc == IBVMIG_PC_APPLIED;
-	v->stale += rc == IBVMIG_PC_STALE;
-	v->uncached += rc == IBVMIG_PC_UNCACHED;
+	v->applied += ev->result == IBVMIG_PC_APPLIED;
+	v->stale += ev->result == IBVMIG_PC_STALE;
+	v->uncached += ev->result == IBVMIG_PC_UNCACHED;
 	event(v, "notice", ",\"trap\":%u,\"reason\":\"%s\",\"vguid\":\"0x%016" PRIx64
 	      "\",\"new_lid\":%u,\"old_lid\":%u,\"epoch\":%" PRIu32 ",\"seq\":%" PRIu64
-	      ",\"result\":\"%s\",\"dlid\":%u,\"state\":\"%s\"", m->notice.trap,
+	      ",\"result\":\"%s\",\"dlid\":%u,\"state\":\"%s\"", ev->trap,
 	      ibvmig_reason_name(n->reason), n->vguid, n->new_lid, n->old_lid, n->epoch, n->seq,
-	      rc < 0 ? "refused" : ibvmig_pc_notice_result_name(rc), have ? e.path.dlid : 0,
-	      have ? ibvmig_pc_state_name(e.state) : "none");
+	      ev->result < 0 ? "refused" : ibvmig_pc_notice_result_name(ev->result),
+	      have ? e.path.dlid : 0, have ? ibvmig_pc_state_name(e.state) : "none");
 }
 
-static void on_message(struct vm *v, const struct ibvmig_vmc_msg *m)
+static void on_error(struct vm *v, const struct ibvmig_guest_event *ev)
 {
-	if (m->type == IBVMIG_VMC_NOTICE)
-		on_notice(v, m);
-	else if (m->type == (IBVMIG_VMC_PATH_QUERY | IBVMIG_VMC_REPLY))
-		on_path(v, m);
-	else if (m->status) {
+	if (ev->request && ev->peer && ev->status)
+		event(v, "error", ",\"request\":\"%s\",\"vguid\":\"0x%016" PRIx64
+		      "\",\"status\":%u,\"text\":\"%s\"", ev->request, ev->peer, ev->status,
+		      ev->text);
+	else if (ev->request && ev->status)
 		event(v, "error", ",\"request\":\"%s\",\"status\":%u,\"text\":\"%s\"",
-		      ibvmig_vmc_type_name(m->type) ?: "?", m->status, m->text);
-		if (m->type == (IBVMIG_VMC_HELLO | IBVMIG_VMC_REPLY))
-			vm_gone(v, "hello refused");
-	} else if (m->type == (IBVMIG_VMC_HELLO | IBVMIG_VMC_REPLY)) {
-		on_welcome(v, m);
-	}
+		      ev->request, ev->status, ev->text);
+	else if (ev->request)
+		event(v, "error", ",\"request\":\"%s\",\"text\":\"%s\"", ev->request, ev->text);
+	else
+		event(v, "error", ",\"text\":\"%s\"", ev->text);
 }
 
-/* Reads what is there and handles every whole message; false when the stream ended. */
-static bool read_vm(struct vm *v)
+static void on_event(void *ctx, const struct ibvmig_guest_event *ev)
 {
-	struct ibvmig_vmc_msg m;
-	size_t need, used = 0;
-	ssize_t n = read(v->fd, v->in + v->in_len, sizeof(v->in) - v->in_len);
-	int len;
+	struct vm *v = ctx;
 
-	if (n <= 0) {
-		if (n < 0 && errno == EINTR)
-			return true;
-		vm_gone(v, n ? strerror(errno) : "the agent closed the channel");
-		return false;
+	switch (ev->type) {
+	case IBVMIG_GUEST_READY:
+		event(v, "ready", ",\"agent_lid\":%u,\"port_guid\":\"0x%016" PRIx64 "\"",
+		      ev->agent_lid, ev->agent_port_guid);
+		break;
+	case IBVMIG_GUEST_PATH:
+		event(v, "path", ",\"vguid\":\"0x%016" PRIx64 "\",\"dlid\":%u,\"stamped\":%s",
+		      ev->peer, ev->path->dlid, ev->stamped ? "true" : "false");
+		break;
+	case IBVMIG_GUEST_NOTICE:
+		on_notice(v, ev);
+		break;
+	case IBVMIG_GUEST_ERROR:
+		on_error(v, ev);
+		break;
+	case IBVMIG_GUEST_GONE:
+		v->gone = true;
+		event(v, "gone", ",\"why\":\"%s\"", ev->text);
+		break;
 	}
-	v->in_len += (size_t)n;
-	while ((len = ibvmig_vmc_frame(v->in + used, v->in_len - used, &need)) > 0) {
-		if (ibvmig_vmc_decode(v->in + used, (size_t)len, &m) == 0)
-			on_message(v, &m);
-		else
-			event(v, "error", ",\"text\":\"undecodable message from the agent\"");
-		used += (size_t)len;
-	}
-	memmove(v->in, v->in + used, v->in_len - used);
-	v->in_len -= used;
-	if (len < 0)
-		vm_gone(v, "the agent's stream is not a VM channel");
-	return len >= 0;
 }
 
 /* ---- set-up --------------------------------------------------------------------------------- */
 
-/* Connects to the agent, waiting up to --connect-timeout for its socket to appear. */
-static int connect_agent(void)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int64_t deadline = (int64_t)util_mono_ms() + (int64_t)opt->connect_s * 1000;
-	struct timespec pause = { 0, 50 * 1000000L };
-	int fd;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", opt->socket);
-	for (;;) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if (!connect(fd, (struct sockaddr *)&sun, sizeof(sun)))
-			return fd;
-		close(fd);
-		if ((errno != ENOENT && errno != ECONNREFUSED) ||
-		    (int64_t)util_mono_ms() >= deadline || stop_signal)
-			return -errno;
-		nanosleep(&pause, NULL);
-	}
-}
-
 static int vm_init(struct vm *v, unsigned k)
 {
-	struct ibvmig_pc_config cfg = { .capacity = 1024, .max_age_ms = opt->max_age_ms,
-				 .suspend_limit_ms = opt->suspend_limit_ms };
+	struct ibvmig_guest_config cfg = {
+		.socket = opt->socket,
+		.cache = { .capacity = 1024, .max_age_ms = opt->max_age_ms,
+			   .suspend_limit_ms = opt->suspend_limit_ms },
+		.retry_ms = (unsigned)opt->retry_ms,
+		.connect_timeout_ms = (unsigned)opt->connect_s * 1000,
+	};
 	unsigned i;
+	int rc;
 
 	memset(v, 0, sizeof(*v));
-	v->fd = -1;
 	if (!opt->counted)
 		snprintf(v->name, sizeof(v->name), "%s", opt->name);
 	else
 		snprintf(v->name, sizeof(v->name), "%.50s-%u", opt->name, k + 1);
 	v->vguid = opt->vguid ? opt->vguid + k : 0;
-	v->cache = ibvmig_pc_create(&cfg);
-	if (!v->cache)
-		return -errno;
-	if (k < opt->interested)
-		for (i = 0; i < opt->n_peers; i++)
-			v->wants[v->n_wants++].guid = opt->peers[i];
-	v->fd = connect_agent();
-	if (v->fd < 0) {
+	cfg.name = v->name;
+	cfg.vguid = v->vguid;
+	rc = ibvmig_guest_open(&cfg, on_event, v, &v->g);
+	if (rc) {
 		fprintf(stderr, PROG ": %s: cannot reach the agent at %s: %s\n", v->name,
-			opt->socket, strerror(-v->fd));
-		return v->fd;
+			opt->socket, strerror(-rc));
+		return rc;
 	}
-	send_hello(v);
-	return 0;
+	v->n_peers = k < opt->interested ? opt->n_peers : 0;
+	for (i = 0; i < v->n_peers && !rc; i++)
+		rc = ibvmig_guest_want(v->g, opt->peers[i]);
+	return rc;
 }
 
 /* ---- options and the loop ------------------------------------------------------------------ */
@@ -551,46 +383,26 @@ static void catch_signals(void)
 static unsigned poll_round(struct vm *vms, unsigned n, struct pollfd *p, int *map)
 {
 	unsigned i, k = 0, live = 0;
-	bool changed = false;
-	int64_t now;
+	uint64_t now;
 
 	for (i = 0; i < n; i++) {
-		live += vms[i].fd >= 0;
+		if (vms[i].gone)
+			continue;
+		live++;
 		/* --no-read: a VM that hangs once it is set up (its interests registered). */
-		if (vms[i].fd >= 0 && !(opt->no_read && vms[i].ready)) {
-			p[k] = (struct pollfd){ .fd = vms[i].fd, .events = POLLIN };
+		if (!(opt->no_read && ibvmig_guest_ready(vms[i].g))) {
+			p[k] = (struct pollfd){ .fd = ibvmig_guest_fd(vms[i].g), .events = POLLIN };
 			map[k++] = (int)i;
 		}
 	}
 	if (!live)
 		return 0;
-	if (poll(p, k, TICK_MS) > 0)
-		for (i = 0; i < k; i++)
-			if (p[i].revents) {
-				read_vm(&vms[map[i]]);
-				changed = true;
-			}
-	now = (int64_t)util_mono_ms();
-	for (i = 0; i < n; i++)
-		ask_missing(&vms[i], now);
-	if (changed)
-		write_state(vms, n);
+	poll(p, k, TICK_MS);
+	now = util_mono_ms();
+	for (i = 0; i < k; i++)
+		ibvmig_guest_process(vms[map[i]].g, now);
+	write_state(vms, n);
 	return live;
-}
-
-static void say_bye(struct vm *vms, unsigned n)
-{
-	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_BYE };
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		if (vms[i].fd < 0)
-			continue;
-		m.id = ++vms[i].next_id;
-		send_msg(&vms[i], &m, NULL);
-		close(vms[i].fd);
-		vms[i].fd = -1;
-	}
 }
 
 int main(int argc, char **argv)
@@ -620,9 +432,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	write_state(vms, n);
-	say_bye(vms, n);
 	for (i = 0; i < n; i++)
-		ibvmig_pc_destroy(vms[i].cache);
+		ibvmig_guest_close(vms[i].g);	/* says bye */
 	free(vms);
 	return code;
 }

@@ -30,6 +30,7 @@
 #define IBVMIG_SA_H
 
 #include "ibvmig_notice.h"
+#include "ibvmig_path.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -157,27 +158,6 @@ int ibvmig_sa_guid_block(struct ibvmig_sa *sa, uint8_t block, struct ibvmig_sa_g
 int ibvmig_sa_alias_find(struct ibvmig_sa *sa, uint64_t vguid, int *held, int *free_index);
 
 /* ---- PathRecord ------------------------------------------------------- */
-
-/* A PathRecord (IBA 15.2.5.16), host order; selectors and rates as IBA codes. */
-struct ibvmig_sa_path {
-	uint64_t service_id;
-	uint64_t dgid_prefix, dgid_guid;
-	uint64_t sgid_prefix, sgid_guid;
-	uint16_t dlid, slid;
-	bool raw_traffic;
-	uint32_t flow_label; /* 20 bits */
-	uint8_t hop_limit;
-	uint8_t tclass;
-	bool reversible;
-	uint8_t numb_path; /* 7 bits */
-	uint16_t pkey;
-	uint16_t qos_class;	     /* 12 bits */
-	uint8_t sl;		     /* 4 bits */
-	uint8_t mtu_selector, mtu;   /* mtu: 1=256 .. 5=4096 */
-	uint8_t rate_selector, rate; /* rate: IBA rate code, see ibvmig_sa_rate_str() */
-	uint8_t pkt_life_selector, pkt_life;
-	uint8_t preference;
-};
 
 /* Path from the own GID to subnet_prefix:@vguid; -ENOENT when the SA knows none. */
 int ibvmig_sa_path_by_guid(struct ibvmig_sa *sa, uint64_t vguid, struct ibvmig_sa_path *out);

@@ -9,6 +9,7 @@
 #define IBVMIG_VMCHAN_H
 
 #include "ibvmig_notice.h"
+#include "ibvmig_path.h"
 #include "ibvmig_records.h"
 
 #include <stdbool.h>
@@ -165,7 +166,6 @@ enum ibvmig_vmc_tag {
 };
 #undef IBVMIG_VMC_TAG_ENUM
 
-struct ibvmig_sa_path;		/* ibvmig_sa.h; only pointed to here */
 
 /* A GID: an INTEREST_ADD/DEL item, a PATH_QUERY's DGID. */
 struct ibvmig_vmc_gid {

@@ -5,6 +5,7 @@ LIBIBVMIG_CPPFLAGS = $(UTIL_CPPFLAGS) -I$(top_srcdir)/libibvmig
 noinst_LTLIBRARIES += libibvmig/libibvmig-wire.la
 libibvmig_libibvmig_wire_la_SOURCES = libibvmig/ibvmig_notice.h libibvmig/ibvmig_records.h \
 	libibvmig/ibvmig_admin.h libibvmig/ibvmig_conf.h libibvmig/ibvmig_vmchan.h \
+	libibvmig/ibvmig_path.h \
 	libibvmig/wire.h libibvmig/notice.c libibvmig/records.c libibvmig/admin.c \
 	libibvmig/conf.c libibvmig/vmchan.c
 libibvmig_libibvmig_wire_la_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)

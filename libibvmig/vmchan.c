@@ -11,7 +11,6 @@
  * emits what a receiver refuses.
  */
 #include "ibvmig_vmchan.h"
-#include "ibvmig_sa.h"
 #include "wire.h"
 
 #include <errno.h>
