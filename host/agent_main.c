@@ -6,7 +6,7 @@
  * must not take TERM either): the main thread alone takes them, in
  * sigwait(), so that TERM and INT always end in a clean exit - the
  * subscriptions dropped and, under ibsim, the client's slot given back
- * (FABRIC-NOTES).  See doc/ibvmigd.8.
+ * (doc/simulator.md, "Client Slots").  See doc/ibvmigd.8.
  */
 #include "agent.h"
 #include "ibvmig_cli.h"

@@ -32,3 +32,10 @@ endif
 # Its benchmark: 500- and 2000-HCA fabrics of both models up under stock OpenSM.
 FABRIC_BENCHMARKS += test-fabric/bench/topogen-up.sh
 EXTRA_DIST += test-fabric/bench/topogen-up.sh
+
+# doc/simulator.md's facts and the tool that re-checks the ones no stock tool can show
+# (doc/simulator-checks/run.sh runs each on its own fabric).
+noinst_PROGRAMS += doc/simulator-checks/simprobe
+doc_simulator_checks_simprobe_SOURCES = doc/simulator-checks/simprobe.c
+doc_simulator_checks_simprobe_LDADD = -libumad
+EXTRA_DIST += doc/simulator.md doc/simulator-checks/run.sh

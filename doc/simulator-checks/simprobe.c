@@ -28,7 +28,9 @@
  *
  * Exit status: 0 done, 1 usage, 2 port or agent trouble, 3 no answer.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* built by run.sh outside the tree too */
+#endif
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
