@@ -762,8 +762,8 @@ fabric_sm_start()
 # fabric__free_sm_slot: an OpenSM that a signal ended (SIGKILL, a crash) never detached from
 # ibsim: its slot stays, still marked SM, and ibsim hands the next SA request for the SM node to
 # that dead client (ibsim bounces it: saquery fails at once, whatever its -t) before it notices
-# and frees the slot (doc/simulator.md, "Client Slots"). Free it before a new OpenSM starts: with the console, "X <n>"; without, one throwaway
-# SA query that ibsim fails to deliver.
+# and frees the slot (doc/simulator.md, "Client Slots"). Free it before a new OpenSM starts:
+# with the console, "X <n>"; without, one throwaway SA query that ibsim fails to deliver.
 fabric__free_sm_slot()
 {
 	local rc=0
