@@ -33,100 +33,60 @@ void agent_stop(struct agent *a)
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
-#define HELP                                                                                       \
-	"The hypervisor agent of ibvmig: one per hypervisor port (ibvmigd(8)).\n"                  \
-	"  -C, -P                      the CA and port (default: the first active port)\n"         \
-	"  -t MS                       SA request timeout per attempt (default " XSTR(             \
-	    IBVMIG_SA_DEFAULT_TIMEOUT_MS) ")\n"                                                    \
-					  "  -r, --retries N             SA request resends "      \
-					  "(default " XSTR(                                        \
-					      IBVMIG_SA_DEFAULT_RETRIES) ")\n"                     \
-									 "      --sim            " \
-									 "       ibsim/umad2sim "  \
-									 "only: hold the issm "    \
-									 "device and\n"            \
-									 "                       " \
-									 "       answer SMInfo "   \
-									 "so that Reports arrive " \
-									 "(never on\n"             \
-									 "                       " \
-									 "       hardware)\n"      \
-									 "  -s, --vm-socket PATH " \
-									 "       the VMs' Unix "   \
-									 "socket "                 \
-									 "(default"                \
-									 " " IBVMIG_RUN_DIR        \
-									 "/vm.CA.PORT.sock)\n"     \
-									 "  -S, --admin-socket "   \
-									 "PATH     the host "      \
-									 "CLI's socket "           \
-									 "(default"                \
-									 " " IBVMIG_RUN_DIR        \
-									 "/ibvmigd.CA.PORT.sock)"  \
-									 "\n"                      \
-									 "      --socket-mode "    \
-									 "MODE      of both "      \
-									 "sockets, octal "         \
-									 "(default 0600: root "    \
-									 "only)\n"                 \
-									 "      --vsock PORT     " \
-									 "       also serve VMs "  \
-									 "on AF_VSOCK port PORT\n" \
-									 "      --forward "        \
-									 "interest|all  to which " \
-									 "VMs a notice goes "      \
-									 "(default interest)\n"    \
-									 "      --subscribe "      \
-									 "per-port|per-vm\n"       \
-									 "                       " \
-									 "       one "             \
-									 "subscription per trap "  \
-									 "(default), or one per "  \
-									 "VM\n"                    \
-									 "                       " \
-									 "       and trap (the "   \
-									 "benchmark's baseline)\n" \
-									 "      --check-interval " \
-									 "MS     SA check for an " \
-									 "SM reset every MS "      \
-									 "(default 5000;\n"        \
-									 "                       " \
-									 "       0: never)\n"      \
-									 "      --backoff "        \
-									 "MIN,MAX       "          \
-									 "subscription retry "     \
-									 "backoff, ms (default "   \
-									 "100,5000)\n"             \
-									 "      --slice MS       " \
-									 "       longest wait on " \
-									 "the port between jobs "  \
-									 "(default 5)\n"           \
-									 "      --vm-queue BYTES " \
-									 "       most bytes "      \
-									 "queued per connection "  \
-									 "(default 262144)\n"      \
-									 "      --vm-sndbuf "      \
-									 "BYTES       SO_SNDBUF "  \
-									 "of accepted "            \
-									 "connections (default: "  \
-									 "the\n"                   \
-									 "                       " \
-									 "       system's)\n"      \
-									 "      --max-vms N      " \
-									 "       VMs at most "     \
-									 "(default 256)\n"         \
-									 "      --max-interests "  \
-									 "N       interests per "  \
-									 "VM at most (default "    \
-									 "4096)\n"                 \
-									 "  -v                   " \
-									 "       more log lines "  \
-									 "(twice: debug)\n"
+
+static const char help[] =
+	"The hypervisor agent of ibvmig: one per hypervisor port (ibvmigd(8)).\n"
+	"  -C, -P                      the CA and port (default: the first active port)\n"
+	"      --instance CA-PORT      the same, as systemd's ibvmigd@CA-PORT.service names it\n"
+	"  -t MS                       SA request timeout per attempt (default "
+	XSTR(IBVMIG_SA_DEFAULT_TIMEOUT_MS) ")\n"
+	"  -r, --retries N             SA request resends (default " XSTR(IBVMIG_SA_DEFAULT_RETRIES) ")\n"
+	"      --sim                   ibsim/umad2sim only: hold the issm device and\n"
+	"                              answer SMInfo so that Reports arrive (never on\n"
+	"                              hardware)\n"
+	"  -s, --vm-socket PATH        the VMs' Unix socket (default " IBVMIG_RUN_DIR
+	"/CA-PORT/vm.sock)\n"
+	"  -S, --admin-socket PATH     the host CLI's socket (default " IBVMIG_RUN_DIR "/CA-PORT/\n"
+	"                              ibvmigd.sock)\n"
+	"      --socket-mode MODE      of both sockets, octal (default 0600: root only)\n"
+	"      --vsock PORT            also serve VMs on AF_VSOCK port PORT\n"
+	"      --forward interest|all  to which VMs a notice goes (default interest)\n"
+	"      --subscribe per-port|per-vm\n"
+	"                              one subscription per trap (default), or one per VM\n"
+	"                              and trap (the benchmark's baseline)\n"
+	"      --check-interval MS     SA check for an SM reset every MS (default 5000;\n"
+	"                              0: never)\n"
+	"      --backoff MIN,MAX       subscription retry backoff, ms (default 100,5000)\n"
+	"      --slice MS              longest wait on the port between jobs (default 5)\n"
+	"      --vm-queue BYTES        most bytes queued per connection (default 262144)\n"
+	"      --vm-sndbuf BYTES       SO_SNDBUF of accepted connections (default: the\n"
+	"                              system's)\n"
+	"      --max-vms N             VMs at most (default 256)\n"
+	"      --max-interests N       interests per VM at most (default 4096)\n"
+	"  -v                          more log lines (twice: debug)\n";
 
 enum {
 	OPT_SIM = 256, OPT_MODE, OPT_VSOCK, OPT_FORWARD, OPT_SUBSCRIBE, OPT_CHECK, OPT_BACKOFF,
-	OPT_SLICE, OPT_QUEUE, OPT_SNDBUF, OPT_MAX_VMS, OPT_MAX_INTERESTS,
+	OPT_SLICE, OPT_QUEUE, OPT_SNDBUF, OPT_MAX_VMS, OPT_MAX_INTERESTS, OPT_INSTANCE,
 };
+
+/* --instance CA-PORT, as a systemd instance name carries them. */
+static char instance_ca[64];
+static int instance_port;
+
+static bool parse_instance(const char *s)
+{
+	const char *dash = strrchr(s, '-');
+	uint64_t port;
+
+	if (!dash || dash == s || (size_t)(dash - s) >= sizeof(instance_ca) ||
+	    memchr(s, '/', (size_t)(dash - s)) || util_parse_uint(dash + 1, 10, 1, 254, &port))
+		return false;
+	memcpy(instance_ca, s, (size_t)(dash - s));
+	instance_ca[dash - s] = '\0';
+	instance_port = (int)port;
+	return true;
+}
 
 static const struct option long_opts[] = {
 	{ "retries", required_argument, NULL, 'r' },
@@ -144,6 +104,7 @@ static const struct option long_opts[] = {
 	{ "vm-sndbuf", required_argument, NULL, OPT_SNDBUF },
 	{ "max-vms", required_argument, NULL, OPT_MAX_VMS },
 	{ "max-interests", required_argument, NULL, OPT_MAX_INTERESTS },
+	{ "instance", required_argument, NULL, OPT_INSTANCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -200,6 +161,8 @@ static bool parse_own(int c, const char *arg, struct agent_opts *o)
 	case OPT_SIM:
 		o->sa.simulator = true;
 		return true;
+	case OPT_INSTANCE:
+		return parse_instance(arg);
 	case 's':
 		return path_opt(o->vm_socket, sizeof(o->vm_socket), arg);
 	case 'S':
@@ -247,7 +210,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 	const struct cli_tool tool = {
 		.prog = AGENT_PROG,
 		.synopsis = "[options]",
-		.help = HELP,
+		.help = help,
 		.common = CLI_OPT_CA | CLI_OPT_PORT | CLI_OPT_TIMEOUT | CLI_OPT_VERBOSE,
 		.shortopts = "r:s:S:",
 		.longopts = long_opts,
@@ -273,8 +236,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 		return code;
 	if (first < argc)
 		return cli_usage_error(&tool, "unexpected argument %s", argv[first]);
-	o->sa.ca = c.ca;
-	o->sa.port = c.port;
+	if (instance_port && (c.ca || c.port))
+		return cli_usage_error(&tool, "--instance names the CA and port: no -C or -P with it");
+	o->sa.ca = instance_port ? instance_ca : c.ca;
+	o->sa.port = instance_port ? instance_port : c.port;
 	o->sa.timeout_ms = c.timeout_ms;
 	o->verbose = c.verbose;
 	return -1;
@@ -284,20 +249,22 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 static int default_paths(struct agent_opts *o, const struct ibvmig_sa_port *p)
 {
 	bool need = !o->vm_socket[0] || !o->admin_socket[0];
+	char dir[64];
 
 	if (!need)
 		return 0;
-	if (mkdir(IBVMIG_RUN_DIR, 0755) && errno != EEXIST) {
-		util_log(UTIL_LOG_ERROR, "ERR 1101: cannot create " IBVMIG_RUN_DIR ": %s",
-			 strerror(errno));
+	snprintf(dir, sizeof(dir), IBVMIG_AGENT_DIR_FMT, p->ca, p->portnum);
+	/* Under systemd the unit's RuntimeDirectory made both already. */
+	if ((mkdir(IBVMIG_RUN_DIR, 0755) && errno != EEXIST) ||
+	    (mkdir(dir, 0755) && errno != EEXIST)) {
+		util_log(UTIL_LOG_ERROR, "ERR 1101: cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	if (!o->vm_socket[0])
-		snprintf(o->vm_socket, sizeof(o->vm_socket), IBVMIG_RUN_DIR "/vm.%s.%d.sock",
-			 p->ca, p->portnum);
+		snprintf(o->vm_socket, sizeof(o->vm_socket), "%s/" IBVMIG_AGENT_VM_SOCKET, dir);
 	if (!o->admin_socket[0])
-		snprintf(o->admin_socket, sizeof(o->admin_socket),
-			 IBVMIG_RUN_DIR "/ibvmigd.%s.%d.sock", p->ca, p->portnum);
+		snprintf(o->admin_socket, sizeof(o->admin_socket), "%s/" IBVMIG_AGENT_HOST_SOCKET,
+			 dir);
 	return 0;
 }
 

@@ -85,12 +85,13 @@ static int find_socket(struct options *o)
 	if (env && *env && !util_copy_str(o->socket, sizeof(o->socket), env))
 		return 0;
 	if (o->c.ca || o->c.port) {
-		snprintf(o->socket, sizeof(o->socket), IBVMIG_RUN_DIR "/ibvmigd.%s.%d.sock",
+		snprintf(o->socket, sizeof(o->socket), IBVMIG_AGENT_DIR_FMT "/" IBVMIG_AGENT_HOST_SOCKET,
 			 o->c.ca ? o->c.ca : "*", o->c.port ? o->c.port : 1);
 		if (o->c.ca)
 			return 0;
 	} else {
-		snprintf(o->socket, sizeof(o->socket), IBVMIG_RUN_DIR "/ibvmigd.*.sock");
+		snprintf(o->socket, sizeof(o->socket),
+			 IBVMIG_RUN_DIR "/*/" IBVMIG_AGENT_HOST_SOCKET);
 	}
 	rc = glob(o->socket, 0, NULL, &g);
 	if (rc || g.gl_pathc != 1) {

@@ -11,6 +11,15 @@ osm_plugin_libibvmig_la_LDFLAGS = -module -avoid-version -shared \
 osm_plugin_libibvmig_la_LIBADD = trap-table/libtraptable.la libibvmig/libibvmig-wire.la \
 	-lopensm -losmcomp -lpthread
 EXTRA_DIST += osm-plugin/libibvmig.map
+# OpenSM dlopens libibvmig.so alone: no libtool archive beside it.
+# (libtool's uninstall reads the archive to know what to remove: remove the module ourselves.)
+install-exec-hook: install-plugin-no-la
+uninstall-hook: uninstall-plugin-module
+.PHONY: install-plugin-no-la uninstall-plugin-module
+install-plugin-no-la:
+	rm -f $(DESTDIR)$(libdir)/libibvmig.la
+uninstall-plugin-module:
+	rm -f $(DESTDIR)$(libdir)/libibvmig.so
 
 # End-to-end tests: stock OpenSM with this plugin on ibsim, through real MADs.
 PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpath-off.test \

@@ -26,8 +26,15 @@ extern "C" {
 
 /* The plugin's admin socket: ibvmig.conf(5) admin_socket, ibvmig(8) -S. */
 #define IBVMIG_ADMIN_SOCKET_DEFAULT "/var/run/opensm-ibvmig.sock"
-/* The agents' sockets: ibvmigd(8), ibvmig-host(8). */
+/*
+ * The agents' sockets, ibvmigd(8) and ibvmig-host(8): one directory per CA
+ * port, "mlx5_0-1", as systemd's ibvmigd@mlx5_0-1.service names its runtime
+ * directory (an instance's own: stopping one agent removes nothing of another).
+ */
 #define IBVMIG_RUN_DIR "/run/ibvmig"
+#define IBVMIG_AGENT_DIR_FMT IBVMIG_RUN_DIR "/%s-%d"	/* CA, port */
+#define IBVMIG_AGENT_VM_SOCKET "vm.sock"
+#define IBVMIG_AGENT_HOST_SOCKET "ibvmigd.sock"
 
 /* ---- clocks ---------------------------------------------------------------- */
 
