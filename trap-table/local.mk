@@ -1,9 +1,9 @@
-# trap-table: the repath trap table (Algorithm 1), no OpenSM dependency.
-TRAP_TABLE_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) -I$(top_srcdir)/trap-table
+# trap-table: the repath trap table (Algorithm 1): pure C, nothing of
+# InfiniBand's wire formats nor of OpenSM; the engine builds on it.
+TRAP_TABLE_CPPFLAGS = $(UTIL_CPPFLAGS) -I$(top_srcdir)/trap-table
 noinst_LTLIBRARIES += trap-table/libtraptable.la
 trap_table_libtraptable_la_SOURCES = trap-table/trap_table.c trap-table/trap_table_file.c \
-	trap-table/guid_index.c trap-table/guid_index.h \
-	trap-table/trap_table.h trap-table/alias_watch.c trap-table/alias_watch.h
+	trap-table/guid_index.c trap-table/guid_index.h trap-table/trap_table.h
 trap_table_libtraptable_la_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS)
 
 check_PROGRAMS += trap-table/tests/test_trap_table
@@ -26,9 +26,3 @@ trap_table_bench_trap_table_LDADD = trap-table/libtraptable.la util/libibvmig-ut
 
 TESTS += trap-table/tests/tt_replay.test
 EXTRA_DIST += trap-table/tests/tt_replay.test test-fabric/scenarios/day-of-vms.events
-
-check_PROGRAMS += trap-table/tests/test_alias_watch
-TESTS += trap-table/tests/test_alias_watch
-trap_table_tests_test_alias_watch_SOURCES = trap-table/tests/test_alias_watch.c
-trap_table_tests_test_alias_watch_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS)
-trap_table_tests_test_alias_watch_LDADD = trap-table/libtraptable.la $(UNIT_LIBS)
