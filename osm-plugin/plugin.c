@@ -24,10 +24,23 @@
 /* Live aliases the plugin follows: 2^20 = every port of a full fabric x 21. */
 #define IBVMIG_MAX_ALIASES (1u << 20)
 
-/* Verbose lines go out at OpenSM's INFO level: log_level alone filters them. */
+/*
+ * Our levels onto OpenSM's verbosity flags, so that OpenSM's own filter
+ * (log_flags, -D, -V, the console's loglevel) applies to our lines as to
+ * its own, and its log shows each line's true level (ibvmig.conf(5)).
+ */
 static osm_log_level_t osm_level(int level)
 {
-	return level == UTIL_LOG_ERROR ? OSM_LOG_ERROR : OSM_LOG_INFO;
+	switch (level) {
+	case UTIL_LOG_ERROR:
+		return OSM_LOG_ERROR;
+	case UTIL_LOG_INFO:
+		return OSM_LOG_INFO;
+	case UTIL_LOG_VERBOSE:
+		return OSM_LOG_VERBOSE;
+	default:
+		return OSM_LOG_DEBUG;
+	}
 }
 
 /* The engine's log op; also the end of the plugin's own lines. */
