@@ -21,6 +21,15 @@
 
 #include "plugin.h"
 
+/*
+ * osm_event_plugin below is interface 2's structure (osm_version, create,
+ * delete, report); another interface lays it out otherwise, and OpenSM would
+ * read garbage where it looks for ours.  Refuse to build against one.
+ */
+#if OSM_EVENT_PLUGIN_INTERFACE_VER != 2
+#error "ibvmig's plugin implements OpenSM's event plugin interface 2 only"
+#endif
+
 /* Live aliases the plugin follows: 2^20 = every port of a full fabric x 21. */
 #define IBVMIG_MAX_ALIASES (1u << 20)
 
