@@ -10,7 +10,7 @@ engine_libibvmig_engine_la_SOURCES = engine/engine.h engine/engine_int.h engine/
 	engine/alias_watch.h engine/alias_watch.c engine/notices.c engine/port_diff.c \
 	engine/reconcile.c engine/state.c engine/worker.c engine/admin.c
 engine_libibvmig_engine_la_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
-engine_libibvmig_engine_la_LIBADD = trap-table/libtraptable.la libibvmig/libibvmig-wire.la \
+engine_libibvmig_engine_la_LIBADD = trap-table/libibvmig-traptable.la libibvmig/libibvmig-wire.la \
 	-lpthread
 
 check_PROGRAMS += engine/tests/test_alias_watch
