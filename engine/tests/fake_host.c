@@ -172,7 +172,8 @@ void fake_port(struct eng_port_snapshot *s, uint64_t port_guid, uint16_t lid, un
 	s->port_guid = port_guid;
 	s->lid = lid;
 	s->entries = entries;
-	memcpy(s->guids, guids, n_guids * sizeof(*guids));
+	if (n_guids)
+		memcpy(s->guids, guids, n_guids * sizeof(*guids));
 }
 
 struct change {
