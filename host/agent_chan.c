@@ -40,11 +40,11 @@ static int listen_unix(const char *path, unsigned mode)
 	int fd = util_unix_listen(path, mode, 64);
 
 	if (fd == -EADDRINUSE)
-		util_log(UTIL_LOG_ERROR, "ERR 1301: %s: another agent serves this socket", path);
+		util_log(UTIL_LOG_ERROR, "ERR EA01: %s: another agent serves this socket", path);
 	else if (fd == -EEXIST)
-		util_log(UTIL_LOG_ERROR, "ERR 1302: %s: exists and is not a socket", path);
+		util_log(UTIL_LOG_ERROR, "ERR EA02: %s: exists and is not a socket", path);
 	else if (fd < 0)
-		util_log(UTIL_LOG_ERROR, "ERR 1303: %s: %s", path, strerror(-fd));
+		util_log(UTIL_LOG_ERROR, "ERR EA03: %s: %s", path, strerror(-fd));
 	return fd;
 }
 
@@ -57,7 +57,7 @@ static int listen_vsock(int port)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&svm, sizeof(svm)) || listen(fd, 64)) {
 		int rc = -errno;
 
-		util_log(UTIL_LOG_ERROR, "ERR 1304: AF_VSOCK port %d: %s", port, strerror(-rc));
+		util_log(UTIL_LOG_ERROR, "ERR EA04: AF_VSOCK port %d: %s", port, strerror(-rc));
 		if (fd >= 0)
 			close(fd);
 		return rc;
@@ -180,13 +180,13 @@ static void accept_one(struct chan *ch, int lfd, bool host)
 	fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			util_log(UTIL_LOG_ERROR, "ERR 1305: accept: %s", strerror(errno));
+			util_log(UTIL_LOG_ERROR, "ERR EA05: accept: %s", strerror(errno));
 		return;
 	}
 	if (ss.ss_family == AF_VSOCK)
 		cid = ((struct sockaddr_vm *)&ss)->svm_cid;
 	if (ch->n_conns >= ch->a->opts.limits.max_vms + MAX_EXTRA_CONNS) {
-		util_log(UTIL_LOG_ERROR, "ERR 1306: too many connections: one refused");
+		util_log(UTIL_LOG_ERROR, "ERR EA06: too many connections: one refused");
 		close(fd);
 		return;
 	}
@@ -194,7 +194,7 @@ static void accept_one(struct chan *ch, int lfd, bool host)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &ch->a->opts.vm_sndbuf,
 			   sizeof(ch->a->opts.vm_sndbuf));
 	if (!conn_new(ch, fd, host, cid)) {
-		util_log(UTIL_LOG_ERROR, "ERR 1307: out of memory: a connection refused");
+		util_log(UTIL_LOG_ERROR, "ERR EA07: out of memory: a connection refused");
 		close(fd);
 	}
 }
@@ -256,7 +256,7 @@ bool chan_send(struct chan *ch, struct conn *c, const uint8_t *buf, size_t len)
 	if (queued && queued + len > ch->a->opts.vm_queue) {
 		ch->slow_drops++;
 		util_log(UTIL_LOG_ERROR,
-			 "ERR 1308: connection %" PRIu64 " (%s) reads too slowly: its queue "
+			 "ERR EA08: connection %" PRIu64 " (%s) reads too slowly: its queue "
 			 "is full (%zu bytes); dropped",
 			 c->serial, c->host ? "host CLI" : "a VM", queued);
 		chan_close(ch, c, "queue full");
@@ -280,7 +280,7 @@ bool chan_send_msg(struct chan *ch, struct conn *c, const struct ibvmig_vmc_msg 
 	int rc = ibvmig_vmc_encode(m, &buf, &len);
 
 	if (rc) {
-		util_log(UTIL_LOG_ERROR, "ERR 1309: cannot encode a %s message: %s",
+		util_log(UTIL_LOG_ERROR, "ERR EA09: cannot encode a %s message: %s",
 			 ibvmig_vmc_type_name(m->type) ?: "?", strerror(-rc));
 		return false;
 	}
@@ -319,7 +319,7 @@ static void protocol_error(struct chan *ch, struct conn *c, int err)
 	    !(type & IBVMIG_VMC_REPLY) && type != IBVMIG_VMC_NOTICE)
 		chan_send_error(ch, c, type, id, err, "the stream is closed");
 	c->closing = true;
-	util_log(UTIL_LOG_VERBOSE, "ERR 1310: connection %" PRIu64 ": %s", c->serial,
+	util_log(UTIL_LOG_VERBOSE, "ERR EA10: connection %" PRIu64 ": %s", c->serial,
 		 strerror(-err));
 	flush(ch, c);
 }
@@ -421,7 +421,7 @@ static void serve_round(struct chan *ch, struct pollfd *p)
 	int rc = poll(p, n, POLL_MS);
 
 	if (rc < 0 && errno != EINTR)
-		util_log(UTIL_LOG_ERROR, "ERR 1311: poll: %s", strerror(errno));
+		util_log(UTIL_LOG_ERROR, "ERR EA11: poll: %s", strerror(errno));
 	if (rc <= 0)
 		return;
 	if (p[0].revents)
@@ -483,7 +483,7 @@ void *agent_chan_thread(void *arg)
 	struct chan ch;
 
 	if (chan_init(&ch, a)) {
-		util_log(UTIL_LOG_ERROR, "ERR 1312: out of memory: the channel thread cannot run");
+		util_log(UTIL_LOG_ERROR, "ERR EA12: out of memory: the channel thread cannot run");
 		chan_fini(&ch);
 		agent_stop(a);
 		return NULL;
@@ -495,7 +495,7 @@ void *agent_chan_thread(void *arg)
 			p = malloc(cap * sizeof(*p));
 			if (!p) {
 				util_log(UTIL_LOG_ERROR,
-					 "ERR 1313: out of memory in the channel thread");
+					 "ERR EA13: out of memory in the channel thread");
 				agent_stop(a);
 				break;
 			}

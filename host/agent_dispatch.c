@@ -549,7 +549,7 @@ static void on_notice(struct chan *ch, const struct agent_item *ev)
 	rc = ibvmig_vmc_encode(&m, &buf, &len);
 	if (rc) {
 		util_log(UTIL_LOG_ERROR,
-			 "ERR 1501: notice about 0x%016" PRIx64 " not forwarded: %s", n->vguid,
+			 "ERR EC01: notice about 0x%016" PRIx64 " not forwarded: %s", n->vguid,
 			 strerror(-rc));
 		return;
 	}

@@ -257,7 +257,7 @@ static int default_paths(struct agent_opts *o, const struct ibvmig_sa_port *p)
 	/* Under systemd the unit's RuntimeDirectory made both already. */
 	if ((mkdir(IBVMIG_RUN_DIR, 0755) && errno != EEXIST) ||
 	    (mkdir(dir, 0755) && errno != EEXIST)) {
-		util_log(UTIL_LOG_ERROR, "ERR 1101: cannot create %s: %s", dir, strerror(errno));
+		util_log(UTIL_LOG_ERROR, "ERR E801: cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	if (!o->vm_socket[0])
@@ -273,7 +273,7 @@ static int default_paths(struct agent_opts *o, const struct ibvmig_sa_port *p)
 static int make_wake_pipe(int fds[2])
 {
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK)) {
-		util_log(UTIL_LOG_ERROR, "ERR 1102: pipe: %s", strerror(errno));
+		util_log(UTIL_LOG_ERROR, "ERR E802: pipe: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -286,7 +286,7 @@ static int open_port(struct agent *a)
 	char tag[48];
 
 	if (rc) {
-		util_log(UTIL_LOG_ERROR, "ERR 1103: cannot open %s port %d: %s",
+		util_log(UTIL_LOG_ERROR, "ERR E803: cannot open %s port %d: %s",
 			 a->opts.sa.ca ? a->opts.sa.ca : "the first CA", a->opts.sa.port,
 			 ibvmig_sa_strerror(rc));
 		return rc;
@@ -360,12 +360,12 @@ static int run(struct agent *a, const sigset_t *set)
 
 	rc = pthread_create(&sa_tid, NULL, agent_sa_thread, a);
 	if (rc) {
-		util_log(UTIL_LOG_ERROR, "ERR 1104: cannot start the SA thread: %s", strerror(rc));
+		util_log(UTIL_LOG_ERROR, "ERR E804: cannot start the SA thread: %s", strerror(rc));
 		return 1;
 	}
 	rc = pthread_create(&chan_tid, NULL, agent_chan_thread, a);
 	if (rc) {
-		util_log(UTIL_LOG_ERROR, "ERR 1105: cannot start the channel thread: %s",
+		util_log(UTIL_LOG_ERROR, "ERR E805: cannot start the channel thread: %s",
 			 strerror(rc));
 		agent_stop(a);
 		pthread_join(sa_tid, NULL);

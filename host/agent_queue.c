@@ -64,7 +64,7 @@ struct agent_item *agent_item_new(enum agent_item_kind kind)
 	struct agent_item *it = calloc(1, sizeof(*it));
 
 	if (!it) {
-		util_log(UTIL_LOG_ERROR, "ERR 1401: out of memory: a request or a notice is lost");
+		util_log(UTIL_LOG_ERROR, "ERR EB01: out of memory: a request or a notice is lost");
 		return NULL;
 	}
 	it->kind = kind;

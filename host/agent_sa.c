@@ -200,7 +200,7 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 	if (rc) {
 		c->st.sa_errors++;
 		util_log(c->st.subscribe_attempts == 1 ? UTIL_LOG_ERROR : UTIL_LOG_VERBOSE,
-			 "ERR 1201: subscription not acknowledged: %s; again in %d ms",
+			 "ERR E901: subscription not acknowledged: %s; again in %d ms",
 			 ibvmig_sa_strerror(rc), c->backoff_ms);
 		if (rc == -ENETDOWN)
 			ibvmig_sa_refresh(c->sa);	/* the port may have its LID or SM now */
@@ -260,7 +260,7 @@ static void check_sm(struct sa_ctx *c, int64_t now)
 		 * holds it already.
 		 */
 		c->st.sa_errors++;
-		util_log(UTIL_LOG_VERBOSE, "ERR 1202: SA check failed: %s", ibvmig_sa_strerror(rc));
+		util_log(UTIL_LOG_VERBOSE, "ERR E902: SA check failed: %s", ibvmig_sa_strerror(rc));
 		return;
 	}
 	c->canary_turn = next;
@@ -278,7 +278,7 @@ static bool alias_lost(struct sa_ctx *c, uint64_t vguid, int index, int rc)
 
 	if (rc == -EEXIST && !ibvmig_sa_alias_find(c->sa, vguid, &held, NULL) && held == index)
 		return false;
-	util_log(UTIL_LOG_ERROR, "ERR 1203: vGUID 0x%016" PRIx64 " not set again: %s", vguid,
+	util_log(UTIL_LOG_ERROR, "ERR E903: vGUID 0x%016" PRIx64 " not set again: %s", vguid,
 		 rc == -EEXIST ? "another port holds it now" : ibvmig_sa_strerror(rc));
 	alias_forget(c, vguid);
 	return true;
@@ -302,7 +302,7 @@ static void set_aliases_again(struct sa_ctx *c)
 			/* The SA is not answering yet: the next round tries again. */
 			c->st.sa_errors++;
 			util_log(UTIL_LOG_ERROR,
-				 "ERR 1204: vGUID 0x%016" PRIx64 " not set again yet: %s", al.vguid,
+				 "ERR E904: vGUID 0x%016" PRIx64 " not set again yet: %s", al.vguid,
 				 ibvmig_sa_strerror(rc));
 			c->subscribed = false;
 			backoff(c, (int64_t)util_mono_ms());
@@ -493,7 +493,7 @@ static void on_report(const struct ibvmig_sa_report *r, void *arg)
 	if (r->path_rc != IBVMIG_TRAP_UNPATH && r->path_rc != IBVMIG_TRAP_REPATH) {
 		c->st.bad_reports++;
 		util_log(UTIL_LOG_VERBOSE,
-			 "ERR 1205: a Report that is no RePath/UnPath (trap %d): %s", r->trap,
+			 "ERR E905: a Report that is no RePath/UnPath (trap %d): %s", r->trap,
 			 r->path_rc == -ENOMSG ? "not ours" : ibvmig_sa_strerror(r->path_rc));
 		return;
 	}
@@ -540,7 +540,7 @@ static void sa_step(struct sa_ctx *c)
 	/* Jobs cannot wake this thread (agent.h): the slice bounds their wait. */
 	rc = ibvmig_sa_process(c->sa, more ? 0 : c->a->opts.slice_ms, on_report, c);
 	if (rc < 0 && rc != -EINTR) {
-		util_log(UTIL_LOG_ERROR, "ERR 1206: reading the port failed: %s",
+		util_log(UTIL_LOG_ERROR, "ERR E906: reading the port failed: %s",
 			 ibvmig_sa_strerror(rc));
 		nanosleep(&pause, NULL);	/* do not spin on a broken port */
 	}
@@ -553,7 +553,7 @@ void *agent_sa_thread(void *arg)
 	struct sa_ctx *c = calloc(1, sizeof(*c));
 
 	if (!c || !(c->stamps = calloc(STAMP_SLOTS, sizeof(*c->stamps)))) {
-		util_log(UTIL_LOG_ERROR, "ERR 1207: out of memory: the SA thread cannot run");
+		util_log(UTIL_LOG_ERROR, "ERR E907: out of memory: the SA thread cannot run");
 		free(c);
 		agent_stop(a);
 		return NULL;

@@ -1,15 +1,15 @@
 # osm-plugin: the OpenSM event plugin, installed as libibvmig.so (OpenSM
-# dlopens lib<event_plugin_name>.so).  OpenSM's internals it calls live in the
-# opensm executable, so it is linked without -Wl,--no-undefined.
+# dlopens lib<event_plugin_name>.so): the engine's OpenSM host.  OpenSM's
+# internals it calls live in the opensm executable, so it is linked without
+# -Wl,--no-undefined.
 lib_LTLIBRARIES += osm-plugin/libibvmig.la
 osm_plugin_libibvmig_la_SOURCES = osm-plugin/plugin.h osm-plugin/plugin.c \
 	osm-plugin/gir_hook.c osm-plugin/notices.c osm-plugin/reconcile.c \
-	osm-plugin/state.c osm-plugin/worker.c osm-plugin/admin.c
-osm_plugin_libibvmig_la_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS) $(OSM_CPPFLAGS)
+	osm-plugin/admin.c
+osm_plugin_libibvmig_la_CPPFLAGS = $(ENGINE_CPPFLAGS) $(OSM_CPPFLAGS)
 osm_plugin_libibvmig_la_LDFLAGS = -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/osm-plugin/libibvmig.map
-osm_plugin_libibvmig_la_LIBADD = trap-table/libtraptable.la libibvmig/libibvmig-wire.la \
-	-lopensm -losmcomp -lpthread
+osm_plugin_libibvmig_la_LIBADD = engine/libibvmig-engine.la -lopensm -losmcomp -lpthread
 EXTRA_DIST += osm-plugin/libibvmig.map
 # OpenSM dlopens libibvmig.so alone: no libtool archive beside it.
 # (libtool's uninstall reads the archive to know what to remove: remove the module ourselves.)
@@ -26,7 +26,8 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-expiry.test osm-plugin/tests/plugin-restart.test \
 	osm-plugin/tests/plugin-reconcile.test osm-plugin/tests/plugin-osmtest.test \
 	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test \
-	osm-plugin/tests/plugin-guard.test osm-plugin/tests/plugin-valgrind.test
+	osm-plugin/tests/plugin-guard.test osm-plugin/tests/plugin-valgrind.test \
+	osm-plugin/tests/plugin-log.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif

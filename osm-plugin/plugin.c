@@ -1,106 +1,178 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * plugin.c - the OpenSM event plugin object: create, delete, report.
+ * plugin.c - the OpenSM event plugin object: create, delete, report, the
+ * log, and the table of services create() starts.
  *
  * Loaded by stock OpenSM with `event_plugin_name ibvmig`;
  * `event_plugin_options` names our configuration file (ibvmig.conf(5)).
- * Log codes of this file: 01xx.
+ * Log codes of this file: D8xx (doc/log-codes.md).
  */
 #include <opensm/osm_config.h>
+#include <opensm/osm_base.h>
 #include <opensm/osm_event_plugin.h>
 #include <opensm/osm_version.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "plugin.h"
 
+/*
+ * osm_event_plugin below is interface 2's structure (osm_version, create,
+ * delete, report); another interface lays it out otherwise, and OpenSM would
+ * read garbage where it looks for ours.  Refuse to build against one.
+ */
+#if OSM_EVENT_PLUGIN_INTERFACE_VER != 2
+#error "ibvmig's plugin implements OpenSM's event plugin interface 2 only"
+#endif
+
 /* Live aliases the plugin follows: 2^20 = every port of a full fabric x 21. */
 #define IBVMIG_MAX_ALIASES (1u << 20)
+
+/*
+ * Our levels onto OpenSM's verbosity flags, so that OpenSM's own filter
+ * (log_flags, -D, -V, the console's loglevel) applies to our lines as to
+ * its own, and its log shows each line's true level (ibvmig.conf(5)).
+ */
+static osm_log_level_t osm_level(int level)
+{
+	switch (level) {
+	case UTIL_LOG_ERROR:
+		return OSM_LOG_ERROR;
+	case UTIL_LOG_INFO:
+		return OSM_LOG_INFO;
+	case UTIL_LOG_VERBOSE:
+		return OSM_LOG_VERBOSE;
+	default:
+		return OSM_LOG_DEBUG;
+	}
+}
+
+/* The engine's log op; also the end of the plugin's own lines. */
+void ibvmig_log_line(void *plugin, int level, const char *msg)
+{
+	struct ibvmig_plugin *p = plugin;
+
+	osm_log(&p->osm->log, osm_level(level), "ibvmig: %s\n", msg);
+}
+
+void ibvmig_log(struct ibvmig_plugin *p, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (level > (int)p->conf.log_level || !osm_log_is_active(&p->osm->log, osm_level(level)))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ibvmig_log_line(p, level, msg);
+}
 
 static void load_conf(struct ibvmig_plugin *p)
 {
 	const char *path = p->osm->subn.opt.event_plugin_options;
 	char err[512];
 
+	/* On an error the level is the default's: the file that would set it is wrong. */
 	if (ibvmig_conf_load(path, &p->conf, err, sizeof(err)))
-		/* Logged whatever the configured level: the level came from that file. */
-		osm_log(&p->osm->log, OSM_LOG_ERROR,
-			"ibvmig: ERR 0101: %s: using the defaults for every option\n", err);
+		IBVMIG_ERROR(p, "ERR D801: %s: using the defaults for every option", err);
 }
 
-static int create_watch(struct ibvmig_plugin *p)
+static const struct eng_ops plugin_ops = {
+	.log = ibvmig_log_line,
+	.send_notice = ibvmig_send_notice,
+	.list_aliases = ibvmig_list_aliases,
+	.sm_view = ibvmig_sm_view,
+	.list_subscribers = ibvmig_list_subscribers,
+};
+
+/* ---- the services, in the order create() starts them ---------------------- */
+
+static int start_engine(void *plugin)
 {
-	struct aw_config cfg = {
-		.table = { .capacity = p->conf.trap_capacity, .ttl_ms = p->conf.trap_ttl_ms },
-		.unpath = p->conf.unpath,
+	struct ibvmig_plugin *p = plugin;
+	const char *cache = getenv("OSM_CACHE_DIR");
+	char state_dir[PATH_MAX];
+	struct eng_config cfg = {
+		.conf = p->conf,
+		.host_version = IBVMIG_PLUGIN_VERSION,
+		.sm_version = OSM_VERSION,
+		.default_state_dir = state_dir,
 		.subnet_prefix = cl_ntoh64(p->osm->subn.opt.subnet_prefix),
 		.max_aliases = IBVMIG_MAX_ALIASES,
 	};
 
-	p->watch = aw_create(&cfg, ibvmig_outbox_add, p);
-	if (!p->watch) {
-		IBVMIG_ERROR(p, "ERR 0102: cannot create the trap table: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
+	/* OpenSM's own cache directory (guid2lid...), which OSM_CACHE_DIR moves. */
+	snprintf(state_dir, sizeof(state_dir), "%s/ibvmig",
+		 cache && cache[0] ? cache : OSM_DEFAULT_CACHE_DIR);
+	p->eng = eng_create(&cfg, &plugin_ops, p);
+	return p->eng ? 0 : -errno;
 }
 
-static void log_start(struct ibvmig_plugin *p)
+static void stop_engine(void *plugin)
 {
-	struct tt_stats st;
-	struct aw_stats aw;
+	struct ibvmig_plugin *p = plugin;
 
-	tt_get_stats(aw_table(p->watch), &st);
-	aw_get_stats(p->watch, &aw);
-	IBVMIG_INFO(p, "%s loaded: trap TTL %llu s, capacity %u, UnPath %s, alias guard %s, "
-		    "epoch 0x%08x, %u entries restored from \"%s\", %u aliases live before "
-		    "the restart, admin socket \"%s\"\n",
-		    IBVMIG_PLUGIN_VERSION, (unsigned long long)(p->conf.trap_ttl_ms / 1000),
-		    p->conf.trap_capacity, p->conf.unpath ? "on" : "off",
-		    p->conf.alias_guard ? "on" : "off", st.epoch, st.count, p->state_file,
-		    aw.forgotten, p->conf.admin_socket);
+	eng_destroy(p->eng);
+	p->eng = NULL;
 }
 
-static void plugin_free(struct ibvmig_plugin *p)
+static int start_state(void *plugin)
 {
-	aw_destroy(p->watch);
-	ibvmig_outbox_free(&p->outbox);
-	pthread_mutex_destroy(&p->lock);
-	free(p);
+	return eng_state_start(((struct ibvmig_plugin *)plugin)->eng);
 }
+
+/* The last save, once the worker and the hook are gone: nothing changes after it. */
+static void stop_state(void *plugin)
+{
+	eng_state_stop(((struct ibvmig_plugin *)plugin)->eng);
+}
+
+static int start_worker(void *plugin)
+{
+	return eng_worker_start(((struct ibvmig_plugin *)plugin)->eng);
+}
+
+static void stop_worker(void *plugin)
+{
+	eng_worker_stop(((struct ibvmig_plugin *)plugin)->eng);
+}
+
+/* Started in order, stopped in reverse; a failed start undoes the rows before it. */
+static const struct eng_service plugin_services[] = {
+	{ "the trap table", start_engine, stop_engine },
+	{ "the saved state", start_state, stop_state },
+	{ "the GUIDInfoRecord hook", ibvmig_gir_hook_start, ibvmig_gir_hook_stop },
+	{ "the worker", start_worker, stop_worker },
+};
+#define N_SERVICES (sizeof(plugin_services) / sizeof(plugin_services[0]))
 
 static void *ibvmig_create(struct osm_opensm *osm)
 {
 	struct ibvmig_plugin *p = calloc(1, sizeof(*p));
+	size_t failed = 0;
+	int rc;
 
 	if (!p) {
-		osm_log(&osm->log, OSM_LOG_ERROR, "ibvmig: ERR 0103: out of memory\n");
+		osm_log(&osm->log, OSM_LOG_ERROR, "ibvmig: ERR D802: out of memory\n");
 		return NULL;
 	}
 	p->osm = osm;
-	p->wake_fd = p->listen_fd = -1;
-	p->started_at_ms = util_wall_ms();
-	pthread_mutex_init(&p->lock, NULL);
 	load_conf(p);
-	if (create_watch(p))
-		goto fail;
-	ibvmig_state_init(p);
-	ibvmig_state_restore(p);
-	if (ibvmig_gir_hook_install(p))
-		goto fail;
-	if (ibvmig_worker_start(p)) {
-		ibvmig_gir_hook_remove(p);
-		goto fail;
+	rc = eng_services_start(plugin_services, N_SERVICES, p, &failed);
+	if (rc) {
+		IBVMIG_ERROR(p, "ERR D803: %s did not start (%s): not loaded; OpenSM runs on "
+			     "without it", plugin_services[failed].name, strerror(-rc));
+		free(p);
+		return NULL;
 	}
-	log_start(p);
+	eng_log_loaded(p->eng);
 	return p;
-fail:
-	IBVMIG_ERROR(p, "ERR 0104: not loaded; OpenSM runs on without it\n");
-	plugin_free(p);
-	return NULL;
 }
 
 static void ibvmig_delete(void *data)
@@ -109,15 +181,14 @@ static void ibvmig_delete(void *data)
 
 	if (!p)
 		return;
-	ibvmig_worker_stop(p);	/* it saves the table on its way out */
-	ibvmig_gir_hook_remove(p);
-	IBVMIG_INFO(p, "unloaded\n");
-	plugin_free(p);
+	eng_services_stop(plugin_services, N_SERVICES, p);
+	IBVMIG_INFO(p, "unloaded");
+	free(p);
 }
 
 /*
- * Called on OpenSM's threads, sometimes under osm->lock (TRAP): only flags
- * and a wake-up here, never p->lock.
+ * Called on OpenSM's threads, sometimes under osm->lock (TRAP): only the
+ * engine's lock-free calls here.
  */
 static void ibvmig_report(void *data, osm_epi_event_id_t event_id, void *event_data)
 {
@@ -126,14 +197,11 @@ static void ibvmig_report(void *data, osm_epi_event_id_t event_id, void *event_d
 	(void)event_data;
 	switch (event_id) {
 	case OSM_EVENT_ID_SUBNET_UP:
-		/* LIDs are final now: a reconcile sees base LID changes too. */
-		atomic_store(&p->subnet_up, true);
-		atomic_store(&p->reconcile_wanted, true);
-		ibvmig_worker_wake(p);
+		eng_subnet_up(p->eng);
 		break;
 	case OSM_EVENT_ID_STATE_CHANGE:
-		atomic_store(&p->subnet_up, p->osm->subn.sm_state == IB_SMINFO_STATE_MASTER &&
-						    atomic_load(&p->subnet_up));
+		if (p->osm->subn.sm_state != IB_SMINFO_STATE_MASTER)
+			eng_subnet_down(p->eng);
 		break;
 	default:
 		break;

@@ -76,7 +76,7 @@ int util_log_level(void);
 /*
  * One line on stderr, "HH:MM:SS.mmm TAG: text", written with one write so
  * that the lines of several threads never interleave.  Every error carries
- * a code of our own ("ERR 1101: ..."): doc/log-codes.md lists them.
+ * a code of ibvmig's own, ERR XXYY before its text: doc/log-codes.md.
  */
 void util_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

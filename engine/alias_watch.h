@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * alias_watch.h - what the plugin knows of live alias GUIDs, and the notices
- * their changes call for.  The SM-independent half of the plugin: the plugin
- * feeds it what the SA applied and what each heavy sweep saw, and sends the
- * notices it asks for.
+ * alias_watch.h - what the engine knows of live alias GUIDs, and the notices
+ * their changes call for.  Private to libibvmig-engine: the engine feeds it
+ * what the SA applied and what each heavy sweep saw, and sends the notices
+ * it asks for through its host.
  *
  * Two feeds, each idempotent against the other so that nothing is reported
  * twice whichever sees a change first:

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * state.c - the trap table and the live aliases survive SM restarts: the SM
+ * forgets alias GUIDs when it restarts and hosts set them again, and only
+ * what was saved tells a migration that straddled the restart from a
+ * creation - the trap table when the delete came before the restart, the
+ * live aliases when it never reached the SM (alias_watch.h).  Both files use
+ * the trap table's format (doc/trap-table-file.md).  Saves run on the worker
+ * and at the stop, the file I/O outside every lock.
+ * Log codes of this file: D2xx (doc/log-codes.md).
+ */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define TRAP_FILE_NAME "trap-table"
+#define LIVE_FILE_NAME "live-aliases"
+
+/* One of the files in the state directory. */
+struct saved_file {
+	const char *path;
+	const char *what;	/* for the log */
+};
+
+/* mkdir -p with mode 0700: the table names every VM of the fabric. */
+static int make_dir(char *path)
+{
+	char *slash;
+
+	for (slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST) {
+			*slash = '/';
+			return -errno;
+		}
+		*slash = '/';
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+/* The directory, with room left for the names of the files in it. */
+static int state_dir(const struct eng_engine *e, char *dir, size_t len)
+{
+	const char *d = e->conf.state_dir[0] ? e->conf.state_dir : e->default_state_dir;
+
+	if (!d[0])
+		return -ENOENT;
+	if ((size_t)snprintf(dir, len, "%s", d) >= len)
+		return -ENAMETOOLONG;
+	return make_dir(dir);
+}
+
+static void state_init(struct eng_engine *e)
+{
+	char dir[PATH_MAX - 32];
+	int rc;
+
+	rc = state_dir(e, dir, sizeof(dir));
+	if (rc) {
+		ENG_ERROR(e, "ERR D201: state directory %s: %s: the trap table will not "
+			  "survive a restart", dir, strerror(-rc));
+		return;
+	}
+	snprintf(e->state_file, sizeof(e->state_file), "%s/%s", dir, TRAP_FILE_NAME);
+	snprintf(e->live_file, sizeof(e->live_file), "%s/%s", dir, LIVE_FILE_NAME);
+}
+
+/* A damaged file is kept aside, never overwritten: someone will want to look. */
+static void set_damaged_file_aside(struct eng_engine *e, const struct saved_file *f,
+				   const char *why)
+{
+	char aside[PATH_MAX + 16];
+
+	snprintf(aside, sizeof(aside), "%s.damaged", f->path);
+	if (rename(f->path, aside))
+		ENG_ERROR(e, "ERR D202: saved %s %s is damaged (%s) and cannot be "
+			  "moved aside: %s", f->what, f->path, why, strerror(errno));
+	else
+		ENG_ERROR(e, "ERR D203: saved %s %s is damaged (%s): starting without it; "
+			  "the file is kept as %s", f->what, f->path, why, aside);
+}
+
+/* Reads one saved file into @load, all or nothing; a missing file is an empty one. */
+static void restore_file(struct eng_engine *e, const struct saved_file *f,
+			 int (*load)(struct eng_engine *e, const struct tt_entry_view *v, size_t n))
+{
+	struct tt_entry_view *entries;
+	const char *why;
+	size_t n;
+	int rc;
+
+	rc = tt_read_file(f->path, &entries, &n, &why);
+	if (rc == -ENOENT)
+		return;
+	if (rc == -EBADMSG) {
+		set_damaged_file_aside(e, f, why);
+		return;
+	}
+	if (rc) {
+		ENG_ERROR(e, "ERR D204: cannot read %s: %s", f->path, strerror(-rc));
+		return;
+	}
+	pthread_mutex_lock(&e->lock);
+	rc = load(e, entries, n);
+	pthread_mutex_unlock(&e->lock);
+	free(entries);
+	if (rc == -ENOSPC)
+		ENG_ERROR(e, "ERR D205: %s holds %zu entries, more than the %s can hold: "
+			  "not restored", f->path, n, f->what);
+	else if (rc)
+		ENG_ERROR(e, "ERR D206: %s not restored: %s", f->path, strerror(-rc));
+}
+
+static int load_trap_table(struct eng_engine *e, const struct tt_entry_view *v, size_t n)
+{
+	return tt_restore(aw_table(e->watch), v, n);
+}
+
+static int load_live_aliases(struct eng_engine *e, const struct tt_entry_view *v, size_t n)
+{
+	return aw_restore_forgotten(e->watch, v, n);
+}
+
+int eng_state_start(struct eng_engine *e)
+{
+	state_init(e);
+	if (!e->state_file[0])
+		return 0;
+	restore_file(e, &(struct saved_file){ e->state_file, "trap table" }, load_trap_table);
+	restore_file(e, &(struct saved_file){ e->live_file, "live aliases" }, load_live_aliases);
+	return 0;
+}
+
+void eng_state_stop(struct eng_engine *e)
+{
+	eng_save(e);
+}
+
+static int save_file(const char *path, const struct tt_entry_view *entries, size_t n,
+		     const char **failed)
+{
+	int rc = tt_write_file(path, entries, n);
+
+	if (rc)
+		*failed = path;
+	return rc;
+}
+
+/*
+ * The trap table first: it is what a migration straddling the restart needs
+ * most.  Each file is replaced atomically; a crash between the two leaves a
+ * live alias both deleted and live, and the trap table's verdict wins.
+ */
+int eng_save(struct eng_engine *e)
+{
+	struct tt_entry_view *deleted = NULL, *live = NULL;
+	const char *failed = e->state_file;
+	size_t n_deleted, n_live;
+	uint64_t changes;
+	int rc;
+
+	pthread_mutex_lock(&e->lock);
+	if (!eng_unsaved_changes(e) || !e->state_file[0]) {
+		pthread_mutex_unlock(&e->lock);
+		return 0;
+	}
+	changes = e->table_changes;
+	rc = tt_snapshot(aw_table(e->watch), &deleted, &n_deleted);
+	if (!rc)
+		rc = aw_snapshot_live(e->watch, util_wall_ms(), &live, &n_live);
+	pthread_mutex_unlock(&e->lock);
+	if (!rc)
+		rc = save_file(e->state_file, deleted, n_deleted, &failed);
+	if (!rc)
+		rc = save_file(e->live_file, live, n_live, &failed);
+	free(deleted);
+	free(live);
+	pthread_mutex_lock(&e->lock);
+	if (rc) {
+		e->counters.save_errors++;	/* still unsaved: the worker tries again */
+	} else {
+		e->saved_changes = changes;
+		e->counters.saves++;
+		e->last_save_ms = util_wall_ms();
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (rc)
+		ENG_ERROR(e, "ERR D207: cannot save the trap table to %s: %s", failed,
+			  strerror(-rc));
+	return rc;
+}
