@@ -686,6 +686,16 @@ static int cmd_portinfo(struct ibvmig_sa *sa, const struct args *a)
 	return code;
 }
 
+/*
+ * A MAD sent just before the process detaches can be lost under ibsim (the
+ * client leaves before ibsim reads its packet): stay a moment after the
+ * last send of a command that does not wait for an answer.
+ */
+static void linger(struct ibvmig_sa *sa)
+{
+	ibvmig_sa_process(sa, LISTEN_SLICE_MS, NULL, NULL);
+}
+
 /* One RePath/UnPath notice from this port about @vguid, as the SM would word it. */
 static void trap_notice(const struct ibvmig_sa_port *p, uint16_t trap, uint64_t vguid,
 			struct ibvmig_notice *n)
@@ -736,6 +746,8 @@ static int cmd_trap(struct ibvmig_sa *sa, const struct args *a)
 		       a->traps[t], a->lid ? a->lid : p->sm_lid, a->vguid, n.issuer_lid,
 		       flags ? "not-waited" : "yes");
 	}
+	if (flags)
+		linger(sa);
 	return EXIT_OK;
 }
 
@@ -819,6 +831,8 @@ static int cmd_vendor_serve(struct ibvmig_sa *sa, const struct args *a)
 		if (rc < 0 && rc != -EINTR)
 			return sa_fail("vendor-serve", rc);
 	}
+	if (st.answered)
+		linger(sa);
 	return st.rc ? sa_fail("vendor-serve: respond", st.rc) : EXIT_OK;
 }
 
