@@ -37,7 +37,8 @@
  * ibvmig_sa_strerror() explains one.  The library never prints or exits.
  * THREAD SAFETY: a handle is not thread-safe: use it from one thread at a
  * time (callbacks run on the thread that called ibvmig_sa_process()).
- * Distinct handles share nothing.
+ * Distinct handles share nothing.  Simulator facts relied on here are checked
+ * by libibvmig/tests/mad-client.test and listed in doc/ibvmig-sa.md.
  */
 #ifndef IBVMIG_SA_H
 #define IBVMIG_SA_H
@@ -334,7 +335,9 @@ int ibvmig_sa_query_portinfo(struct ibvmig_sa *sa, struct ibvmig_sa_portinfo *ou
  * past 10 identical ones in its aging window), so a receiver may see a
  * notice more than once.  With IBVMIG_SA_TRAP_NO_REPRESS one copy is sent
  * and 0 means it left the port: ibsim drops every TrapRepress (checked: the
- * wait always times out there), so use it under ibsim.  Callers that send
+ * wait always times out there), so use it under ibsim, and keep the handle
+ * open a moment after (ibsim loses a MAD whose sender detaches at once, e.g.
+ * ibvmig_sa_process() for 200 ms before ibvmig_sa_close()).  Callers that send
  * one notice often must vary it (OpenSM drops identical traps beyond 10 in
  * its aging window, 5 s by default).  -ENETDOWN without an SM LID or a LID,
  * -EOPNOTSUPP without a class 0x01 agent.
