@@ -108,7 +108,7 @@ struct agent_job_path {
 /* AGENT_JOB_ATTACH, AGENT_JOB_DETACH; also what the reply to either carries. */
 struct agent_job_alias {
 	uint64_t vguid;
-	uint32_t index;			/* 0: ATTACH picks the first free, DETACH looks it up */
+	uint32_t index;			/* 0: ATTACH takes the first free, DETACH looks */
 	char name[AT_NAME_MAX + 1];	/* ATTACH: the VM to give the vGUID to, or "" */
 };
 

@@ -414,8 +414,8 @@ struct ibvmig_sa_call {
 };
 
 /*
- * Sends @req (class registered on this handle; method a request; its TID
- * is chosen here) to QP1 of @dlid and waits for the response into @resp:
+ * Sends @req (class registered on this handle, whose version it takes;
+ * method a request; its TID is chosen here) to QP1 of @dlid and waits for the response into @resp:
  * attempts of @call->timeout_ms, resent @call->retries times with the SAME
  * TID (a server that answers a retransmission with its first answer makes
  * a slow answer safe; a late answer to an earlier copy is as good).  A

@@ -636,9 +636,9 @@ static int await_answer(struct ibvmig_sa *sa, const struct ibvmig_sa_mad_hdr *re
  * Returns 0, -ETIMEDOUT, -EBUSY (the last attempt was answered Busy), or a
  * local error.
  */
-static int mad_request(struct ibvmig_sa *sa, const struct mad_dest *d, uint8_t mad[IBVMIG_SA_MAD_LEN],
-		       struct attempts at, match_fn match, uint8_t resp[IBVMIG_SA_MAD_LEN],
-		       size_t *resp_len)
+static int mad_request(struct ibvmig_sa *sa, const struct mad_dest *d,
+		       uint8_t mad[IBVMIG_SA_MAD_LEN], struct attempts at, match_fn match,
+		       uint8_t resp[IBVMIG_SA_MAD_LEN], size_t *resp_len)
 {
 	struct ibvmig_sa_mad_hdr req;
 	int attempt, rc = 0;

@@ -105,7 +105,8 @@ void ibvmig_sa_smp_encode(uint8_t mad[IBVMIG_SA_MAD_LEN], const struct ibvmig_sa
 
 int ibvmig_sa_smp_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_smp *s)
 {
-	struct wire w = wire_at(MUT(mad) + IBVMIG_SA_HDR_LEN, IBVMIG_SA_MAD_LEN - IBVMIG_SA_HDR_LEN);
+	struct wire w =
+	    wire_at(MUT(mad) + IBVMIG_SA_HDR_LEN, IBVMIG_SA_MAD_LEN - IBVMIG_SA_HDR_LEN);
 	bool dr;
 	int rc;
 

@@ -42,7 +42,7 @@
 
 /* SMP layout (IBA 14.2.1.1 LID-routed, 14.2.1.2 directed route) and PortInfo. */
 #define IBVMIG_SA_ATTR_PORT_INFO    0x0015
-#define IBVMIG_SA_PORTINFO_LEN	    64	   /* PortInfo, IBA 14.2.5.6 (the whole data area) */
+#define IBVMIG_SA_PORTINFO_LEN	    64	   /* PortInfo, IBA 14.2.5.6: all the data */
 #define IBVMIG_SA_DR_PATH_LEN	    64	   /* InitialPath, ReturnPath */
 #define IBVMIG_SA_PERMISSIVE_LID    0xFFFF /* DrSLID/DrDLID of a pure DR SMP (IBA 14.2.1.2) */
 #define IBVMIG_SA_SMP_CLASS_VERSION 1
