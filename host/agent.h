@@ -5,8 +5,8 @@
  * CLI over the VM channel (doc/vm-channel.md).  See doc/ibvmigd.8.
  *
  * THREADS (why two): under umad2sim a poll() whose set holds the umad fd waits
- * on that fd alone and no signal interrupts it (FABRIC-NOTES), so the SA port
- * and the sockets cannot share one poll loop.
+ * on that fd alone and no signal interrupts it (doc/simulator.md, "umad2sim
+ * Reads and Polls"), so the SA port and the sockets cannot share one poll loop.
  *
  *  - The SA thread (agent_sa.c) owns the libibvmig-sa handle: subscriptions
  *    and their periodic check, alias Set/Delete, PathRecords, Reports.  It
@@ -93,28 +93,69 @@ enum agent_item_kind {
 	AGENT_EV_NOTICE,		/* a RePath/UnPath Report */
 };
 
-struct agent_item {
-	struct agent_item *next;
-	enum agent_item_kind kind;
-	enum agent_item_kind job;	/* EV_REPLY: the job it answers */
-	/* Where a reply goes: the connection (by its unique number) and request. */
+/* Who waits for a job's reply: the connection (by its unique number) and request. */
+struct agent_reply_to {
 	uint64_t conn;			/* 0: nobody waits for a reply */
 	uint32_t req_id;
 	uint8_t req_type;		/* the VM channel request it answers */
-	int rc;				/* EV_REPLY: 0 or a negative errno */
-	char text[IBVMIG_VMC_TEXT_MAX + 1];	/* EV_REPLY: what failed, or "" */
-	struct ibvmig_vmc_gid gid;	/* JOB_PATH */
-	struct ibvmig_sa_path path;	/* EV_REPLY of JOB_PATH */
-	bool stamped;			/* ...with the newest notice stamp of the DGID */
-	uint32_t epoch;
-	uint64_t seq;
-	uint64_t vguid;			/* ATTACH, DETACH */
-	uint32_t index;
+};
+
+/* AGENT_JOB_PATH: a PathRecord to @gid. */
+struct agent_job_path {
+	struct ibvmig_vmc_gid gid;
+};
+
+/* AGENT_JOB_ATTACH, AGENT_JOB_DETACH; also what the reply to either carries. */
+struct agent_job_alias {
+	uint64_t vguid;
+	uint32_t index;			/* 0: ATTACH takes the first free, DETACH looks */
 	char name[AT_NAME_MAX + 1];	/* ATTACH: the VM to give the vGUID to, or "" */
-	unsigned n_subs;		/* JOB_SUBSCRIPTIONS */
-	uint16_t trap;			/* EV_NOTICE */
+};
+
+/* AGENT_JOB_SUBSCRIPTIONS: per-VM mode, hold @n_subs subscriptions per trap. */
+struct agent_job_subs {
+	unsigned n_subs;
+};
+
+/* AGENT_EV_REPLY: a job's result. */
+struct agent_ev_reply {
+	enum agent_item_kind job;	/* the job it answers */
+	int rc;				/* 0 or a negative errno */
+	char text[IBVMIG_VMC_TEXT_MAX + 1];	/* what failed, or "" */
+	union {
+		struct {		/* job AGENT_JOB_PATH */
+			struct ibvmig_sa_path path;
+			bool stamped;	/* ...with the newest notice stamp of the DGID */
+			uint32_t epoch;
+			uint64_t seq;
+		} path;
+		struct agent_job_alias alias;	/* jobs AGENT_JOB_ATTACH, AGENT_JOB_DETACH */
+	};
+};
+
+/* AGENT_EV_NOTICE: a RePath/UnPath Report. */
+struct agent_ev_notice {
+	uint16_t trap;
 	struct ibvmig_path_notice notice;
-	struct timespec received;	/* EV_NOTICE: CLOCK_REALTIME when read */
+	struct timespec received;	/* CLOCK_REALTIME when read */
+};
+
+/*
+ * One job or event: @kind says which member of the union is valid (the
+ * comment of each kind above).  A new kind adds a member, not fields to every
+ * item.  @to is where the reply of a job goes, copied into its EV_REPLY.
+ */
+struct agent_item {
+	struct agent_item *next;
+	enum agent_item_kind kind;
+	struct agent_reply_to to;	/* jobs and EV_REPLY */
+	union {
+		struct agent_job_path path;	/* AGENT_JOB_PATH */
+		struct agent_job_alias alias;	/* AGENT_JOB_ATTACH, AGENT_JOB_DETACH */
+		struct agent_job_subs subs;	/* AGENT_JOB_SUBSCRIPTIONS */
+		struct agent_ev_reply reply;	/* AGENT_EV_REPLY */
+		struct agent_ev_notice notice;	/* AGENT_EV_NOTICE */
+	};
 };
 
 /* A FIFO between two threads; @wake_fd (or -1) gets a byte per push. */

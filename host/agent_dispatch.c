@@ -79,9 +79,8 @@ static struct agent_item *job_for(struct chan *ch, struct conn *c, const struct 
 		fail(ch, c, m, -ENOMEM, "");
 		return NULL;
 	}
-	job->conn = c->serial;
-	job->req_id = m->id;
-	job->req_type = m->type;
+	job->to = (struct agent_reply_to){ .conn = c->serial, .req_id = m->id,
+					   .req_type = m->type };
 	c->jobs++;
 	return job;
 }
@@ -102,7 +101,7 @@ static bool subscriptions_follow(struct chan *ch, struct conn *c, const struct i
 	job = c ? job_for(ch, c, m, AGENT_JOB_SUBSCRIPTIONS)
 		: agent_item_new(AGENT_JOB_SUBSCRIPTIONS);
 	if (job) {
-		job->n_subs = at_vm_count(ch->table);
+		job->subs.n_subs = at_vm_count(ch->table);
 		agent_queue_push(&ch->a->jobs, job);
 	}
 	return c != NULL;
@@ -228,7 +227,7 @@ static int on_path_query(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg 
 
 	if (!job)
 		return 0;
-	job->gid = m->query;
+	job->path.gid = m->query;
 	agent_queue_push(&ch->a->jobs, job);
 	return 0;
 }
@@ -255,9 +254,9 @@ static int on_attach(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
 	job = job_for(ch, c, m, AGENT_JOB_ATTACH);
 	if (!job)
 		return 0;
-	job->vguid = m->alias.vguid;
-	job->index = m->alias.index;
-	snprintf(job->name, sizeof(job->name), "%s", m->alias.name);
+	job->alias.vguid = m->alias.vguid;
+	job->alias.index = m->alias.index;
+	snprintf(job->alias.name, sizeof(job->alias.name), "%s", m->alias.name);
 	agent_queue_push(&ch->a->jobs, job);
 	return 0;
 }
@@ -268,8 +267,8 @@ static int on_detach(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
 
 	if (!job)
 		return 0;
-	job->vguid = m->alias.vguid;
-	job->index = m->alias.index;
+	job->alias.vguid = m->alias.vguid;
+	job->alias.index = m->alias.index;
 	agent_queue_push(&ch->a->jobs, job);
 	return 0;
 }
@@ -444,41 +443,42 @@ void dispatch_request(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
  * is detach then attach, and the notices about it must still not reach it);
  * a VM that leaves the host is vm-del'ed.
  */
-static void alias_result(struct chan *ch, const struct agent_item *ev)
+static void alias_result(struct chan *ch, const struct agent_ev_reply *rp)
 {
-	int holder = at_vm_by_vguid(ch->table, ev->vguid), vm;
+	int holder = at_vm_by_vguid(ch->table, rp->alias.vguid), vm;
 
-	if (ev->job != AGENT_JOB_ATTACH || ev->rc || !ev->name[0])
+	if (rp->job != AGENT_JOB_ATTACH || rp->rc || !rp->alias.name[0])
 		return;
-	vm = at_vm_find(ch->table, ev->name);
+	vm = at_vm_find(ch->table, rp->alias.name);
 	if (vm >= 0 && (holder < 0 || holder == vm))
-		at_vm_set_vguid(ch->table, vm, ev->vguid);
+		at_vm_set_vguid(ch->table, vm, rp->alias.vguid);
 }
 
 static void on_reply(struct chan *ch, const struct agent_item *ev)
 {
-	struct conn *c = chan_find_serial(ch, ev->conn);
-	struct ibvmig_vmc_msg r = { .type = (uint8_t)(ev->req_type | IBVMIG_VMC_REPLY),
-				    .id = ev->req_id };
+	const struct agent_ev_reply *rp = &ev->reply;
+	struct conn *c = chan_find_serial(ch, ev->to.conn);
+	struct ibvmig_vmc_msg r = { .type = (uint8_t)(ev->to.req_type | IBVMIG_VMC_REPLY),
+				    .id = ev->to.req_id };
 
-	if (ev->job == AGENT_JOB_ATTACH)
-		alias_result(ch, ev);
+	if (rp->job == AGENT_JOB_ATTACH)
+		alias_result(ch, rp);
 	if (!c)
 		return;		/* the requester left: nobody to tell */
 	c->jobs--;
-	if (ev->rc) {
-		chan_send_error(ch, c, ev->req_type, ev->req_id, ev->rc, ev->text);
+	if (rp->rc) {
+		chan_send_error(ch, c, ev->to.req_type, ev->to.req_id, rp->rc, rp->text);
 		return;
 	}
-	if (ev->job == AGENT_JOB_PATH) {
-		r.path.path = &ev->path;
-		r.path.stamped = ev->stamped;
-		r.path.epoch = ev->epoch;
-		r.path.seq = ev->seq;
-	} else if (ev->job != AGENT_JOB_SUBSCRIPTIONS) {
-		r.alias.vguid = ev->vguid;
-		r.alias.index = ev->index;
-		memcpy(r.alias.name, ev->name, sizeof(r.alias.name));
+	if (rp->job == AGENT_JOB_PATH) {
+		r.path.path = &rp->path.path;
+		r.path.stamped = rp->path.stamped;
+		r.path.epoch = rp->path.epoch;
+		r.path.seq = rp->path.seq;
+	} else if (rp->job != AGENT_JOB_SUBSCRIPTIONS) {
+		r.alias.vguid = rp->alias.vguid;
+		r.alias.index = rp->alias.index;
+		memcpy(r.alias.name, rp->alias.name, sizeof(r.alias.name));
 	}
 	chan_send_msg(ch, c, &r);
 }
@@ -499,7 +499,7 @@ static void forward_to(struct chan *ch, int vm, const uint8_t *buf, size_t len)
 }
 
 /* Per-VM baseline: which copy of this notice this Report is (0 for the first). */
-static unsigned copy_number(struct chan *ch, const struct agent_item *ev)
+static unsigned copy_number(struct chan *ch, const struct agent_ev_notice *ev)
 {
 	const struct ibvmig_path_notice *n = &ev->notice;
 	struct copy_count *cc;
@@ -517,7 +517,7 @@ static unsigned copy_number(struct chan *ch, const struct agent_item *ev)
 }
 
 /* The VMs this Report goes to, into ch->ids; returns how many. */
-static size_t targets(struct chan *ch, const struct agent_item *ev)
+static size_t targets(struct chan *ch, const struct agent_ev_notice *ev)
 {
 	const struct ibvmig_path_notice *n = &ev->notice;
 	size_t max = ch->a->opts.limits.max_vms, cnt;
@@ -535,7 +535,7 @@ static size_t targets(struct chan *ch, const struct agent_item *ev)
 	return 1;
 }
 
-static void on_notice(struct chan *ch, const struct agent_item *ev)
+static void on_notice(struct chan *ch, const struct agent_ev_notice *ev)
 {
 	const struct ibvmig_path_notice *n = &ev->notice;
 	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_NOTICE };
@@ -575,7 +575,7 @@ void dispatch_events(struct chan *ch, struct agent_item *list)
 		if (ev->kind == AGENT_EV_REPLY)
 			on_reply(ch, ev);
 		else if (ev->kind == AGENT_EV_NOTICE)
-			on_notice(ch, ev);
+			on_notice(ch, &ev->notice);
 		free(ev);
 	}
 }

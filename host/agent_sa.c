@@ -7,13 +7,17 @@
  * trap, 68 and 69, from the physical port (doc/notice-details.md), so the SM
  * sends this host one Report per notice however many VMs it runs.  Per-VM
  * mode (the benchmark's baseline): one per VM and trap, with LID ranges that
- * OpenSM keeps apart (FABRIC-NOTES, match_inf_rec).  The SA's GetResp is the
- * registration acknowledgement: until every subscription has one, the round
+ * OpenSM keeps apart (doc/simulator.md, "Reports and Subscriptions").  The
+ * SA's GetResp is the registration acknowledgement: until every subscription
+ * has one, the round
  * is tried again after a backoff that doubles from backoff_min_ms to
  * backoff_max_ms, with +-25% jitter so that hosts do not retry in step.
  *
  * SM RESETS.  OpenSM forgets subscriptions and alias GUIDs when it restarts,
- * a new master never had them, and a dropped port loses its subscriptions.
+ * and a new master never had them.  A port that drops and comes back keeps
+ * its subscriptions (drop_event_subscriptions FALSE) but loses its aliases
+ * (doc/simulator.md, "Link Flaps: Unlink and Link"): the canary cannot see
+ * that.
  * On real hardware the client-reregister event says so; under ibsim nothing
  * does, so every check_ms the thread asks the SA about a canary: an extra
  * subscription whose LID range is LID 0, which no notice's issuer has.  Two
@@ -317,33 +321,33 @@ static void set_aliases_again(struct sa_ctx *c)
 
 /* ---- jobs -------------------------------------------------------------------------------- */
 
-static void reply_text(struct agent_item *ev, const char *text)
+static void reply_text(struct agent_ev_reply *r, const char *text)
 {
-	snprintf(ev->text, sizeof(ev->text), "%s", text);
+	snprintf(r->text, sizeof(r->text), "%s", text);
 }
 
-static void job_path(struct sa_ctx *c, const struct agent_item *job, struct agent_item *ev)
+static void job_path(struct sa_ctx *c, const struct agent_job_path *job, struct agent_ev_reply *r)
 {
 	const struct ibvmig_sa_port *p = ibvmig_sa_port(c->sa);
 	struct stamp s = *stamp_slot(c, job->gid.guid);
 
 	c->st.path_queries++;
 	if (job->gid.prefix != p->subnet_prefix) {
-		ev->rc = -ENOENT;
-		reply_text(ev, "the GID is not on this port's subnet");
+		r->rc = -ENOENT;
+		reply_text(r, "the GID is not on this port's subnet");
 		return;
 	}
 	/* The stamp held when asking: a notice read during the request is newer. */
 	if (s.vguid == job->gid.guid) {
-		ev->stamped = true;
-		ev->epoch = s.epoch;
-		ev->seq = s.seq;
+		r->path.stamped = true;
+		r->path.epoch = s.epoch;
+		r->path.seq = s.seq;
 	}
-	ev->rc = ibvmig_sa_path_by_guid(c->sa, job->gid.guid, &ev->path);
-	if (ev->rc == -ENOENT)
-		reply_text(ev, "the SA knows no path to this GID");
-	else if (ev->rc)
-		reply_text(ev, ibvmig_sa_strerror(ev->rc));
+	r->rc = ibvmig_sa_path_by_guid(c->sa, job->gid.guid, &r->path.path);
+	if (r->rc == -ENOENT)
+		reply_text(r, "the SA knows no path to this GID");
+	else if (r->rc)
+		reply_text(r, ibvmig_sa_strerror(r->rc));
 }
 
 static int pick_index(struct sa_ctx *c, uint64_t vguid, int *index)
@@ -357,7 +361,8 @@ static int pick_index(struct sa_ctx *c, uint64_t vguid, int *index)
 	return *index < 0 ? -ENOSPC : 0;
 }
 
-static void job_attach(struct sa_ctx *c, const struct agent_item *job, struct agent_item *ev)
+static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
+		       struct agent_ev_reply *r)
 {
 	int index = (int)job->index, rc = 0;
 
@@ -367,16 +372,16 @@ static void job_attach(struct sa_ctx *c, const struct agent_item *job, struct ag
 		rc = ibvmig_sa_alias_set(c->sa, job->vguid, index);
 	if (!rc)
 		rc = alias_remember(c, job->vguid, index);
-	ev->rc = rc;
-	ev->index = (uint32_t)(index > 0 ? index : 0);
+	r->rc = rc;
+	r->alias.index = (uint32_t)(index > 0 ? index : 0);
 	if (rc == -EEXIST)
-		reply_text(ev, "the SA refused: another port (or another index of this port) "
-			       "holds this vGUID; a migration is detach at the source, then attach "
-			       "at the destination");
+		reply_text(r, "the SA refused: another port (or another index of this port) "
+			      "holds this vGUID; a migration is detach at the source, then attach "
+			      "at the destination");
 	else if (rc == -ENOSPC)
-		reply_text(ev, "no free alias index on this port");
+		reply_text(r, "no free alias index on this port");
 	else if (rc)
-		reply_text(ev, ibvmig_sa_strerror(rc));
+		reply_text(r, ibvmig_sa_strerror(rc));
 	else
 		util_log(UTIL_LOG_VERBOSE, "attached vGUID 0x%016" PRIx64 " at index %d",
 			 job->vguid, index);
@@ -394,26 +399,27 @@ static bool sa_silent(int rc)
 	return rc == -ETIMEDOUT || rc == -ENETDOWN;
 }
 
-static void job_detach(struct sa_ctx *c, const struct agent_item *job, struct agent_item *ev)
+static void job_detach(struct sa_ctx *c, const struct agent_job_alias *job,
+		       struct agent_ev_reply *r)
 {
 	int i = alias_find(c, job->vguid);
 	int index = job->index ? (int)job->index : i >= 0 ? c->aliases[i].index : -1;
 
-	ev->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, index);
-	if (ev->rc == -ENOENT && index >= 0 && !job->index)	/* moved? look it up */
-		ev->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, -1);
-	if (!ev->rc || ev->rc == -ENOENT || sa_silent(ev->rc))
+	r->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, index);
+	if (r->rc == -ENOENT && index >= 0 && !job->index)	/* moved? look it up */
+		r->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, -1);
+	if (!r->rc || r->rc == -ENOENT || sa_silent(r->rc))
 		alias_forget(c, job->vguid);
-	if (ev->rc == -ENOENT)
-		reply_text(ev, "this port does not hold the vGUID");
-	else if (sa_silent(ev->rc))
-		reply_text(ev, "the SA did not answer (SM down?): forgotten here all the same, "
-			       "so this port will not set it again when the SM is back");
-	else if (ev->rc)
-		reply_text(ev, ibvmig_sa_strerror(ev->rc));
+	if (r->rc == -ENOENT)
+		reply_text(r, "this port does not hold the vGUID");
+	else if (sa_silent(r->rc))
+		reply_text(r, "the SA did not answer (SM down?): forgotten here all the same, "
+			      "so this port will not set it again when the SM is back");
+	else if (r->rc)
+		reply_text(r, ibvmig_sa_strerror(r->rc));
 	else
 		util_log(UTIL_LOG_VERBOSE, "detached vGUID 0x%016" PRIx64, job->vguid);
-	ev->index = (uint32_t)(index > 0 ? index : 0);
+	r->alias.index = (uint32_t)(index > 0 ? index : 0);
 }
 
 /* Per-VM mode: hold @n subscriptions per trap, at once (a vm-add's reply waits for it). */
@@ -428,30 +434,30 @@ static void job_subscriptions(struct sa_ctx *c, unsigned n)
 
 static void run_job(struct sa_ctx *c, const struct agent_item *job)
 {
+	struct agent_ev_reply *r;
 	struct agent_item *ev;
 
 	if (job->kind == AGENT_JOB_SUBSCRIPTIONS)
-		job_subscriptions(c, job->n_subs);
-	if (job->kind == AGENT_JOB_SUBSCRIPTIONS && !job->conn)
+		job_subscriptions(c, job->subs.n_subs);
+	if (job->kind == AGENT_JOB_SUBSCRIPTIONS && !job->to.conn)
 		return;
 	ev = agent_item_new(AGENT_EV_REPLY);
 	if (!ev)
 		return;
-	ev->job = job->kind;
-	ev->conn = job->conn;
-	ev->req_id = job->req_id;
-	ev->req_type = job->req_type;
-	ev->vguid = job->vguid;
-	ev->gid = job->gid;
-	memcpy(ev->name, job->name, sizeof(ev->name));
-	if (job->kind == AGENT_JOB_PATH)
-		job_path(c, job, ev);
-	else if (job->kind == AGENT_JOB_ATTACH)
-		job_attach(c, job, ev);
-	else if (job->kind == AGENT_JOB_DETACH)
-		job_detach(c, job, ev);
+	ev->to = job->to;
+	r = &ev->reply;
+	r->job = job->kind;
+	if (job->kind == AGENT_JOB_PATH) {
+		job_path(c, &job->path, r);
+	} else if (job->kind == AGENT_JOB_ATTACH) {
+		r->alias = job->alias;
+		job_attach(c, &job->alias, r);
+	} else if (job->kind == AGENT_JOB_DETACH) {
+		r->alias = job->alias;
+		job_detach(c, &job->alias, r);
+	}
 	/* "No such path/alias" is an answer; the rest are the SA failing us. */
-	if (ev->rc && ev->rc != -ENOENT && ev->rc != -EEXIST && ev->rc != -ENOSPC)
+	if (r->rc && r->rc != -ENOENT && r->rc != -EEXIST && r->rc != -ENOSPC)
 		c->st.sa_errors++;
 	agent_queue_push(&c->a->events, ev);
 }
@@ -501,9 +507,9 @@ static void on_report(const struct ibvmig_sa_report *r, void *arg)
 	ev = agent_item_new(AGENT_EV_NOTICE);
 	if (!ev)
 		return;
-	ev->trap = (uint16_t)r->path_rc;
-	ev->notice = r->path;
-	ev->received = r->received;
+	ev->notice.trap = (uint16_t)r->path_rc;
+	ev->notice.notice = r->path;
+	ev->notice.received = r->received;
 	agent_queue_push(&c->a->events, ev);
 }
 

@@ -1,30 +1,44 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ibvmig_sa.h - libibvmig-sa, the SA/MAD client every host tool and every
- * end-to-end test of ibvmig talks to the subnet administrator through.
+ * ibvmig_sa.h - libibvmig-sa, the MAD client every host tool and every
+ * end-to-end test of ibvmig talks to the subnet manager and administrator
+ * through.  (The name stays "sa": the SA is still most of what it does, and
+ * every other class it speaks is one the SM side answers - the SM's own
+ * SMPs, and the vendor class the OpenSM plugin binds.)
  *
- * A handle (struct ibvmig_sa) is one local CA port opened with libibumad and
- * one SA class agent registered on it (management class 0x03, version 2) for
- * requests and for unsolicited Reports.  Through it:
+ * A handle (struct ibvmig_sa) is one local CA port opened with libibumad, one
+ * SA class agent registered on it (management class 0x03, version 2) for
+ * requests and for unsolicited Reports, agents for the SM classes 0x01 and
+ * 0x81 (SMPs: the local PortInfo query, Traps), and any vendor classes the
+ * caller registers.  Through it:
  *
  *  - alias GUIDs (vGUIDs) of the own port: SubnAdmSet / SubnAdmDelete /
  *    SubnAdmGet of GUIDInfoRecord (IBA 15.2.5.18);
  *  - PathRecord to a vGUID (IBA 15.2.5.16);
  *  - InformInfo subscriptions (IBA 13.4.8.3) and the Reports they bring
  *    (IBA 13.4.8.2 Notice), decoded with the notice codec (ibvmig_notice.h) and answered
- *    with a ReportResp.
+ *    with a ReportResp;
+ *  - the own port as its SMA sees it: SubnGet(PortInfo) (IBA 14.2.5.6);
+ *  - Trap(Notice) SMPs to the SM (IBA 14.2.5.1);
+ *  - vendor-specific classes 0x09-0x0F (IBA 13.4.4), as requester and as
+ *    responder.
  *
  * Requests are blocking: one request is outstanding at a time, each attempt
- * waits opts.timeout_ms and is resent opts.retries times.  While a request
- * waits, unsolicited MADs keep being handled: Reports are acknowledged at once
- * and QUEUED (never delivered from inside a request, so a report callback may
- * itself issue requests); the next ibvmig_sa_process() hands them to its
- * callback first, in arrival order.  SMInfo queries are answered wherever they
- * arrive (simulator mode only).
+ * waits opts.timeout_ms and is resent opts.retries times with the same TID
+ * (only its low 32 bits are ours: the kernel, umad2sim and ibsim rewrite the
+ * rest, identically for every copy).  While a request waits, unsolicited
+ * MADs keep being handled: Reports are acknowledged at once and QUEUED, and so
+ * are vendor requests (never delivered from inside a request, so a callback
+ * may itself issue requests); the next ibvmig_sa_process() hands them to
+ * their callbacks first, Reports then requests, each in arrival order.
+ * SMInfo queries are answered wherever they arrive (simulator mode only).
  *
- * Every function returns 0 (or a count) or a negative errno value;
+ * ERRORS: every function returns 0 (or a count) or a negative errno value;
  * ibvmig_sa_strerror() explains one.  The library never prints or exits.
- * A handle is not thread-safe: use it from one thread at a time.
+ * THREAD SAFETY: a handle is not thread-safe: use it from one thread at a
+ * time (callbacks run on the thread that called ibvmig_sa_process()).
+ * Distinct handles share nothing.  Simulator facts relied on here are checked
+ * by libibvmig/tests/mad-client.test and listed in doc/ibvmig-sa.md.
  */
 #ifndef IBVMIG_SA_H
 #define IBVMIG_SA_H
@@ -49,7 +63,7 @@ struct ibvmig_sa_opts {
 	int timeout_ms; /* per attempt, > 0 */
 	int retries;	/* resends after the first attempt, >= 0 */
 	/*
-	 * ibsim/umad2sim only (FABRIC-NOTES "issm"): register agents for the SM
+	 * ibsim/umad2sim only (doc/simulator.md, "issm and Reports"): register agents for the SM
 	 * classes 0x01/0x81, open the port's issm device while a subscription
 	 * is held (ibsim forwards Reports only to an "SM" client) and answer
 	 * OpenSM's SMInfo Gets.  Never set on real hardware.
@@ -63,7 +77,11 @@ struct ibvmig_sa_opts {
 /* The defaults: first CA and port, 1000 ms, 3 retries, no simulator. */
 void ibvmig_sa_opts_init(struct ibvmig_sa_opts *opts);
 
-/* What libibumad knows about the opened port (host order). */
+/*
+ * The opened port (host order).  CA, port number and GUID come from
+ * libibumad; prefix, LID, LMC and SM LID/SL from libibumad at open and from
+ * a PortInfo query after each successful ibvmig_sa_refresh().
+ */
 struct ibvmig_sa_port {
 	char ca[20]; /* UMAD_CA_NAME_LEN */
 	int portnum;
@@ -73,6 +91,15 @@ struct ibvmig_sa_port {
 	uint8_t lmc;
 	uint16_t sm_lid;
 	uint8_t sm_sl;
+	/*
+	 * True when prefix..sm_sl (and port_state) are the SMA's answer; false
+	 * for libibumad's view (at open, or when the last refresh's PortInfo
+	 * query failed: portinfo_err says why).  Under umad2sim libibumad's
+	 * view is a snapshot taken when the process attached.
+	 */
+	bool from_portinfo;
+	int portinfo_err;   /* the last refresh's query: 0 or a negative errno */
+	uint8_t port_state; /* PortInfo PortState (IBA 14.2.5.6), 0 if unknown */
 };
 
 struct ibvmig_sa_counters {
@@ -92,6 +119,16 @@ struct ibvmig_sa_counters {
 	uint64_t dropped;	 /* everything else nobody handles */
 	uint64_t send_errors;	 /* failed sends and sends bounced back */
 	uint64_t queue_overflow; /* Reports lost because the queue was full */
+	/* SMPs, Traps and vendor classes */
+	uint64_t portinfo_queries;   /* local PortInfo queries answered */
+	uint64_t portinfo_fallbacks; /* refreshes that fell back to libibumad */
+	uint64_t traps_sent;	     /* Trap copies sent, resends included */
+	uint64_t trap_represses;     /* TrapRepresses matched to a Trap */
+	uint64_t busy;		     /* responses with the Busy bit: resent later */
+	uint64_t requests_in;	     /* vendor requests received on a responder class */
+	uint64_t requests_resent;    /* ...that repeat a recent one (same SLID, QPN, TID) */
+	uint64_t requests_overflow;  /* ...lost because the request queue was full */
+	uint64_t responses_sent;     /* ibvmig_sa_respond() sends */
 };
 
 /* ---- handle ------------------------------------------------------------ */
@@ -111,8 +148,11 @@ void ibvmig_sa_close(struct ibvmig_sa *sa);
 
 const struct ibvmig_sa_port *ibvmig_sa_port(const struct ibvmig_sa *sa);
 /*
- * Re-reads LID, SM LID, ... from libibumad (e.g. after an SM moved; under
- * umad2sim they are a snapshot taken when the process attached).
+ * Re-reads prefix, LID, LMC, SM LID and SL with ibvmig_sa_query_portinfo()
+ * (they change on an SM handover or when the SM moves the LID, and under
+ * umad2sim libibumad never sees that); if the query fails, from libibumad,
+ * and port.from_portinfo is false with port.portinfo_err the query's error.
+ * Returns 0, or libibumad's error when the fallback failed too.
  */
 int ibvmig_sa_refresh(struct ibvmig_sa *sa);
 void ibvmig_sa_get_counters(const struct ibvmig_sa *sa, struct ibvmig_sa_counters *out);
@@ -216,14 +256,165 @@ typedef void (*ibvmig_sa_report_fn)(const struct ibvmig_sa_report *report, void 
  */
 int ibvmig_sa_fd(const struct ibvmig_sa *sa);
 /*
- * Delivers queued Reports to @fn, then waits up to @timeout_ms (0: do not
- * wait, <0: forever) for MADs and handles every one that arrived: Reports are
- * acknowledged (ReportResp) and delivered, SMInfo Gets answered (simulator),
- * anything else dropped and counted.  @fn may be NULL (Reports are then only
- * acknowledged and counted).  Returns the number of Reports handled, or a
+ * Delivers queued Reports to @fn and queued vendor requests to their class's
+ * callback, then waits up to @timeout_ms (0: do not wait, <0: forever) for
+ * MADs and handles every one that arrived: Reports are acknowledged
+ * (ReportResp) and delivered, vendor requests of a responder class
+ * delivered, SMInfo Gets answered (simulator), anything else dropped and
+ * counted.  @fn may be NULL (Reports are then only acknowledged and
+ * counted).  Returns the number of Reports and requests handled, or a
  * negative errno (-EINTR when a signal interrupted the wait on real hardware).
  */
 int ibvmig_sa_process(struct ibvmig_sa *sa, int timeout_ms, ibvmig_sa_report_fn fn, void *ctx);
+
+/* ---- the own port's PortInfo (SMPs) ------------------------------------ */
+
+/* PortInfo (IBA 14.2.5.6, Table 146): the fields this library reads, host order. */
+struct ibvmig_sa_portinfo {
+	uint64_t m_key;
+	uint64_t gid_prefix;
+	uint16_t lid;
+	uint16_t sm_lid;   /* MasterSMLID */
+	uint32_t cap_mask; /* CapabilityMask: IsSM is bit 1 */
+	uint8_t local_port;
+	uint8_t port_state; /* 1 Down, 2 Init, 3 Armed, 4 Active */
+	uint8_t phys_state; /* 5 LinkUp */
+	uint8_t lmc;	    /* 3 bits */
+	uint8_t sm_sl;	    /* MasterSMSL, 4 bits */
+	uint8_t neighbor_mtu;
+	bool client_rereg; /* ClientReregister */
+};
+
+/*
+ * SubnGet(PortInfo) of the own port: a directed-route SMP with hop count 0
+ * (IBA 14.2.1.2), which the local SMA answers without the SM: it works with
+ * no LID yet and shows the master SM's LID as the SM last set it.  The same
+ * retries and timeout as every request.  -EOPNOTSUPP when the port gave no
+ * agent for class 0x81 (e.g. a virtual function without QP0), -ETIMEDOUT,
+ * -EPROTO for a bad answer, or the SMP status's errno.
+ */
+int ibvmig_sa_query_portinfo(struct ibvmig_sa *sa, struct ibvmig_sa_portinfo *out);
+
+/* ---- Trap(Notice) to the SM -------------------------------------------- */
+
+/* Flags of ibvmig_sa_send_trap(). */
+#define IBVMIG_SA_TRAP_NO_REPRESS 0x1u /* send one copy, do not wait for a TrapRepress */
+
+/*
+ * Sends @n as a SubnTrap(Notice) SMP (class 0x01, method 0x05, attribute
+ * 0x0002, IBA 14.2.5.1) to the SM at @dlid (0: the port's SM LID; call
+ * ibvmig_sa_refresh() first where the master may have moved), QP0, SL
+ * sm_sl.  Only the first 64 bytes of the Notice fit in an SMP: the SM writes
+ * the IssuerGID itself, from the Trap's source LID (OpenSM does, and then
+ * reports the notice to every matching InformInfo subscriber).  An IssuerLID
+ * of 0 is sent as the own LID.
+ *
+ * Without flags the Trap is resent with the same TID, like a request, until
+ * a TrapRepress comes: 0, or -ETIMEDOUT after every attempt.
+ * Each copy that reaches OpenSM is reported again (it suppresses a trap only
+ * past 10 identical ones in its aging window), so a receiver may see a
+ * notice more than once.  With IBVMIG_SA_TRAP_NO_REPRESS one copy is sent
+ * and 0 means it left the port: ibsim drops every TrapRepress (checked: the
+ * wait always times out there), so use it under ibsim, and keep the handle
+ * open a moment after (ibsim loses a MAD whose sender detaches at once, e.g.
+ * ibvmig_sa_process() for 200 ms before ibvmig_sa_close()).  Callers that send
+ * one notice often must vary it (OpenSM drops identical traps beyond 10 in
+ * its aging window, 5 s by default).  -ENETDOWN without an SM LID or a LID,
+ * -EOPNOTSUPP without a class 0x01 agent.
+ */
+int ibvmig_sa_send_trap(struct ibvmig_sa *sa, uint16_t dlid, const struct ibvmig_notice *n,
+			unsigned flags);
+
+/* ---- vendor-specific classes 0x09-0x0F ---------------------------------- */
+
+#define IBVMIG_SA_VENDOR_CLASS_FIRST 0x09
+#define IBVMIG_SA_VENDOR_CLASS_LAST  0x0F
+#define IBVMIG_SA_VENDOR_DATA_LEN    232 /* a 256-byte MAD less its 24-byte header */
+
+/*
+ * One vendor MAD of classes 0x09-0x0F (IBA 13.4.2 common header, then data;
+ * these classes have no RMPP header and no OUI), host order.
+ */
+struct ibvmig_sa_vendor_mad {
+	uint8_t mgmt_class;
+	uint8_t class_version;
+	uint8_t method; /* with the response bit 0x80 */
+	uint16_t status;
+	uint64_t tid;
+	uint16_t attr_id;
+	uint32_t attr_mod;
+	uint8_t data[IBVMIG_SA_VENDOR_DATA_LEN];
+};
+
+/* A vendor request received on a responder class: what answering it needs. */
+struct ibvmig_sa_request {
+	struct timespec received; /* CLOCK_REALTIME when read */
+	uint16_t slid;		  /* the requester's address */
+	uint32_t qpn;
+	uint8_t sl;
+	uint16_t pkey_index;
+	/*
+	 * The same (SLID, QPN, TID) came among the last few requests: the
+	 * requester resent it (its first copy was not answered in time, or
+	 * the answer was lost).  A responder that answered it already should
+	 * answer the same again (a retransmission keeps the TID, IBA 13.4.2: it is the same
+	 * request).
+	 */
+	bool resent;
+	struct ibvmig_sa_vendor_mad mad; /* mad.tid as received, all 64 bits */
+};
+
+typedef void (*ibvmig_sa_request_fn)(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req,
+				     void *ctx);
+
+/*
+ * Registers vendor class @mgmt_class (0x09-0x0F), version @class_version
+ * (ibsim takes 1 or 2), on the handle.  @fn NULL: requester only, for
+ * ibvmig_sa_vendor_request().  @fn set: also responder, for every request
+ * method (0x01-0x7F but Trap, Report and TrapRepress): ibvmig_sa_process()
+ * hands each request to @fn(@ctx), which may answer with ibvmig_sa_respond()
+ * then or later.  In simulator mode a responder holds the port's issm device
+ * while registered (ibsim hands unsolicited requests only to a node's "SM"
+ * client; one per node) and answers SMInfo.
+ *
+ * Never make a MAD of a class reach a process that did not register it:
+ * umad2sim crashes that process (stock OpenSM included).
+ * -EINVAL (not a vendor class), -EEXIST (registered already), -EBUSY
+ * (another agent of this port is the class's responder), or libibumad's.
+ */
+int ibvmig_sa_register_class(struct ibvmig_sa *sa, uint8_t mgmt_class, uint8_t class_version,
+			     ibvmig_sa_request_fn fn, void *ctx);
+/* -ENOENT if @mgmt_class is not registered.  Queued requests of it are dropped. */
+int ibvmig_sa_unregister_class(struct ibvmig_sa *sa, uint8_t mgmt_class);
+
+/* Per-call overrides of the handle's timeout and retries (0 / -1: the handle's). */
+struct ibvmig_sa_call {
+	int timeout_ms;
+	int retries;
+};
+
+/*
+ * Sends @req (class registered on this handle, whose version it takes;
+ * method a request; its TID is chosen here) to QP1 of @dlid and waits for the response into @resp:
+ * attempts of @call->timeout_ms, resent @call->retries times with the SAME
+ * TID (a server that answers a retransmission with its first answer makes
+ * a slow answer safe; a late answer to an earlier copy is as good).  A
+ * response with the Busy bit (IBA 13.4.7) is not final: it is counted and
+ * the request resent when the attempt ends.  Returns 0 when a response came,
+ * whatever its status (resp->status: the class defines bits 8-15), else
+ * -ETIMEDOUT, -ENETDOWN (no LID), -EINVAL, -ENOENT (class not registered).
+ */
+int ibvmig_sa_vendor_request(struct ibvmig_sa *sa, uint16_t dlid,
+			     const struct ibvmig_sa_vendor_mad *req,
+			     const struct ibvmig_sa_call *call, struct ibvmig_sa_vendor_mad *resp);
+/*
+ * Answers @req (a copy of what the request callback got, kept as long as
+ * needed) with the response method (GetResp for Get and Set), @status, the
+ * request's TID and attribute, @attr_mod and @len bytes of @data (the rest
+ * zero; @len <= 232).  -EINVAL, or the send's error.
+ */
+int ibvmig_sa_respond(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req, uint16_t status,
+		      uint32_t attr_mod, const void *data, size_t len);
 
 /* ---- errors ------------------------------------------------------------ */
 

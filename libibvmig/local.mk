@@ -51,6 +51,6 @@ libibvmig_tests_test_sa_codec_LDADD = libibvmig/libibvmig-sa.la $(UNIT_LIBS)
 
 # End to end on ibsim + stock OpenSM, through the harness test-fabric/fabric.sh.
 if FABRIC_TESTS
-TESTS += libibvmig/tests/sa-client.test
+TESTS += libibvmig/tests/sa-client.test libibvmig/tests/mad-client.test
 endif
-EXTRA_DIST += libibvmig/tests/sa-client.test doc/ibvmig-sa.md
+EXTRA_DIST += libibvmig/tests/sa-client.test libibvmig/tests/mad-client.test doc/ibvmig-sa.md

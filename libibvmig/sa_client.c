@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * sa_client.c - the libibumad side of libibvmig-sa: the handle, the one
- * blocking request loop every SA call goes through, and the handling of
- * unsolicited MADs (Reports, and SMInfo in simulator mode).  Layouts live in
+ * blocking request loop every request goes through (SA, local PortInfo,
+ * Trap, vendor classes), and the handling of unsolicited MADs (Reports,
+ * vendor requests, and SMInfo in simulator mode).  Layouts live in
  * sa_codec.c; this file only moves MADs.
  */
 #include "ibvmig_sa.h"
@@ -20,10 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REPORT_QUEUE_LEN 1024 /* Reports kept while a request waits */
-#define RECENT_REPORTS	 32   /* TIDs remembered to spot a resent Report */
-#define DRAIN_MAX	 64   /* MADs one process call handles after its wait */
-#define SA_QPN		 1
+#define REPORT_QUEUE_LEN  1024 /* Reports kept while a request waits */
+#define REQUEST_QUEUE_LEN 64   /* vendor requests kept while a request waits */
+#define RECENT_REPORTS	  32   /* TIDs remembered to spot a resent Report */
+#define RECENT_REQUESTS	  32   /* ...and a resent vendor request */
+#define DRAIN_MAX	  64   /* MADs one process call handles after its wait */
+#define SA_QPN		  1
+#define GSI_QPN		  1
+#define SMI_QPN		  0
+#define N_VENDOR_CLASSES  (IBVMIG_SA_VENDOR_CLASS_LAST - IBVMIG_SA_VENDOR_CLASS_FIRST + 1)
 #define MAX_GUID_BLOCKS	 256	/* BlockNum is 8 bits */
 #define UNICAST_LID_TOP	 0xBFFF /* IBA 4.1.3: 0xC000 and up are multicast */
 
@@ -38,13 +44,46 @@ struct recent_report {
 	uint8_t notice[IBVMIG_NOTICE_LEN];
 };
 
+struct recent_request {
+	uint64_t tid;
+	uint32_t qpn;
+	uint16_t slid;
+	uint8_t mgmt_class;
+	bool used;
+};
+
+/* A registered vendor class; agent < 0 when free. */
+struct vendor_class {
+	int agent;
+	uint8_t version;
+	ibvmig_sa_request_fn fn; /* NULL: requester only */
+	void *ctx;
+};
+
+/* Where a request goes and through which agent. */
+struct mad_dest {
+	int agent;
+	uint16_t lid;
+	uint32_t qpn;
+	uint8_t sl;
+};
+
+/* What a request waits for: the matcher says 1 (final), 2 (busy: resend later) or 0. */
+typedef int (*match_fn)(const struct ibvmig_sa_mad_hdr *req, const struct ibvmig_sa_mad_hdr *h);
+
 struct ibvmig_sa {
 	struct ibvmig_sa_opts opts; /* opts.ca points at port.ca */
 	struct ibvmig_sa_port port;
 	int portid;		 /* umad_open_port() */
 	int agent;		 /* SA class, requests and Reports */
-	int smi_agent, dr_agent; /* SM classes 0x01/0x81, simulator only */
-	int issm_fd;		 /* open while subscribed, simulator only */
+	int smi_agent, dr_agent; /* SM classes 0x01/0x81: SMPs out; SMInfo in (simulator) */
+	int issm_fd;		 /* open while subscribed or responding, simulator only */
+	struct vendor_class vendor[N_VENDOR_CLASSES];
+	unsigned n_responders;	 /* vendor classes with a callback */
+	struct ibvmig_sa_request *requests; /* vendor requests read during a request: a ring */
+	unsigned r_head, r_len;
+	struct recent_request recent_req[RECENT_REQUESTS];
+	unsigned recent_req_next;
 	bool reports_ok;	 /* the SA agent got the Report method */
 	bool umad_up;		 /* umad_init() done */
 	uint32_t next_tid;
@@ -103,11 +142,44 @@ static void mask_set(long mask[16 / sizeof(long)], unsigned method)
 	mask[method / (8 * sizeof(long))] |= 1L << (method % (8 * sizeof(long)));
 }
 
+/*
+ * The SM classes: requester agents for the local PortInfo query (0x81) and
+ * Traps (0x01), which also receive the answers (a TrapRepress is routed by
+ * TID like a response).  In simulator mode they also take SMInfo Gets.  A
+ * port that refuses them (no QP0, as on some virtual functions) still opens
+ * outside simulator mode: PortInfo and Traps then say -EOPNOTSUPP.
+ */
+static int register_smp_agents(struct ibvmig_sa *sa)
+{
+	long mask[16 / sizeof(long)] = {0};
+	long *m = NULL;
+
+	if (sa->opts.simulator) {
+		/* umad2sim kills a client that receives a MAD of an unregistered class. */
+		mask_set(mask, UMAD_METHOD_GET);
+		mask_set(mask, UMAD_METHOD_SET);
+		m = mask;
+	}
+	sa->smi_agent = umad_register(sa->portid, UMAD_CLASS_SUBN_LID_ROUTED,
+				      IBVMIG_SA_SMP_CLASS_VERSION, 0, m);
+	sa->dr_agent = umad_register(sa->portid, UMAD_CLASS_SUBN_DIRECTED_ROUTE,
+				     IBVMIG_SA_SMP_CLASS_VERSION, 0, m);
+	if (!sa->opts.simulator)
+		return 0;
+	if (sa->smi_agent < 0)
+		return sa->smi_agent;
+	return sa->dr_agent < 0 ? sa->dr_agent : 0;
+}
+
 static int register_agents(struct ibvmig_sa *sa)
 {
 	long mask[16 / sizeof(long)] = {0};
 
-	/* Unsolicited Reports reach only an agent whose method mask holds Report. */
+	/*
+	 * On hardware, unsolicited Reports reach only an agent whose method mask
+	 * holds Report; umad2sim ignores the mask (doc/simulator.md, "MAD Delivery
+	 * in ibsim").
+	 */
 	mask_set(mask, UMAD_METHOD_REPORT);
 	sa->agent = umad_register(sa->portid, UMAD_CLASS_SUBN_ADM, UMAD_SA_CLASS_VERSION, 0, mask);
 	sa->reports_ok = sa->agent >= 0;
@@ -117,17 +189,7 @@ static int register_agents(struct ibvmig_sa *sa)
 		    umad_register(sa->portid, UMAD_CLASS_SUBN_ADM, UMAD_SA_CLASS_VERSION, 0, NULL);
 	if (sa->agent < 0)
 		return sa->agent;
-	if (!sa->opts.simulator)
-		return 0;
-	/* umad2sim kills a client that receives a MAD of an unregistered class. */
-	memset(mask, 0, sizeof(mask));
-	mask_set(mask, UMAD_METHOD_GET);
-	mask_set(mask, UMAD_METHOD_SET);
-	sa->smi_agent = umad_register(sa->portid, UMAD_CLASS_SUBN_LID_ROUTED, 1, 0, mask);
-	if (sa->smi_agent < 0)
-		return sa->smi_agent;
-	sa->dr_agent = umad_register(sa->portid, UMAD_CLASS_SUBN_DIRECTED_ROUTE, 1, 0, mask);
-	return sa->dr_agent < 0 ? sa->dr_agent : 0;
+	return register_smp_agents(sa);
 }
 
 static int open_issm(struct ibvmig_sa *sa)
@@ -147,17 +209,25 @@ static int open_issm(struct ibvmig_sa *sa)
 
 static void close_issm(struct ibvmig_sa *sa)
 {
-	/* Closing clears IsSM; SIM_SET_ISSM=1 would leave it set (FABRIC-NOTES). */
+	/* Closing clears IsSM; SIM_SET_ISSM=1 would leave it set (doc/simulator.md, "issm and
+	 * Reports"). */
 	if (sa->issm_fd >= 0)
 		close(sa->issm_fd);
 	sa->issm_fd = -1;
+}
+
+/* Simulator mode holds issm while anything unsolicited is expected. */
+static void issm_follow(struct ibvmig_sa *sa)
+{
+	if (!sa->n_subs && !sa->n_responders)
+		close_issm(sa);
 }
 
 int ibvmig_sa_open(const struct ibvmig_sa_opts *opts, struct ibvmig_sa **out)
 {
 	struct ibvmig_sa_opts defaults;
 	struct ibvmig_sa *sa;
-	int rc;
+	int i, rc;
 
 	*out = NULL;
 	if (!opts) {
@@ -171,9 +241,12 @@ int ibvmig_sa_open(const struct ibvmig_sa_opts *opts, struct ibvmig_sa **out)
 		return -ENOMEM;
 	sa->opts = *opts;
 	sa->portid = sa->agent = sa->smi_agent = sa->dr_agent = sa->issm_fd = -1;
+	for (i = 0; i < N_VENDOR_CLASSES; i++)
+		sa->vendor[i].agent = -1;
 	sa->queue = calloc(REPORT_QUEUE_LEN, sizeof(*sa->queue));
+	sa->requests = calloc(REQUEST_QUEUE_LEN, sizeof(*sa->requests));
 	rc = -ENOMEM;
-	if (!sa->queue)
+	if (!sa->queue || !sa->requests)
 		goto fail;
 	if (umad_init() < 0) {
 		rc = -ENODEV;
@@ -212,10 +285,6 @@ const struct ibvmig_sa_port *ibvmig_sa_port(const struct ibvmig_sa *sa)
 	return &sa->port;
 }
 
-int ibvmig_sa_refresh(struct ibvmig_sa *sa)
-{
-	return read_port(sa, sa->port.ca, sa->port.portnum);
-}
 
 void ibvmig_sa_get_counters(const struct ibvmig_sa *sa, struct ibvmig_sa_counters *out)
 {
@@ -256,33 +325,45 @@ static int recv_mad(struct ibvmig_sa *sa, int timeout_ms, size_t *len)
 	return rc;
 }
 
-/*
- * Sends the 256-byte @mad through @agent to @to (a received MAD's address, for
- * a response) or to the SA.  A request keeps a kernel send outstanding for
- * the attempt's duration: the kernel drops a response that matches none.
- */
-static int send_mad(struct ibvmig_sa *sa, int agent, const uint8_t *mad, const ib_mad_addr_t *to)
+static int send_umad(struct ibvmig_sa *sa, int agent, int timeout_ms)
 {
-	ib_mad_addr_t *addr = umad_get_mad_addr(sa->sbuf);
-	int timeout_ms = 0;
-	int rc;
+	int rc = umad_send(sa->portid, agent, sa->sbuf, IBVMIG_SA_MAD_LEN, timeout_ms, 0);
 
-	memset(sa->sbuf, 0, umad_size());
-	memcpy(umad_get_mad(sa->sbuf), mad, IBVMIG_SA_MAD_LEN);
-	if (to) {
-		*addr = *to;
-		/* QP0 takes no Q_Key; QP1 the well-known one (umad2sim reports 0). */
-		addr->qkey = to->qpn ? htobe32(UMAD_QKEY) : 0;
-	} else {
-		umad_set_addr(sa->sbuf, sa->port.sm_lid, SA_QPN, sa->port.sm_sl, UMAD_QKEY);
-		timeout_ms = sa->opts.timeout_ms;
-	}
-	rc = umad_send(sa->portid, agent, sa->sbuf, IBVMIG_SA_MAD_LEN, timeout_ms, 0);
 	if (rc < 0) {
 		sa->cnt.send_errors++;
 		return rc;
 	}
 	return 0;
+}
+
+/* Sends the 256-byte @mad through @agent back to @to, a received MAD's address. */
+static int send_reply(struct ibvmig_sa *sa, int agent, const uint8_t *mad, const ib_mad_addr_t *to)
+{
+	ib_mad_addr_t *addr = umad_get_mad_addr(sa->sbuf);
+
+	memset(sa->sbuf, 0, umad_size());
+	memcpy(umad_get_mad(sa->sbuf), mad, IBVMIG_SA_MAD_LEN);
+	*addr = *to;
+	/* QP0 takes no Q_Key; QP1 the well-known one (umad2sim reports 0). */
+	addr->qkey = to->qpn ? htobe32(UMAD_QKEY) : 0;
+	return send_umad(sa, agent, 0);
+}
+
+/*
+ * Sends @mad to @d.  A request keeps a kernel send outstanding for the
+ * attempt's duration (@timeout_ms): on hardware the kernel drops a response
+ * that matches none (umad2sim delivers it late instead: doc/simulator.md,
+ * "MAD Delivery in ibsim"; the TID match below handles both).  A response (@timeout_ms 0) goes on
+ * P_Key index @pkey_index.
+ */
+static int send_to(struct ibvmig_sa *sa, const struct mad_dest *d, const uint8_t *mad,
+		   int timeout_ms, uint16_t pkey_index)
+{
+	memset(sa->sbuf, 0, umad_size());
+	memcpy(umad_get_mad(sa->sbuf), mad, IBVMIG_SA_MAD_LEN);
+	umad_set_addr(sa->sbuf, d->lid, (int)d->qpn, d->sl, d->qpn ? (int)UMAD_QKEY : 0);
+	umad_set_pkey(sa->sbuf, pkey_index);
+	return send_umad(sa, d->agent, timeout_ms);
 }
 
 static void queue_report(struct ibvmig_sa *sa, const struct ibvmig_sa_report *r)
@@ -336,7 +417,7 @@ static int handle_report(struct ibvmig_sa *sa, const uint8_t *mad, size_t len,
 		sa->cnt.malformed++;
 		return 0;
 	}
-	if (ibvmig_sa_report_ack(ack, mad, len) > 0 && send_mad(sa, sa->agent, ack, from) == 0)
+	if (ibvmig_sa_report_ack(ack, mad, len) > 0 && send_reply(sa, sa->agent, ack, from) == 0)
 		sa->cnt.acks++;
 	if (rc) {
 		/* A Report of an attribute other than Notice: acked, nothing to decode. */
@@ -370,11 +451,89 @@ static void handle_sminfo(struct ibvmig_sa *sa, const struct ibvmig_sa_mad_hdr *
 		sa->cnt.malformed++;
 		return;
 	}
-	if (send_mad(sa, agent, reply, umad_get_mad_addr(sa->rbuf)) == 0)
+	if (send_reply(sa, agent, reply, umad_get_mad_addr(sa->rbuf)) == 0)
 		sa->cnt.sminfo++;
 }
 
-/* Whatever no request waits for.  Returns 1 when it was a Report handled. */
+/* ---- vendor requests on a responder class ---- */
+
+static struct vendor_class *vendor_of(struct ibvmig_sa *sa, uint8_t mgmt_class)
+{
+	if (mgmt_class < IBVMIG_SA_VENDOR_CLASS_FIRST || mgmt_class > IBVMIG_SA_VENDOR_CLASS_LAST)
+		return NULL;
+	return &sa->vendor[mgmt_class - IBVMIG_SA_VENDOR_CLASS_FIRST];
+}
+
+/* Methods a responder takes: requests, less those that only the SM/SA side sends. */
+static bool is_request_method(uint8_t method)
+{
+	return !(method & UMAD_METHOD_RESP_MASK) && method && method != UMAD_METHOD_TRAP &&
+	       method != UMAD_METHOD_REPORT && method != UMAD_METHOD_TRAP_REPRESS;
+}
+
+/* True if this request was seen among the last few (the requester resent it). */
+static bool request_seen(struct ibvmig_sa *sa, const struct ibvmig_sa_request *r)
+{
+	struct recent_request *rr;
+	unsigned i;
+
+	for (i = 0; i < RECENT_REQUESTS; i++) {
+		rr = &sa->recent_req[i];
+		if (rr->used && rr->tid == r->mad.tid && rr->slid == r->slid &&
+		    rr->qpn == r->qpn && rr->mgmt_class == r->mad.mgmt_class)
+			return true;
+	}
+	sa->recent_req[sa->recent_req_next] = (struct recent_request){
+	    .tid = r->mad.tid, .qpn = r->qpn, .slid = r->slid,
+	    .mgmt_class = r->mad.mgmt_class, .used = true,
+	};
+	sa->recent_req_next = (sa->recent_req_next + 1) % RECENT_REQUESTS;
+	return false;
+}
+
+static void queue_request(struct ibvmig_sa *sa, const struct ibvmig_sa_request *r)
+{
+	if (sa->r_len == REQUEST_QUEUE_LEN) {
+		sa->cnt.requests_overflow++;	/* the requester resends it */
+		return;
+	}
+	sa->requests[(sa->r_head + sa->r_len++) % REQUEST_QUEUE_LEN] = *r;
+}
+
+/* A MAD of a vendor class.  Returns 1 when a request was delivered or queued. */
+static int handle_vendor(struct ibvmig_sa *sa, const struct ibvmig_sa_mad_hdr *h,
+			 const uint8_t *mad, size_t len, bool queue)
+{
+	const ib_mad_addr_t *from = umad_get_mad_addr(sa->rbuf);
+	struct vendor_class *vc = vendor_of(sa, h->mgmt_class);
+	struct ibvmig_sa_request r;
+
+	if (h->method & UMAD_METHOD_RESP_MASK) {
+		sa->cnt.stale++;
+		return 0;
+	}
+	if (!vc || vc->agent < 0 || !vc->fn || !is_request_method(h->method)) {
+		sa->cnt.dropped++;
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	ibvmig_sa_vendor_decode(mad, len, &r.mad);
+	clock_gettime(CLOCK_REALTIME, &r.received);
+	r.slid = be16toh(from->lid);
+	r.qpn = be32toh(from->qpn) & 0xFFFFFF;
+	r.sl = from->sl;
+	r.pkey_index = from->pkey_index;
+	r.resent = request_seen(sa, &r);
+	sa->cnt.requests_in++;
+	sa->cnt.requests_resent += r.resent;
+	if (queue)
+		queue_request(sa, &r);
+	else
+		vc->fn(sa, &r, vc->ctx);
+	return 1;
+}
+
+/* Whatever no request waits for.  Returns 1 when it was a Report or a request handled. */
 static int handle_unsolicited(struct ibvmig_sa *sa, size_t len, ibvmig_sa_report_fn fn, void *ctx,
 			      bool queue)
 {
@@ -397,12 +556,20 @@ static int handle_unsolicited(struct ibvmig_sa *sa, size_t len, ibvmig_sa_report
 			sa->cnt.stale++;
 			return 0;
 		}
-	} else if (sa->opts.simulator && h.method == UMAD_METHOD_GET &&
-		   h.attr_id == IBVMIG_SA_ATTR_SMINFO &&
-		   (h.mgmt_class == UMAD_CLASS_SUBN_LID_ROUTED ||
-		    h.mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE)) {
-		handle_sminfo(sa, &h, mad, len);
-		return 0;
+	} else if (vendor_of(sa, h.mgmt_class)) {
+		return handle_vendor(sa, &h, mad, len, queue);
+	} else if (h.mgmt_class == UMAD_CLASS_SUBN_LID_ROUTED ||
+		   h.mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE) {
+		/* A late PortInfo answer or TrapRepress; SMInfo Gets in simulator mode. */
+		if ((h.method & UMAD_METHOD_RESP_MASK) || h.method == UMAD_METHOD_TRAP_REPRESS) {
+			sa->cnt.stale++;
+			return 0;
+		}
+		if (sa->opts.simulator && h.method == UMAD_METHOD_GET &&
+		    h.attr_id == IBVMIG_SA_ATTR_SMINFO) {
+			handle_sminfo(sa, &h, mad, len);
+			return 0;
+		}
 	}
 	sa->cnt.dropped++;
 	return 0;
@@ -410,66 +577,360 @@ static int handle_unsolicited(struct ibvmig_sa *sa, size_t len, ibvmig_sa_report
 
 /* ==== the one blocking request =========================================== */
 
+struct attempts {
+	int timeout_ms, retries;
+};
+
+static struct attempts handle_attempts(const struct ibvmig_sa *sa)
+{
+	return (struct attempts){sa->opts.timeout_ms, sa->opts.retries};
+}
+
+static uint32_t next_tid(struct ibvmig_sa *sa)
+{
+	if (!++sa->next_tid)
+		++sa->next_tid;
+	return sa->next_tid;
+}
+
 /*
- * Sends the SA request @mad (its TID is set here) and waits for its response
- * into @resp: opts.timeout_ms per attempt, opts.retries resends with the same
- * TID (a late answer to an earlier attempt is as good).  Returns 0, the
- * errno of a non-zero SA status, -ETIMEDOUT, or a local error.
+ * Waits until @deadline for the answer to @req.  Returns 1 (answered, MAD
+ * in @resp), 2 (a Busy answer came: resend), 0 (nothing), or an error.
+ */
+static int await_answer(struct ibvmig_sa *sa, const struct ibvmig_sa_mad_hdr *req, match_fn match,
+			int64_t deadline, uint8_t resp[IBVMIG_SA_MAD_LEN], size_t *resp_len)
+{
+	struct ibvmig_sa_mad_hdr h;
+	int busy = 0, m, rc;
+	size_t len;
+
+	for (;;) {
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0)
+			return busy;
+		rc = recv_mad(sa, (int)left, &len);
+		if (rc == -ETIMEDOUT)
+			return busy;
+		if (rc == -EINTR)
+			continue; /* the caller looks at its signals afterwards */
+		if (rc)
+			return rc;
+		m = umad_status(sa->rbuf) ||
+			    ibvmig_sa_mad_hdr_decode(umad_get_mad(sa->rbuf), len, &h)
+			? 0
+			: match(req, &h);
+		if (m == 2) {
+			sa->cnt.busy++;
+			busy = 2;
+			continue;
+		}
+		if (m) {
+			sa->cnt.responses++;
+			memcpy(resp, umad_get_mad(sa->rbuf), len);
+			memset(resp + len, 0, IBVMIG_SA_MAD_LEN - len);
+			*resp_len = len;
+			return 1;
+		}
+		handle_unsolicited(sa, len, NULL, NULL, true);
+	}
+}
+
+/*
+ * Sends the request @mad (its TID is set here) to @d and waits for the MAD
+ * @match accepts into @resp: @at.timeout_ms per attempt, @at.retries resends
+ * with the same TID (a late answer to an earlier attempt is as good).
+ * Returns 0, -ETIMEDOUT, -EBUSY (the last attempt was answered Busy), or a
+ * local error.
+ */
+static int mad_request(struct ibvmig_sa *sa, const struct mad_dest *d,
+		       uint8_t mad[IBVMIG_SA_MAD_LEN], struct attempts at, match_fn match,
+		       uint8_t resp[IBVMIG_SA_MAD_LEN], size_t *resp_len)
+{
+	struct ibvmig_sa_mad_hdr req;
+	int attempt, rc = 0;
+
+	ibvmig_sa_mad_hdr_decode(mad, IBVMIG_SA_MAD_LEN, &req);
+	req.tid = next_tid(sa);
+	ibvmig_sa_mad_hdr_encode(mad, &req);
+	for (attempt = 0; attempt <= at.retries; attempt++) {
+		if (attempt)
+			sa->cnt.retries++;
+		rc = send_to(sa, d, mad, at.timeout_ms, 0);
+		if (rc)
+			return rc;
+		sa->cnt.sent++;
+		rc = await_answer(sa, &req, match, now_ms() + at.timeout_ms, resp, resp_len);
+		if (rc == 1)
+			return 0;
+		if (rc < 0)
+			return rc;
+		sa->cnt.timeouts++;
+	}
+	return rc == 2 ? -EBUSY : -ETIMEDOUT;
+}
+
+static int match_sa(const struct ibvmig_sa_mad_hdr *req, const struct ibvmig_sa_mad_hdr *h)
+{
+	return ibvmig_sa_is_response(h, req->method, req->attr_id, req->tid);
+}
+
+/*
+ * An SA request: mad_request() to the SM's LID, QP1.  Returns 0, the errno
+ * of a non-zero SA status, -ETIMEDOUT, -ENETDOWN, or a local error.
  */
 static int sa_request(struct ibvmig_sa *sa, uint8_t mad[IBVMIG_SA_MAD_LEN],
 		      uint8_t resp[IBVMIG_SA_MAD_LEN], size_t *resp_len)
 {
-	struct ibvmig_sa_mad_hdr req, h;
-	int attempt, rc;
-	int64_t deadline;
-	size_t len;
+	struct mad_dest d = {sa->agent, sa->port.sm_lid, SA_QPN, sa->port.sm_sl};
+	struct ibvmig_sa_mad_hdr h;
+	int rc;
 
 	if (!sa->port.lid || !sa->port.sm_lid)
 		return -ENETDOWN;
-	ibvmig_sa_mad_hdr_decode(mad, IBVMIG_SA_MAD_LEN, &req);
-	if (!++sa->next_tid)
-		++sa->next_tid;
-	req.tid = sa->next_tid;
-	ibvmig_sa_mad_hdr_encode(mad, &req);
 	sa->last_status = 0;
-	for (attempt = 0; attempt <= sa->opts.retries; attempt++) {
-		if (attempt)
-			sa->cnt.retries++;
-		rc = send_mad(sa, sa->agent, mad, NULL);
-		if (rc)
-			return rc;
-		sa->cnt.sent++;
-		deadline = now_ms() + sa->opts.timeout_ms;
-		for (;;) {
-			int64_t left = deadline - now_ms();
+	rc = mad_request(sa, &d, mad, handle_attempts(sa), match_sa, resp, resp_len);
+	if (rc)
+		return rc;
+	ibvmig_sa_mad_hdr_decode(resp, *resp_len, &h);
+	sa->last_status = h.status;
+	if (!h.status)
+		return 0;
+	sa->cnt.sa_errors++;
+	return ibvmig_sa_status_errno(h.status);
+}
 
-			if (left <= 0)
-				break;
-			rc = recv_mad(sa, (int)left, &len);
-			if (rc == -ETIMEDOUT)
-				break;
-			if (rc == -EINTR)
-				continue; /* the caller looks at its signals afterwards */
-			if (rc)
-				return rc;
-			if (!umad_status(sa->rbuf) &&
-			    !ibvmig_sa_mad_hdr_decode(umad_get_mad(sa->rbuf), len, &h) &&
-			    ibvmig_sa_is_response(&h, req.method, req.attr_id, req.tid)) {
-				sa->cnt.responses++;
-				memcpy(resp, umad_get_mad(sa->rbuf), len);
-				memset(resp + len, 0, IBVMIG_SA_MAD_LEN - len);
-				*resp_len = len;
-				sa->last_status = h.status;
-				if (!h.status)
-					return 0;
-				sa->cnt.sa_errors++;
-				return ibvmig_sa_status_errno(h.status);
-			}
-			handle_unsolicited(sa, len, NULL, NULL, true);
-		}
-		sa->cnt.timeouts++;
+/* ==== the own port: PortInfo ============================================= */
+
+static int match_portinfo(const struct ibvmig_sa_mad_hdr *req, const struct ibvmig_sa_mad_hdr *h)
+{
+	return h->mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE &&
+	       h->method == UMAD_METHOD_GET_RESP && h->attr_id == IBVMIG_SA_ATTR_PORT_INFO &&
+	       (uint32_t)h->tid == (uint32_t)req->tid;
+}
+
+int ibvmig_sa_query_portinfo(struct ibvmig_sa *sa, struct ibvmig_sa_portinfo *out)
+{
+	/* Directed route to the permissive LID on QP0: the local SMA answers. */
+	struct mad_dest d = {sa->dr_agent, IBVMIG_SA_PERMISSIVE_LID, SMI_QPN, 0};
+	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_smp smp;
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sa->dr_agent < 0)
+		return -EOPNOTSUPP;
+	ibvmig_sa_build_local_portinfo_get(mad, 0);
+	rc = mad_request(sa, &d, mad, handle_attempts(sa), match_portinfo, resp, &len);
+	if (rc)
+		return rc;
+	if (ibvmig_sa_smp_decode(resp, len, &smp))
+		return -EPROTO;
+	/* A DR SMP's status is 15 bits of the common status (IBA 14.2.1.2). */
+	if (smp.hdr.status)
+		return ibvmig_sa_status_errno(smp.hdr.status);
+	rc = ibvmig_sa_portinfo_decode(smp.data, sizeof(smp.data), out);
+	if (rc)
+		return -EPROTO;
+	sa->cnt.portinfo_queries++;
+	return 0;
+}
+
+int ibvmig_sa_refresh(struct ibvmig_sa *sa)
+{
+	struct ibvmig_sa_portinfo pi;
+	int rc = ibvmig_sa_query_portinfo(sa, &pi);
+
+	if (rc) {
+		/* libibumad's view: live on hardware, a start-time snapshot under umad2sim. */
+		sa->cnt.portinfo_fallbacks++;
+		sa->port.from_portinfo = false;
+		sa->port.portinfo_err = rc;
+		return read_port(sa, sa->port.ca, sa->port.portnum);
 	}
-	return -ETIMEDOUT;
+	if (pi.gid_prefix)
+		sa->port.subnet_prefix = pi.gid_prefix;
+	sa->port.lid = pi.lid;
+	sa->port.lmc = pi.lmc;
+	sa->port.sm_lid = pi.sm_lid;
+	sa->port.sm_sl = pi.sm_sl;
+	sa->port.port_state = pi.port_state;
+	sa->port.from_portinfo = true;
+	sa->port.portinfo_err = 0;
+	return 0;
+}
+
+/* ==== Trap(Notice) ======================================================= */
+
+static int match_repress(const struct ibvmig_sa_mad_hdr *req, const struct ibvmig_sa_mad_hdr *h)
+{
+	return ibvmig_sa_is_trap_repress(h, req->tid);
+}
+
+int ibvmig_sa_send_trap(struct ibvmig_sa *sa, uint16_t dlid, const struct ibvmig_notice *n,
+			unsigned flags)
+{
+	struct mad_dest d = {sa->smi_agent, dlid ? dlid : sa->port.sm_lid, SMI_QPN, sa->port.sm_sl};
+	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_notice copy = *n;
+	struct attempts at = handle_attempts(sa);
+	uint64_t sent;
+	size_t len;
+	int rc;
+
+	if (flags & ~IBVMIG_SA_TRAP_NO_REPRESS)
+		return -EINVAL;
+	if (sa->smi_agent < 0)
+		return -EOPNOTSUPP;
+	if (!d.lid || !sa->port.lid)
+		return -ENETDOWN;
+	if (!copy.issuer_lid)
+		copy.issuer_lid = sa->port.lid;
+	if (flags & IBVMIG_SA_TRAP_NO_REPRESS) {
+		ibvmig_sa_build_trap(mad, next_tid(sa), &copy);
+		rc = send_to(sa, &d, mad, 0, 0);
+		sa->cnt.traps_sent += !rc;
+		return rc;
+	}
+	ibvmig_sa_build_trap(mad, 0, &copy);
+	sent = sa->cnt.sent;
+	rc = mad_request(sa, &d, mad, at, match_repress, resp, &len);
+	/* mad_request counted its copies as requests: they are Traps. */
+	sa->cnt.traps_sent += sa->cnt.sent - sent;
+	sa->cnt.sent = sent;
+	if (!rc)
+		sa->cnt.trap_represses++;
+	return rc;
+}
+
+/* ==== vendor classes ===================================================== */
+
+int ibvmig_sa_register_class(struct ibvmig_sa *sa, uint8_t mgmt_class, uint8_t class_version,
+			     ibvmig_sa_request_fn fn, void *ctx)
+{
+	struct vendor_class *vc = vendor_of(sa, mgmt_class);
+	long mask[16 / sizeof(long)] = {0};
+	unsigned m;
+	int agent, rc;
+
+	if (!vc || !class_version)
+		return -EINVAL;
+	if (vc->agent >= 0)
+		return -EEXIST;
+	for (m = 1; fn && m < 0x80; m++)
+		if (is_request_method((uint8_t)m))
+			mask_set(mask, m);
+	agent = umad_register(sa->portid, mgmt_class, class_version, 0, fn ? mask : NULL);
+	if (agent < 0)
+		return agent == -EINVAL && fn ? -EBUSY : agent;
+	*vc = (struct vendor_class){agent, class_version, fn, ctx};
+	if (!fn)
+		return 0;
+	sa->n_responders++;
+	if (!sa->opts.simulator)
+		return 0;
+	/* ibsim hands unsolicited requests only to the node's "SM" client. */
+	rc = open_issm(sa);
+	if (rc)
+		ibvmig_sa_unregister_class(sa, mgmt_class);
+	return rc;
+}
+
+/* Drops queued requests of @mgmt_class (their callback is gone). */
+static void unqueue_requests(struct ibvmig_sa *sa, uint8_t mgmt_class)
+{
+	unsigned i, kept = 0;
+
+	for (i = 0; i < sa->r_len; i++) {
+		struct ibvmig_sa_request *r = &sa->requests[(sa->r_head + i) % REQUEST_QUEUE_LEN];
+
+		if (r->mad.mgmt_class != mgmt_class)
+			sa->requests[(sa->r_head + kept++) % REQUEST_QUEUE_LEN] = *r;
+	}
+	sa->r_len = kept;
+}
+
+int ibvmig_sa_unregister_class(struct ibvmig_sa *sa, uint8_t mgmt_class)
+{
+	struct vendor_class *vc = vendor_of(sa, mgmt_class);
+
+	if (!vc || vc->agent < 0)
+		return -ENOENT;
+	umad_unregister(sa->portid, vc->agent);
+	if (vc->fn)
+		sa->n_responders--;
+	unqueue_requests(sa, mgmt_class);
+	*vc = (struct vendor_class){.agent = -1};
+	issm_follow(sa);
+	return 0;
+}
+
+static int match_vendor(const struct ibvmig_sa_mad_hdr *req, const struct ibvmig_sa_mad_hdr *h)
+{
+	if (!ibvmig_sa_is_vendor_response(h, req->mgmt_class, req->method, req->attr_id, req->tid))
+		return 0;
+	/* Busy (IBA 13.4.7): the responder dropped the request; try again later. */
+	return h->status & UMAD_STATUS_BUSY ? 2 : 1;
+}
+
+static struct attempts call_attempts(const struct ibvmig_sa *sa, const struct ibvmig_sa_call *call)
+{
+	struct attempts at = handle_attempts(sa);
+
+	if (call && call->timeout_ms > 0)
+		at.timeout_ms = call->timeout_ms;
+	if (call && call->retries >= 0)
+		at.retries = call->retries;
+	return at;
+}
+
+int ibvmig_sa_vendor_request(struct ibvmig_sa *sa, uint16_t dlid,
+			     const struct ibvmig_sa_vendor_mad *req,
+			     const struct ibvmig_sa_call *call, struct ibvmig_sa_vendor_mad *resp)
+{
+	struct vendor_class *vc = vendor_of(sa, req->mgmt_class);
+	uint8_t mad[IBVMIG_SA_MAD_LEN], in[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_vendor_mad v = *req;
+	struct mad_dest d;
+	size_t len;
+	int rc;
+
+	if (!vc || !is_request_method(req->method) || !dlid)
+		return -EINVAL;
+	if (vc->agent < 0)
+		return -ENOENT;
+	if (!sa->port.lid)
+		return -ENETDOWN;
+	d = (struct mad_dest){vc->agent, dlid, GSI_QPN, 0};
+	v.class_version = vc->version;
+	v.status = 0;
+	ibvmig_sa_vendor_encode(mad, &v);
+	rc = mad_request(sa, &d, mad, call_attempts(sa, call), match_vendor, in, &len);
+	if (rc)
+		return rc;
+	return ibvmig_sa_vendor_decode(in, len, resp) ? -EPROTO : 0;
+}
+
+int ibvmig_sa_respond(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req, uint16_t status,
+		      uint32_t attr_mod, const void *data, size_t len)
+{
+	struct vendor_class *vc = vendor_of(sa, req->mad.mgmt_class);
+	struct ibvmig_sa_vendor_mad out;
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+	struct mad_dest d;
+	int rc;
+
+	if (!vc || vc->agent < 0)
+		return -EINVAL;
+	rc = ibvmig_sa_vendor_response(&out, &req->mad, status, attr_mod, data, len);
+	if (rc)
+		return rc;
+	ibvmig_sa_vendor_encode(mad, &out);
+	d = (struct mad_dest){vc->agent, req->slid, req->qpn, req->sl};
+	rc = send_to(sa, &d, mad, 0, req->pkey_index);
+	sa->cnt.responses_sent += !rc;
+	return rc;
 }
 
 /* ==== alias GUIDs ======================================================== */
@@ -720,8 +1181,7 @@ int ibvmig_sa_subscribe_range(struct ibvmig_sa *sa, uint16_t trap, bool subscrib
 	 */
 	if (!subscribe && (!rc || sa->last_status))
 		forget_sub(sa, trap, lid_begin, lid_end);
-	if (!sa->n_subs)
-		close_issm(sa);
+	issm_follow(sa);
 	return rc;
 }
 
@@ -764,9 +1224,28 @@ static int deliver_queue(struct ibvmig_sa *sa, ibvmig_sa_report_fn fn, void *ctx
 	return n;
 }
 
+/* Queued vendor requests to their class's callback, oldest first. */
+static int deliver_requests(struct ibvmig_sa *sa)
+{
+	struct ibvmig_sa_request r;
+	struct vendor_class *vc;
+	int n = 0;
+
+	while (sa->r_len) {
+		r = sa->requests[sa->r_head];
+		sa->r_head = (sa->r_head + 1) % REQUEST_QUEUE_LEN;
+		sa->r_len--;
+		vc = vendor_of(sa, r.mad.mgmt_class);
+		if (vc && vc->fn)
+			vc->fn(sa, &r, vc->ctx);
+		n++;
+	}
+	return n;
+}
+
 int ibvmig_sa_process(struct ibvmig_sa *sa, int timeout_ms, ibvmig_sa_report_fn fn, void *ctx)
 {
-	int n = deliver_queue(sa, fn, ctx);
+	int n = deliver_queue(sa, fn, ctx) + deliver_requests(sa);
 	size_t len;
 	int i, rc;
 
@@ -786,6 +1265,8 @@ int ibvmig_sa_process(struct ibvmig_sa *sa, int timeout_ms, ibvmig_sa_report_fn 
 
 void ibvmig_sa_close(struct ibvmig_sa *sa)
 {
+	int i;
+
 	if (!sa)
 		return;
 	if (sa->n_subs && sa->portid >= 0) {
@@ -800,6 +1281,9 @@ void ibvmig_sa_close(struct ibvmig_sa *sa)
 	}
 	close_issm(sa);
 	if (sa->portid >= 0) {
+		for (i = 0; i < N_VENDOR_CLASSES; i++)
+			if (sa->vendor[i].agent >= 0)
+				umad_unregister(sa->portid, sa->vendor[i].agent);
 		if (sa->dr_agent >= 0)
 			umad_unregister(sa->portid, sa->dr_agent);
 		if (sa->smi_agent >= 0)
@@ -816,5 +1300,6 @@ void ibvmig_sa_close(struct ibvmig_sa *sa)
 		umad_free(sa->sbuf);
 	free(sa->subs);
 	free(sa->queue);
+	free(sa->requests);
 	free(sa);
 }

@@ -67,6 +67,236 @@ int ibvmig_sa_mad_hdr_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_ma
 	return h->base_version == UMAD_BASE_VERSION ? 0 : -EBADMSG;
 }
 
+/* ==== SMP (IBA 14.2.1.1 LID-routed, 14.2.1.2 directed route) =============== */
+
+#define SMP_LR_RESERVED	 32 /* bytes 32-63 of a LID-routed SMP */
+#define SMP_DR_RESERVED	 28 /* bytes 36-63 of a directed-route SMP */
+#define SMP_LR_TAIL	 128 /* bytes 128-255 of a LID-routed SMP, reserved */
+#define SMP_LR_MIN_LEN	 (IBVMIG_SA_SMP_DATA_OFFS + IBVMIG_SA_SMP_DATA_LEN)
+
+static bool is_smp_class(uint8_t mgmt_class)
+{
+	return mgmt_class == UMAD_CLASS_SUBN_LID_ROUTED ||
+	       mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE;
+}
+
+void ibvmig_sa_smp_encode(uint8_t mad[IBVMIG_SA_MAD_LEN], const struct ibvmig_sa_smp *s)
+{
+	struct wire w = wire_at(mad + IBVMIG_SA_HDR_LEN, IBVMIG_SA_MAD_LEN - IBVMIG_SA_HDR_LEN);
+	bool dr = s->hdr.mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE;
+
+	ibvmig_sa_mad_hdr_encode(mad, &s->hdr);
+	wire_put_u64(&w, s->m_key);
+	if (dr) {
+		wire_put_u16(&w, s->dr_slid);
+		wire_put_u16(&w, s->dr_dlid);
+		wire_put_zero(&w, SMP_DR_RESERVED);
+	} else {
+		wire_put_zero(&w, SMP_LR_RESERVED);
+	}
+	wire_put_bytes(&w, s->data, sizeof(s->data));
+	if (dr) {
+		wire_put_bytes(&w, s->initial_path, sizeof(s->initial_path));
+		wire_put_bytes(&w, s->return_path, sizeof(s->return_path));
+	} else {
+		wire_put_zero(&w, SMP_LR_TAIL);
+	}
+}
+
+int ibvmig_sa_smp_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_smp *s)
+{
+	struct wire w =
+	    wire_at(MUT(mad) + IBVMIG_SA_HDR_LEN, IBVMIG_SA_MAD_LEN - IBVMIG_SA_HDR_LEN);
+	bool dr;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = ibvmig_sa_mad_hdr_decode(mad, len, &s->hdr);
+	if (rc)
+		return rc;
+	dr = s->hdr.mgmt_class == UMAD_CLASS_SUBN_DIRECTED_ROUTE;
+	if (!is_smp_class(s->hdr.mgmt_class) || len < (dr ? IBVMIG_SA_MAD_LEN : SMP_LR_MIN_LEN))
+		return -EBADMSG;
+	s->m_key = wire_get_u64(&w);
+	if (dr) {
+		s->dr_slid = wire_get_u16(&w);
+		s->dr_dlid = wire_get_u16(&w);
+		wire_skip(&w, SMP_DR_RESERVED);
+	} else {
+		wire_skip(&w, SMP_LR_RESERVED);
+	}
+	wire_get_bytes(&w, s->data, sizeof(s->data));
+	if (dr) {
+		wire_get_bytes(&w, s->initial_path, sizeof(s->initial_path));
+		wire_get_bytes(&w, s->return_path, sizeof(s->return_path));
+	}
+	return 0;
+}
+
+/* ==== PortInfo (IBA 14.2.5.6, Table 146), through libibmad's field table === */
+
+void ibvmig_sa_portinfo_encode(uint8_t data[IBVMIG_SA_PORTINFO_LEN],
+			       const struct ibvmig_sa_portinfo *pi)
+{
+	memset(data, 0, IBVMIG_SA_PORTINFO_LEN);
+	mad_set_field64(data, 0, IB_PORT_MKEY_F, pi->m_key);
+	mad_set_field64(data, 0, IB_PORT_GID_PREFIX_F, pi->gid_prefix);
+	mad_set_field(data, 0, IB_PORT_LID_F, pi->lid);
+	mad_set_field(data, 0, IB_PORT_SMLID_F, pi->sm_lid);
+	mad_set_field(data, 0, IB_PORT_CAPMASK_F, pi->cap_mask);
+	mad_set_field(data, 0, IB_PORT_LOCAL_PORT_F, pi->local_port);
+	mad_set_field(data, 0, IB_PORT_STATE_F, pi->port_state);
+	mad_set_field(data, 0, IB_PORT_PHYS_STATE_F, pi->phys_state);
+	mad_set_field(data, 0, IB_PORT_LMC_F, pi->lmc);
+	mad_set_field(data, 0, IB_PORT_NEIGHBOR_MTU_F, pi->neighbor_mtu);
+	mad_set_field(data, 0, IB_PORT_SMSL_F, pi->sm_sl);
+	mad_set_field(data, 0, IB_PORT_CLIENT_REREG_F, pi->client_rereg);
+}
+
+int ibvmig_sa_portinfo_decode(const uint8_t *data, size_t len, struct ibvmig_sa_portinfo *pi)
+{
+	void *d = MUT(data);
+
+	memset(pi, 0, sizeof(*pi));
+	if (len < IBVMIG_SA_PORTINFO_LEN)
+		return -EBADMSG;
+	pi->m_key = mad_get_field64(d, 0, IB_PORT_MKEY_F);
+	pi->gid_prefix = mad_get_field64(d, 0, IB_PORT_GID_PREFIX_F);
+	pi->lid = (uint16_t)mad_get_field(d, 0, IB_PORT_LID_F);
+	pi->sm_lid = (uint16_t)mad_get_field(d, 0, IB_PORT_SMLID_F);
+	pi->cap_mask = mad_get_field(d, 0, IB_PORT_CAPMASK_F);
+	pi->local_port = (uint8_t)mad_get_field(d, 0, IB_PORT_LOCAL_PORT_F);
+	pi->port_state = (uint8_t)mad_get_field(d, 0, IB_PORT_STATE_F);
+	pi->phys_state = (uint8_t)mad_get_field(d, 0, IB_PORT_PHYS_STATE_F);
+	pi->lmc = (uint8_t)mad_get_field(d, 0, IB_PORT_LMC_F);
+	pi->neighbor_mtu = (uint8_t)mad_get_field(d, 0, IB_PORT_NEIGHBOR_MTU_F);
+	pi->sm_sl = (uint8_t)mad_get_field(d, 0, IB_PORT_SMSL_F);
+	pi->client_rereg = mad_get_field(d, 0, IB_PORT_CLIENT_REREG_F);
+	return 0;
+}
+
+void ibvmig_sa_build_local_portinfo_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid)
+{
+	struct ibvmig_sa_smp s = {
+	    .hdr = {
+		.base_version = UMAD_BASE_VERSION,
+		.mgmt_class = UMAD_CLASS_SUBN_DIRECTED_ROUTE,
+		.class_version = IBVMIG_SA_SMP_CLASS_VERSION,
+		.method = UMAD_METHOD_GET,
+		.tid = tid,
+		.attr_id = IBVMIG_SA_ATTR_PORT_INFO,
+	    },
+	    /* Hop count 0, both ends permissive: the SMP never leaves this port. */
+	    .dr_slid = IBVMIG_SA_PERMISSIVE_LID,
+	    .dr_dlid = IBVMIG_SA_PERMISSIVE_LID,
+	};
+
+	ibvmig_sa_smp_encode(mad, &s);
+}
+
+void ibvmig_sa_build_trap(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,
+			  const struct ibvmig_notice *n)
+{
+	struct ibvmig_sa_smp s = {
+	    .hdr = {
+		.base_version = UMAD_BASE_VERSION,
+		.mgmt_class = UMAD_CLASS_SUBN_LID_ROUTED,
+		.class_version = IBVMIG_SA_SMP_CLASS_VERSION,
+		.method = UMAD_METHOD_TRAP,
+		.tid = tid,
+		.attr_id = IBVMIG_SA_ATTR_NOTICE,
+	    },
+	};
+	uint8_t attr[IBVMIG_NOTICE_LEN];
+
+	ibvmig_notice_encode(n, attr);
+	/* The IssuerGID (the last 16 bytes) has no room: the SM fills it in. */
+	memcpy(s.data, attr, sizeof(s.data));
+	ibvmig_sa_smp_encode(mad, &s);
+}
+
+bool ibvmig_sa_is_trap_repress(const struct ibvmig_sa_mad_hdr *h, uint64_t tid)
+{
+	return h->mgmt_class == UMAD_CLASS_SUBN_LID_ROUTED &&
+	       h->method == UMAD_METHOD_TRAP_REPRESS && h->attr_id == IBVMIG_SA_ATTR_NOTICE &&
+	       (uint32_t)h->tid == (uint32_t)tid;
+}
+
+/* ==== vendor classes 0x09-0x0F (IBA 13.4.2 header, then 232 data bytes) ==== */
+
+static bool is_vendor_class(uint8_t mgmt_class)
+{
+	return mgmt_class >= IBVMIG_SA_VENDOR_CLASS_FIRST &&
+	       mgmt_class <= IBVMIG_SA_VENDOR_CLASS_LAST;
+}
+
+void ibvmig_sa_vendor_encode(uint8_t mad[IBVMIG_SA_MAD_LEN], const struct ibvmig_sa_vendor_mad *v)
+{
+	struct ibvmig_sa_mad_hdr h = {
+	    .base_version = UMAD_BASE_VERSION,
+	    .mgmt_class = v->mgmt_class,
+	    .class_version = v->class_version,
+	    .method = v->method,
+	    .status = v->status,
+	    .tid = v->tid,
+	    .attr_id = v->attr_id,
+	    .attr_mod = v->attr_mod,
+	};
+
+	ibvmig_sa_mad_hdr_encode(mad, &h);
+	memcpy(mad + IBVMIG_SA_HDR_LEN, v->data, IBVMIG_SA_VENDOR_DATA_LEN);
+}
+
+int ibvmig_sa_vendor_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_vendor_mad *v)
+{
+	struct ibvmig_sa_mad_hdr h;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	rc = ibvmig_sa_mad_hdr_decode(mad, len, &h);
+	if (rc)
+		return rc;
+	if (!is_vendor_class(h.mgmt_class))
+		return -ENOMSG;
+	*v = (struct ibvmig_sa_vendor_mad){
+	    .mgmt_class = h.mgmt_class,
+	    .class_version = h.class_version,
+	    .method = h.method,
+	    .status = h.status,
+	    .tid = h.tid,
+	    .attr_id = h.attr_id,
+	    .attr_mod = h.attr_mod,
+	};
+	/* A short MAD (umad2sim hands over what was sent) leaves the rest zero. */
+	len = len > IBVMIG_SA_MAD_LEN ? IBVMIG_SA_MAD_LEN : len;
+	memcpy(v->data, mad + IBVMIG_SA_HDR_LEN, len - IBVMIG_SA_HDR_LEN);
+	return 0;
+}
+
+bool ibvmig_sa_is_vendor_response(const struct ibvmig_sa_mad_hdr *h, uint8_t mgmt_class,
+				  uint8_t method, uint16_t attr_id, uint64_t tid)
+{
+	return h->mgmt_class == mgmt_class && h->method == ibvmig_sa_response_method(method) &&
+	       h->attr_id == attr_id && (uint32_t)h->tid == (uint32_t)tid;
+}
+
+int ibvmig_sa_vendor_response(struct ibvmig_sa_vendor_mad *out,
+			      const struct ibvmig_sa_vendor_mad *req, uint16_t status,
+			      uint32_t attr_mod, const void *data, size_t len)
+{
+	if ((req->method & UMAD_METHOD_RESP_MASK) || len > IBVMIG_SA_VENDOR_DATA_LEN ||
+	    (len && !data) || !is_vendor_class(req->mgmt_class))
+		return -EINVAL;
+	*out = *req;
+	out->method = ibvmig_sa_response_method(req->method);
+	out->status = status;
+	out->attr_mod = attr_mod;
+	memset(out->data, 0, sizeof(out->data));
+	if (len)
+		memcpy(out->data, data, len);
+	return 0;
+}
+
 /* ==== SA header (IBA 15.2.1.1): RMPP header, SM_Key, offset, mask ========= */
 
 void ibvmig_sa_class_hdr_encode(uint8_t *mad, const struct ibvmig_sa_class_hdr *s)

@@ -40,6 +40,13 @@
 /* SMInfo SMState (IBA 14.2.5.13). */
 #define IBVMIG_SA_SM_STATE_NOTACTIVE 0
 
+/* SMP layout (IBA 14.2.1.1 LID-routed, 14.2.1.2 directed route) and PortInfo. */
+#define IBVMIG_SA_ATTR_PORT_INFO    0x0015
+#define IBVMIG_SA_PORTINFO_LEN	    64	   /* PortInfo, IBA 14.2.5.6: all the data */
+#define IBVMIG_SA_DR_PATH_LEN	    64	   /* InitialPath, ReturnPath */
+#define IBVMIG_SA_PERMISSIVE_LID    0xFFFF /* DrSLID/DrDLID of a pure DR SMP (IBA 14.2.1.2) */
+#define IBVMIG_SA_SMP_CLASS_VERSION 1
+
 /* ---- common MAD header (IBA 13.4.2; 14.2.1.2 for a directed-route SMP) --- */
 
 struct ibvmig_sa_mad_hdr {
@@ -60,6 +67,70 @@ struct ibvmig_sa_mad_hdr {
 void ibvmig_sa_mad_hdr_encode(uint8_t *mad, const struct ibvmig_sa_mad_hdr *h);
 /* -EBADMSG if @len < 24 or base version is not 1. */
 int ibvmig_sa_mad_hdr_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_mad_hdr *h);
+
+/* ---- SMP (IBA 14.2.1.1 LID-routed, 14.2.1.2 directed route) -------------- */
+
+/*
+ * A whole SMP.  LID-routed (class 0x01): header, M_Key, 32 reserved bytes,
+ * 64 bytes of data, 128 reserved.  Directed route (class 0x81): the header's
+ * second word holds D, status, hop pointer and count; after the M_Key come
+ * DrSLID and DrDLID, and after the data the initial and return paths.
+ */
+struct ibvmig_sa_smp {
+	struct ibvmig_sa_mad_hdr hdr;
+	uint64_t m_key;
+	uint16_t dr_slid, dr_dlid; /* directed route only */
+	uint8_t data[IBVMIG_SA_SMP_DATA_LEN];
+	uint8_t initial_path[IBVMIG_SA_DR_PATH_LEN]; /* directed route only */
+	uint8_t return_path[IBVMIG_SA_DR_PATH_LEN];  /* directed route only */
+};
+
+void ibvmig_sa_smp_encode(uint8_t mad[IBVMIG_SA_MAD_LEN], const struct ibvmig_sa_smp *s);
+/* -EBADMSG if @len < 128 (256 for a directed-route SMP) or not an SMP class. */
+int ibvmig_sa_smp_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_smp *s);
+
+/* PortInfo (IBA 14.2.5.6, Table 146): the fields libibvmig-sa reads. */
+void ibvmig_sa_portinfo_encode(uint8_t data[IBVMIG_SA_PORTINFO_LEN],
+			       const struct ibvmig_sa_portinfo *pi);
+int ibvmig_sa_portinfo_decode(const uint8_t *data, size_t len, struct ibvmig_sa_portinfo *pi);
+
+/*
+ * SubnGet(PortInfo) of the own port: a directed-route SMP with hop count 0
+ * and permissive DrSLID/DrDLID (IBA 14.2.1.2), attribute modifier 0 (the port
+ * it arrives on).  Send it to the permissive LID on QP0.
+ */
+void ibvmig_sa_build_local_portinfo_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid);
+/*
+ * SubnTrap(Notice) (IBA 14.2.5.1, 13.4.8.2): a LID-routed SMP, M_Key 0, whose
+ * 64-byte data area holds the first 64 bytes of the 80-byte Notice.  The
+ * IssuerGID (bytes 64-79) does not fit: the SM fills it in from the source
+ * LID before it reports the notice (IBA 14.2.5.1; OpenSM's trap receiver).
+ */
+void ibvmig_sa_build_trap(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,
+			  const struct ibvmig_notice *n);
+/* True if @h is the TrapRepress of the Trap sent with TID @tid. */
+bool ibvmig_sa_is_trap_repress(const struct ibvmig_sa_mad_hdr *h, uint64_t tid);
+
+/* ---- vendor-specific MADs, classes 0x09-0x0F (IBA 13.4.2, 13.4.4) -------- */
+
+/* The common header and 232 bytes of data; no RMPP header, no OUI. */
+void ibvmig_sa_vendor_encode(uint8_t mad[IBVMIG_SA_MAD_LEN], const struct ibvmig_sa_vendor_mad *v);
+/* -EBADMSG if short or base version is not 1; -ENOMSG for a class outside 0x09-0x0F. */
+int ibvmig_sa_vendor_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_vendor_mad *v);
+/*
+ * True if @h answers the request @method/@attr_id of vendor class @mgmt_class
+ * sent with TID @tid (low 32 bits, as ibvmig_sa_is_response()).
+ */
+bool ibvmig_sa_is_vendor_response(const struct ibvmig_sa_mad_hdr *h, uint8_t mgmt_class,
+				  uint8_t method, uint16_t attr_id, uint64_t tid);
+/*
+ * The response to request @req: its header with the response method, status
+ * @status, the same TID (all 64 bits, as received), and @resp's attribute
+ * modifier and data.  -EINVAL if @req is not a request.
+ */
+int ibvmig_sa_vendor_response(struct ibvmig_sa_vendor_mad *out,
+			      const struct ibvmig_sa_vendor_mad *req, uint16_t status,
+			      uint32_t attr_mod, const void *data, size_t len);
 
 /* ---- SA header after the RMPP header (IBA 15.2.1.1) --------------------- */
 
@@ -141,8 +212,8 @@ bool ibvmig_sa_is_response(const struct ibvmig_sa_mad_hdr *h, uint8_t method, ui
 /* ---- unsolicited MADs ------------------------------------------------- */
 
 /*
- * The GetResp to an SMInfo Get (class 0x01 or 0x81) that FABRIC-NOTES
- * describes: the request copied, method GetResp, status 0, the D bit set
+ * The GetResp to an SMInfo Get (class 0x01 or 0x81) that doc/simulator.md
+ * ("issm and Reports") describes: the request copied, method GetResp, status 0, the D bit set
  * for a directed-route SMP, and SMInfo = @port_guid, SM_Key 0, priority 0,
  * state NOTACTIVE.  Returns the length to send, -ENOMSG if @req is not an
  * SMInfo Get, -EBADMSG if it is too short.

@@ -86,7 +86,7 @@ const char *ibvmig_sa_strerror(int rc)
 	case 0:
 		return "success";
 	case -ETIMEDOUT:
-		return "no answer from the SA (timed out after every retry)";
+		return "no answer (timed out after every retry: SA, SM or vendor-class peer)";
 	case -EEXIST:
 		return "the vGUID is already an alias of another port (or of another index "
 		       "of this one): OpenSM refused the duplicate";
@@ -101,7 +101,10 @@ const char *ibvmig_sa_strerror(int rc)
 	case -EADDRINUSE:
 		return "another agent on this port already receives SA Reports";
 	case -EPROTO:
-		return "unexpected answer from the SA";
+		return "unexpected answer from the SA or MAD peer";
+	case -EOPNOTSUPP:
+		return "not supported (the SA refused the method or attribute, or this port has "
+		       "no agent for the class: no QP0 access?)";
 	case -ENOBUFS:
 		return "the SA is out of resources";
 	case -EBADR:

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PROG "ibvmig-sa"
 
@@ -62,6 +63,13 @@ static volatile sig_atomic_t stop_signal;
 	"                                lines on stdin; for each print \"<op> G rc=N\n"           \
 	"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"       \
 	"                                the SA exchange), for benchmarks\n"                       \
+	"  portinfo [--repeat N]         the own port's PortInfo (directed route, hop 0)\n"        \
+	"  trap --vguid G [--traps 68,69] [--lid L]\n"                                             \
+	"                                a Trap(Notice) 68/69 about G to the SM (or L)\n"          \
+	"  vendor-serve [--repeat K] [--count N]\n"                                                \
+	"                                answer class 0x09 requests at their K-th copy\n"          \
+	"  vendor-request --lid L [--vguid G]\n"                                                   \
+	"                                one class 0x09 request to L, resent with one TID\n"       \
 	"options (anywhere on the line):\n"                                                        \
 	"  -t MS                 SA request timeout per attempt (default 1000)\n"                  \
 	"  -r, --retries N       resends after a timeout (default 3)\n"                            \
@@ -399,6 +407,17 @@ struct listen_state {
 	unsigned long reports;
 };
 
+/* The IssuerGID as "0xPREFIX:0xGUID" (the 16 bytes are network order, IBA 4.1.1). */
+static void print_issuer_gid(const uint8_t gid[16])
+{
+	int i;
+
+	printf(",\"issuer_gid\":\"0x");
+	for (i = 0; i < 16; i++)
+		printf(i == 8 ? ":0x%02x" : "%02x", gid[i]);
+	printf("\"");
+}
+
 static void print_report(const struct ibvmig_sa_report *r, void *ctx)
 {
 	struct listen_state *st = ctx;
@@ -417,8 +436,10 @@ static void print_report(const struct ibvmig_sa_report *r, void *ctx)
 	if (r->gid_prefix || r->gid_guid)
 		printf(",\"gid\":\"0x%016" PRIx64 ":0x%016" PRIx64 "\"", r->gid_prefix,
 		       r->gid_guid);
-	printf(",\"issuer_lid\":%u,\"slid\":%u,\"time\":%lld.%06ld}\n", r->notice.issuer_lid,
-	       r->slid, (long long)r->received.tv_sec, r->received.tv_nsec / 1000);
+	printf(",\"issuer_lid\":%u", r->notice.issuer_lid);
+	print_issuer_gid(r->notice.issuer_gid);
+	printf(",\"slid\":%u,\"time\":%lld.%06ld}\n", r->slid, (long long)r->received.tv_sec,
+	       r->received.tv_nsec / 1000);
 	fflush(stdout);
 	st->reports++;
 }
@@ -532,10 +553,249 @@ static void print_stats(const struct ibvmig_sa *sa)
 		     ",\"reports\":%" PRIu64 ",\"report_dups\":%" PRIu64 ",\"bad_notices\":%" PRIu64
 		     ",\"acks\":%" PRIu64 ",\"sminfo\":%" PRIu64 ",\"stale\":%" PRIu64
 		     ",\"malformed\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"send_errors\":%" PRIu64
-		     ",\"queue_overflow\":%" PRIu64 "}\n",
+		     ",\"queue_overflow\":%" PRIu64 ",\"portinfo_queries\":%" PRIu64
+		     ",\"portinfo_fallbacks\":%" PRIu64 ",\"traps_sent\":%" PRIu64
+		     ",\"trap_represses\":%" PRIu64 ",\"busy\":%" PRIu64 ",\"requests_in\":%" PRIu64
+		     ",\"requests_resent\":%" PRIu64 ",\"requests_overflow\":%" PRIu64
+		     ",\"responses_sent\":%" PRIu64 "}\n",
 		c.sent, c.received, c.responses, c.timeouts, c.retries, c.sa_errors, c.reports,
 		c.report_dups, c.bad_notices, c.acks, c.sminfo, c.stale, c.malformed, c.dropped,
-		c.send_errors, c.queue_overflow);
+		c.send_errors, c.queue_overflow, c.portinfo_queries, c.portinfo_fallbacks,
+		c.traps_sent, c.trap_represses, c.busy, c.requests_in, c.requests_resent,
+		c.requests_overflow, c.responses_sent);
+}
+
+/* ---- SMPs: the local PortInfo query, Traps -------------------------------- */
+
+#define PORTINFO_PERIOD_MS 200
+
+static int portinfo_line(struct ibvmig_sa *sa, const struct ibvmig_sa_port *start)
+{
+	const struct ibvmig_sa_port *p;
+	struct ibvmig_sa_portinfo pi;
+	int rc;
+
+	rc = ibvmig_sa_query_portinfo(sa, &pi);
+	if (rc)
+		return sa_fail("portinfo", rc);
+	rc = ibvmig_sa_refresh(sa);
+	if (rc)
+		return sa_fail("portinfo: refresh", rc);
+	p = ibvmig_sa_port(sa);
+	printf("lid=%u lmc=%u sm_lid=%u sm_sl=%u state=%u phys_state=%u capmask=0x%08x"
+	       " prefix=0x%016" PRIx64 " local_port=%u refresh=%s refresh_lid=%u"
+	       " refresh_sm_lid=%u start_lid=%u start_sm_lid=%u\n",
+	       pi.lid, pi.lmc, pi.sm_lid, pi.sm_sl, pi.port_state, pi.phys_state, pi.cap_mask,
+	       pi.gid_prefix, pi.local_port, p->from_portinfo ? "portinfo" : "umad", p->lid,
+	       p->sm_lid, start->lid, start->sm_lid);
+	fflush(stdout);
+	return IBVMIG_EXIT_OK;
+}
+
+/*
+ * portinfo [--repeat N]: N local PortInfo queries (and refreshes), one line
+ * each, PORTINFO_PERIOD_MS apart; start_* is the handle's view at open.
+ */
+static int cmd_portinfo(struct ibvmig_sa *sa, const struct args *a)
+{
+	struct timespec pause = {0, PORTINFO_PERIOD_MS * 1000000L};
+	struct ibvmig_sa_port start = *ibvmig_sa_port(sa);
+	unsigned long i;
+	int code = IBVMIG_EXIT_OK;
+
+	catch_signals();
+	for (i = 0; i < a->repeat && !stop_signal && code == IBVMIG_EXIT_OK; i++) {
+		if (i)
+			nanosleep(&pause, NULL);
+		code = portinfo_line(sa, &start);
+	}
+	return code;
+}
+
+/*
+ * A MAD sent just before the process detaches can be lost under ibsim (the
+ * client leaves before ibsim reads its packet): stay a moment after the
+ * last send of a command that does not wait for an answer.
+ */
+static void linger(struct ibvmig_sa *sa)
+{
+	ibvmig_sa_process(sa, LISTEN_SLICE_MS, NULL, NULL);
+}
+
+/* One RePath/UnPath notice from this port about @vguid, as the SM would word it. */
+static void trap_notice(const struct ibvmig_sa_port *p, uint16_t trap, uint64_t vguid,
+			struct ibvmig_notice *n)
+{
+	struct ibvmig_path_notice pn = {
+	    .reason = trap == IBVMIG_TRAP_REPATH ? IBVMIG_REASON_MIGRATED : IBVMIG_REASON_DELETED,
+	    .new_lid = trap == IBVMIG_TRAP_REPATH ? p->lid : 0,
+	    .subnet_prefix = p->subnet_prefix,
+	    .vguid = vguid,
+	    .new_port_guid = trap == IBVMIG_TRAP_REPATH ? p->port_guid : 0,
+	    .epoch = (uint32_t)getpid(),
+	    /* A new sequence per trap: OpenSM suppresses identical traps past 10. */
+	    .seq = util_wall_ns(),
+	};
+
+	memset(n, 0, sizeof(*n));
+	n->generic = true;
+	n->type = IBVMIG_NOTICE_TYPE_INFO;
+	n->producer_or_vendor = IBVMIG_NOTICE_PRODUCER_CLASS_MGR;
+	n->trap_or_device = trap;
+	n->issuer_lid = p->lid;
+	ibvmig_details_encode(&pn, n->details);
+}
+
+/*
+ * trap --vguid G [--traps 68,69] [--lid L]: one Trap(Notice) per trap number
+ * to the SM (PortInfo's SM LID) or L.  Waits for each TrapRepress; with
+ * --sim sends one copy and does not wait (ibsim drops TrapRepresses).
+ */
+static int cmd_trap(struct ibvmig_sa *sa, const struct args *a)
+{
+	unsigned flags = a->opts.simulator ? IBVMIG_SA_TRAP_NO_REPRESS : 0;
+	const struct ibvmig_sa_port *p;
+	struct ibvmig_notice n;
+	unsigned t;
+	int rc;
+
+	rc = ibvmig_sa_refresh(sa);
+	if (rc)
+		return sa_fail("trap: refresh", rc);
+	p = ibvmig_sa_port(sa);
+	for (t = 0; t < a->n_traps; t++) {
+		trap_notice(p, a->traps[t], a->vguid, &n);
+		rc = ibvmig_sa_send_trap(sa, a->lid, &n, flags);
+		if (rc)
+			return sa_fail("trap", rc);
+		printf("trap=%u dlid=%u vguid=0x%016" PRIx64 " issuer_lid=%u repressed=%s\n",
+		       a->traps[t], a->lid ? a->lid : p->sm_lid, a->vguid, n.issuer_lid,
+		       flags ? "not-waited" : "yes");
+	}
+	if (flags)
+		linger(sa);
+	return IBVMIG_EXIT_OK;
+}
+
+/* ---- vendor class 0x09: an echo service for the tests -------------------- */
+
+#define TEST_VENDOR_CLASS   0x09
+#define TEST_VENDOR_VERSION 1
+#define TEST_VENDOR_ATTR    0xFF01 /* vendor-specific attribute range */
+#define SERVE_SLOTS	    64
+
+struct serve_state {
+	unsigned long want_copy; /* answer a request at its want_copy-th copy */
+	unsigned long answered;
+	struct {
+		uint64_t tid;
+		uint16_t slid;
+		unsigned long copies;
+	} seen[SERVE_SLOTS];
+	unsigned next;
+	int rc;
+};
+
+/* How many copies of this request came so far, this one included. */
+static unsigned long serve_copies(struct serve_state *st, const struct ibvmig_sa_request *req)
+{
+	unsigned i;
+
+	for (i = 0; i < SERVE_SLOTS; i++)
+		if (st->seen[i].copies && st->seen[i].tid == req->mad.tid &&
+		    st->seen[i].slid == req->slid)
+			return ++st->seen[i].copies;
+	i = st->next++ % SERVE_SLOTS;
+	st->seen[i].tid = req->mad.tid;
+	st->seen[i].slid = req->slid;
+	st->seen[i].copies = 1;
+	return 1;
+}
+
+static void serve_request(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req, void *ctx)
+{
+	struct serve_state *st = ctx;
+	unsigned long copy = serve_copies(st, req);
+	bool answer = copy >= st->want_copy;
+	int rc = 0;
+
+	/* The echo: the request's data back, and its attribute modifier. */
+	if (answer)
+		rc = ibvmig_sa_respond(sa, req, 0, req->mad.attr_mod, req->mad.data,
+				       sizeof(req->mad.data));
+	printf("{\"slid\":%u,\"qpn\":%u,\"tid\":\"0x%016" PRIx64 "\",\"method\":%u,"
+	       "\"attr\":%u,\"attr_mod\":%u,\"copy\":%lu,\"resent\":%s,\"answered\":%s}\n",
+	       req->slid, req->qpn, req->mad.tid, req->mad.method, req->mad.attr_id,
+	       req->mad.attr_mod, copy, req->resent ? "true" : "false",
+	       answer && !rc ? "true" : "false");
+	fflush(stdout);
+	if (answer && !rc)
+		st->answered++;
+	if (rc)
+		st->rc = rc;
+}
+
+/*
+ * vendor-serve [--repeat K] [--count N]: class 0x09 responder; answers each
+ * request at its K-th copy (earlier copies are ignored; later ones answered
+ * again), one JSON line per request; stops after N answers, TERM or INT.
+ */
+static int cmd_vendor_serve(struct ibvmig_sa *sa, const struct args *a)
+{
+	struct serve_state st = {.want_copy = a->repeat};
+	int rc;
+
+	catch_signals();
+	rc = ibvmig_sa_register_class(sa, TEST_VENDOR_CLASS, TEST_VENDOR_VERSION, serve_request,
+				      &st);
+	if (rc)
+		return sa_fail("vendor-serve: register class 0x09", rc);
+	fprintf(stderr, PROG ": serving class 0x%02x on lid %u\n", TEST_VENDOR_CLASS,
+		ibvmig_sa_port(sa)->lid);
+	while (!stop_signal && (!a->count || st.answered < a->count) && !st.rc) {
+		rc = ibvmig_sa_process(sa, LISTEN_SLICE_MS, NULL, NULL);
+		if (rc < 0 && rc != -EINTR)
+			return sa_fail("vendor-serve", rc);
+	}
+	if (st.answered)
+		linger(sa);
+	return st.rc ? sa_fail("vendor-serve: respond", st.rc) : IBVMIG_EXIT_OK;
+}
+
+/*
+ * vendor-request --lid L [--vguid G]: one class 0x09 Get of the echo
+ * attribute to L, with "echo G" as its data; prints the answer.
+ */
+static int cmd_vendor_request(struct ibvmig_sa *sa, const struct args *a)
+{
+	struct ibvmig_sa_vendor_mad req = {
+	    .mgmt_class = TEST_VENDOR_CLASS,
+	    .method = 0x01, /* Get */
+	    .attr_id = TEST_VENDOR_ATTR,
+	    .attr_mod = (uint32_t)getpid(),
+	}, resp;
+	int rc;
+
+	if (!a->lid)
+		return cli_usage_error(&tool, "vendor-request: --lid is required");
+	snprintf((char *)req.data, sizeof(req.data), "echo 0x%016" PRIx64, a->vguid);
+	rc = ibvmig_sa_register_class(sa, TEST_VENDOR_CLASS, TEST_VENDOR_VERSION, NULL, NULL);
+	if (rc)
+		return sa_fail("vendor-request: register class 0x09", rc);
+	rc = ibvmig_sa_vendor_request(sa, a->lid, &req, NULL, &resp);
+	if (rc)
+		return sa_fail("vendor-request", rc);
+	resp.data[sizeof(resp.data) - 1] = '\0';
+	printf("status=0x%04x method=0x%02x attr=0x%04x attr_mod=%u echo=%s tid=0x%016" PRIx64
+	       "\n",
+	       resp.status, resp.method, resp.attr_id, resp.attr_mod,
+	       resp.attr_mod == req.attr_mod && !strcmp((char *)resp.data, (char *)req.data)
+		   ? "ok"
+		   : "wrong",
+	       resp.tid);
+	return resp.status ? cli_fail(&tool, IBVMIG_EXIT_FAILED, "vendor-request: status 0x%04x",
+				    resp.status)
+			   : IBVMIG_EXIT_OK;
 }
 
 struct command {
@@ -552,6 +812,10 @@ static const struct command commands[] = {
     {"path", cmd_path, true},
     {"listen", cmd_listen, false},
     {"batch", cmd_batch, false},
+    {"portinfo", cmd_portinfo, false},
+    {"trap", cmd_trap, true},
+    {"vendor-serve", cmd_vendor_serve, false},
+    {"vendor-request", cmd_vendor_request, false},
 };
 
 int main(int argc, char **argv)

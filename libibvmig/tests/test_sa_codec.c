@@ -686,6 +686,297 @@ static void test_response_method_per_request(void)
 	CU_ASSERT_FALSE(ibvmig_sa_is_response(&h, 0x01, 0x02, 9));
 }
 
+/* ---- SMPs: layout, local PortInfo, Trap --------------------------------------- */
+
+static void fill(uint8_t *p, size_t n, uint8_t first)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(first + i);
+}
+
+static void test_lid_routed_smp_layout_is_iba_14_2_1_1(void)
+{
+	struct ibvmig_sa_smp s = {
+	    .hdr = {.base_version = 1, .mgmt_class = 0x01, .class_version = 1, .method = 0x05,
+		    .tid = 0x1122334455667788ULL, .attr_id = 0x0002, .attr_mod = 7},
+	    .m_key = 0x0102030405060708ULL,
+	    .dr_slid = 0xAAAA, /* ignored: LID-routed */
+	};
+	uint8_t mad[IBVMIG_SA_MAD_LEN], want_hdr[IBVMIG_SA_HDR_LEN];
+	struct ibvmig_sa_mad_hdr h = s.hdr;
+	struct ibvmig_sa_smp back;
+
+	fill(s.data, sizeof(s.data), 0x40);
+	fill(s.initial_path, sizeof(s.initial_path), 0x90); /* ignored: LID-routed */
+	memset(mad, 0xEE, sizeof(mad));
+	ibvmig_sa_smp_encode(mad, &s);
+	ibvmig_sa_mad_hdr_encode(want_hdr, &h);
+	CU_ASSERT_EQUAL(memcmp(mad, want_hdr, sizeof(want_hdr)), 0);
+	/* M_Key at 24, reserved 32-63, data 64-127, reserved 128-255. */
+	CU_ASSERT_EQUAL(mad[24], 0x01);
+	CU_ASSERT_EQUAL(mad[31], 0x08);
+	CU_ASSERT_TRUE(all_zero(mad + 32, 32));
+	CU_ASSERT_EQUAL(memcmp(mad + 64, s.data, 64), 0);
+	CU_ASSERT_TRUE(all_zero(mad + 128, 128));
+	/* 128 bytes are enough to decode a LID-routed SMP. */
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_smp_decode(mad, 128, &back), 0);
+	CU_ASSERT_EQUAL(back.m_key, s.m_key);
+	CU_ASSERT_EQUAL(back.hdr.tid, s.hdr.tid);
+	CU_ASSERT_EQUAL(back.dr_slid, 0);
+	CU_ASSERT_EQUAL(memcmp(back.data, s.data, 64), 0);
+	CU_ASSERT_EQUAL(ibvmig_sa_smp_decode(mad, 127, &back), -EBADMSG);
+}
+
+static void test_dr_smp_layout_is_iba_14_2_1_2(void)
+{
+	struct ibvmig_sa_smp s = {
+	    .hdr = {.base_version = 1, .mgmt_class = 0x81, .class_version = 1, .method = 0x81,
+		    .dr_direction = true, .hop_cnt = 2, .tid = 9, .attr_id = 0x0015},
+	    .m_key = 0x0102030405060708ULL,
+	    .dr_slid = 0x1234,
+	    .dr_dlid = 0xFFFF,
+	};
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_smp back;
+
+	fill(s.data, sizeof(s.data), 0x40);
+	fill(s.initial_path, sizeof(s.initial_path), 0x80);
+	fill(s.return_path, sizeof(s.return_path), 0xC0);
+	memset(mad, 0xEE, sizeof(mad));
+	ibvmig_sa_smp_encode(mad, &s);
+	CU_ASSERT_EQUAL(mad[4], 0x80); /* D bit, status 0 */
+	CU_ASSERT_EQUAL(mad[7], 2);    /* hop count */
+	CU_ASSERT_EQUAL(mad[24], 0x01);
+	/* DrSLID 32-33, DrDLID 34-35, reserved 36-63, data, InitialPath, ReturnPath. */
+	CU_ASSERT_EQUAL(mad[32], 0x12);
+	CU_ASSERT_EQUAL(mad[33], 0x34);
+	CU_ASSERT_EQUAL(mad[34], 0xFF);
+	CU_ASSERT_EQUAL(mad[35], 0xFF);
+	CU_ASSERT_TRUE(all_zero(mad + 36, 28));
+	CU_ASSERT_EQUAL(memcmp(mad + 64, s.data, 64), 0);
+	CU_ASSERT_EQUAL(memcmp(mad + 128, s.initial_path, 64), 0);
+	CU_ASSERT_EQUAL(memcmp(mad + 192, s.return_path, 64), 0);
+	/* libibmad's field table agrees on DrSLID/DrDLID. */
+	CU_ASSERT_EQUAL(mad_get_field(mad, 0, IB_DRSMP_DRSLID_F), 0x1234);
+	CU_ASSERT_EQUAL(mad_get_field(mad, 0, IB_DRSMP_DRDLID_F), 0xFFFF);
+	/* A DR SMP carries its paths: all 256 bytes are needed. */
+	CU_ASSERT_EQUAL(ibvmig_sa_smp_decode(mad, 255, &back), -EBADMSG);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_smp_decode(mad, 256, &back), 0);
+	CU_ASSERT_TRUE(back.hdr.dr_direction);
+	CU_ASSERT_EQUAL(back.hdr.hop_cnt, 2);
+	CU_ASSERT_EQUAL(back.dr_slid, 0x1234);
+	CU_ASSERT_EQUAL(back.dr_dlid, 0xFFFF);
+	CU_ASSERT_EQUAL(memcmp(back.return_path, s.return_path, 64), 0);
+	/* Not an SMP class. */
+	mad[1] = 0x03;
+	CU_ASSERT_EQUAL(ibvmig_sa_smp_decode(mad, 256, &back), -EBADMSG);
+}
+
+/* PortInfo bytes as IBA Table 146 lays them out, for the fields we read. */
+static void portinfo_bytes(uint8_t d[IBVMIG_SA_PORTINFO_LEN])
+{
+	memset(d, 0, IBVMIG_SA_PORTINFO_LEN);
+	put_be(d + 0, 0x0102030405060708ULL, 8); /* M_Key */
+	put_be(d + 8, PREFIX, 8);		  /* GidPrefix */
+	put_be(d + 16, 0x0007, 2);		  /* LID */
+	put_be(d + 18, 0x0011, 2);		  /* MasterSMLID */
+	put_be(d + 20, 0x0250C04A, 4);		  /* CapabilityMask */
+	d[28] = 1;				  /* LocalPortNum */
+	d[32] = 0x34;	/* LinkSpeedSupported 3 | PortState 4 (Active) */
+	d[33] = 0x52;	/* PortPhysicalState 5 (LinkUp) | LinkDownDefaultState 2 */
+	d[34] = 0x43;	/* M_KeyProtectBits 1 | LMC 3 */
+	d[36] = 0x4A;	/* NeighborMTU 4 | MasterSMSL 10 */
+	d[51] = 0x80;	/* ClientReregister */
+}
+
+static void test_portinfo_layout_is_iba_14_2_5_6(void)
+{
+	uint8_t want[IBVMIG_SA_PORTINFO_LEN], got[IBVMIG_SA_PORTINFO_LEN];
+	struct ibvmig_sa_portinfo pi;
+
+	portinfo_bytes(want);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_portinfo_decode(want, sizeof(want), &pi), 0);
+	CU_ASSERT_EQUAL(pi.m_key, 0x0102030405060708ULL);
+	CU_ASSERT_EQUAL(pi.gid_prefix, PREFIX);
+	CU_ASSERT_EQUAL(pi.lid, 7);
+	CU_ASSERT_EQUAL(pi.sm_lid, 0x11);
+	CU_ASSERT_EQUAL(pi.cap_mask, 0x0250C04A);
+	CU_ASSERT_EQUAL(pi.local_port, 1);
+	CU_ASSERT_EQUAL(pi.port_state, 4);
+	CU_ASSERT_EQUAL(pi.phys_state, 5);
+	CU_ASSERT_EQUAL(pi.lmc, 3);
+	CU_ASSERT_EQUAL(pi.neighbor_mtu, 4);
+	CU_ASSERT_EQUAL(pi.sm_sl, 10);
+	CU_ASSERT_TRUE(pi.client_rereg);
+	/* The encoder writes those fields and nothing else (the rest is zero). */
+	want[32] &= 0x0F;	/* LinkSpeedSupported: not ours */
+	want[33] &= 0xF0;	/* LinkDownDefaultState: not ours */
+	want[34] &= 0x07;	/* M_KeyProtectBits: not ours */
+	memset(got, 0xEE, sizeof(got));
+	ibvmig_sa_portinfo_encode(got, &pi);
+	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(want)), 0);
+	CU_ASSERT_EQUAL(ibvmig_sa_portinfo_decode(want, sizeof(want) - 1, &pi), -EBADMSG);
+	CU_ASSERT_EQUAL(pi.lid, 0);
+}
+
+static void test_local_portinfo_get_is_dr_hop_0_permissive(void)
+{
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_smp s;
+
+	memset(mad, 0xEE, sizeof(mad));
+	ibvmig_sa_build_local_portinfo_get(mad, 0xABCD);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_smp_decode(mad, sizeof(mad), &s), 0);
+	CU_ASSERT_EQUAL(s.hdr.mgmt_class, 0x81);
+	CU_ASSERT_EQUAL(s.hdr.class_version, 1);
+	CU_ASSERT_EQUAL(s.hdr.method, 0x01);
+	CU_ASSERT_EQUAL(s.hdr.attr_id, 0x0015);
+	CU_ASSERT_EQUAL(s.hdr.attr_mod, 0);
+	CU_ASSERT_EQUAL(s.hdr.tid, 0xABCD);
+	/* ibsim refuses a DR SMP unless D = 0, hop pointer 0 and both ends permissive. */
+	CU_ASSERT_FALSE(s.hdr.dr_direction);
+	CU_ASSERT_EQUAL(s.hdr.hop_ptr, 0);
+	CU_ASSERT_EQUAL(s.hdr.hop_cnt, 0);
+	CU_ASSERT_EQUAL(s.dr_slid, 0xFFFF);
+	CU_ASSERT_EQUAL(s.dr_dlid, 0xFFFF);
+	CU_ASSERT_EQUAL(s.m_key, 0);
+	CU_ASSERT_TRUE(all_zero(mad + 64, 192));
+}
+
+static void test_trap_carries_the_notice_but_its_issuer_gid(void)
+{
+	struct ibvmig_notice n = {
+	    .generic = true,
+	    .type = 4,
+	    .producer_or_vendor = 4,
+	    .trap_or_device = 69,
+	    .issuer_lid = 6,
+	};
+	uint8_t mad[IBVMIG_SA_MAD_LEN], attr[IBVMIG_NOTICE_LEN];
+	struct ibvmig_sa_smp s;
+
+	fill(n.details, sizeof(n.details), 0x10);
+	fill(n.issuer_gid, sizeof(n.issuer_gid), 0xA0);
+	ibvmig_notice_encode(&n, attr);
+	ibvmig_sa_build_trap(mad, 0x77, &n);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_smp_decode(mad, sizeof(mad), &s), 0);
+	/* SubnTrap(Notice), LID-routed, version 1 (IBA 14.2.5.1). */
+	CU_ASSERT_EQUAL(mad[1], 0x01);
+	CU_ASSERT_EQUAL(mad[2], 0x01);
+	CU_ASSERT_EQUAL(mad[3], 0x05);
+	CU_ASSERT_EQUAL(s.hdr.attr_id, 0x0002);
+	CU_ASSERT_EQUAL(s.hdr.tid, 0x77);
+	CU_ASSERT_EQUAL(s.m_key, 0);
+	/* Bytes 0-63 of the Notice fill the data; the IssuerGID is left to the SM. */
+	CU_ASSERT_EQUAL(memcmp(mad + 64, attr, 64), 0);
+	CU_ASSERT_EQUAL(mad[64 + 4], 0);
+	CU_ASSERT_EQUAL(mad[64 + 5], 69);
+	CU_ASSERT_TRUE(all_zero(mad + 128, 128));
+}
+
+static void test_trap_repress_matches_on_low_32_tid_bits(void)
+{
+	struct ibvmig_sa_mad_hdr h = response(0x01, 0x07, 0x0002, 0xFFFF000100000077ULL);
+
+	CU_ASSERT_TRUE(ibvmig_sa_is_trap_repress(&h, 0x77));
+	CU_ASSERT_FALSE(ibvmig_sa_is_trap_repress(&h, 0x78));
+	h = response(0x01, 0x81, 0x0002, 0x77); /* a GetResp is no TrapRepress */
+	CU_ASSERT_FALSE(ibvmig_sa_is_trap_repress(&h, 0x77));
+	h = response(0x03, 0x07, 0x0002, 0x77);
+	CU_ASSERT_FALSE(ibvmig_sa_is_trap_repress(&h, 0x77));
+	h = response(0x01, 0x07, 0x0015, 0x77);
+	CU_ASSERT_FALSE(ibvmig_sa_is_trap_repress(&h, 0x77));
+}
+
+/* ---- vendor classes 0x09-0x0F ------------------------------------------------- */
+
+static void test_vendor_mad_layout_is_iba_13_4_2(void)
+{
+	struct ibvmig_sa_vendor_mad v = {
+	    .mgmt_class = 0x09,
+	    .class_version = 1,
+	    .method = 0x02,
+	    .status = 0x0100,
+	    .tid = 0x0102030405060708ULL,
+	    .attr_id = 0xFF01,
+	    .attr_mod = 0xA1B2C3D4,
+	}, back;
+	static const uint8_t want_hdr[IBVMIG_SA_HDR_LEN] = {
+	    0x01, 0x09, 0x01, 0x02, 0x01, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04,
+	    0x05, 0x06, 0x07, 0x08, 0xFF, 0x01, 0x00, 0x00, 0xA1, 0xB2, 0xC3, 0xD4,
+	};
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+
+	fill(v.data, sizeof(v.data), 0x20);
+	memset(mad, 0xEE, sizeof(mad));
+	ibvmig_sa_vendor_encode(mad, &v);
+	CU_ASSERT_EQUAL(memcmp(mad, want_hdr, sizeof(want_hdr)), 0);
+	/* No RMPP header and no OUI in 0x09-0x0F: data from byte 24 to the end. */
+	CU_ASSERT_EQUAL(memcmp(mad + 24, v.data, 232), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_vendor_decode(mad, sizeof(mad), &back), 0);
+	CU_ASSERT_EQUAL(memcmp(&back, &v, sizeof(v)), 0);
+	/* A short MAD: what came, the rest zero. */
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_vendor_decode(mad, 30, &back), 0);
+	CU_ASSERT_EQUAL(back.data[5], v.data[5]);
+	CU_ASSERT_EQUAL(back.data[6], 0);
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_decode(mad, 23, &back), -EBADMSG);
+	mad[1] = 0x03;
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_decode(mad, sizeof(mad), &back), -ENOMSG);
+	mad[1] = 0x10;
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_decode(mad, sizeof(mad), &back), -ENOMSG);
+	mad[1] = 0x0F;
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_decode(mad, sizeof(mad), &back), 0);
+}
+
+static void test_vendor_response_is_getresp_with_the_requests_tid(void)
+{
+	struct ibvmig_sa_vendor_mad req = {
+	    .mgmt_class = 0x09, .class_version = 1, .method = 0x02,
+	    .tid = 0x0003000200000042ULL, .attr_id = 0xFF01, .attr_mod = 5,
+	}, out;
+	const char answer[] = "granted";
+
+	fill(req.data, sizeof(req.data), 1);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_vendor_response(&out, &req, 0x0200, 9, answer,
+							sizeof(answer)), 0);
+	CU_ASSERT_EQUAL(out.method, 0x81); /* Set -> GetResp */
+	CU_ASSERT_EQUAL(out.status, 0x0200);
+	CU_ASSERT_EQUAL(out.tid, req.tid); /* all 64 bits: the requester's side routes by them */
+	CU_ASSERT_EQUAL(out.attr_id, 0xFF01);
+	CU_ASSERT_EQUAL(out.attr_mod, 9);
+	CU_ASSERT_EQUAL(out.mgmt_class, 0x09);
+	CU_ASSERT_STRING_EQUAL((const char *)out.data, answer);
+	CU_ASSERT_TRUE(all_zero(out.data + sizeof(answer), sizeof(out.data) - sizeof(answer)));
+	req.method = 0x03; /* Send: answered with its response method */
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_response(&out, &req, 0, 0, NULL, 0), 0);
+	CU_ASSERT_EQUAL(out.method, 0x83);
+	CU_ASSERT_TRUE(all_zero(out.data, sizeof(out.data)));
+	/* Refused: a response, too much data, data missing, not a vendor class. */
+	req.method = 0x81;
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_response(&out, &req, 0, 0, NULL, 0), -EINVAL);
+	req.method = 0x01;
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_response(&out, &req, 0, 0, answer, 233), -EINVAL);
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_response(&out, &req, 0, 0, NULL, 1), -EINVAL);
+	req.mgmt_class = 0x03;
+	CU_ASSERT_EQUAL(ibvmig_sa_vendor_response(&out, &req, 0, 0, NULL, 0), -EINVAL);
+}
+
+static void test_vendor_response_matches_class_method_attr_low_tid(void)
+{
+	struct ibvmig_sa_mad_hdr h = response(0x09, 0x81, 0xFF01, 0xFFFF123400000042ULL);
+
+	CU_ASSERT_TRUE(ibvmig_sa_is_vendor_response(&h, 0x09, 0x01, 0xFF01, 0x42));
+	CU_ASSERT_TRUE(ibvmig_sa_is_vendor_response(&h, 0x09, 0x02, 0xFF01, 0x42));
+	CU_ASSERT_FALSE(ibvmig_sa_is_vendor_response(&h, 0x0A, 0x01, 0xFF01, 0x42));
+	CU_ASSERT_FALSE(ibvmig_sa_is_vendor_response(&h, 0x09, 0x01, 0xFF02, 0x42));
+	CU_ASSERT_FALSE(ibvmig_sa_is_vendor_response(&h, 0x09, 0x01, 0xFF01, 0x43));
+	CU_ASSERT_FALSE(ibvmig_sa_is_vendor_response(&h, 0x09, 0x03, 0xFF01, 0x42));
+	h = response(0x09, 0x01, 0xFF01, 0x42); /* the request itself, looped back */
+	CU_ASSERT_FALSE(ibvmig_sa_is_vendor_response(&h, 0x09, 0x01, 0xFF01, 0x42));
+}
+
 /* ---- status and errors -------------------------------------------------------- */
 
 static void test_sa_status_maps_to_errno(void)
@@ -753,6 +1044,9 @@ static void test_random_input_never_crashes_a_decoder(void)
 	struct ibvmig_sa_sminfo si;
 	struct ibvmig_sa_class_hdr s;
 	struct ibvmig_sa_mad_hdr h;
+	struct ibvmig_sa_smp smp;
+	struct ibvmig_sa_portinfo pi;
+	struct ibvmig_sa_vendor_mad v;
 	unsigned i, j, seed = 12345;
 
 	for (i = 0; i < 20000; i++) {
@@ -769,6 +1063,8 @@ static void test_random_input_never_crashes_a_decoder(void)
 			buf[3] = 0x06; /* ... and a Report */
 		if (len > 1 && i % 4 == 0)
 			buf[1] = i % 8 ? 0x03 : 0x81;
+		if (len > 1 && i % 5 == 0)
+			buf[1] = i % 10 ? 0x01 : 0x09;
 		(void)ibvmig_sa_mad_hdr_decode(buf, len, &h);
 		(void)ibvmig_sa_class_hdr_decode(buf, len, &s);
 		(void)ibvmig_sa_gir_decode(buf, len, &b);
@@ -778,6 +1074,9 @@ static void test_random_input_never_crashes_a_decoder(void)
 		(void)ibvmig_sa_report_parse(buf, len, &r);
 		(void)ibvmig_sa_report_ack(out, buf, len);
 		(void)ibvmig_sa_sminfo_reply(out, buf, len, PORT_GUID);
+		(void)ibvmig_sa_smp_decode(buf, len, &smp);
+		(void)ibvmig_sa_portinfo_decode(buf, len, &pi);
+		(void)ibvmig_sa_vendor_decode(buf, len, &v);
 		free(buf);
 	}
 	memset(mad, 0xFF, sizeof(mad));
@@ -811,6 +1110,15 @@ int main(void)
 	    UNIT_TEST(test_report_parse_keeps_foreign_notices_and_refuses_short),
 	    UNIT_TEST(test_response_matches_on_low_32_tid_bits),
 	    UNIT_TEST(test_response_method_per_request),
+	    UNIT_TEST(test_lid_routed_smp_layout_is_iba_14_2_1_1),
+	    UNIT_TEST(test_dr_smp_layout_is_iba_14_2_1_2),
+	    UNIT_TEST(test_portinfo_layout_is_iba_14_2_5_6),
+	    UNIT_TEST(test_local_portinfo_get_is_dr_hop_0_permissive),
+	    UNIT_TEST(test_trap_carries_the_notice_but_its_issuer_gid),
+	    UNIT_TEST(test_trap_repress_matches_on_low_32_tid_bits),
+	    UNIT_TEST(test_vendor_mad_layout_is_iba_13_4_2),
+	    UNIT_TEST(test_vendor_response_is_getresp_with_the_requests_tid),
+	    UNIT_TEST(test_vendor_response_matches_class_method_attr_low_tid),
 	    UNIT_TEST(test_sa_status_maps_to_errno),
 	    UNIT_TEST(test_strerror_speaks_of_the_sa),
 	    UNIT_TEST(test_mtu_and_rate_names),
