@@ -91,3 +91,24 @@ doc_examples_guest_example_CPPFLAGS = -I$(top_srcdir)/host -I$(top_srcdir)/libib
 doc_examples_guest_example_LDADD = host/libibvmig-guest.la
 TESTS += host/tests/guest-example.test
 EXTRA_DIST += host/tests/guest-example.test
+
+# ---- installing the agent as an operator runs it: one systemd instance per CA port ----
+systemdsystemunit_DATA += host/ibvmigd@.service
+CLEANFILES += host/ibvmigd@.service
+EXTRA_DIST += host/ibvmigd@.service.in host/ibvmigd.default host/ibvmig-host.tmpfiles
+host/ibvmigd@.service: $(srcdir)/host/ibvmigd@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) host && sed -e 's|%sbindir%|$(sbindir)|g' \
+		-e 's|%sysconfdir%|$(sysconfdir)|g' $(srcdir)/host/ibvmigd@.service.in >$@
+INSTALL_DATA_LOCAL += install-host-config
+UNINSTALL_LOCAL += uninstall-host-config
+.PHONY: install-host-config uninstall-host-config
+install-host-config:
+	$(MKDIR_P) $(DESTDIR)$(tmpfilesdir) $(DESTDIR)$(sysconfdir)/default
+	$(INSTALL_DATA) $(srcdir)/host/ibvmig-host.tmpfiles $(DESTDIR)$(tmpfilesdir)/ibvmig-host.conf
+	$(INSTALL_DATA) $(srcdir)/host/ibvmigd.default $(DESTDIR)$(sysconfdir)/default/ibvmigd
+uninstall-host-config:
+	rm -f $(DESTDIR)$(tmpfilesdir)/ibvmig-host.conf $(DESTDIR)$(sysconfdir)/default/ibvmigd
+
+# The unit as systemd reads it (systemd-analyze verify, against the built agent).
+TESTS += host/tests/units.test
+EXTRA_DIST += host/tests/units.test

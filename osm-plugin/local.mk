@@ -36,3 +36,15 @@ EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh
 # Set -> Report latency and the plugin's cost per Set, on ibsim (`make bench`).
 FABRIC_BENCHMARKS += test-fabric/bench/repath-latency.sh
 EXTRA_DIST += test-fabric/bench/repath-latency.sh
+
+# The plugin's state directory, made at boot for OpenSM's own unit (it runs the plugin).
+EXTRA_DIST += osm-plugin/ibvmig.tmpfiles
+INSTALL_DATA_LOCAL += install-plugin-tmpfiles
+UNINSTALL_LOCAL += uninstall-plugin-tmpfiles
+.PHONY: install-plugin-tmpfiles uninstall-plugin-tmpfiles
+install-plugin-tmpfiles:
+	$(MKDIR_P) $(DESTDIR)$(tmpfilesdir)
+	$(INSTALL_DATA) $(srcdir)/osm-plugin/ibvmig.tmpfiles \
+		$(DESTDIR)$(tmpfilesdir)/ibvmig-opensm-plugin.conf
+uninstall-plugin-tmpfiles:
+	rm -f $(DESTDIR)$(tmpfilesdir)/ibvmig-opensm-plugin.conf

@@ -43,7 +43,8 @@
 # a message) when something fails. Tunables (environment): FABRIC_UP_TIMEOUT (30 s, SUBNET UP),
 # FABRIC_RUN_TIMEOUT (60 s, each fabric_run; 0 = none), FABRIC_STOP_GRACE (5 s between TERM and
 # KILL), FABRIC_WAIT_TIMEOUT (30 s, fabric_wait_for), FABRIC_CONSOLE_TIMEOUT (10 s),
-# KEEP_FABRIC=1 (keep $FABRIC_DIR after cleanup), FABRIC_<TOOL> (see fabric-config.sh.in).
+# KEEP_FABRIC=1 (keep $FABRIC_DIR after cleanup), FABRIC_PLUGIN_DIR (where OpenSM finds the
+# plugin; empty: the installed one), FABRIC_<TOOL> (see fabric-config.sh.in).
 #
 # API (other files rely on these names and meanings):
 #   fabric_init NAME
@@ -83,6 +84,9 @@ fi
 : "${FABRIC_STOP_GRACE:=5}"
 : "${FABRIC_WAIT_TIMEOUT:=30}"
 : "${FABRIC_CONSOLE_TIMEOUT:=10}"
+# Where OpenSM finds the plugin: the build tree's, or with FABRIC_PLUGIN_DIR empty the
+# installed one (OpenSM's dlopen searches the library path: the packages' test).
+: "${FABRIC_PLUGIN_DIR=$top_builddir/osm-plugin/.libs}"
 
 # ---- small helpers (internal: fabric__*) -----------------------------------------------------
 
@@ -411,7 +415,8 @@ fabric__unix_bound()
 # fabric_start TOPOLOGY [options]: starts ibsim on TOPOLOGY (a name under
 # test-fabric/topologies/ without .net, or a path to a net file), writes
 # $FABRIC_DIR/opensm.conf, starts stock OpenSM on the SM node and waits for SUBNET UP.
-#   --plugin CONF      load ibvmig's event plugin from $top_builddir/osm-plugin/.libs with
+#   --plugin CONF      load ibvmig's event plugin from $FABRIC_PLUGIN_DIR (the build tree's
+#                      osm-plugin/.libs; empty: the installed one) with
 #                      event_plugin_options CONF (made absolute)
 #   --plugin-default   load the plugin without an options file
 #   --console          ibsim keeps its console, read from a FIFO (see fabric_console)
@@ -496,8 +501,8 @@ fabric_start()
 
 	# The plugin.
 	FABRIC__PLUGIN=$plugin
-	if [ "$plugin" = 1 ]; then
-		libdir=$top_builddir/osm-plugin/.libs
+	if [ "$plugin" = 1 ] && [ -n "$FABRIC_PLUGIN_DIR" ]; then
+		libdir=$FABRIC_PLUGIN_DIR
 		if [ ! -f "$libdir/libibvmig.so" ]; then
 			fabric__msg "fabric_start: $libdir/libibvmig.so is not built"
 			return 1
@@ -749,8 +754,8 @@ fabric_sm_start()
 	echo 0 >"$FABRIC_DIR/run/sm.mark"
 	mkdir -p "$FABRIC_DIR/sm" "$FABRIC_DIR/cache" || return 1
 	env=(OSM_TMP_DIR="$FABRIC_DIR" OSM_CACHE_DIR="$FABRIC_DIR/cache")
-	if [ "$FABRIC__PLUGIN" = 1 ]; then
-		env+=(LD_LIBRARY_PATH="$top_builddir/osm-plugin/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+	if [ "$FABRIC__PLUGIN" = 1 ] && [ -n "$FABRIC_PLUGIN_DIR" ]; then
+		env+=(LD_LIBRARY_PATH="$FABRIC_PLUGIN_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 	fi
 	fabric__now
 	echo "$FABRIC__NOW start" >"$FABRIC_DIR/run/sm.t0"
