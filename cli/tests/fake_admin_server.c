@@ -102,6 +102,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fake_admin_server PATH MODE\n");
 		return 2;
 	}
+	alarm(30);	/* a test that fails midway leaves no server behind for long */
 	lfd = listen_on(argv[1]);
 	printf("ready\n");
 	fflush(stdout);
