@@ -282,19 +282,10 @@ static int connect_once(const struct ibvmig_guest_config *cfg)
 {
 	struct sockaddr_vm svm = { .svm_family = AF_VSOCK, .svm_cid = cfg->vsock_cid,
 				   .svm_port = cfg->vsock_port };
-	int fd, rc;
 
 	if (cfg->socket)
 		return util_unix_connect(cfg->socket);
-	fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&svm, sizeof(svm))) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
+	return util_stream_connect((struct sockaddr *)&svm, sizeof(svm));
 }
 
 /* Retries while nobody listens yet (an agent starting), until the timeout. */

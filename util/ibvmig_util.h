@@ -91,6 +91,9 @@ void util_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 
 int util_unix_listen(const char *path, unsigned mode, int backlog);
 /* Connects to a Unix stream socket: the descriptor (close-on-exec) or -errno. */
 int util_unix_connect(const char *path);
+/* The same for any stream address (AF_VSOCK from a guest, say). */
+struct sockaddr;
+int util_stream_connect(const struct sockaddr *addr, unsigned addrlen);
 
 /*
  * Blocking full-length I/O on a socket with a deadline: 0, -ETIMEDOUT,

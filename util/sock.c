@@ -137,21 +137,24 @@ int util_unix_listen(const char *path, unsigned mode, int backlog)
 	return fd;
 }
 
-int util_unix_connect(const char *path)
+int util_stream_connect(const struct sockaddr *addr, unsigned addrlen)
 {
-	struct sockaddr_un sun;
-	int fd, rc;
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
 
-	rc = unix_addr(path, &sun);
-	if (rc)
-		return rc;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+	if (connect(fd, addr, addrlen)) {
 		rc = -errno;
 		close(fd);
 		return rc;
 	}
 	return fd;
+}
+
+int util_unix_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	int rc = unix_addr(path, &sun);
+
+	return rc ? rc : util_stream_connect((struct sockaddr *)&sun, sizeof(sun));
 }
