@@ -17,12 +17,14 @@
  * that eng_create/eng_destroy and the start/stop calls (eng_state_*,
  * eng_worker_*) must not race with each other or with any other call.
  *
- * LOCKS.  The engine owns one mutex, the engine lock.  The host's SM lock
- * (OpenSM's osm->lock for the plugin) is always taken after it, never before:
+ * LOCKS.  The engine owns two mutexes, the engine lock and the send lock,
+ * never held together.  The host's SM lock (OpenSM's osm->lock for the
+ * plugin) is always taken after either, never before:
  *  - ops->send_notice, ops->list_aliases, ops->sm_view and
  *    ops->list_subscribers are called WITHOUT the engine lock held: they may
  *    take the SM lock.  Notices are sent after the change that caused them
- *    has released the engine lock.
+ *    has released the engine lock, with the send lock held, one at a time:
+ *    it orders the notice numbers (doc/notice-details.md).
  *  - ops->log may be called with the engine lock held: it must not take a
  *    lock that is held around calls into the engine (osm_log takes only the
  *    log's own mutex).
@@ -99,7 +101,12 @@ struct eng_port_snapshot {
 struct eng_ops {
 	/* One line at a UTIL_LOG_* level, already filtered by conf.log_level, no newline. */
 	void (*log)(void *ctx, int level, const char *msg);
-	/* Send one notice to the subscribers of @trap: 0, or a negative errno. */
+	/*
+	 * Send one notice (numbered by the engine) to the subscribers of @trap: 0
+	 * when the SM took it for them; -EAGAIN when it could not take one now (no
+	 * port to issue it from: it never reached the SM); another negative errno
+	 * when the SM refused it.  Called with the send lock held.
+	 */
 	int (*send_notice)(void *ctx, uint16_t trap, const struct ibvmig_path_notice *n);
 	/* Add every live alias the SM holds (its base port, that port's LID): 0 or -errno. */
 	int (*list_aliases)(void *ctx, struct eng_aliases *out);

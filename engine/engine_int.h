@@ -5,7 +5,9 @@
  *
  * LOCKS: e->lock guards the watcher, the outbox, the counters and the change
  * counts; the atomics and the descriptors are the worker's and are read
- * without it.  Functions below say whether they expect e->lock held.
+ * without it.  e->send_lock guards the notice numbers and is held across
+ * each batch of ops->send_notice calls; it is never held together with
+ * e->lock (engine.h, LOCKS).  Functions below say which lock they expect.
  */
 #ifndef IBVMIG_ENGINE_INT_H
 #define IBVMIG_ENGINE_INT_H
@@ -37,12 +39,14 @@ struct eng_outbox_item {
 struct eng_outbox {
 	struct eng_outbox_item *items;
 	size_t count, cap;
-	uint64_t dropped;		/* could not be queued (no memory) */
+	uint64_t dropped;		/* could not be queued (no memory): numbered all the same */
 };
 
 /* Counters kept outside the watcher; under e->lock. */
 struct eng_counters {
-	uint64_t unpath_sent, repath_sent, notices_failed;
+	uint64_t unpath_sent, repath_sent;
+	uint64_t notices_unsent;	/* never reached the SM (no port yet, no memory) */
+	uint64_t notices_refused;	/* the SM refused them */
 	uint64_t guard_refused, hook_errors;
 	uint64_t saves, save_errors;
 	uint64_t admin_requests, admin_errors;
@@ -62,6 +66,9 @@ struct eng_engine {
 	uint64_t started_at_ms;
 
 	pthread_mutex_t lock;
+	pthread_mutex_t send_lock;
+	uint32_t last_number;		/* of the last notice numbered; under send_lock */
+	atomic_uint shown_number;	/* the same, for the status answer */
 	struct aw_watch *watch;
 	struct eng_outbox outbox;
 	struct eng_counters counters;
@@ -112,7 +119,10 @@ static inline uint64_t eng_unsaved_changes(const struct eng_engine *e)
 	return e->table_changes - e->saved_changes;
 }
 
-/* notices.c: the watcher's callback (e->lock held), then the sender (not held). */
+/*
+ * notices.c: the watcher's callback (e->lock held), then the sender (neither
+ * e->lock nor e->send_lock held: it takes the send lock, then e->lock).
+ */
 void eng_outbox_add(void *engine, uint16_t trap, const struct ibvmig_path_notice *n);
 void eng_outbox_take(struct eng_engine *e, struct eng_outbox *out);
 void eng_outbox_send(struct eng_engine *e, struct eng_outbox *out);

@@ -27,7 +27,7 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-reconcile.test osm-plugin/tests/plugin-osmtest.test \
 	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test \
 	osm-plugin/tests/plugin-guard.test osm-plugin/tests/plugin-valgrind.test \
-	osm-plugin/tests/plugin-log.test
+	osm-plugin/tests/plugin-log.test osm-plugin/tests/plugin-loss.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
