@@ -150,6 +150,7 @@ static void answer_stats(struct eng_engine *e, struct ibvmig_rec_writer *w)
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_GUARD_REFUSED, c.guard_refused);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_RECONCILES, aw.reconciles);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_RECONCILE_EVENTS, aw.reconcile_events);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_RECONCILE_SPARED, aw.reconcile_spared);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_PORT_LID_CHANGES, aw.port_lid_changes);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_MIGRATED_WHILE_DOWN, aw.migrated_while_down);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_SAVES, c.saves);

@@ -114,6 +114,7 @@ struct eng_engine *eng_create(const struct eng_config *cfg, const struct eng_ops
 	e->listen_fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->send_lock, NULL);
+	pthread_mutex_init(&e->reconcile_lock, NULL);
 	/* Created now, so that a subnet event before the worker starts is not lost. */
 	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (e->wake_fd < 0) {
@@ -141,6 +142,8 @@ void eng_destroy(struct eng_engine *e)
 		close(e->wake_fd);
 	pthread_mutex_destroy(&e->lock);
 	pthread_mutex_destroy(&e->send_lock);
+	pthread_mutex_destroy(&e->reconcile_lock);
+	free(e->fed.items);
 	free(e);
 }
 

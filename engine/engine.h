@@ -31,6 +31,8 @@
  *  - eng_port_change() calls its apply function WITH the engine lock held,
  *    so that nothing else changes the engine between the two snapshots it
  *    takes; apply may take the SM lock (engine lock, then SM lock).
+ *  - eng_reconcile() holds a lock of its own, the reconcile lock, around all
+ *    of the above: it is the outermost.
  *  - eng_subnet_up() and eng_subnet_down() take no lock and never block:
  *    they may be called under the SM lock (OpenSM reports events so).
  *  - Every other call takes the engine lock itself: never call one with the
@@ -182,7 +184,13 @@ typedef uint64_t (*eng_port_apply_fn)(void *arg, struct eng_port_snapshot *befor
  */
 void eng_port_change(struct eng_engine *e, eng_port_apply_fn apply, void *arg);
 
-/* Compare the SM's live aliases (ops->list_aliases) with the watcher's, now. */
+/*
+ * Compare the SM's live aliases (ops->list_aliases) with the watcher's, now.
+ * One reconcile at a time (a second caller waits for the first).  The list is
+ * made without the engine lock; a vGUID that an eng_port_change() changed
+ * while it was being made is left to that change, which is newer, and looked
+ * at again by the next reconcile (stats reconcile_spared).
+ */
 void eng_reconcile(struct eng_engine *e);
 
 /* The host refused an alias change (the plugin's alias guard): counted in stats. */

@@ -42,6 +42,17 @@ struct eng_outbox {
 	uint64_t dropped;		/* could not be queued (no memory): numbered all the same */
 };
 
+/*
+ * The vGUIDs SA feeds changed while a reconcile's list was being made
+ * (reconcile.c); under e->lock.
+ */
+struct eng_fed {
+	uint64_t *items;
+	size_t count, cap;
+	bool open;			/* a list is being made: feeds note their vGUIDs */
+	bool overflow;			/* one could not be noted (no memory) */
+};
+
 /* Counters kept outside the watcher; under e->lock. */
 struct eng_counters {
 	uint64_t unpath_sent, repath_sent;
@@ -71,6 +82,8 @@ struct eng_engine {
 	atomic_uint shown_number;	/* the same, for the status answer */
 	struct aw_watch *watch;
 	struct eng_outbox outbox;
+	struct eng_fed fed;
+	pthread_mutex_t reconcile_lock;	/* one reconcile at a time; outside every other lock */
 	struct eng_counters counters;
 	uint64_t table_changes;		/* alias changes and flushes since the start */
 	uint64_t saved_changes;		/* table_changes as of the last save on disk */
@@ -118,6 +131,9 @@ static inline uint64_t eng_unsaved_changes(const struct eng_engine *e)
 {
 	return e->table_changes - e->saved_changes;
 }
+
+/* reconcile.c: an SA feed changed @vguid (e->lock held). */
+void eng_note_fed(struct eng_engine *e, uint64_t vguid);
 
 /*
  * notices.c: the watcher's callback (e->lock held), then the sender (neither

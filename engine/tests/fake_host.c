@@ -87,6 +87,8 @@ static int fake_list_aliases(void *ctx, struct eng_aliases *out)
 				     h->aliases[i].lid);
 	rc = rc ? rc : h->list_rc;
 	pthread_mutex_unlock(&h->mu);
+	if (h->during_list)
+		h->during_list(h);
 	return rc;
 }
 

@@ -48,6 +48,8 @@ struct fake_host {
 	struct fake_alias aliases[FAKE_MAX];
 	size_t n_aliases;
 	int list_rc;
+	/* Runs inside list_aliases once the list is copied, without h->mu. */
+	void (*during_list)(struct fake_host *h);
 	struct eng_sm_view sm;
 	struct eng_subscriber subs[8];
 	size_t n_subs;

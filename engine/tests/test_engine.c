@@ -378,6 +378,47 @@ static void test_reconcile_follows_the_sm_aliases(void)
 	fake_stop(&h);
 }
 
+/*
+ * The window between the list and its apply, held open: the host's SM lock is
+ * released once the list is copied, and an SA Set and Delete land before the
+ * engine applies it.
+ */
+static void sa_changes_during_the_list(struct fake_host *h)
+{
+	fake_set(h, VG(2), PORT_A, LID_A);	/* not in the list: it came after */
+	fake_delete(h, VG(1), PORT_A, LID_A);	/* in the list: it went after */
+}
+
+static void test_an_sa_change_during_the_list_is_not_undone_by_the_reconcile(void)
+{
+	struct fake_host h;
+
+	fake_start(&h, NULL);
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	fake_set(&h, VG(2), PORT_A, LID_A);
+	fake_delete(&h, VG(2), PORT_A, LID_A);	/* VG(2) remembered: its next set is a reboot */
+	CU_ASSERT_EQUAL_FATAL(h.n_sent, 1);
+	h.aliases[0] = (struct fake_alias){ VG(1), PORT_A, LID_A };
+	h.n_aliases = 1;
+	h.during_list = sa_changes_during_the_list;
+	eng_reconcile(h.e);
+	h.during_list = NULL;
+	/* The SA's own notices only: RePath "restarted" for VG(2), UnPath for VG(1). */
+	CU_ASSERT_EQUAL_FATAL(h.n_sent, 3);
+	expect_sent(&h, 1, IBVMIG_TRAP_REPATH, VG(2), IBVMIG_REASON_RESTARTED);
+	expect_sent(&h, 2, IBVMIG_TRAP_UNPATH, VG(1), IBVMIG_REASON_DELETED);
+	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_RECONCILE_EVENTS), 0);
+	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_RECONCILE_SPARED), 2);
+	CU_ASSERT_EQUAL(status_of(&h, IBVMIG_TAG_LIVE_ALIASES), 1);	/* VG(2) */
+	CU_ASSERT_EQUAL(status_of(&h, IBVMIG_TAG_ENTRIES), 1);	/* VG(1) */
+	/* The next sweep's list shows the same: nothing to say. */
+	h.aliases[0] = (struct fake_alias){ VG(2), PORT_A, LID_A };
+	eng_reconcile(h.e);
+	CU_ASSERT_EQUAL(h.n_sent, 3);
+	CU_ASSERT_EQUAL(h.locked_ops, 0);
+	fake_stop(&h);
+}
+
 /* ---- the admin answers ---------------------------------------------------------- */
 
 static void expect_str(const struct fake_answer *a, uint32_t i, uint16_t tag, const char *want)
@@ -619,6 +660,7 @@ int main(void)
 		UNIT_TEST(test_the_sm_handler_time_is_not_counted_as_ours),
 		UNIT_TEST(test_every_change_counts_until_saved),
 		UNIT_TEST(test_reconcile_follows_the_sm_aliases),
+		UNIT_TEST(test_an_sa_change_during_the_list_is_not_undone_by_the_reconcile),
 		UNIT_TEST(test_status_shows_the_host_and_its_sm),
 		UNIT_TEST(test_traps_list_the_deleted_vguids),
 		UNIT_TEST(test_subscribers_are_ours_only),
