@@ -28,5 +28,6 @@ engine_tests_test_engine_CPPFLAGS = $(ENGINE_CPPFLAGS)
 engine_tests_test_engine_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
 engine_tests_test_engine_state_SOURCES = engine/tests/test_engine_state.c \
 	$(ENGINE_TEST_SOURCES)
-engine_tests_test_engine_state_CPPFLAGS = $(ENGINE_CPPFLAGS)
+# ...and writes the state files it restores with the trap table's own file code.
+engine_tests_test_engine_state_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
 engine_tests_test_engine_state_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)

@@ -84,6 +84,34 @@ static void set_damaged_file_aside(struct eng_engine *e, const struct saved_file
 			  "the file is kept as %s", f->what, f->path, why, aside);
 }
 
+/*
+ * A stamp from the future (a clock set back since the save, or a file from
+ * elsewhere) would stop the table's clock there - its time never goes back
+ * (trap_table.h) - so that nothing expires until the wall clock catches up,
+ * every later delete is stamped in the future too, and the next save writes
+ * it back.  Such entries are taken as made now; the age order holds, since
+ * only the newest ones can be ahead of @now.
+ */
+static void clamp_future(struct eng_engine *e, const struct saved_file *f,
+			 struct tt_entry_view *v, size_t n, uint64_t now)
+{
+	uint64_t ahead = 0;
+	size_t i, clamped = 0;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].deleted_at_ms <= now)
+			continue;
+		if (v[i].deleted_at_ms - now > ahead)
+			ahead = v[i].deleted_at_ms - now;
+		v[i].deleted_at_ms = now;
+		clamped++;
+	}
+	if (clamped)
+		ENG_ERROR(e, "ERR D208: saved %s %s: %zu entries stamped up to %llu s ahead of the "
+			  "clock (was it set back?): taken as made now", f->what, f->path, clamped,
+			  (unsigned long long)(ahead / 1000));
+}
+
 /* Reads one saved file into @load, all or nothing; a missing file is an empty one. */
 static void restore_file(struct eng_engine *e, const struct saved_file *f,
 			 int (*load)(struct eng_engine *e, const struct tt_entry_view *v, size_t n))
@@ -104,6 +132,7 @@ static void restore_file(struct eng_engine *e, const struct saved_file *f,
 		ENG_ERROR(e, "ERR D204: cannot read %s: %s", f->path, strerror(-rc));
 		return;
 	}
+	clamp_future(e, f, entries, n, util_wall_ms());
 	pthread_mutex_lock(&e->lock);
 	rc = load(e, entries, n);
 	pthread_mutex_unlock(&e->lock);

@@ -7,12 +7,15 @@
  * admin socket, saves after a change and reconciles when the subnet is up.
  */
 #include "fake_host.h"
+#include "trap_table.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VG(n) (0x0002c903abcd0000ULL + (n))
@@ -51,16 +54,33 @@ static bool exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
-static void start_in_scratch(struct fake_host *h, const char *sub)
+static void conf_in_scratch(struct ibvmig_conf *conf, const char *sub)
 {
 	char where[128];
-	struct ibvmig_conf conf;
 
 	snprintf(where, sizeof(where), "%s%s", dir, sub);
-	fake_conf(&conf, where);
-	conf.save_delay_ms = 50;
+	fake_conf(conf, where);
+	conf->save_delay_ms = 50;
+}
+
+static void start_in_scratch(struct fake_host *h, const char *sub)
+{
+	struct ibvmig_conf conf;
+
+	conf_in_scratch(&conf, sub);
 	fake_start(h, &conf);
 	CU_ASSERT_EQUAL(eng_state_start(h->e), 0);
+}
+
+/* The state directory of scratch @sub, made as the engine makes it; @path is a file in it. */
+static const char *state_of(const char *sub, const char *name)
+{
+	snprintf(path, sizeof(path), "%s%s", dir, sub);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s%s/state", dir, sub);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s%s/state/%s", dir, sub, name);
+	return path;
 }
 
 static void test_what_is_saved_is_restored_after_a_restart(void)
@@ -149,6 +169,104 @@ static void test_a_damaged_file_is_set_aside(void)
 	fake_stop(&h);
 }
 
+/* ---- time and odd files ------------------------------------------------------- */
+
+#define YEAR_MS (365ULL * 24 * 3600 * 1000)
+
+static uint64_t newest_stamp(struct fake_host *h)
+{
+	struct ibvmig_rec_field f;
+	struct fake_answer a;
+	uint64_t newest = 0;
+	uint32_t i;
+
+	fake_ask(h, IBVMIG_ADMIN_TRAPS, 0, &a);
+	for (i = 0; i < a.records; i++)
+		if (fake_field(&a, i, IBVMIG_TAG_DELETED_AT_MS, &f) && f.value > newest)
+			newest = f.value;
+	fake_answer_free(&a);
+	return newest;
+}
+
+static void test_stamps_from_the_future_are_taken_as_made_now(void)
+{
+	struct tt_entry_view saved[] = {
+		{ VG(1), PORT_A, util_wall_ms() - 10, LID_A },
+		{ VG(2), PORT_A, util_wall_ms() + YEAR_MS, LID_A },
+	};
+	struct tt_entry_view *v;
+	struct ibvmig_conf conf;
+	struct fake_host h;
+	const char *why;
+	size_t n, i;
+
+	CU_ASSERT_EQUAL_FATAL(tt_write_file(state_of("/future", "trap-table"), saved, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(tt_write_file(state_of("/future", "live-aliases"), saved + 1, 1), 0);
+	conf_in_scratch(&conf, "/future");
+	conf.trap_ttl_ms = 1000;
+	fake_start(&h, &conf);
+	CU_ASSERT_EQUAL(eng_state_start(h.e), 0);
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D208: saved trap table "), 1);
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D208: saved live aliases "), 1);
+	CU_ASSERT_EQUAL(fake_logged(&h, ": 1 entries stamped up to "), 2);
+	CU_ASSERT(newest_stamp(&h) <= util_wall_ms());
+	/* The table's clock stands at now, not a year ahead: a new delete is stamped now. */
+	fake_set(&h, VG(3), PORT_B, LID_B);
+	fake_delete(&h, VG(3), PORT_B, LID_B);
+	CU_ASSERT(newest_stamp(&h) <= util_wall_ms());
+	/* ...the next save writes no future back... */
+	CU_ASSERT_EQUAL(eng_save(h.e), 0);
+	CU_ASSERT_EQUAL_FATAL(tt_read_file(state_of("/future", "trap-table"), &v, &n, &why), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(v[i].deleted_at_ms <= util_wall_ms());
+	free(v);
+	/* ...and the entries expire a TTL from now. */
+	usleep(1100 * 1000);
+	fake_set(&h, VG(4), PORT_B, LID_B);	/* any call with a time expires */
+	CU_ASSERT_EQUAL(fake_value(&h, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ENTRIES), 0);
+	CU_ASSERT_EQUAL(fake_value(&h, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ALIASES_BEFORE_RESTART), 0);
+	fake_stop(&h);
+}
+
+/* eng_state_start() on a thread: the test must end even if it blocks. */
+static void *state_start_main(void *arg)
+{
+	eng_state_start(arg);
+	return NULL;
+}
+
+static void test_a_fifo_in_place_of_a_state_file_does_not_block_the_start(void)
+{
+	const char *fifo = state_of("/fifo", "trap-table");
+	struct ibvmig_conf conf;
+	struct timespec deadline;
+	char aside[300];
+	struct fake_host h;
+	pthread_t th;
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	snprintf(aside, sizeof(aside), "%s.damaged", fifo);
+	conf_in_scratch(&conf, "/fifo");
+	fake_start(&h, &conf);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, state_start_main, h.e), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
+	if (pthread_timedjoin_np(th, NULL, &deadline)) {
+		CU_FAIL("the start waits for a writer on the FIFO");
+		fd = open(state_of("/fifo", "trap-table"), O_WRONLY);	/* lets it go */
+		pthread_join(th, NULL);
+		if (fd >= 0)
+			close(fd);
+	}
+	CU_ASSERT_EQUAL(fake_logged(&h, "is damaged (not a regular file, or too large)"), 1);
+	CU_ASSERT(exists(aside));
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	CU_ASSERT_EQUAL(eng_save(h.e), 0);	/* a regular file takes its place */
+	fake_stop(&h);
+}
+
 /* Polls @cond for 3 s at most. */
 #define WITHIN_3S(cond)                                                                        \
 	({                                                                                     \
@@ -225,6 +343,8 @@ int main(void)
 		UNIT_TEST(test_the_last_save_comes_at_the_stop),
 		UNIT_TEST(test_a_failed_save_stays_unsaved),
 		UNIT_TEST(test_a_damaged_file_is_set_aside),
+		UNIT_TEST(test_stamps_from_the_future_are_taken_as_made_now),
+		UNIT_TEST(test_a_fifo_in_place_of_a_state_file_does_not_block_the_start),
 		UNIT_TEST(test_the_worker_serves_saves_and_reconciles),
 		UNIT_TEST(test_an_unreachable_socket_costs_only_the_admin),
 	};
