@@ -111,7 +111,7 @@ struct eng_engine *eng_create(const struct eng_config *cfg, const struct eng_ops
 	snprintf(e->default_state_dir, sizeof(e->default_state_dir), "%s",
 		 cfg->default_state_dir ?: "");
 	e->started_at_ms = util_wall_ms();
-	e->listen_fd = -1;
+	eng_admin_init(&e->admin);
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->send_lock, NULL);
 	pthread_mutex_init(&e->reconcile_lock, NULL);

@@ -13,6 +13,7 @@
 #define IBVMIG_ENGINE_INT_H
 
 #include "engine.h"
+#include "admin_server.h"
 #include "alias_watch.h"
 #include "ibvmig_util.h"
 
@@ -88,6 +89,10 @@ struct eng_engine {
 	uint64_t table_changes;		/* alias changes and flushes since the start */
 	uint64_t saved_changes;		/* table_changes as of the last save on disk */
 	uint64_t last_save_ms;
+	/* A failing save is logged once per error (state.c): the one last logged. */
+	int save_error;			/* 0: the last save worked */
+	char save_error_path[PATH_MAX];
+	uint64_t save_failures;		/* in a row */
 
 	/* Set by the host's events, consumed by the worker. */
 	atomic_bool subnet_up;
@@ -97,7 +102,7 @@ struct eng_engine {
 	pthread_t worker;
 	bool worker_started;
 	int wake_fd;			/* eventfd, for the engine's whole life */
-	int listen_fd;
+	struct eng_admin admin;		/* the worker's */
 };
 
 /* engine.c: the one way out to the log, filtered by conf.log_level. */

@@ -180,6 +180,54 @@ static int save_file(const char *path, const struct tt_entry_view *entries, size
 }
 
 /*
+ * Whether this outcome of a save is news for the log (e->lock held): a save
+ * that fails as the last one did is counted, not logged again - a full or
+ * read-only disk would otherwise log one line per attempt - and the first
+ * one that works after failures says so.
+ */
+static bool save_outcome_is_news(struct eng_engine *e, int rc, const char *failed)
+{
+	bool news;
+
+	if (!rc) {
+		news = e->save_error != 0;
+		e->save_error = 0;
+		return news;
+	}
+	e->save_failures++;
+	news = rc != e->save_error || strcmp(failed, e->save_error_path);
+	e->save_error = rc;
+	snprintf(e->save_error_path, sizeof(e->save_error_path), "%s", failed);
+	return news;
+}
+
+/* Counts a save that was tried (e->lock taken here) and logs what is news. */
+static void save_done(struct eng_engine *e, int rc, const char *failed, uint64_t changes)
+{
+	uint64_t failures;
+	bool news;
+
+	pthread_mutex_lock(&e->lock);
+	failures = e->save_failures;
+	news = save_outcome_is_news(e, rc, failed);
+	if (rc) {
+		e->counters.save_errors++;	/* still unsaved: the worker tries again */
+	} else {
+		e->saved_changes = changes;
+		e->counters.saves++;
+		e->last_save_ms = util_wall_ms();
+		e->save_failures = 0;
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (news && rc)
+		ENG_ERROR(e, "ERR D207: cannot save the trap table to %s: %s; trying again ever "
+			  "less often, and logging only a change", failed, strerror(-rc));
+	else if (news)
+		ENG_INFO(e, "the trap table is saved again, to %s, after %llu failed saves",
+			 e->state_file, (unsigned long long)failures);
+}
+
+/*
  * The trap table first: it is what a migration straddling the restart needs
  * most.  Each file is replaced atomically; a crash between the two leaves a
  * live alias both deleted and live, and the trap table's verdict wins.
@@ -208,17 +256,6 @@ int eng_save(struct eng_engine *e)
 		rc = save_file(e->live_file, live, n_live, &failed);
 	free(deleted);
 	free(live);
-	pthread_mutex_lock(&e->lock);
-	if (rc) {
-		e->counters.save_errors++;	/* still unsaved: the worker tries again */
-	} else {
-		e->saved_changes = changes;
-		e->counters.saves++;
-		e->last_save_ms = util_wall_ms();
-	}
-	pthread_mutex_unlock(&e->lock);
-	if (rc)
-		ENG_ERROR(e, "ERR D207: cannot save the trap table to %s: %s", failed,
-			  strerror(-rc));
+	save_done(e, rc, failed, changes);
 	return rc;
 }

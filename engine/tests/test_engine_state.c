@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -319,6 +320,171 @@ static void test_the_worker_serves_saves_and_reconciles(void)
 	fake_stop(&h);
 }
 
+static uint64_t stat_value(struct fake_host *h, uint16_t tag)
+{
+	return fake_value(h, IBVMIG_ADMIN_STATS, tag);
+}
+
+static void test_a_save_that_keeps_failing_is_logged_once_and_tried_less_often(void)
+{
+	struct ibvmig_conf conf;
+	struct fake_host h;
+	uint64_t errors;
+
+	conf_in_scratch(&conf, "/full");
+	conf.save_delay_ms = 10;
+	fake_start(&h, &conf);
+	CU_ASSERT_EQUAL(eng_state_start(h.e), 0);
+	CU_ASSERT_EQUAL_FATAL(eng_worker_start(h.e), 0);
+	/* The file cannot be replaced: a directory in its place (as root, as a full disk). */
+	CU_ASSERT_EQUAL_FATAL(mkdir(state_of("/full", "trap-table"), 0700), 0);
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	usleep(1600 * 1000);
+	errors = stat_value(&h, IBVMIG_TAG_SAVE_ERRORS);
+	CU_ASSERT(errors >= 2 && errors <= 4);	/* at 10 ms, then 0.5 s and 1 s later */
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D207: cannot save the trap table to "), 1);
+	CU_ASSERT_EQUAL(rmdir(state_of("/full", "trap-table")), 0);
+	CU_ASSERT(WITHIN_3S(stat_value(&h, IBVMIG_TAG_SAVES) == 1));
+	CU_ASSERT_EQUAL(fake_logged(&h, "the trap table is saved again"), 1);
+	/* Failing again is news again. */
+	CU_ASSERT_EQUAL(unlink(state_of("/full", "trap-table")), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(state_of("/full", "trap-table"), 0700), 0);
+	errors = stat_value(&h, IBVMIG_TAG_SAVE_ERRORS);
+	fake_delete(&h, VG(1), PORT_A, LID_A);
+	CU_ASSERT(WITHIN_3S(stat_value(&h, IBVMIG_TAG_SAVE_ERRORS) > errors));
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D207: cannot save the trap table to "), 2);
+	eng_worker_stop(h.e);
+	CU_ASSERT_EQUAL(rmdir(state_of("/full", "trap-table")), 0);
+	eng_state_stop(h.e);
+	fake_stop(&h);
+}
+
+/* ---- the admin socket, many clients --------------------------------------------- */
+
+static int connect_to(const char *sock)
+{
+	int fd = util_unix_connect(sock);
+
+	CU_ASSERT(fd >= 0);
+	return fd;
+}
+
+/* One status request: its round trip in ms, or -1. */
+static long status_call_ms(const char *sock, int timeout_ms)
+{
+	struct ibvmig_admin_request req = { .op = IBVMIG_ADMIN_STATUS };
+	struct ibvmig_admin_header hdr;
+	uint64_t t0 = util_mono_ms();
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int rc = ibvmig_admin_call(sock, &req, timeout_ms, &hdr, &body, &len);
+
+	free(body);
+	return rc || hdr.status != IBVMIG_ADMIN_OK ? -1 : (long)(util_mono_ms() - t0);
+}
+
+static void start_with_socket(struct fake_host *h, const char *sub, char *sock, size_t len)
+{
+	start_in_scratch(h, sub);
+	snprintf(sock, len, "%s%s/admin.sock", dir, sub);
+	CU_ASSERT_EQUAL_FATAL(eng_worker_start(h->e), 0);
+}
+
+static void test_idle_connections_delay_neither_a_client_nor_a_save(void)
+{
+	struct fake_host h;
+	char sock[128];
+	int idle[16], i;
+	uint64_t t0;
+	long ms;
+
+	start_with_socket(&h, "/idle", sock, sizeof(sock));
+	for (i = 0; i < 16; i++)
+		idle[i] = connect_to(sock);
+	usleep(100 * 1000);	/* all accepted, all silent */
+	ms = status_call_ms(sock, 1000);
+	CU_ASSERT(ms >= 0 && ms < 500);
+	t0 = util_mono_ms();
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	CU_ASSERT(WITHIN_3S(stat_value(&h, IBVMIG_TAG_SAVES) == 1));
+	CU_ASSERT(util_mono_ms() - t0 < 500);	/* save_delay_ms is 50 */
+	for (i = 0; i < 16; i++)
+		close(idle[i]);
+	eng_worker_stop(h.e);
+	eng_state_stop(h.e);
+	fake_stop(&h);
+}
+
+static void test_a_silent_client_is_hung_up_on_after_2_s(void)
+{
+	struct fake_host h;
+	char sock[128], c;
+	uint64_t t0;
+	int fd;
+
+	start_with_socket(&h, "/silent", sock, sizeof(sock));
+	fd = connect_to(sock);
+	CU_ASSERT_EQUAL(write(fd, "IVMA", 4), 4);	/* a third of a header, then silence */
+	t0 = util_mono_ms();
+	CU_ASSERT_EQUAL(read(fd, &c, 1), 0);	/* the server closed it */
+	CU_ASSERT(util_mono_ms() - t0 >= 1800 && util_mono_ms() - t0 < 3000);
+	close(fd);
+	CU_ASSERT_EQUAL(stat_value(&h, IBVMIG_TAG_ADMIN_ERRORS), 1);
+	eng_worker_stop(h.e);
+	fake_stop(&h);
+}
+
+static void test_more_idle_clients_than_slots_do_not_lock_others_out(void)
+{
+	struct fake_host h;
+	char sock[128];
+	int idle[40], i;
+
+	start_with_socket(&h, "/flood", sock, sizeof(sock));
+	for (i = 0; i < 40; i++)
+		idle[i] = connect_to(sock);
+	usleep(100 * 1000);
+	/* The oldest silent ones make room. */
+	CU_ASSERT(status_call_ms(sock, 1000) >= 0);
+	CU_ASSERT(status_call_ms(sock, 1000) >= 0);
+	for (i = 0; i < 40; i++)
+		close(idle[i]);
+	eng_worker_stop(h.e);
+	fake_stop(&h);
+}
+
+/* A client that asks and never reads: its answer waits, the others do not. */
+static void test_a_client_that_does_not_read_its_answer_holds_nobody(void)
+{
+	struct ibvmig_admin_request req = { .op = IBVMIG_ADMIN_TRAPS };
+	uint8_t msg[IBVMIG_ADMIN_HEADER_LEN + IBVMIG_ADMIN_REQUEST_BODY_MAX];
+	struct ibvmig_conf conf;
+	struct fake_host h;
+	int fd, len, i;
+	char sock[128];
+
+	conf_in_scratch(&conf, "/deaf");
+	conf.unpath = false;	/* no notices: only the table grows */
+	fake_start(&h, &conf);
+	CU_ASSERT_EQUAL(eng_state_start(h.e), 0);	/* makes the directory */
+	snprintf(sock, sizeof(sock), "%s/deaf/admin.sock", dir);
+	CU_ASSERT_EQUAL_FATAL(eng_worker_start(h.e), 0);
+	/* A traps answer of 8000 records, 0.5 MB: more than the socket's buffers take. */
+	for (i = 1; i <= 8000; i++) {
+		fake_set(&h, VG(i), PORT_A, LID_A);
+		fake_delete(&h, VG(i), PORT_A, LID_A);
+	}
+	fd = connect_to(sock);
+	len = ibvmig_admin_encode_request(&req, msg, sizeof(msg));
+	CU_ASSERT_EQUAL(write(fd, msg, (size_t)len), len);
+	usleep(200 * 1000);
+	CU_ASSERT(status_call_ms(sock, 1000) >= 0);
+	close(fd);
+	eng_worker_stop(h.e);
+	eng_state_stop(h.e);
+	fake_stop(&h);
+}
+
 static void test_an_unreachable_socket_costs_only_the_admin(void)
 {
 	struct fake_host h;
@@ -347,6 +513,11 @@ int main(void)
 		UNIT_TEST(test_a_fifo_in_place_of_a_state_file_does_not_block_the_start),
 		UNIT_TEST(test_the_worker_serves_saves_and_reconciles),
 		UNIT_TEST(test_an_unreachable_socket_costs_only_the_admin),
+		UNIT_TEST(test_a_save_that_keeps_failing_is_logged_once_and_tried_less_often),
+		UNIT_TEST(test_idle_connections_delay_neither_a_client_nor_a_save),
+		UNIT_TEST(test_a_silent_client_is_hung_up_on_after_2_s),
+		UNIT_TEST(test_more_idle_clients_than_slots_do_not_lock_others_out),
+		UNIT_TEST(test_a_client_that_does_not_read_its_answer_holds_nobody),
 	};
 
 	return unit_run("engine_state", make_scratch, remove_scratch, tests,
