@@ -28,7 +28,7 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test \
 	osm-plugin/tests/plugin-guard.test osm-plugin/tests/plugin-valgrind.test \
 	osm-plugin/tests/plugin-log.test osm-plugin/tests/plugin-loss.test \
-	osm-plugin/tests/plugin-reconcile-race.test
+	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
