@@ -55,10 +55,10 @@ struct send_tally {
 	uint32_t first_missed, last_missed;	/* numbers receivers will miss; 0: none */
 };
 
-/* The next number of the epoch; e->send_lock held. */
+/* The next number of the epoch, never 0 ("not numbered"); e->send_lock held. */
 static uint32_t take_number(struct eng_engine *e)
 {
-	e->last_number = ibvmig_notice_number_next(e->last_number);
+	e->last_number = e->last_number == UINT32_MAX ? 1 : e->last_number + 1;
 	atomic_store(&e->shown_number, e->last_number);
 	return e->last_number;
 }

@@ -59,7 +59,8 @@ static bool close_fed(struct eng_engine *e)
 	e->fed.open = false;
 	if (e->fed.overflow)
 		return false;
-	qsort(e->fed.items, e->fed.count, sizeof(*e->fed.items), cmp_guid);
+	if (e->fed.count)	/* qsort wants an array, even of none */
+		qsort(e->fed.items, e->fed.count, sizeof(*e->fed.items), cmp_guid);
 	return true;
 }
 

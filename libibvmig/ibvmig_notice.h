@@ -63,7 +63,13 @@ struct ibvmig_path_notice {
 	uint64_t old_port_guid;
 	uint32_t epoch;			/* the SM's trap-table epoch... */
 	uint64_t seq;			/* ...and the event's place in it */
-	uint32_t number;		/* the notice's number in the epoch; 0: unnumbered */
+	/*
+	 * The notice's number in the epoch, 1, 2, 3... for every notice of both
+	 * traps, after 0xFFFFFFFF 1 again; 0: not numbered (an older SM).  What a
+	 * gap tells a receiver: doc/notice-details.md, "Notice numbers".  Last, so
+	 * that positional initialisers written before it keep their meaning.
+	 */
+	uint32_t number;
 };
 
 /* Encodes @n (its version field is ignored: the current one is written). */
@@ -105,20 +111,6 @@ int ibvmig_path_notice_decode(const uint8_t attr[IBVMIG_NOTICE_LEN],
  */
 bool ibvmig_stamp_is_newer(uint32_t epoch, uint64_t seq, uint32_t held_epoch,
 			   uint64_t held_seq);
-
-/*
- * Notice numbers (doc/notice-details.md, "Notice numbers"): the SM numbers
- * every notice it sends, of both traps, 1, 2, 3... within an epoch; after
- * 0xFFFFFFFF comes 1 again, and 0 means "not numbered" (an older SM).
- * ibvmig_notice_number_next() is the number that follows @number.
- * ibvmig_notice_numbers_missed() is how many numbers lie strictly between
- * @held (the last one a receiver got in this epoch) and @got: 0 when @got
- * follows @held, and 0 whenever either is 0 (nothing can be concluded).  A
- * @got that does not lie ahead of @held (a duplicate, or one the receiver
- * had given up for lost) gives 0 too: "ahead" is at most 2^31 numbers on.
- */
-uint32_t ibvmig_notice_number_next(uint32_t number);
-uint32_t ibvmig_notice_numbers_missed(uint32_t held, uint32_t got);
 
 const char *ibvmig_reason_name(unsigned reason);
 

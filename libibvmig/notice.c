@@ -107,24 +107,6 @@ bool ibvmig_stamp_is_newer(uint32_t epoch, uint64_t seq, uint32_t held_epoch,
 	return epoch != held_epoch || seq > held_seq;
 }
 
-uint32_t ibvmig_notice_number_next(uint32_t number)
-{
-	return number == UINT32_MAX ? 1 : number + 1;
-}
-
-uint32_t ibvmig_notice_numbers_missed(uint32_t held, uint32_t got)
-{
-	/* Distance on the ring of the non-zero numbers (2^32 - 1 of them). */
-	uint64_t ring = UINT32_MAX, ahead;
-
-	if (!held || !got)
-		return 0;
-	ahead = ((uint64_t)got + ring - held) % ring;
-	if (!ahead || ahead > (1u << 31))
-		return 0;
-	return (uint32_t)(ahead - 1);
-}
-
 const char *ibvmig_reason_name(unsigned reason)
 {
 	static const char *const names[] = {
