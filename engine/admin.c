@@ -60,6 +60,7 @@ static int answer_status(struct eng_engine *e, struct ibvmig_rec_writer *w)
 	ibvmig_rec_put_str(w, IBVMIG_TAG_STATE_FILE, e->state_file);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_LAST_SAVE_MS, c.last_save);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_UNSAVED_CHANGES, c.unsaved);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_NOTICE_NUMBER, atomic_load(&e->shown_number));
 	return 0;
 }
 
@@ -143,10 +144,13 @@ static void answer_stats(struct eng_engine *e, struct ibvmig_rec_writer *w)
 	put_table_stats(w, &st);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_UNPATH_SENT, c.unpath_sent);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_REPATH_SENT, c.repath_sent);
-	ibvmig_rec_put_uint(w, IBVMIG_TAG_NOTICES_FAILED, c.notices_failed);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_NOTICES_FAILED, c.notices_unsent + c.notices_refused);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_NOTICES_UNSENT, c.notices_unsent);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_NOTICES_REFUSED, c.notices_refused);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_GUARD_REFUSED, c.guard_refused);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_RECONCILES, aw.reconciles);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_RECONCILE_EVENTS, aw.reconcile_events);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_RECONCILE_SPARED, aw.reconcile_spared);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_PORT_LID_CHANGES, aw.port_lid_changes);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_MIGRATED_WHILE_DOWN, aw.migrated_while_down);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_SAVES, c.saves);

@@ -322,7 +322,36 @@ static int aw_sweep_unseen(struct aw_watch *w, uint64_t now_ms)
 	return gone;
 }
 
-int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, uint64_t now_ms)
+static int aw_cmp_guid(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool aw_spared(const uint64_t *spare, size_t n_spare, uint64_t vguid)
+{
+	return n_spare && bsearch(&vguid, spare, n_spare, sizeof(*spare), aw_cmp_guid);
+}
+
+/* A live alias the SA changed after the list was begun is seen, whatever the list says. */
+static void aw_mark_spared(struct aw_watch *w, const uint64_t *spare, size_t n_spare)
+{
+	uint32_t pos;
+	size_t i;
+
+	for (i = 0; i < n_spare; i++) {
+		if (i && spare[i] == spare[i - 1])
+			continue;
+		w->st.reconcile_spared++;
+		pos = aw_find(w, spare[i]);
+		if (pos != w->index.size)
+			w->live[gi_entry(&w->index, pos)].generation = w->generation;
+	}
+}
+
+int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, const uint64_t *spare,
+		 size_t n_spare, uint64_t now_ms)
 {
 	int changes = 0, rc;
 	size_t i;
@@ -333,8 +362,10 @@ int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, uint
 	if (gi_reserve(&w->index, (uint32_t)n))
 		return -ENOMEM;
 	w->generation++;
+	aw_mark_spared(w, spare, n_spare);
 	for (i = 0; i < n; i++) {
-		if (!aw_valid(seen[i].vguid, seen[i].port_guid, seen[i].lid))
+		if (!aw_valid(seen[i].vguid, seen[i].port_guid, seen[i].lid) ||
+		    aw_spared(spare, n_spare, seen[i].vguid))
 			continue;
 		rc = aw_observe(w, seen[i].vguid, seen[i].port_guid, seen[i].lid, now_ms);
 		if (rc > 0)

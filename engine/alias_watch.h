@@ -66,6 +66,7 @@ struct aw_stats {
 	uint64_t repath;		/* RePath notices asked for */
 	uint64_t reconciles;
 	uint64_t reconcile_events;	/* changes only a reconcile found */
+	uint64_t reconcile_spared;	/* vGUIDs a reconcile left to a newer SA feed */
 	uint64_t port_lid_changes;	/* aliases whose base LID changed */
 	uint64_t ignored;		/* feeds that changed nothing (seen already) */
 	uint64_t overflow;		/* aliases not tracked: max_aliases reached */
@@ -92,8 +93,16 @@ int aw_alias_set(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_
  * @seen lists every live alias a sweep found.  Invalid entries are skipped;
  * returns the number of changes it found (notices may be fewer: a set that is
  * a creation sends none), or -ENOMEM with nothing changed.
+ *
+ * @spare (@n_spare of them, ascending, duplicates allowed, NULL when none)
+ * are the vGUIDs that an SA feed changed after the list was begun: the feed
+ * is newer than the list for them, so the list's word on them is ignored -
+ * an entry of @seen for one of them is skipped, and one that is live but
+ * missing from @seen is not swept out.  The next reconcile looks at them
+ * again.
  */
-int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, uint64_t now_ms);
+int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, const uint64_t *spare,
+		 size_t n_spare, uint64_t now_ms);
 
 void aw_get_stats(const struct aw_watch *w, struct aw_stats *st);
 

@@ -111,8 +111,10 @@ struct eng_engine *eng_create(const struct eng_config *cfg, const struct eng_ops
 	snprintf(e->default_state_dir, sizeof(e->default_state_dir), "%s",
 		 cfg->default_state_dir ?: "");
 	e->started_at_ms = util_wall_ms();
-	e->listen_fd = -1;
+	eng_admin_init(&e->admin);
 	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->send_lock, NULL);
+	pthread_mutex_init(&e->reconcile_lock, NULL);
 	/* Created now, so that a subnet event before the worker starts is not lost. */
 	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (e->wake_fd < 0) {
@@ -139,6 +141,9 @@ void eng_destroy(struct eng_engine *e)
 	if (e->wake_fd >= 0)
 		close(e->wake_fd);
 	pthread_mutex_destroy(&e->lock);
+	pthread_mutex_destroy(&e->send_lock);
+	pthread_mutex_destroy(&e->reconcile_lock);
+	free(e->fed.items);
 	free(e);
 }
 

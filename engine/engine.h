@@ -17,18 +17,22 @@
  * that eng_create/eng_destroy and the start/stop calls (eng_state_*,
  * eng_worker_*) must not race with each other or with any other call.
  *
- * LOCKS.  The engine owns one mutex, the engine lock.  The host's SM lock
- * (OpenSM's osm->lock for the plugin) is always taken after it, never before:
+ * LOCKS.  The engine owns two mutexes, the engine lock and the send lock,
+ * never held together.  The host's SM lock (OpenSM's osm->lock for the
+ * plugin) is always taken after either, never before:
  *  - ops->send_notice, ops->list_aliases, ops->sm_view and
  *    ops->list_subscribers are called WITHOUT the engine lock held: they may
  *    take the SM lock.  Notices are sent after the change that caused them
- *    has released the engine lock.
+ *    has released the engine lock, with the send lock held, one at a time:
+ *    it orders the notice numbers (doc/notice-details.md).
  *  - ops->log may be called with the engine lock held: it must not take a
  *    lock that is held around calls into the engine (osm_log takes only the
  *    log's own mutex).
  *  - eng_port_change() calls its apply function WITH the engine lock held,
  *    so that nothing else changes the engine between the two snapshots it
  *    takes; apply may take the SM lock (engine lock, then SM lock).
+ *  - eng_reconcile() holds a lock of its own, the reconcile lock, around all
+ *    of the above: it is the outermost.
  *  - eng_subnet_up() and eng_subnet_down() take no lock and never block:
  *    they may be called under the SM lock (OpenSM reports events so).
  *  - Every other call takes the engine lock itself: never call one with the
@@ -99,7 +103,12 @@ struct eng_port_snapshot {
 struct eng_ops {
 	/* One line at a UTIL_LOG_* level, already filtered by conf.log_level, no newline. */
 	void (*log)(void *ctx, int level, const char *msg);
-	/* Send one notice to the subscribers of @trap: 0, or a negative errno. */
+	/*
+	 * Send one notice (numbered by the engine) to the subscribers of @trap: 0
+	 * when the SM took it for them; -EAGAIN when it could not take one now (no
+	 * port to issue it from: it never reached the SM); another negative errno
+	 * when the SM refused it.  Called with the send lock held.
+	 */
 	int (*send_notice)(void *ctx, uint16_t trap, const struct ibvmig_path_notice *n);
 	/* Add every live alias the SM holds (its base port, that port's LID): 0 or -errno. */
 	int (*list_aliases)(void *ctx, struct eng_aliases *out);
@@ -175,7 +184,13 @@ typedef uint64_t (*eng_port_apply_fn)(void *arg, struct eng_port_snapshot *befor
  */
 void eng_port_change(struct eng_engine *e, eng_port_apply_fn apply, void *arg);
 
-/* Compare the SM's live aliases (ops->list_aliases) with the watcher's, now. */
+/*
+ * Compare the SM's live aliases (ops->list_aliases) with the watcher's, now.
+ * One reconcile at a time (a second caller waits for the first).  The list is
+ * made without the engine lock; a vGUID that an eng_port_change() changed
+ * while it was being made is left to that change, which is newer, and looked
+ * at again by the next reconcile (stats reconcile_spared).
+ */
 void eng_reconcile(struct eng_engine *e);
 
 /* The host refused an alias change (the plugin's alias guard): counted in stats. */

@@ -5,12 +5,15 @@
  *
  * LOCKS: e->lock guards the watcher, the outbox, the counters and the change
  * counts; the atomics and the descriptors are the worker's and are read
- * without it.  Functions below say whether they expect e->lock held.
+ * without it.  e->send_lock guards the notice numbers and is held across
+ * each batch of ops->send_notice calls; it is never held together with
+ * e->lock (engine.h, LOCKS).  Functions below say which lock they expect.
  */
 #ifndef IBVMIG_ENGINE_INT_H
 #define IBVMIG_ENGINE_INT_H
 
 #include "engine.h"
+#include "admin_server.h"
 #include "alias_watch.h"
 #include "ibvmig_util.h"
 
@@ -37,12 +40,25 @@ struct eng_outbox_item {
 struct eng_outbox {
 	struct eng_outbox_item *items;
 	size_t count, cap;
-	uint64_t dropped;		/* could not be queued (no memory) */
+	uint64_t dropped;		/* could not be queued (no memory): numbered all the same */
+};
+
+/*
+ * The vGUIDs SA feeds changed while a reconcile's list was being made
+ * (reconcile.c); under e->lock.
+ */
+struct eng_fed {
+	uint64_t *items;
+	size_t count, cap;
+	bool open;			/* a list is being made: feeds note their vGUIDs */
+	bool overflow;			/* one could not be noted (no memory) */
 };
 
 /* Counters kept outside the watcher; under e->lock. */
 struct eng_counters {
-	uint64_t unpath_sent, repath_sent, notices_failed;
+	uint64_t unpath_sent, repath_sent;
+	uint64_t notices_unsent;	/* never reached the SM (no port yet, no memory) */
+	uint64_t notices_refused;	/* the SM refused them */
 	uint64_t guard_refused, hook_errors;
 	uint64_t saves, save_errors;
 	uint64_t admin_requests, admin_errors;
@@ -62,12 +78,21 @@ struct eng_engine {
 	uint64_t started_at_ms;
 
 	pthread_mutex_t lock;
+	pthread_mutex_t send_lock;
+	uint32_t last_number;		/* of the last notice numbered; under send_lock */
+	atomic_uint shown_number;	/* the same, for the status answer */
 	struct aw_watch *watch;
 	struct eng_outbox outbox;
+	struct eng_fed fed;
+	pthread_mutex_t reconcile_lock;	/* one reconcile at a time; outside every other lock */
 	struct eng_counters counters;
 	uint64_t table_changes;		/* alias changes and flushes since the start */
 	uint64_t saved_changes;		/* table_changes as of the last save on disk */
 	uint64_t last_save_ms;
+	/* A failing save is logged once per error (state.c): the one last logged. */
+	int save_error;			/* 0: the last save worked */
+	char save_error_path[PATH_MAX];
+	uint64_t save_failures;		/* in a row */
 
 	/* Set by the host's events, consumed by the worker. */
 	atomic_bool subnet_up;
@@ -77,7 +102,7 @@ struct eng_engine {
 	pthread_t worker;
 	bool worker_started;
 	int wake_fd;			/* eventfd, for the engine's whole life */
-	int listen_fd;
+	struct eng_admin admin;		/* the worker's */
 };
 
 /* engine.c: the one way out to the log, filtered by conf.log_level. */
@@ -112,7 +137,13 @@ static inline uint64_t eng_unsaved_changes(const struct eng_engine *e)
 	return e->table_changes - e->saved_changes;
 }
 
-/* notices.c: the watcher's callback (e->lock held), then the sender (not held). */
+/* reconcile.c: an SA feed changed @vguid (e->lock held). */
+void eng_note_fed(struct eng_engine *e, uint64_t vguid);
+
+/*
+ * notices.c: the watcher's callback (e->lock held), then the sender (neither
+ * e->lock nor e->send_lock held: it takes the send lock, then e->lock).
+ */
 void eng_outbox_add(void *engine, uint16_t trap, const struct ibvmig_path_notice *n);
 void eng_outbox_take(struct eng_engine *e, struct eng_outbox *out);
 void eng_outbox_send(struct eng_engine *e, struct eng_outbox *out);

@@ -8,7 +8,8 @@ ENGINE_OWN_CPPFLAGS = $(ENGINE_CPPFLAGS) -I$(top_srcdir)/trap-table
 noinst_LTLIBRARIES += engine/libibvmig-engine.la
 engine_libibvmig_engine_la_SOURCES = engine/engine.h engine/engine_int.h engine/engine.c \
 	engine/alias_watch.h engine/alias_watch.c engine/notices.c engine/port_diff.c \
-	engine/reconcile.c engine/state.c engine/worker.c engine/admin.c
+	engine/reconcile.c engine/state.c engine/worker.c engine/admin.c engine/admin_server.h \
+	engine/admin_server.c
 engine_libibvmig_engine_la_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
 engine_libibvmig_engine_la_LIBADD = trap-table/libibvmig-traptable.la libibvmig/libibvmig-wire.la \
 	-lpthread
@@ -28,5 +29,6 @@ engine_tests_test_engine_CPPFLAGS = $(ENGINE_CPPFLAGS)
 engine_tests_test_engine_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
 engine_tests_test_engine_state_SOURCES = engine/tests/test_engine_state.c \
 	$(ENGINE_TEST_SOURCES)
-engine_tests_test_engine_state_CPPFLAGS = $(ENGINE_CPPFLAGS)
+# ...and writes the state files it restores with the trap table's own file code.
+engine_tests_test_engine_state_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
 engine_tests_test_engine_state_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)

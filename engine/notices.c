@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * notices.c - the outbox: the watcher asks for notices while the engine lock
- * is held, and they are sent through the host once it is released, since
- * the host takes its SM lock to send (engine.h, LOCKS).
+ * is held, and they are numbered and sent through the host once it is
+ * released, since the host takes its SM lock to send (engine.h, LOCKS).
+ *
+ * Numbering (doc/notice-details.md, "Notice numbers"): every notice the
+ * watcher asked for takes the next number of the epoch at the moment it is
+ * handed to the host, under the send lock, so that numbers go out in the
+ * order they are handed out whichever thread sends.  A notice that is not
+ * sent keeps its number: receivers must see its gap, since something changed
+ * that nobody was told about.
  * Log codes of this file: D1xx (doc/log-codes.md).
  */
 #include "engine_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,8 +41,6 @@ void eng_outbox_take(struct eng_engine *e, struct eng_outbox *out)
 {
 	*out = e->outbox;
 	memset(&e->outbox, 0, sizeof(e->outbox));
-	e->counters.notices_failed += out->dropped;
-	out->dropped = 0;
 }
 
 void eng_outbox_free(struct eng_outbox *out)
@@ -43,32 +49,80 @@ void eng_outbox_free(struct eng_outbox *out)
 	memset(out, 0, sizeof(*out));
 }
 
-/* Sends and frees @out; e->lock must NOT be held (the host takes its SM lock). */
+/* What one batch did, counted under e->lock once the send lock is released. */
+struct send_tally {
+	uint64_t unpath, repath, unsent, refused;
+	uint32_t first_missed, last_missed;	/* numbers receivers will miss; 0: none */
+};
+
+/* The next number of the epoch, never 0 ("not numbered"); e->send_lock held. */
+static uint32_t take_number(struct eng_engine *e)
+{
+	e->last_number = e->last_number == UINT32_MAX ? 1 : e->last_number + 1;
+	atomic_store(&e->shown_number, e->last_number);
+	return e->last_number;
+}
+
+static void missed(struct send_tally *t, uint32_t number)
+{
+	if (!t->first_missed)
+		t->first_missed = number;
+	t->last_missed = number;
+}
+
+/* e->send_lock held: the host's send op takes the SM lock inside it. */
+static void send_one(struct eng_engine *e, struct eng_outbox_item *item, struct send_tally *t)
+{
+	int rc;
+
+	item->notice.number = take_number(e);
+	rc = e->ops.send_notice(e->ctx, item->trap, &item->notice);
+	if (rc)
+		missed(t, item->notice.number);
+	if (rc == -EAGAIN)
+		t->unsent++;
+	else if (rc)
+		t->refused++;
+	else if (item->trap == IBVMIG_TRAP_UNPATH)
+		t->unpath++;
+	else
+		t->repath++;
+}
+
+static void count_tally(struct eng_engine *e, const struct send_tally *t)
+{
+	if (t->unsent || t->refused)
+		ENG_ERROR(e, "ERR D101: %llu notices not sent (%llu never reached the SM: no "
+			  "memory, or the SM not up; %llu refused by it): receivers will miss "
+			  "them, the first number %u, the last %u",
+			  (unsigned long long)(t->unsent + t->refused),
+			  (unsigned long long)t->unsent, (unsigned long long)t->refused,
+			  t->first_missed, t->last_missed);
+	pthread_mutex_lock(&e->lock);
+	e->counters.unpath_sent += t->unpath;
+	e->counters.repath_sent += t->repath;
+	e->counters.notices_unsent += t->unsent;
+	e->counters.notices_refused += t->refused;
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Numbers, sends and frees @out; neither e->lock nor e->send_lock held. */
 void eng_outbox_send(struct eng_engine *e, struct eng_outbox *out)
 {
-	uint64_t unpath = 0, repath = 0, failed = 0;
-	size_t i;
+	struct send_tally t = { 0 };
+	uint64_t i;
 
-	if (!out->count)
+	if (!out->count && !out->dropped)
 		goto out;
-	for (i = 0; i < out->count; i++) {
-		const struct eng_outbox_item *item = &out->items[i];
-
-		if (e->ops.send_notice(e->ctx, item->trap, &item->notice))
-			failed++;
-		else if (item->trap == IBVMIG_TRAP_UNPATH)
-			unpath++;
-		else
-			repath++;
-	}
-	if (failed)
-		ENG_ERROR(e, "ERR D101: %llu notices could not be reported (SM not up?)",
-			  (unsigned long long)failed);
-	pthread_mutex_lock(&e->lock);
-	e->counters.unpath_sent += unpath;
-	e->counters.repath_sent += repath;
-	e->counters.notices_failed += failed;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_lock(&e->send_lock);
+	/* A notice that could not even be queued keeps a number too. */
+	for (i = 0; i < out->dropped; i++)
+		missed(&t, take_number(e));
+	t.unsent = out->dropped;
+	for (i = 0; i < out->count; i++)
+		send_one(e, &out->items[i], &t);
+	pthread_mutex_unlock(&e->send_lock);
+	count_tally(e, &t);
 out:
 	eng_outbox_free(out);
 }

@@ -66,10 +66,14 @@ static void feed_diff(struct eng_engine *e, const struct eng_port_snapshot *befo
 		if (was == now_guid)
 			continue;
 		eng_table_changed(e);
-		if (was)
+		if (was) {
+			eng_note_fed(e, was);
 			feed_delete(e, before, was, i, now);
-		if (now_guid)
+		}
+		if (now_guid) {
+			eng_note_fed(e, now_guid);
 			feed_set(e, after, now_guid, i, now);
+		}
 	}
 }
 

@@ -84,6 +84,34 @@ static void set_damaged_file_aside(struct eng_engine *e, const struct saved_file
 			  "the file is kept as %s", f->what, f->path, why, aside);
 }
 
+/*
+ * A stamp from the future (a clock set back since the save, or a file from
+ * elsewhere) would stop the table's clock there - its time never goes back
+ * (trap_table.h) - so that nothing expires until the wall clock catches up,
+ * every later delete is stamped in the future too, and the next save writes
+ * it back.  Such entries are taken as made now; the age order holds, since
+ * only the newest ones can be ahead of @now.
+ */
+static void clamp_future(struct eng_engine *e, const struct saved_file *f,
+			 struct tt_entry_view *v, size_t n, uint64_t now)
+{
+	uint64_t ahead = 0;
+	size_t i, clamped = 0;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].deleted_at_ms <= now)
+			continue;
+		if (v[i].deleted_at_ms - now > ahead)
+			ahead = v[i].deleted_at_ms - now;
+		v[i].deleted_at_ms = now;
+		clamped++;
+	}
+	if (clamped)
+		ENG_ERROR(e, "ERR D208: saved %s %s: %zu entries stamped up to %llu s ahead of the "
+			  "clock (was it set back?): taken as made now", f->what, f->path, clamped,
+			  (unsigned long long)(ahead / 1000));
+}
+
 /* Reads one saved file into @load, all or nothing; a missing file is an empty one. */
 static void restore_file(struct eng_engine *e, const struct saved_file *f,
 			 int (*load)(struct eng_engine *e, const struct tt_entry_view *v, size_t n))
@@ -104,6 +132,7 @@ static void restore_file(struct eng_engine *e, const struct saved_file *f,
 		ENG_ERROR(e, "ERR D204: cannot read %s: %s", f->path, strerror(-rc));
 		return;
 	}
+	clamp_future(e, f, entries, n, util_wall_ms());
 	pthread_mutex_lock(&e->lock);
 	rc = load(e, entries, n);
 	pthread_mutex_unlock(&e->lock);
@@ -151,6 +180,54 @@ static int save_file(const char *path, const struct tt_entry_view *entries, size
 }
 
 /*
+ * Whether this outcome of a save is news for the log (e->lock held): a save
+ * that fails as the last one did is counted, not logged again - a full or
+ * read-only disk would otherwise log one line per attempt - and the first
+ * one that works after failures says so.
+ */
+static bool save_outcome_is_news(struct eng_engine *e, int rc, const char *failed)
+{
+	bool news;
+
+	if (!rc) {
+		news = e->save_error != 0;
+		e->save_error = 0;
+		return news;
+	}
+	e->save_failures++;
+	news = rc != e->save_error || strcmp(failed, e->save_error_path);
+	e->save_error = rc;
+	snprintf(e->save_error_path, sizeof(e->save_error_path), "%s", failed);
+	return news;
+}
+
+/* Counts a save that was tried (e->lock taken here) and logs what is news. */
+static void save_done(struct eng_engine *e, int rc, const char *failed, uint64_t changes)
+{
+	uint64_t failures;
+	bool news;
+
+	pthread_mutex_lock(&e->lock);
+	failures = e->save_failures;
+	news = save_outcome_is_news(e, rc, failed);
+	if (rc) {
+		e->counters.save_errors++;	/* still unsaved: the worker tries again */
+	} else {
+		e->saved_changes = changes;
+		e->counters.saves++;
+		e->last_save_ms = util_wall_ms();
+		e->save_failures = 0;
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (news && rc)
+		ENG_ERROR(e, "ERR D207: cannot save the trap table to %s: %s; trying again ever "
+			  "less often, and logging only a change", failed, strerror(-rc));
+	else if (news)
+		ENG_INFO(e, "the trap table is saved again, to %s, after %llu failed saves",
+			 e->state_file, (unsigned long long)failures);
+}
+
+/*
  * The trap table first: it is what a migration straddling the restart needs
  * most.  Each file is replaced atomically; a crash between the two leaves a
  * live alias both deleted and live, and the trap table's verdict wins.
@@ -179,17 +256,6 @@ int eng_save(struct eng_engine *e)
 		rc = save_file(e->live_file, live, n_live, &failed);
 	free(deleted);
 	free(live);
-	pthread_mutex_lock(&e->lock);
-	if (rc) {
-		e->counters.save_errors++;	/* still unsaved: the worker tries again */
-	} else {
-		e->saved_changes = changes;
-		e->counters.saves++;
-		e->last_save_ms = util_wall_ms();
-	}
-	pthread_mutex_unlock(&e->lock);
-	if (rc)
-		ENG_ERROR(e, "ERR D207: cannot save the trap table to %s: %s", failed,
-			  strerror(-rc));
+	save_done(e, rc, failed, changes);
 	return rc;
 }

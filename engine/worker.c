@@ -1,22 +1,34 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * worker.c - the engine's own thread: the admin socket, the debounced saves
- * of the trap table and the reconciles that the subnet's coming up asks
- * for.  Nothing here runs on a thread of the SM's, so a slow client or a
- * slow disk never stalls the SM.  Log codes of this file: D3xx
- * (doc/log-codes.md).
+ * worker.c - the engine's own thread: one poll loop for the admin socket's
+ * connections (admin_server.c), the debounced saves of the trap table and
+ * the reconciles that the subnet's coming up asks for.  Nothing here runs on
+ * a thread of the SM's, so a slow client or a slow disk never stalls the SM;
+ * and no admin I/O blocks the loop, so no client delays a save.
+ * Log codes of this file: D3xx (doc/log-codes.md).
  */
 #include "engine_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-/* A client gets this long to send its request and to take the answer. */
-#define ADMIN_IO_TIMEOUT_MS 2000
+/*
+ * A failed save is tried again after SAVE_RETRY_MIN_MS, then twice as long
+ * each time up to SAVE_RETRY_MAX_MS: a full or read-only disk costs one
+ * attempt every half minute, not one every save_delay_ms.
+ */
+#define SAVE_RETRY_MIN_MS 500
+#define SAVE_RETRY_MAX_MS 30000
+
+/* When the next save falls due; monotonic ms, the worker's alone. */
+struct save_timer {
+	uint64_t due_ms;	/* 0: nothing to save */
+	uint64_t retry_ms;	/* 0: the last save worked */
+};
 
 static void admin_listen(struct eng_engine *e)
 {
@@ -29,118 +41,94 @@ static void admin_listen(struct eng_engine *e)
 			  fd == -EADDRINUSE ? "another process serves it" : strerror(-fd));
 		return;
 	}
-	e->listen_fd = fd;
+	e->admin.listen_fd = fd;
 }
 
-static int send_status_only(int fd, uint8_t op, uint16_t status)
-{
-	uint8_t hdr[IBVMIG_ADMIN_HEADER_LEN];
-	struct ibvmig_admin_header h = { .op = op, .status = status };
-
-	ibvmig_admin_encode_header(&h, hdr);
-	return util_write_all(fd, hdr, sizeof(hdr), ADMIN_IO_TIMEOUT_MS);
-}
-
-/* Read one request; returns 0 and @req, or a status to answer, or < 0 to hang up. */
-static int admin_read_request(int fd, struct ibvmig_admin_header *h,
-			      struct ibvmig_admin_request *req)
-{
-	uint8_t hdr[IBVMIG_ADMIN_HEADER_LEN], body[IBVMIG_ADMIN_REQUEST_BODY_MAX];
-	int status;
-
-	if (util_read_all(fd, hdr, sizeof(hdr), ADMIN_IO_TIMEOUT_MS))
-		return -1;
-	status = ibvmig_admin_decode_header(hdr, h);
-	if (status)
-		return status;
-	/* Never read an oversized body: answer and hang up. */
-	if (h->length > IBVMIG_ADMIN_REQUEST_BODY_MAX)
-		return IBVMIG_ADMIN_E_LENGTH;
-	if (util_read_all(fd, body, h->length, ADMIN_IO_TIMEOUT_MS))
-		return -1;
-	return ibvmig_admin_decode_request(h, body, req);
-}
-
-static void admin_serve(struct eng_engine *e, int fd)
-{
-	struct ibvmig_admin_request req;
-	struct ibvmig_admin_header h = { 0 };
-	uint8_t *msg = NULL;
-	size_t len = 0;
-	int status;
-
-	status = admin_read_request(fd, &h, &req);
-	pthread_mutex_lock(&e->lock);
-	e->counters.admin_requests++;
-	if (status)
-		e->counters.admin_errors++;
-	pthread_mutex_unlock(&e->lock);
-	if (status < 0)
-		return;
-	if (status) {
-		ENG_VERBOSE(e, "admin request refused: %s", ibvmig_admin_status_text(status));
-		send_status_only(fd, h.op, (uint16_t)status);
-		return;
-	}
-	if (eng_admin_answer(e, &req, &msg, &len)) {
-		send_status_only(fd, req.op, IBVMIG_ADMIN_E_INTERNAL);
-		return;
-	}
-	util_write_all(fd, msg, len, ADMIN_IO_TIMEOUT_MS);
-	free(msg);
-}
-
-static void admin_accept(struct eng_engine *e)
-{
-	int fd = accept4(e->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	admin_serve(e, fd);
-	close(fd);
-}
-
-/* How long the worker may sleep before a save falls due. */
-static int next_timeout(struct eng_engine *e, uint64_t *dirty_since)
+static bool has_unsaved_changes(struct eng_engine *e)
 {
 	bool dirty;
 
 	pthread_mutex_lock(&e->lock);
 	dirty = eng_unsaved_changes(e) != 0;
 	pthread_mutex_unlock(&e->lock);
-	if (!dirty) {
-		*dirty_since = 0;
+	return dirty;
+}
+
+/* Milliseconds the loop may sleep before a save falls due, or -1. */
+static int save_timeout(struct eng_engine *e, struct save_timer *t, uint64_t now)
+{
+	if (!e->state_file[0] || !has_unsaved_changes(e)) {
+		t->due_ms = 0;
 		return -1;
 	}
-	if (!*dirty_since)
-		*dirty_since = util_wall_ms();
-	return (int)e->conf.save_delay_ms;
+	/* The first change since a save starts the timer; later ones ride on it. */
+	if (!t->due_ms)
+		t->due_ms = now + e->conf.save_delay_ms;
+	return t->due_ms > now ? (int)(t->due_ms - now) : 0;
+}
+
+static void save_if_due(struct eng_engine *e, struct save_timer *t)
+{
+	uint64_t now = util_mono_ms();
+
+	if (!t->due_ms || now < t->due_ms)
+		return;
+	if (!eng_save(e)) {
+		*t = (struct save_timer){ 0 };
+		return;
+	}
+	t->retry_ms = t->retry_ms ? t->retry_ms * 2 : SAVE_RETRY_MIN_MS;
+	if (t->retry_ms > SAVE_RETRY_MAX_MS)
+		t->retry_ms = SAVE_RETRY_MAX_MS;
+	if (t->retry_ms < e->conf.save_delay_ms)
+		t->retry_ms = e->conf.save_delay_ms;
+	t->due_ms = now + t->retry_ms;
+}
+
+static int earliest(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* Sleeps until an event or @timeout_ms; the wake-ups are consumed. */
+static void wait_events(struct eng_engine *e, struct pollfd *fds, size_t n, int timeout_ms)
+{
+	uint64_t count;
+	size_t i;
+
+	if (poll(fds, n, timeout_ms) < 0) {
+		for (i = 0; i < n; i++)
+			fds[i].revents = 0;
+		if (errno != EINTR)
+			usleep(10 * 1000);	/* ENOMEM: no reason to spin on it */
+		return;
+	}
+	if ((fds[0].revents & POLLIN) && read(e->wake_fd, &count, sizeof(count)) != sizeof(count)) {
+		/* Non-blocking: a concurrent wake-up may have emptied it. */
+	}
 }
 
 static void *worker_main(void *arg)
 {
 	struct eng_engine *e = arg;
-	uint64_t dirty_since = 0, count;
-	struct pollfd fds[2];
+	struct pollfd fds[1 + ENG_ADMIN_POLLFDS];
+	struct save_timer timer = { 0 };
 
 	while (!atomic_load(&e->stopping)) {
-		int timeout = next_timeout(e, &dirty_since), n;
+		uint64_t now = util_mono_ms();
+		int timeout = earliest(save_timeout(e, &timer, now), eng_admin_timeout(e, now));
 
 		fds[0] = (struct pollfd){ .fd = e->wake_fd, .events = POLLIN };
-		fds[1] = (struct pollfd){ .fd = e->listen_fd, .events = POLLIN };
-		n = poll(fds, e->listen_fd >= 0 ? 2 : 1, timeout);
-		if (n > 0 && (fds[0].revents & POLLIN) &&
-		    read(e->wake_fd, &count, sizeof(count)) != sizeof(count)) {
-			/* Non-blocking: a concurrent wake-up may have emptied it. */
-		}
-		if (n > 0 && e->listen_fd >= 0 && (fds[1].revents & POLLIN))
-			admin_accept(e);
+		eng_admin_pollfds(e, fds + 1);
+		wait_events(e, fds, sizeof(fds) / sizeof(fds[0]), timeout);
+		eng_admin_serve(e, fds + 1);
 		if (atomic_load(&e->subnet_up) && atomic_exchange(&e->reconcile_wanted, false))
 			eng_reconcile(e);
-		if (dirty_since && util_wall_ms() - dirty_since >= e->conf.save_delay_ms) {
-			eng_save(e);
-			dirty_since = 0;
-		}
+		save_if_due(e, &timer);
 	}
 	return NULL;
 }
@@ -169,9 +157,10 @@ void eng_worker_stop(struct eng_engine *e)
 		pthread_join(e->worker, NULL);
 		e->worker_started = false;
 	}
-	if (e->listen_fd >= 0) {
-		close(e->listen_fd);
+	eng_admin_close_all(e);
+	if (e->admin.listen_fd >= 0) {
+		close(e->admin.listen_fd);
 		unlink(e->conf.admin_socket);
-		e->listen_fd = -1;
+		e->admin.listen_fd = -1;
 	}
 }

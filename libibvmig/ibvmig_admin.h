@@ -124,7 +124,11 @@ struct ibvmig_admin_request {
 	X(HOOK_MAX_NS, 57, "hook_max_ns") \
 	X(UNSAVED_CHANGES, 58, "unsaved_changes") \
 	X(ALIASES_BEFORE_RESTART, 59, "aliases_before_restart") \
-	X(MIGRATED_WHILE_DOWN, 60, "migrated_while_down")
+	X(MIGRATED_WHILE_DOWN, 60, "migrated_while_down") \
+	X(NOTICES_UNSENT, 61, "notices_unsent") \
+	X(NOTICES_REFUSED, 62, "notices_refused") \
+	X(NOTICE_NUMBER, 63, "notice_number") \
+	X(RECONCILE_SPARED, 64, "reconcile_spared")
 
 #define IBVMIG_ADMIN_TAG_ENUM(name, value, key) IBVMIG_TAG_##name = value,
 enum ibvmig_admin_tag {

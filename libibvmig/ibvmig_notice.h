@@ -63,6 +63,13 @@ struct ibvmig_path_notice {
 	uint64_t old_port_guid;
 	uint32_t epoch;			/* the SM's trap-table epoch... */
 	uint64_t seq;			/* ...and the event's place in it */
+	/*
+	 * The notice's number in the epoch, 1, 2, 3... for every notice of both
+	 * traps, after 0xFFFFFFFF 1 again; 0: not numbered (an older SM).  What a
+	 * gap tells a receiver: doc/notice-details.md, "Notice numbers".  Last, so
+	 * that positional initialisers written before it keep their meaning.
+	 */
+	uint32_t number;
 };
 
 /* Encodes @n (its version field is ignored: the current one is written). */

@@ -27,7 +27,8 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-reconcile.test osm-plugin/tests/plugin-osmtest.test \
 	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test \
 	osm-plugin/tests/plugin-guard.test osm-plugin/tests/plugin-valgrind.test \
-	osm-plugin/tests/plugin-log.test
+	osm-plugin/tests/plugin-log.test osm-plugin/tests/plugin-loss.test \
+	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
@@ -36,6 +37,9 @@ EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh
 # Set -> Report latency and the plugin's cost per Set, on ibsim (`make bench`).
 FABRIC_BENCHMARKS += test-fabric/bench/repath-latency.sh
 EXTRA_DIST += test-fabric/bench/repath-latency.sh
+# The reconcile against the SA hook under a heavy sweep every 50 ms (`make bench`).
+FABRIC_BENCHMARKS += test-fabric/bench/reconcile-race.sh
+EXTRA_DIST += test-fabric/bench/reconcile-race.sh
 
 # The plugin's state directory, made at boot for OpenSM's own unit (it runs the plugin).
 EXTRA_DIST += osm-plugin/ibvmig.tmpfiles

@@ -28,7 +28,16 @@ static void build_notice(const osm_subn_t *subn, uint16_t trap,
 	ibvmig_details_encode(n, ntc->data_details.raw_data.details);
 }
 
-/* Called without the engine lock (engine.h, LOCKS); takes osm->lock. */
+/*
+ * Called with the engine's send lock, without its engine lock (engine.h,
+ * LOCKS); takes osm->lock.  osm_report_notice() fails only while OpenSM's
+ * InformInfo list is not initialised; otherwise it has queued one Report per
+ * matching subscription and returns success, and what becomes of each Report
+ * it does not tell: a Report lost on the way is not resent, and one that
+ * failed locally leaves only an ERR 1A06 line in OpenSM's log
+ * (doc/simulator.md, "OpenSM Transactions Under umad2sim").  So success is
+ * "sent" here, and receivers find their losses by the notice numbers.
+ */
 int ibvmig_send_notice(void *plugin, uint16_t trap, const struct ibvmig_path_notice *n)
 {
 	struct ibvmig_plugin *p = plugin;
@@ -37,7 +46,7 @@ int ibvmig_send_notice(void *plugin, uint16_t trap, const struct ibvmig_path_not
 
 	CL_PLOCK_EXCL_ACQUIRE(&p->osm->lock);
 	if (!p->osm->subn.sm_port_guid) {
-		rc = -EAGAIN;	/* no port yet to issue it from */
+		rc = -EAGAIN;	/* no port yet to issue it from: it never reaches OpenSM */
 	} else {
 		build_notice(&p->osm->subn, trap, n, &ntc);
 		if (osm_report_notice(&p->osm->log, &p->osm->subn, &ntc) != IB_SUCCESS)

@@ -10,7 +10,8 @@
  * engine/, trap-table/ and libibvmig/.
  *
  * LOCKS.  Two locks, always taken in this order, never the other:
- *   the engine lock  (engine.h, LOCKS: the watcher, the outbox, the counters);
+ *   the engine lock  (engine.h, LOCKS: the watcher, the outbox, the counters),
+ *                    or the engine's send lock (the notice numbers), never both;
  *   osm->lock        OpenSM's cl_plock (not recursive).
  * So: code holding osm->lock never calls into the engine but for
  * eng_subnet_up/down, which take no lock (OpenSM calls report() for

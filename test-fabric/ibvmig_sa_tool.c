@@ -428,9 +428,9 @@ static void print_report(const struct ibvmig_sa_report *r, void *ctx)
 		printf(",\"reason\":\"%s\",\"vguid\":\"0x%016" PRIx64 "\",\"new_lid\":%u,"
 		       "\"old_lid\":%u,\"new_port_guid\":\"0x%016" PRIx64 "\","
 		       "\"old_port_guid\":\"0x%016" PRIx64 "\",\"epoch\":%" PRIu32
-		       ",\"seq\":%" PRIu64,
+		       ",\"seq\":%" PRIu64 ",\"number\":%" PRIu32,
 		       ibvmig_reason_name(n->reason), n->vguid, n->new_lid, n->old_lid,
-		       n->new_port_guid, n->old_port_guid, n->epoch, n->seq);
+		       n->new_port_guid, n->old_port_guid, n->epoch, n->seq, n->number);
 	else if (r->trap == IBVMIG_TRAP_UNPATH || r->trap == IBVMIG_TRAP_REPATH)
 		printf(",\"error\":\"%s\"", ibvmig_sa_strerror(r->path_rc));
 	if (r->gid_prefix || r->gid_guid)

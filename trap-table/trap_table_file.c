@@ -139,7 +139,12 @@ out:
 	return rc;
 }
 
-/* Reads the whole of a regular file of at most @max bytes. */
+/*
+ * Reads the whole of a regular file of at most @max bytes.  Opened with
+ * O_NONBLOCK: the type is known only once it is open, and open(2) of a FIFO
+ * for reading waits for a writer, for ever if none comes - the SM's start
+ * with it.  For a regular file the flag changes nothing.
+ */
 static int tt_slurp(const char *path, size_t max, uint8_t **out, size_t *len)
 {
 	struct stat sb;
@@ -147,7 +152,7 @@ static int tt_slurp(const char *path, size_t max, uint8_t **out, size_t *len)
 	size_t got = 0;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb)) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /*
  * Whether the engine lock is free: another thread asks for the stats, which
@@ -60,10 +61,14 @@ static int fake_send(void *ctx, uint16_t trap, const struct ibvmig_path_notice *
 	struct fake_host *h = ctx;
 
 	check_unlocked(h);
+	if (h->send_delay_us)	/* before the notice is out, as the SM's own work */
+		usleep(h->send_delay_us);
 	pthread_mutex_lock(&h->mu);
 	if (h->n_sent < FAKE_MAX)
 		h->sent[h->n_sent] = (struct fake_notice){ trap, *n };
 	h->n_sent++;
+	if (h->n_numbers < FAKE_NUMBERS_MAX)
+		h->numbers[h->n_numbers++] = n->number;
 	pthread_mutex_unlock(&h->mu);
 	return h->send_rc;
 }
@@ -82,6 +87,8 @@ static int fake_list_aliases(void *ctx, struct eng_aliases *out)
 				     h->aliases[i].lid);
 	rc = rc ? rc : h->list_rc;
 	pthread_mutex_unlock(&h->mu);
+	if (h->during_list)
+		h->during_list(h);
 	return rc;
 }
 

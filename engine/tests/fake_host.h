@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #define FAKE_MAX 64
+#define FAKE_NUMBERS_MAX 1024
 
 struct fake_notice {
 	uint16_t trap;
@@ -32,6 +33,8 @@ struct fake_host {
 	/* What the engine did. */
 	struct fake_notice sent[FAKE_MAX];
 	size_t n_sent;			/* may exceed FAKE_MAX: only the first are kept */
+	uint32_t numbers[FAKE_NUMBERS_MAX];	/* notice numbers in the order sent */
+	size_t n_numbers;
 	char logs[FAKE_MAX][256];
 	size_t n_logs;
 	size_t list_calls;
@@ -41,9 +44,12 @@ struct fake_host {
 
 	/* What the ops answer. */
 	int send_rc;
+	unsigned send_delay_us;		/* how long a send takes */
 	struct fake_alias aliases[FAKE_MAX];
 	size_t n_aliases;
 	int list_rc;
+	/* Runs inside list_aliases once the list is copied, without h->mu. */
+	void (*during_list)(struct fake_host *h);
 	struct eng_sm_view sm;
 	struct eng_subscriber subs[8];
 	size_t n_subs;

@@ -200,7 +200,7 @@ static void test_reconcile_of_the_same_state_finds_nothing(void)
 
 	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
 	aw_alias_set(w, VG(2), PORT_B, LID_B, 1);
-	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 2, 5), 0);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 2, NULL, 0, 5), 0);
 	CU_ASSERT_EQUAL(nsent, 0);
 	aw_destroy(w);
 }
@@ -213,7 +213,7 @@ static void test_reconcile_finds_a_port_gone_with_its_aliases(void)
 	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
 	aw_alias_set(w, VG(2), PORT_A, LID_A, 1);
 	aw_alias_set(w, VG(3), PORT_B, LID_B, 1);
-	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, 5), 2);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, NULL, 0, 5), 2);
 	CU_ASSERT_EQUAL_FATAL(nsent, 2);
 	expect(0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_PORT_GONE, 0, 0, LID_A, PORT_A);
 	expect(1, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_PORT_GONE, 0, 0, LID_A, PORT_A);
@@ -233,14 +233,14 @@ static void test_reconcile_finds_a_base_lid_change(void)
 	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
 	aw_alias_set(w, VG(2), PORT_A, LID_A, 1);
 	aw_alias_set(w, VG(3), PORT_B, LID_B, 1);
-	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 3, 5), 2);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 3, NULL, 0, 5), 2);
 	CU_ASSERT_EQUAL_FATAL(nsent, 2);
 	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_PORT_LID_CHANGED, 9, PORT_A, LID_A, PORT_A);
 	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_PORT_LID_CHANGED, 9, PORT_A, LID_A, PORT_A);
 	CU_ASSERT(sent[0].n.seq < sent[1].n.seq);
 	aw_get_stats(w, &st);
 	CU_ASSERT_EQUAL(st.port_lid_changes, 2);
-	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 3, 6), 0);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 3, NULL, 0, 6), 0);
 	aw_destroy(w);
 }
 
@@ -250,7 +250,7 @@ static void test_reconcile_finds_an_unseen_move(void)
 	struct aw_alias seen[] = { { VG(1), PORT_B, LID_B } };
 
 	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
-	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, 5), 1);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, NULL, 0, 5), 1);
 	CU_ASSERT_EQUAL_FATAL(nsent, 2);
 	expect(0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_DELETED, 0, 0, LID_A, PORT_A);
 	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_B, PORT_B, LID_A, PORT_A);
@@ -264,11 +264,37 @@ static void test_feed_after_reconcile_is_not_reported_twice(void)
 
 	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
 	/* The sweep saw VG(1) go and VG(2) come before the SA feed did. */
-	aw_reconcile(w, seen, 1, 2);
+	aw_reconcile(w, seen, 1, NULL, 0, 2);
 	CU_ASSERT_EQUAL(nsent, 1);
 	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 3);
 	aw_alias_set(w, VG(2), PORT_B, LID_B, 3);
 	CU_ASSERT_EQUAL(nsent, 1);
+	aw_destroy(w);
+}
+
+static void test_reconcile_leaves_vguids_fed_since_its_list_to_the_sa(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	/* Listed: VG(1) (deleted since) and VG(3); not listed: VG(2) (set since). */
+	struct aw_alias seen[] = { { VG(1), PORT_A, LID_A }, { VG(3), PORT_A, LID_A } };
+	const uint64_t spare[] = { VG(1), VG(1), VG(2) };
+	struct aw_stats st;
+
+	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
+	aw_alias_set(w, VG(3), PORT_A, LID_A, 1);
+	/* The feeds that came after the list was begun. */
+	aw_alias_deleted(w, VG(1), PORT_A, LID_A, 2);
+	aw_alias_set(w, VG(2), PORT_A, LID_A, 2);
+	CU_ASSERT_EQUAL(nsent, 1);	/* VG(1)'s UnPath */
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 2, spare, 3, 3), 0);
+	CU_ASSERT_EQUAL(nsent, 1);	/* no "restarted" for VG(1), no "port-gone" for VG(2) */
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.live, 2);
+	CU_ASSERT_EQUAL(st.reconcile_spared, 2);
+	/* The next reconcile, with nothing fed meanwhile, has the last word. */
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen + 1, 1, NULL, 0, 4), 1);
+	expect(1, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_PORT_GONE, 0, 0, LID_A, PORT_A);
+	CU_ASSERT_EQUAL(sent[1].n.vguid, VG(2));
 	aw_destroy(w);
 }
 
@@ -279,7 +305,7 @@ static void test_reconcile_skips_invalid_entries(void)
 				   { VG(3), PORT_A, LID_A } };
 	struct aw_stats st;
 
-	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 4, 1), 1);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 4, NULL, 0, 1), 1);
 	aw_get_stats(w, &st);
 	CU_ASSERT_EQUAL(st.live, 1);
 	aw_destroy(w);
@@ -322,7 +348,7 @@ static void test_random_feeds_stay_consistent(void)
 		if (port_of[k])
 			seen[n++] = (struct aw_alias){ VG(k + 1), port_of[k], lid_of[k] };
 	nsent = 0;
-	CU_ASSERT_EQUAL(aw_reconcile(w, seen, n, STEPS), 0);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, n, NULL, 0, STEPS), 0);
 	CU_ASSERT_EQUAL(nsent, 0);
 	aw_destroy(w);
 }
@@ -430,7 +456,7 @@ static void test_reconcile_finds_a_migration_while_down(void)
 
 	aw_alias_set(w, VG(1), PORT_A, LID_A, 1);
 	w = restart(w, true, 0, 100, 5);
-	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, 10), 1);
+	CU_ASSERT_EQUAL(aw_reconcile(w, seen, 1, NULL, 0, 10), 1);
 	CU_ASSERT_EQUAL_FATAL(nsent, 1);
 	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_B, PORT_B, LID_A, PORT_A);
 	aw_destroy(w);
@@ -481,6 +507,7 @@ int main(void)
 		UNIT_TEST(test_reconcile_finds_a_base_lid_change),
 		UNIT_TEST(test_reconcile_finds_an_unseen_move),
 		UNIT_TEST(test_feed_after_reconcile_is_not_reported_twice),
+		UNIT_TEST(test_reconcile_leaves_vguids_fed_since_its_list_to_the_sa),
 		UNIT_TEST(test_reconcile_skips_invalid_entries),
 		UNIT_TEST(test_random_feeds_stay_consistent),
 		UNIT_TEST(test_alias_set_elsewhere_after_a_restart_is_a_migration),

@@ -87,15 +87,115 @@ static void test_a_failed_send_is_counted_and_logged(void)
 	struct fake_host h;
 
 	fake_start(&h, NULL);
-	h.send_rc = -EAGAIN;
+	h.send_rc = -EAGAIN;	/* the SM has no port yet */
 	fake_set(&h, VG(1), PORT_A, LID_A);
 	fake_delete(&h, VG(1), PORT_A, LID_A);
+	h.send_rc = -EIO;	/* the SM refused it */
 	fake_set(&h, VG(1), PORT_B, LID_B);
 	CU_ASSERT_EQUAL(h.n_sent, 2);
 	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_NOTICES_FAILED), 2);
+	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_NOTICES_UNSENT), 1);
+	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_NOTICES_REFUSED), 1);
 	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_UNPATH_SENT), 0);
 	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_REPATH_SENT), 0);
-	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D101: 1 notices could not be reported"), 2);
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D101: 1 notices not sent (1 never reached the SM"),
+			1);
+	CU_ASSERT_EQUAL(fake_logged(&h, "; 1 refused by it): receivers will miss them, the first "
+				    "number 2, the last 2"), 1);
+	fake_stop(&h);
+}
+
+/* ---- notice numbers -------------------------------------------------------- */
+
+static void test_notices_are_numbered_from_1_in_the_order_they_are_sent(void)
+{
+	struct fake_host h;
+	size_t i;
+
+	fake_start(&h, NULL);
+	CU_ASSERT_EQUAL(status_of(&h, IBVMIG_TAG_NOTICE_NUMBER), 0);
+	fake_set(&h, VG(1), PORT_A, LID_A);	/* a creation: nothing sent, no number */
+	fake_delete(&h, VG(1), PORT_A, LID_A);
+	fake_set(&h, VG(1), PORT_B, LID_B);
+	fake_set(&h, VG(2), PORT_A, LID_A);
+	h.n_aliases = 0;	/* both ports left the fabric: two UnPaths from the reconcile */
+	eng_reconcile(h.e);
+	CU_ASSERT_EQUAL_FATAL(h.n_sent, 4);
+	for (i = 0; i < h.n_sent; i++)
+		CU_ASSERT_EQUAL(h.sent[i].n.number, i + 1);
+	/* UnPaths and RePaths share one count: receivers subscribe to both. */
+	CU_ASSERT_EQUAL(h.sent[0].trap, IBVMIG_TRAP_UNPATH);
+	CU_ASSERT_EQUAL(h.sent[1].trap, IBVMIG_TRAP_REPATH);
+	CU_ASSERT_EQUAL(status_of(&h, IBVMIG_TAG_NOTICE_NUMBER), 4);
+	fake_stop(&h);
+}
+
+static void test_a_notice_that_could_not_be_sent_keeps_its_number(void)
+{
+	struct fake_host h;
+
+	fake_start(&h, NULL);
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	fake_set(&h, VG(2), PORT_A, LID_A);
+	fake_delete(&h, VG(1), PORT_A, LID_A);	/* 1: sent */
+	h.send_rc = -EAGAIN;
+	fake_delete(&h, VG(2), PORT_A, LID_A);	/* 2: the SM not up */
+	h.send_rc = 0;
+	fake_set(&h, VG(1), PORT_B, LID_B);	/* 3: receivers see 2 missing */
+	CU_ASSERT_EQUAL_FATAL(h.n_sent, 3);
+	CU_ASSERT_EQUAL(h.sent[0].n.number, 1);
+	CU_ASSERT_EQUAL(h.sent[1].n.number, 2);
+	CU_ASSERT_EQUAL(h.sent[2].n.number, 3);
+	/* Every number is in exactly one counter. */
+	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_UNPATH_SENT) + stat_of(&h, IBVMIG_TAG_REPATH_SENT) +
+				stat_of(&h, IBVMIG_TAG_NOTICES_FAILED),
+			status_of(&h, IBVMIG_TAG_NOTICE_NUMBER));
+	fake_stop(&h);
+}
+
+/* Two SA threads at once, each a run of set/delete pairs on its own vGUID. */
+struct churn {
+	struct fake_host *h;
+	uint64_t vguid, port;
+	uint16_t lid;
+};
+
+static void *churn_main(void *arg)
+{
+	struct churn *c = arg;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		fake_set(c->h, c->vguid, c->port, c->lid);
+		fake_delete(c->h, c->vguid, c->port, c->lid);
+	}
+	return NULL;
+}
+
+static void test_numbers_go_out_in_order_whichever_thread_sends(void)
+{
+	struct fake_host h;
+	struct churn a, b;
+	pthread_t ta, tb;
+	uint32_t last = 0;
+	size_t i, n;
+
+	fake_start(&h, NULL);
+	h.send_delay_us = 50;	/* the SM's send takes its time: threads overlap */
+	a = (struct churn){ &h, VG(1), PORT_A, LID_A };
+	b = (struct churn){ &h, VG(2), PORT_B, LID_B };
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&ta, NULL, churn_main, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&tb, NULL, churn_main, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	n = h.n_numbers;
+	CU_ASSERT_EQUAL(n, 2 * (200 + 199));	/* an UnPath per delete, a RePath per set again */
+	for (i = 0; i < n && i < FAKE_NUMBERS_MAX; i++) {
+		if (h.numbers[i] != last + 1)
+			break;
+		last = h.numbers[i];
+	}
+	CU_ASSERT_EQUAL(i, n);	/* each number handed to the host follows the one before */
 	fake_stop(&h);
 }
 
@@ -274,6 +374,47 @@ static void test_reconcile_follows_the_sm_aliases(void)
 	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_RECONCILES), 2);
 	CU_ASSERT_EQUAL(status_of(&h, IBVMIG_TAG_LIVE_ALIASES), 1);
 	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D601: cannot list the live aliases"), 1);
+	fake_stop(&h);
+}
+
+/*
+ * The window between the list and its apply, held open: the host's SM lock is
+ * released once the list is copied, and an SA Set and Delete land before the
+ * engine applies it.
+ */
+static void sa_changes_during_the_list(struct fake_host *h)
+{
+	fake_set(h, VG(2), PORT_A, LID_A);	/* not in the list: it came after */
+	fake_delete(h, VG(1), PORT_A, LID_A);	/* in the list: it went after */
+}
+
+static void test_an_sa_change_during_the_list_is_not_undone_by_the_reconcile(void)
+{
+	struct fake_host h;
+
+	fake_start(&h, NULL);
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	fake_set(&h, VG(2), PORT_A, LID_A);
+	fake_delete(&h, VG(2), PORT_A, LID_A);	/* VG(2) remembered: its next set is a reboot */
+	CU_ASSERT_EQUAL_FATAL(h.n_sent, 1);
+	h.aliases[0] = (struct fake_alias){ VG(1), PORT_A, LID_A };
+	h.n_aliases = 1;
+	h.during_list = sa_changes_during_the_list;
+	eng_reconcile(h.e);
+	h.during_list = NULL;
+	/* The SA's own notices only: RePath "restarted" for VG(2), UnPath for VG(1). */
+	CU_ASSERT_EQUAL_FATAL(h.n_sent, 3);
+	expect_sent(&h, 1, IBVMIG_TRAP_REPATH, VG(2), IBVMIG_REASON_RESTARTED);
+	expect_sent(&h, 2, IBVMIG_TRAP_UNPATH, VG(1), IBVMIG_REASON_DELETED);
+	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_RECONCILE_EVENTS), 0);
+	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_RECONCILE_SPARED), 2);
+	CU_ASSERT_EQUAL(status_of(&h, IBVMIG_TAG_LIVE_ALIASES), 1);	/* VG(2) */
+	CU_ASSERT_EQUAL(status_of(&h, IBVMIG_TAG_ENTRIES), 1);	/* VG(1) */
+	/* The next sweep's list shows the same: nothing to say. */
+	h.aliases[0] = (struct fake_alias){ VG(2), PORT_A, LID_A };
+	eng_reconcile(h.e);
+	CU_ASSERT_EQUAL(h.n_sent, 3);
+	CU_ASSERT_EQUAL(h.locked_ops, 0);
 	fake_stop(&h);
 }
 
@@ -508,6 +649,9 @@ int main(void)
 		UNIT_TEST(test_a_migration_sends_unpath_then_repath),
 		UNIT_TEST(test_notices_and_sm_reads_come_without_the_engine_lock),
 		UNIT_TEST(test_a_failed_send_is_counted_and_logged),
+		UNIT_TEST(test_notices_are_numbered_from_1_in_the_order_they_are_sent),
+		UNIT_TEST(test_a_notice_that_could_not_be_sent_keeps_its_number),
+		UNIT_TEST(test_numbers_go_out_in_order_whichever_thread_sends),
 		UNIT_TEST(test_diff_ignores_index_0),
 		UNIT_TEST(test_diff_leaves_a_port_that_changed_under_it),
 		UNIT_TEST(test_diff_feeds_a_set_a_delete_and_a_replace_at_once),
@@ -515,6 +659,7 @@ int main(void)
 		UNIT_TEST(test_the_sm_handler_time_is_not_counted_as_ours),
 		UNIT_TEST(test_every_change_counts_until_saved),
 		UNIT_TEST(test_reconcile_follows_the_sm_aliases),
+		UNIT_TEST(test_an_sa_change_during_the_list_is_not_undone_by_the_reconcile),
 		UNIT_TEST(test_status_shows_the_host_and_its_sm),
 		UNIT_TEST(test_traps_list_the_deleted_vguids),
 		UNIT_TEST(test_subscribers_are_ours_only),

@@ -7,12 +7,16 @@
  * admin socket, saves after a change and reconciles when the subnet is up.
  */
 #include "fake_host.h"
+#include "trap_table.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VG(n) (0x0002c903abcd0000ULL + (n))
@@ -51,16 +55,33 @@ static bool exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
-static void start_in_scratch(struct fake_host *h, const char *sub)
+static void conf_in_scratch(struct ibvmig_conf *conf, const char *sub)
 {
 	char where[128];
-	struct ibvmig_conf conf;
 
 	snprintf(where, sizeof(where), "%s%s", dir, sub);
-	fake_conf(&conf, where);
-	conf.save_delay_ms = 50;
+	fake_conf(conf, where);
+	conf->save_delay_ms = 50;
+}
+
+static void start_in_scratch(struct fake_host *h, const char *sub)
+{
+	struct ibvmig_conf conf;
+
+	conf_in_scratch(&conf, sub);
 	fake_start(h, &conf);
 	CU_ASSERT_EQUAL(eng_state_start(h->e), 0);
+}
+
+/* The state directory of scratch @sub, made as the engine makes it; @path is a file in it. */
+static const char *state_of(const char *sub, const char *name)
+{
+	snprintf(path, sizeof(path), "%s%s", dir, sub);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s%s/state", dir, sub);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s%s/state/%s", dir, sub, name);
+	return path;
 }
 
 static void test_what_is_saved_is_restored_after_a_restart(void)
@@ -149,6 +170,104 @@ static void test_a_damaged_file_is_set_aside(void)
 	fake_stop(&h);
 }
 
+/* ---- time and odd files ------------------------------------------------------- */
+
+#define YEAR_MS (365ULL * 24 * 3600 * 1000)
+
+static uint64_t newest_stamp(struct fake_host *h)
+{
+	struct ibvmig_rec_field f;
+	struct fake_answer a;
+	uint64_t newest = 0;
+	uint32_t i;
+
+	fake_ask(h, IBVMIG_ADMIN_TRAPS, 0, &a);
+	for (i = 0; i < a.records; i++)
+		if (fake_field(&a, i, IBVMIG_TAG_DELETED_AT_MS, &f) && f.value > newest)
+			newest = f.value;
+	fake_answer_free(&a);
+	return newest;
+}
+
+static void test_stamps_from_the_future_are_taken_as_made_now(void)
+{
+	struct tt_entry_view saved[] = {
+		{ VG(1), PORT_A, util_wall_ms() - 10, LID_A },
+		{ VG(2), PORT_A, util_wall_ms() + YEAR_MS, LID_A },
+	};
+	struct tt_entry_view *v;
+	struct ibvmig_conf conf;
+	struct fake_host h;
+	const char *why;
+	size_t n, i;
+
+	CU_ASSERT_EQUAL_FATAL(tt_write_file(state_of("/future", "trap-table"), saved, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(tt_write_file(state_of("/future", "live-aliases"), saved + 1, 1), 0);
+	conf_in_scratch(&conf, "/future");
+	conf.trap_ttl_ms = 1000;
+	fake_start(&h, &conf);
+	CU_ASSERT_EQUAL(eng_state_start(h.e), 0);
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D208: saved trap table "), 1);
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D208: saved live aliases "), 1);
+	CU_ASSERT_EQUAL(fake_logged(&h, ": 1 entries stamped up to "), 2);
+	CU_ASSERT(newest_stamp(&h) <= util_wall_ms());
+	/* The table's clock stands at now, not a year ahead: a new delete is stamped now. */
+	fake_set(&h, VG(3), PORT_B, LID_B);
+	fake_delete(&h, VG(3), PORT_B, LID_B);
+	CU_ASSERT(newest_stamp(&h) <= util_wall_ms());
+	/* ...the next save writes no future back... */
+	CU_ASSERT_EQUAL(eng_save(h.e), 0);
+	CU_ASSERT_EQUAL_FATAL(tt_read_file(state_of("/future", "trap-table"), &v, &n, &why), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(v[i].deleted_at_ms <= util_wall_ms());
+	free(v);
+	/* ...and the entries expire a TTL from now. */
+	usleep(1100 * 1000);
+	fake_set(&h, VG(4), PORT_B, LID_B);	/* any call with a time expires */
+	CU_ASSERT_EQUAL(fake_value(&h, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ENTRIES), 0);
+	CU_ASSERT_EQUAL(fake_value(&h, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ALIASES_BEFORE_RESTART), 0);
+	fake_stop(&h);
+}
+
+/* eng_state_start() on a thread: the test must end even if it blocks. */
+static void *state_start_main(void *arg)
+{
+	eng_state_start(arg);
+	return NULL;
+}
+
+static void test_a_fifo_in_place_of_a_state_file_does_not_block_the_start(void)
+{
+	const char *fifo = state_of("/fifo", "trap-table");
+	struct ibvmig_conf conf;
+	struct timespec deadline;
+	char aside[300];
+	struct fake_host h;
+	pthread_t th;
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	snprintf(aside, sizeof(aside), "%s.damaged", fifo);
+	conf_in_scratch(&conf, "/fifo");
+	fake_start(&h, &conf);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, state_start_main, h.e), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
+	if (pthread_timedjoin_np(th, NULL, &deadline)) {
+		CU_FAIL("the start waits for a writer on the FIFO");
+		fd = open(state_of("/fifo", "trap-table"), O_WRONLY);	/* lets it go */
+		pthread_join(th, NULL);
+		if (fd >= 0)
+			close(fd);
+	}
+	CU_ASSERT_EQUAL(fake_logged(&h, "is damaged (not a regular file, or too large)"), 1);
+	CU_ASSERT(exists(aside));
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	CU_ASSERT_EQUAL(eng_save(h.e), 0);	/* a regular file takes its place */
+	fake_stop(&h);
+}
+
 /* Polls @cond for 3 s at most. */
 #define WITHIN_3S(cond)                                                                        \
 	({                                                                                     \
@@ -201,6 +320,171 @@ static void test_the_worker_serves_saves_and_reconciles(void)
 	fake_stop(&h);
 }
 
+static uint64_t stat_value(struct fake_host *h, uint16_t tag)
+{
+	return fake_value(h, IBVMIG_ADMIN_STATS, tag);
+}
+
+static void test_a_save_that_keeps_failing_is_logged_once_and_tried_less_often(void)
+{
+	struct ibvmig_conf conf;
+	struct fake_host h;
+	uint64_t errors;
+
+	conf_in_scratch(&conf, "/full");
+	conf.save_delay_ms = 10;
+	fake_start(&h, &conf);
+	CU_ASSERT_EQUAL(eng_state_start(h.e), 0);
+	CU_ASSERT_EQUAL_FATAL(eng_worker_start(h.e), 0);
+	/* The file cannot be replaced: a directory in its place (as root, as a full disk). */
+	CU_ASSERT_EQUAL_FATAL(mkdir(state_of("/full", "trap-table"), 0700), 0);
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	usleep(1600 * 1000);
+	errors = stat_value(&h, IBVMIG_TAG_SAVE_ERRORS);
+	CU_ASSERT(errors >= 2 && errors <= 4);	/* at 10 ms, then 0.5 s and 1 s later */
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D207: cannot save the trap table to "), 1);
+	CU_ASSERT_EQUAL(rmdir(state_of("/full", "trap-table")), 0);
+	CU_ASSERT(WITHIN_3S(stat_value(&h, IBVMIG_TAG_SAVES) == 1));
+	CU_ASSERT_EQUAL(fake_logged(&h, "the trap table is saved again"), 1);
+	/* Failing again is news again. */
+	CU_ASSERT_EQUAL(unlink(state_of("/full", "trap-table")), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(state_of("/full", "trap-table"), 0700), 0);
+	errors = stat_value(&h, IBVMIG_TAG_SAVE_ERRORS);
+	fake_delete(&h, VG(1), PORT_A, LID_A);
+	CU_ASSERT(WITHIN_3S(stat_value(&h, IBVMIG_TAG_SAVE_ERRORS) > errors));
+	CU_ASSERT_EQUAL(fake_logged(&h, "ERR D207: cannot save the trap table to "), 2);
+	eng_worker_stop(h.e);
+	CU_ASSERT_EQUAL(rmdir(state_of("/full", "trap-table")), 0);
+	eng_state_stop(h.e);
+	fake_stop(&h);
+}
+
+/* ---- the admin socket, many clients --------------------------------------------- */
+
+static int connect_to(const char *sock)
+{
+	int fd = util_unix_connect(sock);
+
+	CU_ASSERT(fd >= 0);
+	return fd;
+}
+
+/* One status request: its round trip in ms, or -1. */
+static long status_call_ms(const char *sock, int timeout_ms)
+{
+	struct ibvmig_admin_request req = { .op = IBVMIG_ADMIN_STATUS };
+	struct ibvmig_admin_header hdr;
+	uint64_t t0 = util_mono_ms();
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int rc = ibvmig_admin_call(sock, &req, timeout_ms, &hdr, &body, &len);
+
+	free(body);
+	return rc || hdr.status != IBVMIG_ADMIN_OK ? -1 : (long)(util_mono_ms() - t0);
+}
+
+static void start_with_socket(struct fake_host *h, const char *sub, char *sock, size_t len)
+{
+	start_in_scratch(h, sub);
+	snprintf(sock, len, "%s%s/admin.sock", dir, sub);
+	CU_ASSERT_EQUAL_FATAL(eng_worker_start(h->e), 0);
+}
+
+static void test_idle_connections_delay_neither_a_client_nor_a_save(void)
+{
+	struct fake_host h;
+	char sock[128];
+	int idle[16], i;
+	uint64_t t0;
+	long ms;
+
+	start_with_socket(&h, "/idle", sock, sizeof(sock));
+	for (i = 0; i < 16; i++)
+		idle[i] = connect_to(sock);
+	usleep(100 * 1000);	/* all accepted, all silent */
+	ms = status_call_ms(sock, 1000);
+	CU_ASSERT(ms >= 0 && ms < 500);
+	t0 = util_mono_ms();
+	fake_set(&h, VG(1), PORT_A, LID_A);
+	CU_ASSERT(WITHIN_3S(stat_value(&h, IBVMIG_TAG_SAVES) == 1));
+	CU_ASSERT(util_mono_ms() - t0 < 500);	/* save_delay_ms is 50 */
+	for (i = 0; i < 16; i++)
+		close(idle[i]);
+	eng_worker_stop(h.e);
+	eng_state_stop(h.e);
+	fake_stop(&h);
+}
+
+static void test_a_silent_client_is_hung_up_on_after_2_s(void)
+{
+	struct fake_host h;
+	char sock[128], c;
+	uint64_t t0;
+	int fd;
+
+	start_with_socket(&h, "/silent", sock, sizeof(sock));
+	fd = connect_to(sock);
+	CU_ASSERT_EQUAL(write(fd, "IVMA", 4), 4);	/* a third of a header, then silence */
+	t0 = util_mono_ms();
+	CU_ASSERT_EQUAL(read(fd, &c, 1), 0);	/* the server closed it */
+	CU_ASSERT(util_mono_ms() - t0 >= 1800 && util_mono_ms() - t0 < 3000);
+	close(fd);
+	CU_ASSERT_EQUAL(stat_value(&h, IBVMIG_TAG_ADMIN_ERRORS), 1);
+	eng_worker_stop(h.e);
+	fake_stop(&h);
+}
+
+static void test_more_idle_clients_than_slots_do_not_lock_others_out(void)
+{
+	struct fake_host h;
+	char sock[128];
+	int idle[40], i;
+
+	start_with_socket(&h, "/flood", sock, sizeof(sock));
+	for (i = 0; i < 40; i++)
+		idle[i] = connect_to(sock);
+	usleep(100 * 1000);
+	/* The oldest silent ones make room. */
+	CU_ASSERT(status_call_ms(sock, 1000) >= 0);
+	CU_ASSERT(status_call_ms(sock, 1000) >= 0);
+	for (i = 0; i < 40; i++)
+		close(idle[i]);
+	eng_worker_stop(h.e);
+	fake_stop(&h);
+}
+
+/* A client that asks and never reads: its answer waits, the others do not. */
+static void test_a_client_that_does_not_read_its_answer_holds_nobody(void)
+{
+	struct ibvmig_admin_request req = { .op = IBVMIG_ADMIN_TRAPS };
+	uint8_t msg[IBVMIG_ADMIN_HEADER_LEN + IBVMIG_ADMIN_REQUEST_BODY_MAX];
+	struct ibvmig_conf conf;
+	struct fake_host h;
+	int fd, len, i;
+	char sock[128];
+
+	conf_in_scratch(&conf, "/deaf");
+	conf.unpath = false;	/* no notices: only the table grows */
+	fake_start(&h, &conf);
+	CU_ASSERT_EQUAL(eng_state_start(h.e), 0);	/* makes the directory */
+	snprintf(sock, sizeof(sock), "%s/deaf/admin.sock", dir);
+	CU_ASSERT_EQUAL_FATAL(eng_worker_start(h.e), 0);
+	/* A traps answer of 8000 records, 0.5 MB: more than the socket's buffers take. */
+	for (i = 1; i <= 8000; i++) {
+		fake_set(&h, VG(i), PORT_A, LID_A);
+		fake_delete(&h, VG(i), PORT_A, LID_A);
+	}
+	fd = connect_to(sock);
+	len = ibvmig_admin_encode_request(&req, msg, sizeof(msg));
+	CU_ASSERT_EQUAL(write(fd, msg, (size_t)len), len);
+	usleep(200 * 1000);
+	CU_ASSERT(status_call_ms(sock, 1000) >= 0);
+	close(fd);
+	eng_worker_stop(h.e);
+	eng_state_stop(h.e);
+	fake_stop(&h);
+}
+
 static void test_an_unreachable_socket_costs_only_the_admin(void)
 {
 	struct fake_host h;
@@ -225,8 +509,15 @@ int main(void)
 		UNIT_TEST(test_the_last_save_comes_at_the_stop),
 		UNIT_TEST(test_a_failed_save_stays_unsaved),
 		UNIT_TEST(test_a_damaged_file_is_set_aside),
+		UNIT_TEST(test_stamps_from_the_future_are_taken_as_made_now),
+		UNIT_TEST(test_a_fifo_in_place_of_a_state_file_does_not_block_the_start),
 		UNIT_TEST(test_the_worker_serves_saves_and_reconciles),
 		UNIT_TEST(test_an_unreachable_socket_costs_only_the_admin),
+		UNIT_TEST(test_a_save_that_keeps_failing_is_logged_once_and_tried_less_often),
+		UNIT_TEST(test_idle_connections_delay_neither_a_client_nor_a_save),
+		UNIT_TEST(test_a_silent_client_is_hung_up_on_after_2_s),
+		UNIT_TEST(test_more_idle_clients_than_slots_do_not_lock_others_out),
+		UNIT_TEST(test_a_client_that_does_not_read_its_answer_holds_nobody),
 	};
 
 	return unit_run("engine_state", make_scratch, remove_scratch, tests,

@@ -20,6 +20,7 @@ static const struct ibvmig_path_notice sample = {
 	.old_port_guid = 0x2122232425262728ULL,
 	.epoch = 0xa1b2c3d4,
 	.seq = 0x0000000100000002ULL,
+	.number = 0xe1e2e3e4,
 };
 
 static void test_details_layout_is_as_documented(void)
@@ -32,7 +33,8 @@ static void test_details_layout_is_as_documented(void)
 		0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
 		0xa1, 0xb2, 0xc3, 0xd4,
 		0, 0, 0, 1, 0, 0, 0, 2,
-		0, 0, 0, 0,
+		/* the notice number, in what version 1 first had as reserved */
+		0xe1, 0xe2, 0xe3, 0xe4,
 	};
 	uint8_t got[IBVMIG_NOTICE_DETAILS_LEN];
 
@@ -63,6 +65,7 @@ static void test_details_round_trip(void)
 		CU_ASSERT_EQUAL(back.old_port_guid, n.old_port_guid);
 		CU_ASSERT_EQUAL(back.epoch, n.epoch);
 		CU_ASSERT_EQUAL(back.seq, n.seq);
+		CU_ASSERT_EQUAL(back.number, n.number);
 	}
 }
 
@@ -83,15 +86,17 @@ static void test_foreign_version_and_reason_are_refused(void)
 	CU_ASSERT_EQUAL(ibvmig_details_decode(buf, &back), -EPROTO);
 }
 
-static void test_reserved_bytes_are_ignored(void)
+static void test_an_old_senders_zeros_read_as_unnumbered(void)
 {
 	uint8_t buf[IBVMIG_NOTICE_DETAILS_LEN];
 	struct ibvmig_path_notice back;
 
 	ibvmig_details_encode(&sample, buf);
-	buf[53] = 0x7F;
+	memset(buf + 50, 0, 4);	/* what a sender from before the number sends */
 	CU_ASSERT_EQUAL(ibvmig_details_decode(buf, &back), 0);
+	CU_ASSERT_EQUAL(back.version, 1);
 	CU_ASSERT_EQUAL(back.seq, sample.seq);
+	CU_ASSERT_EQUAL(back.number, 0);
 }
 
 static struct ibvmig_notice repath_notice(void)
@@ -189,7 +194,7 @@ int main(void)
 		UNIT_TEST(test_details_layout_is_as_documented),
 		UNIT_TEST(test_details_round_trip),
 		UNIT_TEST(test_foreign_version_and_reason_are_refused),
-		UNIT_TEST(test_reserved_bytes_are_ignored),
+		UNIT_TEST(test_an_old_senders_zeros_read_as_unnumbered),
 		UNIT_TEST(test_notice_attribute_layout),
 		UNIT_TEST(test_path_notice_decode_accepts_only_ours),
 		UNIT_TEST(test_stamp_ordering),

@@ -10,10 +10,12 @@
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VG(n) (0x0002c90300a00000ULL + (n))
@@ -588,6 +590,46 @@ static void test_invalid_entries_with_good_checksum_are_refused(void)
 	expect_refused(path, -EBADMSG);
 }
 
+/* tt_read_file of a FIFO, on a thread: the test must end even if it blocks. */
+struct fifo_read {
+	const char *path;
+	int rc;
+};
+
+static void *fifo_read_main(void *arg)
+{
+	struct fifo_read *r = arg;
+	struct tt_entry_view *v = NULL;
+	const char *why;
+	size_t n;
+
+	r->rc = tt_read_file(r->path, &v, &n, &why);
+	free(v);
+	return NULL;
+}
+
+static void test_a_fifo_is_refused_without_waiting_for_a_writer(void)
+{
+	struct fifo_read r = { .path = tmp_path("fifo"), .rc = 1 };
+	struct timespec deadline;
+	pthread_t th;
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(mkfifo(r.path, 0600), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, fifo_read_main, &r), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
+	if (pthread_timedjoin_np(th, NULL, &deadline)) {
+		CU_FAIL("tt_read_file waits for a writer on a FIFO");
+		fd = open(r.path, O_WRONLY);	/* lets it go */
+		pthread_join(th, NULL);
+		if (fd >= 0)
+			close(fd);
+	}
+	CU_ASSERT_EQUAL(r.rc, -EBADMSG);
+	unlink(r.path);
+}
+
 static void test_missing_or_odd_files_are_refused(void)
 {
 	expect_refused(tmp_path("does-not-exist"), -ENOENT);
@@ -926,6 +968,7 @@ int main(void)
 		UNIT_TEST(test_every_flipped_byte_is_refused),
 		UNIT_TEST(test_invalid_entries_with_good_checksum_are_refused),
 		UNIT_TEST(test_missing_or_odd_files_are_refused),
+		UNIT_TEST(test_a_fifo_is_refused_without_waiting_for_a_writer),
 		UNIT_TEST(test_restore_is_all_or_nothing),
 		UNIT_TEST(test_write_to_unwritable_place_fails_cleanly),
 		UNIT_TEST(test_model_small_table_churn),
