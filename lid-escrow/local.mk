@@ -1,0 +1,21 @@
+# lid-escrow: the LID/P_Key escrow core (libibvmig-escrow, lid_escrow.h) and
+# ibvmig's one durable log (libibvmig-journal, ibvmig_journal.h), which the
+# escrow keeps its records in and other state may join.  No OpenSM: plain
+# structs in, verdicts out; the SM-side service performs the side effects.
+LID_ESCROW_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) -I$(top_srcdir)/lid-escrow
+noinst_LTLIBRARIES += lid-escrow/libibvmig-journal.la
+lid_escrow_libibvmig_journal_la_SOURCES = lid-escrow/ibvmig_journal.h lid-escrow/journal.c \
+	lid-escrow/be_bytes.h
+lid_escrow_libibvmig_journal_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_libibvmig_journal_la_LIBADD = util/libibvmig-util.la
+
+# Unit tests: the journal (every crash point, every injected I/O failure, every
+# flipped byte).  jnl_testio is the injectable I/O layer.
+LID_ESCROW_TESTIO = lid-escrow/tests/jnl_testio.c lid-escrow/tests/jnl_testio.h
+check_PROGRAMS += lid-escrow/tests/test_journal
+TESTS += lid-escrow/tests/test_journal
+lid_escrow_tests_test_journal_SOURCES = lid-escrow/tests/test_journal.c $(LID_ESCROW_TESTIO)
+lid_escrow_tests_test_journal_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_tests_test_journal_LDADD = lid-escrow/libibvmig-journal.la $(UNIT_LIBS)
+
+EXTRA_DIST += doc/escrow-journal.md
