@@ -357,8 +357,11 @@ static enum ibvmig_esc_err encode(enum ibvmig_esc_msg msg, uint64_t tid,
 				  const struct ibvmig_esc_resp *f, uint8_t mad[IBVMIG_ESC_MAD_LEN])
 {
 	struct wire w = wire_at(mad, IBVMIG_ESC_MAD_LEN);
-	uint16_t status = msgs[msg].answer ? (uint16_t)(f->status << IBVMIG_ESC_MAD_STATUS_SHIFT) : 0;
+	uint16_t status = 0;
 	struct payload check;
+
+	if (msgs[msg].answer)
+		status = (uint16_t)(f->status << IBVMIG_ESC_MAD_STATUS_SHIFT);
 
 	put_header(&w, msgs[msg].method, status, tid, msgs[msg].attr);
 	put_payload(&w, f);

@@ -105,7 +105,7 @@ enum ibvmig_esc_err {
 	IBVMIG_ESC_E_ATTR,		/* not this message's attribute */
 	IBVMIG_ESC_E_ATTR_MOD,		/* attribute modifier not 0 */
 	IBVMIG_ESC_E_HDR_RESERVED,	/* class-specific or reserved header field not 0 */
-	IBVMIG_ESC_E_MAD_STATUS,	/* a request with a status, or an answer with a common error */
+	IBVMIG_ESC_E_MAD_STATUS,	/* a request with a status; an answer with a common error */
 	IBVMIG_ESC_E_STATUS_MISMATCH,	/* the MAD status does not carry the payload's status */
 	IBVMIG_ESC_E_VERSION,		/* payload version not 1 */
 	IBVMIG_ESC_E_STATUS,		/* unknown escrow status */

@@ -82,7 +82,9 @@ static bool kv_equal(const struct kv *a, const struct kv *b)
 	for (k = 0; k < KEYS; k++) {
 		if (a->has[k] != b->has[k])
 			return false;
-		if (a->has[k] && (a->len[k] != b->len[k] || memcmp(a->val[k], b->val[k], a->len[k])))
+		if (!a->has[k])
+			continue;
+		if (a->len[k] != b->len[k] || memcmp(a->val[k], b->val[k], a->len[k]))
 			return false;
 	}
 	return true;
@@ -368,7 +370,7 @@ static void test_sequence_gap_is_corruption(void)
 	remove_journal(tmp_path("seq"));
 }
 
-/* ---- appends ---------------------------------------------------------------------------------- */
+/* ---- appends --------------------------------------------------------------------------------- */
 
 static void test_new_journal_is_created_empty(void)
 {
@@ -515,7 +517,7 @@ static void test_short_writes_are_completed(void)
 	remove_journal(path);
 }
 
-/* ---- crashes ------------------------------------------------------------------------------------ */
+/* ---- crashes --------------------------------------------------------------------------------- */
 
 /*
  * The file cut at every byte: a prefix is what a crash during an append can
@@ -762,7 +764,7 @@ static void test_unsynced_directory_after_rename_poisons(void)
 	remove_journal(path);
 }
 
-/* ---- damage -------------------------------------------------------------------------------------- */
+/* ---- damage ---------------------------------------------------------------------------------- */
 
 static void test_torn_tail_is_cut_and_reported(void)
 {
@@ -935,7 +937,7 @@ static void test_too_large_a_file_is_refused(void)
 	remove_journal(path);
 }
 
-/* ---- files ------------------------------------------------------------------------------------------ */
+/* ---- files ----------------------------------------------------------------------------------- */
 
 static void alarm_fail(int sig)
 {
@@ -1024,7 +1026,7 @@ static void test_leftover_temporary_file_is_removed(void)
 	remove_journal(path);
 }
 
-/* ---- the writer lock and compaction -------------------------------------------------------------------- */
+/* ---- the writer lock and compaction ---------------------------------------------------------- */
 
 static void test_lock_excludes_a_second_writer(void)
 {
