@@ -40,4 +40,12 @@ lid_escrow_tests_test_escrow_model_SOURCES = lid-escrow/tests/test_escrow_model.
 lid_escrow_tests_test_escrow_model_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
 lid_escrow_tests_test_escrow_model_LDADD = lid-escrow/libibvmig-escrow.la $(UNIT_LIBS)
 
+# The benchmark: journal append+fsync latency, replay time, escrow requests per second.
+EXTRA_PROGRAMS += lid-escrow/bench_escrow
+BENCHMARKS += lid-escrow/bench_escrow
+CLEANFILES += lid-escrow/bench_escrow
+lid_escrow_bench_escrow_SOURCES = lid-escrow/bench_escrow.c
+lid_escrow_bench_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_bench_escrow_LDADD = lid-escrow/libibvmig-escrow.la util/libibvmig-util.la
+
 EXTRA_DIST += doc/escrow-journal.md
