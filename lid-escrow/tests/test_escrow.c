@@ -494,6 +494,46 @@ static void test_random_source_failure_is_internal(void)
 	fx_teardown(&f);
 }
 
+/* Draws: all zero, then T, then T again, then T + 1: a token is never zero nor reused. */
+static int scripted_random(void *ctx, void *buf, size_t len)
+{
+	int *draws = ctx;
+
+	memset(buf, 0x11, len);
+	if (len != ESC_TOKEN_LEN)
+		return 0;		/* the handle's hash seeds */
+	switch ((*draws)++) {
+	case 0:
+		memset(buf, 0, len);
+		break;
+	case 3:
+		((uint8_t *)buf)[15]++;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void test_a_token_is_never_zero_nor_reused(void)
+{
+	struct esc_config c = base_cfg();
+	struct esc_port p = port_p(), x = fx_port(X, 0x444);
+	struct esc_answer a, b;
+	int draws = 0;
+	struct fx f;
+
+	c.random = scripted_random;
+	c.random_ctx = &draws;
+	fx_setup(&f, &c);
+	CU_ASSERT_EQUAL(release(&f, P, &p, 0, 1, 0, &a), ESC_OK);
+	CU_ASSERT_EQUAL(a.token[0], 0x11);	/* the zero draw was refused */
+	CU_ASSERT_EQUAL(release(&f, X, &x, 0, 1, 0, &b), ESC_OK);
+	CU_ASSERT_EQUAL(draws, 4);		/* the repeated draw was refused too */
+	CU_ASSERT_NOT_EQUAL(memcmp(a.token, b.token, ESC_TOKEN_LEN), 0);
+	fx_teardown(&f);
+}
+
 static void test_capacity_bounds_the_escrows(void)
 {
 	struct esc_config c = base_cfg();
@@ -784,16 +824,20 @@ static void test_a_moving_escrow_does_not_expire(void)
 
 static void test_the_clock_going_back_is_clamped(void)
 {
-	struct esc_port q = fx_port(Q, LID_Q);
+	struct esc_port q = fx_port(Q, LID_Q), x = fx_port(X, 0x444);
 	struct esc_answer a;
 	uint8_t token[16];
 	struct fx f;
 
 	setup(&f);
 	released(&f, 0, token);
+	CU_ASSERT_EQUAL(release(&f, X, &x, 0, 2, TTL / 2, &a), ESC_OK);
+	/* A request stamped earlier than one already seen: the time is the latest seen. */
+	x = fx_port(D, 0x555);
+	CU_ASSERT_EQUAL(release(&f, D, &x, 0, 3, 10, &a), ESC_OK);
+	CU_ASSERT_EQUAL(a.view.created_ms, TTL / 2);
 	CU_ASSERT_EQUAL(esc_expire(f.e, TTL), 1);
-	/* A later request stamped earlier still finds the escrow expired. */
-	CU_ASSERT_EQUAL(with_token(esc_claim, &f, Q, &q, token, 2, 5, &a), ESC_E_EXPIRED_TOKEN);
+	CU_ASSERT_EQUAL(with_token(esc_claim, &f, Q, &q, token, 4, 5, &a), ESC_E_EXPIRED_TOKEN);
 	fx_teardown(&f);
 }
 
@@ -1195,6 +1239,7 @@ int main(void)
 		UNIT_TEST(test_release_waits_for_the_journal),
 		UNIT_TEST(test_the_token_is_nowhere_but_in_the_answer),
 		UNIT_TEST(test_random_source_failure_is_internal),
+		UNIT_TEST(test_a_token_is_never_zero_nor_reused),
 		UNIT_TEST(test_capacity_bounds_the_escrows),
 		UNIT_TEST(test_claim_moves_the_lid_and_the_keys),
 		UNIT_TEST(test_a_token_is_single_use),

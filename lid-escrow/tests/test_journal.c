@@ -279,10 +279,12 @@ static void put_be(uint8_t *p, uint64_t v, int n)
 #define CRAFT_REC 26		/* a crafted record: overhead and a 2-byte payload */
 
 /*
- * A file image by hand: header (first seq 1, no snapshot), then one-record
- * writes of seqs @seqs; bit i of @bad_crc spoils record i's CRC.
+ * A file image by hand: header (first seq 1), then one-record writes of seqs
+ * @seqs, the first @snap of them the snapshot; bit i of @bad_crc spoils
+ * record i's CRC.
  */
-static size_t craft(uint8_t *buf, const uint64_t *seqs, size_t n, unsigned bad_crc)
+static size_t craft_with_snapshot(uint8_t *buf, const uint64_t *seqs, size_t n,
+				  unsigned bad_crc, size_t snap)
 {
 	size_t off = JNL_HEADER_LEN, i;
 
@@ -291,8 +293,8 @@ static size_t craft(uint8_t *buf, const uint64_t *seqs, size_t n, unsigned bad_c
 	put_be(buf + 10, JNL_HEADER_LEN, 2);
 	put_be(buf + 12, 0, 4);
 	put_be(buf + 16, 1, 8);
-	put_be(buf + 24, 0, 4);
-	put_be(buf + 28, JNL_HEADER_LEN, 8);
+	put_be(buf + 24, snap, 4);
+	put_be(buf + 28, JNL_HEADER_LEN + snap * CRAFT_REC, 8);
 	put_be(buf + 36, ref_crc32c(buf, 36), 4);
 	for (i = 0; i < n; i++) {
 		uint8_t *r = buf + off;
@@ -311,6 +313,11 @@ static size_t craft(uint8_t *buf, const uint64_t *seqs, size_t n, unsigned bad_c
 		off += CRAFT_REC;
 	}
 	return off;
+}
+
+static size_t craft(uint8_t *buf, const uint64_t *seqs, size_t n, unsigned bad_crc)
+{
+	return craft_with_snapshot(buf, seqs, n, bad_crc, 0);
 }
 
 static void test_crc32c_is_castagnoli(void)
@@ -362,10 +369,19 @@ static void test_sequence_gap_is_corruption(void)
 	write_file(tmp_path("seq"), buf, craft(buf, dup, 3, 0));
 	CU_ASSERT_EQUAL(open_into(tmp_path("seq"), NULL, &kv, &rep, &j), -EBADMSG);
 	jnl_free(j);
-	/* A good sequence is fine: the crafting is right. */
+	/* A good sequence is fine: the crafting is right; with a snapshot too. */
 	write_file(tmp_path("seq"), buf, craft(buf, late, 3, 0));
 	CU_ASSERT_EQUAL(open_into(tmp_path("seq"), NULL, &kv, &rep, &j), 0);
 	CU_ASSERT_EQUAL(kv.records, 3);
+	jnl_free(j);
+	write_file(tmp_path("seq"), buf, craft_with_snapshot(buf, late, 3, 0, 2));
+	CU_ASSERT_EQUAL(open_into(tmp_path("seq"), NULL, &kv, &rep, &j), 0);
+	CU_ASSERT_EQUAL(kv.snapshot_records, 2);
+	jnl_free(j);
+	/* A gap inside the snapshot. */
+	write_file(tmp_path("seq"), buf, craft_with_snapshot(buf, gap, 4, 0, 3));
+	CU_ASSERT_EQUAL(open_into(tmp_path("seq"), NULL, &kv, &rep, &j), -EBADMSG);
+	CU_ASSERT_EQUAL(rep.bad_offset, JNL_HEADER_LEN + 2 * CRAFT_REC);
 	jnl_free(j);
 	remove_journal(tmp_path("seq"));
 }
