@@ -45,8 +45,10 @@
  * answer->status); the other functions 0 or a negative errno value.  Nothing
  * here exits or prints.
  *
- * OWNERSHIP: the caller owns the journal handle (opened, locked) and keeps
- * it alive while the escrow handle lives; esc_create copies the vSwitch map.
+ * OWNERSHIP: the caller owns the journal handle (locked; opened by
+ * esc_open, or by its owner when the journal is shared) and keeps it alive
+ * while the escrow handle lives; esc_create copies the vSwitch map.  The
+ * SM's LID allocator must skip every LID esc_lid_reserved() reports.
  */
 #ifndef IBVMIG_LID_ESCROW_H
 #define IBVMIG_LID_ESCROW_H
