@@ -54,3 +54,12 @@ if FABRIC_TESTS
 TESTS += libibvmig/tests/sa-client.test libibvmig/tests/mad-client.test
 endif
 EXTRA_DIST += libibvmig/tests/sa-client.test libibvmig/tests/mad-client.test doc/ibvmig-sa.md
+
+# ---- the LID escrow's MADs (ibvmig_escrow.h, doc/escrow-protocol.md) ----
+libibvmig_libibvmig_wire_la_SOURCES += libibvmig/ibvmig_escrow.h libibvmig/escrow.c
+check_PROGRAMS += libibvmig/tests/test_escrow_codec
+TESTS += libibvmig/tests/test_escrow_codec
+libibvmig_tests_test_escrow_codec_SOURCES = libibvmig/tests/test_escrow_codec.c
+libibvmig_tests_test_escrow_codec_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_tests_test_escrow_codec_LDADD = libibvmig/libibvmig-wire.la $(UNIT_LIBS)
+EXTRA_DIST += doc/escrow-protocol.md
