@@ -63,6 +63,7 @@ struct ibvmig_path_notice {
 	uint64_t old_port_guid;
 	uint32_t epoch;			/* the SM's trap-table epoch... */
 	uint64_t seq;			/* ...and the event's place in it */
+	uint32_t number;		/* the notice's number in the epoch; 0: unnumbered */
 };
 
 /* Encodes @n (its version field is ignored: the current one is written). */

@@ -8,8 +8,12 @@
 
 #include <errno.h>
 
-/* Offsets inside the 54-byte details; see doc/notice-details.md. */
-#define DETAILS_RESERVED 4	/* bytes 50..53; the vGID is at 6..21 as in traps 64-67 */
+/*
+ * The layout is doc/notice-details.md's; the vGID is at 6..21 as in traps
+ * 64-67.  The notice number took the last 4 bytes (50..53), reserved and sent
+ * as 0 before it: an older decoder ignores it, and an older sender's 0 reads
+ * as "not numbered", so the version stays 1.
+ */
 
 void ibvmig_details_encode(const struct ibvmig_path_notice *n,
 			   uint8_t details[IBVMIG_NOTICE_DETAILS_LEN])
@@ -26,7 +30,7 @@ void ibvmig_details_encode(const struct ibvmig_path_notice *n,
 	wire_put_u64(&w, n->old_port_guid);
 	wire_put_u32(&w, n->epoch);
 	wire_put_u64(&w, n->seq);
-	wire_put_zero(&w, DETAILS_RESERVED);
+	wire_put_u32(&w, n->number);
 }
 
 int ibvmig_details_decode(const uint8_t details[IBVMIG_NOTICE_DETAILS_LEN],
@@ -44,7 +48,7 @@ int ibvmig_details_decode(const uint8_t details[IBVMIG_NOTICE_DETAILS_LEN],
 	n->old_port_guid = wire_get_u64(&w);
 	n->epoch = wire_get_u32(&w);
 	n->seq = wire_get_u64(&w);
-	/* Reserved bytes are ignored: a later minor revision may use them. */
+	n->number = wire_get_u32(&w);
 	if (n->version != IBVMIG_NOTICE_VERSION)
 		return -EPROTONOSUPPORT;
 	if (n->reason > IBVMIG_REASON_MAX)
