@@ -80,7 +80,7 @@ host_tests_vmc_raw_client_LDADD = libibvmig/libibvmig-wire.la
 
 # End to end on ibsim: stock OpenSM with the plugin, agents, VMs (host/tests/host-lib.sh).
 HOST_FABRIC_TESTS = host/tests/host-migrate.test host/tests/host-agent.test \
-	host/tests/host-forge.test host/tests/host-flap.test
+	host/tests/host-forge.test host/tests/host-flap.test host/tests/host-loss.test
 if FABRIC_TESTS
 TESTS += $(HOST_FABRIC_TESTS)
 endif
@@ -89,7 +89,8 @@ EXTRA_DIST += $(HOST_FABRIC_TESTS) host/tests/host-lib.sh host/tests/ibvmig-host
 	test-fabric/bench/host-bench.sh test-fabric/bench/hosts8.net
 
 # The fabric benchmark: per-port against per-VM subscription, run by `make bench`.
-FABRIC_BENCHMARKS += test-fabric/bench/host-bench.sh
+FABRIC_BENCHMARKS += test-fabric/bench/host-bench.sh test-fabric/bench/loss-convergence.sh
+EXTRA_DIST += test-fabric/bench/loss-convergence.sh
 
 # The example a guest application copies, built and run as one would.
 check_PROGRAMS += doc/examples/guest-example
