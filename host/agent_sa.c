@@ -70,6 +70,7 @@
 #define LEARN_GAP_MS 1000	/* a Report from an unknown LID asks the port at most this often */
 #define LOG_GAP_MS 1000		/* one refusal line per kind and second at most */
 #define ROUND_MAX_MS 120000	/* a re-validation round that never ended is given up */
+#define SETTLE_MIN_MS 10000	/* after an SM change, "no path" says nothing for this long */
 #define PORT_ACTIVE 4		/* PortInfo PortState (IBA 14.2.5.6) */
 
 static const uint16_t traps[] = { IBVMIG_TRAP_UNPATH, IBVMIG_TRAP_REPATH };
@@ -104,6 +105,7 @@ struct sa_ctx {
 	bool port_down;			/* the last check found the port not active */
 	bool round_running, round_pending;	/* re-validation rounds */
 	int64_t round_started_ms, next_round_ms;
+	int64_t settle_until_ms;	/* an SM change: its SA may not know every vGUID yet */
 	bool subscribed, ever_subscribed;
 	bool reset_pending;		/* set the aliases again once subscribed */
 	int64_t next_try_ms, next_check_ms;
@@ -171,6 +173,20 @@ static int alias_remember(struct sa_ctx *c, uint64_t vguid, int index)
 /* ---- the master SM ------------------------------------------------------------------------ */
 
 /*
+ * A new SM (restarted, or another master) knows a vGUID only once its agent
+ * has set it again, up to a check interval of that agent later: until then
+ * its "no path" proves nothing, and telling the VMs so would drop paths that
+ * still work (the LID did not change).  Updates are pushed; path-gone waits.
+ */
+static void sm_changed(struct sa_ctx *c)
+{
+	int settle = 3 * c->a->opts.check_ms;
+
+	c->settle_until_ms = (int64_t)util_mono_ms() + (settle > SETTLE_MIN_MS ? settle :
+							      SETTLE_MIN_MS);
+}
+
+/*
  * The master SM as the own PortInfo (its MasterSMLID, IBA 14.2.5.6) and the
  * SA (the port GUID of that LID) say now.  The port is asked every time (a
  * local SMP); the SA only when the LID is new or its port not known yet.
@@ -209,8 +225,10 @@ static int learn_sm(struct sa_ctx *c)
 	}
 	util_log(UTIL_LOG_INFO, "master SM: LID %u, port 0x%016" PRIx64 "%s", p->sm_lid,
 		 node.port_guid, was && was != node.port_guid ? " (a new master)" : "");
-	if (was && was != node.port_guid)
+	if (was && was != node.port_guid) {
+		sm_changed(c);
 		revalidate(c, "a new master SM");
+	}
 	return 0;
 }
 
@@ -358,6 +376,7 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 static void sm_forgot_us(struct sa_ctx *c, unsigned next, int64_t now)
 {
 	c->st.sm_resets++;
+	sm_changed(c);
 	util_log(UTIL_LOG_INFO,
 		 "the SM has forgotten this port's subscriptions (restart, handover or "
 		 "port reset): subscribing again, then setting %u vGUIDs again",
@@ -732,7 +751,9 @@ static void job_revalidate(struct sa_ctx *c, const struct agent_job_revalidate *
 			r->seq = s.seq;
 		}
 		r->rc = ibvmig_sa_path_by_guid(c->sa, job->gid.guid, &r->path);
-		if (r->rc && r->rc != -ENOENT) {
+		if (r->rc == -ENOENT && (int64_t)util_mono_ms() < c->settle_until_ms)
+			r->rc = -EAGAIN;	/* pushed as nothing: see sm_changed() */
+		else if (r->rc && r->rc != -ENOENT) {
 			c->st.sa_errors++;
 			c->learn_soon = c->learn_soon || r->rc == -ETIMEDOUT;
 		}
@@ -885,6 +906,7 @@ static void check_number(struct sa_ctx *c, int issuer, const struct ibvmig_path_
 		revalidate(c, why);
 	} else if (gap.new_epoch) {
 		/* The last notices of the old epoch may be lost: no number shows them. */
+		sm_changed(c);
 		revalidate(c, "a new epoch");
 	}
 }
