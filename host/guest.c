@@ -232,21 +232,20 @@ static void on_pushed_path(struct ibvmig_guest *g, const struct ibvmig_vmc_msg *
 }
 
 /*
- * The SA has no path to the peer now (path-gone): the cached one is wrong
- * whatever it says.  Dropped, so that lookups miss and the peer is asked for
- * again at once, then every retry period, until the SA has a path (the
- * cache has no "suspend" of its own; a RePath for a dropped entry is
- * ignored, rule 4, and the next query finds where the peer went).
+ * The SA has no path to the peer now (path-gone): the peer is between two
+ * ports, as after an UnPath that never came.  Suspended, not dropped: the
+ * RePath that follows resumes it (a dropped entry would ignore it, rule 4 of
+ * doc/path-cache.md, and ask the SA again and again meanwhile).
  */
 static void on_path_gone(struct ibvmig_guest *g, const struct ibvmig_vmc_msg *m,
 			 uint64_t now_ms)
 {
+	struct ibvmig_pc_stamp s = { m->gone.epoch, m->gone.seq };
 	struct want *w = want_of(g, m->gone.gid.guid);
 
 	if (!w || m->gone.gid.prefix != g->prefix)
 		return;
-	ibvmig_pc_invalidate(g->cache, g->prefix, w->guid);
-	w->next_query_ms = now_ms;
+	ibvmig_pc_suspend(g->cache, g->prefix, w->guid, m->gone.stamped ? &s : NULL, now_ms);
 	tell(g, &(struct ibvmig_guest_event){ .type = IBVMIG_GUEST_PATH_GONE, .peer = w->guid,
 					      .stamped = m->gone.stamped });
 }

@@ -13,8 +13,8 @@
  * applies them to the cache in order.  When notices may have been lost, the
  * agent re-validates the peers' paths with the SA and pushes the answers
  * (doc/vm-channel.md, path-update and path-gone): the handle caches a pushed
- * path as an SA answer, and drops the entry of a peer the SA has no path to
- * (asking again until it has one).  ibvmig_guest_resolve() then answers
+ * path as an SA answer, and suspends the entry of a peer the SA has no path
+ * to (as an UnPath would: its RePath resumes it).  ibvmig_guest_resolve() then answers
  * from the cache: a path to use, "retry" while a peer is between two ports,
  * or "not yet".
  *
@@ -67,7 +67,7 @@ enum ibvmig_guest_event_type {
 	IBVMIG_GUEST_ERROR,		/* the agent refused a request, or sent garbage */
 	IBVMIG_GUEST_GONE,		/* the channel ended; the handle is done */
 	IBVMIG_GUEST_PATH_PUSHED,	/* the agent re-validated a path: cached as an SA answer */
-	IBVMIG_GUEST_PATH_GONE,		/* ...and found none: the entry dropped, asked again */
+	IBVMIG_GUEST_PATH_GONE,		/* ...and found none: the entry suspended */
 };
 
 /* What the callback is told; pointers are valid during the call only. */

@@ -59,7 +59,7 @@ static void on_event(void *ctx, const struct ibvmig_guest_event *ev)
 		printf("path to 0x%016" PRIx64 " re-validated: LID %u\n", ev->peer, ev->path->dlid);
 		break;
 	case IBVMIG_GUEST_PATH_GONE:
-		printf("no path to 0x%016" PRIx64 " now: asking again\n", ev->peer);
+		printf("no path to 0x%016" PRIx64 " now: suspended\n", ev->peer);
 		break;
 	}
 }
