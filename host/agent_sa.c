@@ -572,7 +572,9 @@ static int restore_alias(struct sa_ctx *c, struct alias al)
 
 	if ((rc == -EEXIST || rc == -EINVAL) && alias_lost(c, al.vguid, al.index, rc))
 		return 0;
-	if (rc && rc != -EEXIST) {
+	if (rc == -EEXIST)
+		return 0;	/* there after all: set meanwhile */
+	if (rc) {
 		c->st.sa_errors++;
 		util_log(UTIL_LOG_VERBOSE, "ERR E909: vGUID 0x%016" PRIx64 " not set again yet: %s",
 			 al.vguid, ibvmig_sa_strerror(rc));
