@@ -276,7 +276,7 @@ static bool handle_input(struct ibvmig_guest *g, uint64_t now_ms)
 {
 	struct ibvmig_vmc_msg m;
 	size_t need, used = 0;
-	int len;
+	int len = 0;
 
 	while (g->fd >= 0 &&
 	       (len = ibvmig_vmc_frame(g->in + used, g->in_len - used, &need)) > 0) {
