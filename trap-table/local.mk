@@ -32,3 +32,23 @@ TESTS += trap-table/tests/test_alias_watch
 trap_table_tests_test_alias_watch_SOURCES = trap-table/tests/test_alias_watch.c
 trap_table_tests_test_alias_watch_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS)
 trap_table_tests_test_alias_watch_LDADD = trap-table/libtraptable.la $(UNIT_LIBS)
+
+# Fuzzing (doc/fuzzing.md): the save-file reader, for the trap table and the live aliases.
+check_PROGRAMS += trap-table/tests/fuzz_trap_file
+TESTS += trap-table/tests/fuzz_trap_file
+EXTRA_DIST += trap-table/tests/corpus
+trap_table_tests_fuzz_trap_file_SOURCES = trap-table/tests/fuzz_trap_file.c $(FUZZ_REPLAY_FILES)
+trap_table_tests_fuzz_trap_file_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS) \
+	-DFUZZ_CORPUS='"trap-table/tests/corpus/fuzz_trap_file"'
+trap_table_tests_fuzz_trap_file_LDADD = trap-table/libtraptable.la
+FUZZ_TARGETS += trap-table/tests/fuzz_trap_file-libfuzzer
+CLEANFILES += trap-table/tests/fuzz_trap_file-libfuzzer
+trap-table/tests/fuzz_trap_file-libfuzzer: trap-table/tests/fuzz_trap_file.c \
+		$(trap_table_libtraptable_la_SOURCES) $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(TRAP_TABLE_CPPFLAGS)
+# Its seeds (doc/fuzzing.md), built on demand: make trap-table/tests/fuzz_seeds.
+EXTRA_PROGRAMS += trap-table/tests/fuzz_seeds
+CLEANFILES += trap-table/tests/fuzz_seeds
+trap_table_tests_fuzz_seeds_SOURCES = trap-table/tests/fuzz_seeds.c
+trap_table_tests_fuzz_seeds_CPPFLAGS = $(TRAP_TABLE_CPPFLAGS)
+trap_table_tests_fuzz_seeds_LDADD = trap-table/libtraptable.la
