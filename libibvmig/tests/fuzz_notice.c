@@ -39,8 +39,11 @@ static void check_details(const uint8_t details[IBVMIG_NOTICE_DETAILS_LEN], int 
 	int rc = ibvmig_details_decode(details, &n);
 
 	*rc_out = rc;
-	FUZZ_CHECK(rc == 0 || rc == -EPROTONOSUPPORT || rc == -EPROTO);
-	FUZZ_CHECK((rc == -EPROTONOSUPPORT) == (details[0] != IBVMIG_NOTICE_VERSION));
+	/* The version first (details[0]), then the reason (details[1]). */
+	if (details[0] != IBVMIG_NOTICE_VERSION)
+		FUZZ_CHECK(rc == -EPROTONOSUPPORT);
+	else
+		FUZZ_CHECK(rc == (details[1] > IBVMIG_REASON_MAX ? -EPROTO : 0));
 	FUZZ_CHECK(ibvmig_reason_name(n.reason) != NULL);
 	if (rc)
 		return;

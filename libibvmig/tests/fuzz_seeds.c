@@ -295,6 +295,74 @@ static void vmc_items_seeds(void)
 	}
 }
 
+/*
+ * At the item limit, and one past it: the writer refuses 257 items, so that
+ * one is a record list with a VM channel header put on by hand.
+ */
+static void vmc_limit_seeds(void)
+{
+	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_INTEREST_ADD, .id = 5 };
+	struct ibvmig_vmc_gid g = { PREFIX, VGUID };
+	struct ibvmig_vmc_writer w;
+	struct ibvmig_rec_writer rw;
+	uint8_t *buf;
+	size_t len;
+	unsigned i;
+
+	ibvmig_vmc_writer_init(&w, &m);
+	for (i = 0; i < IBVMIG_VMC_ITEMS_MAX; i++, g.guid++)
+		ibvmig_vmc_put_gid(&w, &g);
+	if (!ibvmig_vmc_writer_finish(&w, &buf, &len)) {
+		seed("fuzz_vmchan", "items-256", buf, len);
+		free(buf);
+	}
+	ibvmig_rec_writer_init(&rw, IBVMIG_VMC_HEADER_LEN, 1 << 20);
+	for (i = 0; i < IBVMIG_VMC_ITEMS_MAX + 2; i++)
+		ibvmig_rec_begin(&rw);		/* the head record and 257 empty items */
+	if (!ibvmig_rec_writer_take(&rw, &buf, &len)) {
+		memcpy(buf, "IVMC\x01\x02\0\0\0\0\0\x05", 12);
+		put_be(buf + 12, len - IBVMIG_VMC_HEADER_LEN, 4);
+		seed("fuzz_vmchan", "items-257", buf, len);
+		free(buf);
+	}
+}
+
+/*
+ * Inputs for the harness's other reading, the recipe (fuzz_vmchan.c): a
+ * HELLO and an ATTACH whose name is as long as it may be and is followed by
+ * a GUID field, whose op byte 'C' is printable (one more name byte is then
+ * one length byte away), and a NOTICE field by field.
+ */
+static void vmc_recipe_seeds(void)
+{
+	uint8_t r[160] = { IBVMIG_VMC_HELLO, 0, 0, 0, 0, 1, 4, IBVMIG_VMC_TAG_NAME,
+			   IBVMIG_VMC_NAME_MAX };
+	static const uint8_t notice[] = {
+		IBVMIG_VMC_NOTICE, 0, 0, 0, 0, 0,
+		1, IBVMIG_VMC_TAG_TRAP, 0, 0, 0, 0, 0, 0, 0, IBVMIG_TRAP_REPATH,
+		1, IBVMIG_VMC_TAG_REASON, 0, 0, 0, 0, 0, 0, 0, IBVMIG_REASON_MIGRATED,
+		1, IBVMIG_VMC_TAG_NEW_LID, 0, 0, 0, 0, 0, 0, 0, 9,
+		1, IBVMIG_VMC_TAG_OLD_LID, 0, 0, 0, 0, 0, 0, 0, 4,
+		2, IBVMIG_VMC_TAG_SUBNET_PREFIX, 0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+		2, IBVMIG_VMC_TAG_VGUID, 0, 2, 0xc9, 3, 0xab, 0xcd, 0, 1,
+		2, IBVMIG_VMC_TAG_NEW_PORT_GUID, 0, 2, 0xc9, 3, 0, 0, 0, 0x21,
+		2, IBVMIG_VMC_TAG_OLD_PORT_GUID, 0, 2, 0xc9, 3, 0, 0, 0, 0x11,
+		1, IBVMIG_VMC_TAG_EPOCH, 0, 0, 0, 0, 0, 0, 0, 77,
+		1, IBVMIG_VMC_TAG_SEQ, 0, 0, 0, 0, 0, 0, 0x30, 0x39,
+	};
+	size_t at = 9 + IBVMIG_VMC_NAME_MAX;
+
+	memset(r + 9, 'n', IBVMIG_VMC_NAME_MAX);
+	r[at++] = 'C';				/* 'C' % 5 == 2: a GUID field */
+	r[at++] = IBVMIG_VMC_TAG_VGUID;
+	put_be(r + at, VGUID, 8);
+	at += 8;
+	seed("fuzz_vmchan", "recipe-hello-longest-name", r, at);
+	r[0] = IBVMIG_VMC_ATTACH;
+	seed("fuzz_vmchan", "recipe-attach-longest-name", r, at);
+	seed("fuzz_vmchan", "recipe-notice", notice, sizeof(notice));
+}
+
 static void vmchan_seeds(void)
 {
 	const struct ibvmig_vmc_msg msgs[] = {
@@ -325,11 +393,29 @@ static void vmchan_seeds(void)
 		"attach", "detach-reply", "vm-add", "vm-del", "vm-list-request", "status-reply",
 		"notice", "error-reply",
 	};
+	struct ibvmig_vmc_msg longest = { .type = IBVMIG_VMC_HELLO, .id = 14 };
 	size_t i;
 
 	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
 		vmc_seed(&msgs[i], names[i]);
+	/* Every string as long as it may be: one byte more must be refused. */
+	memset(longest.hello.name, 'n', IBVMIG_VMC_NAME_MAX);
+	vmc_seed(&longest, "hello-longest-name");
+	longest = (struct ibvmig_vmc_msg){ .type = IBVMIG_VMC_VM_ADD, .id = 15 };
+	memset(longest.vm.name, 'n', IBVMIG_VMC_NAME_MAX);
+	vmc_seed(&longest, "vm-add-longest-name");
+	longest = (struct ibvmig_vmc_msg){ .type = IBVMIG_VMC_STATUS | IBVMIG_VMC_REPLY,
+					   .id = 16 };
+	memset(longest.agent.version, 'v', IBVMIG_VMC_TEXT_MAX);
+	memset(longest.agent.ca, 'c', IBVMIG_VMC_NAME_MAX);
+	vmc_seed(&longest, "status-reply-longest");
+	longest = (struct ibvmig_vmc_msg){ .type = IBVMIG_VMC_BYE | IBVMIG_VMC_REPLY, .id = 17,
+					   .status = IBVMIG_VMC_E_FAILED, .error = 4095 };
+	memset(longest.text, 't', IBVMIG_VMC_TEXT_MAX);
+	vmc_seed(&longest, "error-longest-text");
 	vmc_items_seeds();
+	vmc_limit_seeds();
+	vmc_recipe_seeds();
 	seed("fuzz_vmchan", "foreign", "GET / HTTP/1.0\r\n", 16);
 }
 
@@ -357,9 +443,11 @@ static void conf_seeds(void)
 		"alias_guard_allow 0x1,xyz\n", "log_level loud\n", "save_delay_ms 60001\n",
 		"trap_ttl 18446744073709552\n",
 	};
-	char name[16];
+	char name[16], line[1100];
 	size_t i;
 
+	memset(line, '#', sizeof(line));	/* longer than a line may be */
+	seed("fuzz_conf", "overlong-line", line, sizeof(line));
 	seed("fuzz_conf", "every-option", every, sizeof(every) - 1);
 	seed("fuzz_conf", "empty", "", 0);
 	seed("fuzz_conf", "nul-inside", "unpath off\n\0trap_ttl 1\n", 23);

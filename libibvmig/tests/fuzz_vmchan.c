@@ -2,9 +2,13 @@
 /*
  * fuzz_vmchan.c - libFuzzer harness of the VM channel codec
  * (ibvmig_vmchan.h): the agent reads what any VM writes, a VM and the host
- * CLI read what whoever serves their socket writes.  The input is a stream:
- * it is framed as a non-blocking reader frames it, and every whole message
- * in it is decoded.
+ * CLI read what whoever serves their socket writes.  The input is read two
+ * ways.  As a stream: it is framed as a non-blocking reader frames it, and
+ * every whole message in it is decoded.  As a recipe (build_from_recipe()):
+ * a header and a list of fields that the record writer lays out, so that
+ * every length is right and the fuzzer reaches field values (a name one byte
+ * too long, a LID past 16 bits) without having to keep three nested lengths
+ * consistent by chance.
  *
  * Invariants.  Framing: over every prefix of the stream, a length L > 0 is
  * the header's 16 + body, within the prefix and MSG_MAX, and stays L for
@@ -18,6 +22,7 @@
  * and re-encoding that is a fixed point, byte for byte.
  */
 #include "fuzz.h"
+#include "ibvmig_records.h"
 #include "ibvmig_sa.h"
 #include "ibvmig_vmchan.h"
 
@@ -34,6 +39,9 @@ struct items {
 };
 
 static struct items items_a, items_b;	/* static: too big for the stack of a fuzzer */
+
+/* A decoded string ends inside its member, whatever the type put there. */
+#define TERMINATED(member) (memchr((member), 0, sizeof(member)) != NULL)
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -98,7 +106,7 @@ static int reencode(struct ibvmig_vmc_msg *m, struct items *it, uint8_t **buf, s
 	}
 	FUZZ_CHECK(rc == 0 || rc == -EINVAL);
 	while ((rc = ibvmig_vmc_next_vm(m, &it->vm[it->n])) == 1) {
-		FUZZ_CHECK(it->n < m->n_items);
+		FUZZ_CHECK(it->n < m->n_items && TERMINATED(it->vm[it->n].name));
 		it->vms = true;
 		ibvmig_vmc_put_vm(&w, &it->vm[it->n++]);
 	}
@@ -111,6 +119,25 @@ static int reencode(struct ibvmig_vmc_msg *m, struct items *it, uint8_t **buf, s
 
 static void check_fields(const struct ibvmig_vmc_msg *m)
 {
+	FUZZ_CHECK(TERMINATED(m->text));
+	switch (m->status ? 0 : m->type) {
+	case IBVMIG_VMC_HELLO:
+		FUZZ_CHECK(TERMINATED(m->hello.name));
+		break;
+	case IBVMIG_VMC_ATTACH:
+	case IBVMIG_VMC_ATTACH | IBVMIG_VMC_REPLY:
+	case IBVMIG_VMC_DETACH:
+	case IBVMIG_VMC_DETACH | IBVMIG_VMC_REPLY:
+		FUZZ_CHECK(TERMINATED(m->alias.name));
+		break;
+	case IBVMIG_VMC_VM_ADD:
+	case IBVMIG_VMC_VM_DEL:
+		FUZZ_CHECK(TERMINATED(m->vm.name));
+		break;
+	case IBVMIG_VMC_STATUS | IBVMIG_VMC_REPLY:
+		FUZZ_CHECK(TERMINATED(m->agent.version) && TERMINATED(m->agent.ca));
+		break;
+	}
 	FUZZ_CHECK(ibvmig_vmc_type_name(m->type) != NULL);
 	FUZZ_CHECK(m->status <= IBVMIG_VMC_STATUS_MAX);
 	FUZZ_CHECK(!m->status || (m->type & IBVMIG_VMC_REPLY));
@@ -169,14 +196,87 @@ static void check_message(const uint8_t *buf, size_t len)
 	free(enc);
 }
 
+static uint64_t take_be(const uint8_t **p, const uint8_t *end, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- && *p < end)
+		v = v << 8 | *(*p)++;
+	return v;
+}
+
+/*
+ * The recipe: type, status (one byte), id (4), then operations until the
+ * end, each a byte whose value mod 5 says what follows: a new record; a
+ * UINT, GUID or BOOL field (tag byte, then 8 or 1 value bytes); a STR field
+ * (tag byte, length byte, that many bytes).  The head record is begun first.
+ */
+static void build_from_recipe(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data, *end = data + size;
+	struct ibvmig_rec_writer w;
+	char str[256];
+	uint8_t *buf, type, op;
+	uint16_t status, tag;
+	uint32_t id;
+	size_t len, n;
+
+	type = (uint8_t)take_be(&p, end, 1);
+	status = (uint16_t)take_be(&p, end, 1);
+	id = (uint32_t)take_be(&p, end, 4);
+	ibvmig_rec_writer_init(&w, IBVMIG_VMC_HEADER_LEN, 4 * IBVMIG_VMC_MSG_MAX);
+	ibvmig_rec_begin(&w);
+	while (p < end) {
+		op = *p++ % 5;
+		tag = (uint16_t)take_be(&p, end, 1);
+		if (op == 0) {
+			ibvmig_rec_begin(&w);
+		} else if (op == 1) {
+			ibvmig_rec_put_uint(&w, tag, take_be(&p, end, 8));
+		} else if (op == 2) {
+			ibvmig_rec_put_guid(&w, tag, take_be(&p, end, 8));
+		} else if (op == 3) {
+			ibvmig_rec_put_bool(&w, tag, take_be(&p, end, 1) != 0);
+		} else {
+			n = (size_t)take_be(&p, end, 1);
+			n = n < (size_t)(end - p) ? n : (size_t)(end - p);
+			memcpy(str, p, n);
+			str[n] = '\0';
+			p += n;
+			ibvmig_rec_put_str(&w, tag, str);
+		}
+	}
+	if (ibvmig_rec_writer_take(&w, &buf, &len))
+		return;
+	memcpy(buf, "IVMC\x01", 5);
+	buf[5] = type;
+	buf[6] = (uint8_t)(status >> 8);
+	buf[7] = (uint8_t)status;
+	for (n = 0; n < 4; n++) {
+		buf[8 + n] = (uint8_t)(id >> (24 - 8 * n));
+		buf[12 + n] = (uint8_t)((len - IBVMIG_VMC_HEADER_LEN) >> (24 - 8 * n));
+	}
+	if (len <= IBVMIG_VMC_MSG_MAX)
+		check_message(buf, len);
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ibvmig_vmc_msg m;
 	size_t off = 0, need;
-	uint8_t *copy;
+	uint8_t *copy, type;
+	uint32_t id;
 	int framed, rc;
 
 	framed = check_framing(data, size);
+	/* Peek answers for any header with our magic, whatever follows it. */
+	rc = ibvmig_vmc_peek(data, size, &type, &id);
+	if (size < IBVMIG_VMC_HEADER_LEN)
+		FUZZ_CHECK(rc == -EMSGSIZE);
+	else
+		FUZZ_CHECK(rc == (memcmp(data, "IVMC", 4) ? -EPROTO : 0));
+	FUZZ_CHECK(rc || (type == data[5] && id == be32(data + 8)));
 	/* The decoder takes a message only at its framed length. */
 	rc = ibvmig_vmc_decode(data, size, &m);
 	if (framed < 0)
@@ -193,5 +293,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(copy);
 		off += (size_t)framed;
 	}
+	build_from_recipe(data, size);
 	return 0;
 }
