@@ -67,7 +67,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 		e[i] = (struct tt_entry_view){
 			.vguid = VGUID + i, .port_guid = i & 1 ? PORT_B : PORT_A,
-			.deleted_at_ms = 1764633600000ULL + 1000 * (i / 3), .lid = (uint16_t)(4 + i),
+			.deleted_at_ms = 1764633600000ULL + 1000 * (i / 3),
+			.lid = (uint16_t)(4 + i),
 		};
 	image("empty", e, 0, 0, none, 0);
 	image("one", e, 1, 0, none, 0);
