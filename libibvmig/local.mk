@@ -64,7 +64,7 @@ LIBIBVMIG_FUZZ = libibvmig/tests/fuzz_notice libibvmig/tests/fuzz_records \
 	libibvmig/tests/fuzz_sa_codec
 check_PROGRAMS += $(LIBIBVMIG_FUZZ)
 TESTS += $(LIBIBVMIG_FUZZ)
-EXTRA_DIST += libibvmig/tests/corpus libibvmig/tests/fuzz_rec.h
+EXTRA_DIST += libibvmig/tests/corpus libibvmig/tests/fuzz_rec.h doc/fuzzing.md
 
 libibvmig_tests_fuzz_notice_SOURCES = libibvmig/tests/fuzz_notice.c $(FUZZ_REPLAY_FILES)
 libibvmig_tests_fuzz_notice_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \

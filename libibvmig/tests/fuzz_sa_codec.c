@@ -14,7 +14,8 @@
  * itself; the common header re-encodes to the bytes it came from (but for
  * the fields it does not model); the Report parser says 0, -ENOMSG or
  * -EBADMSG by the rules of its header, and its Notice is the notice codec's
- * reading of the same bytes; a ReportResp and an SMInfo GetResp are the
+ * reading of the same bytes; the response matcher takes exactly the SA
+ * answer's method, attribute and low 32 TID bits; a ReportResp and an SMInfo GetResp are the
  * request with only their documented changes.  Every decoder runs twice: on
  * the input as libFuzzer gives it (an exact-size heap buffer, which ASan
  * guards) and on a copy that ends at an inaccessible page, which also
@@ -25,6 +26,7 @@
 #include "sa_codec.h"
 
 #include <errno.h>
+#include <infiniband/umad_sa.h>
 #include <infiniband/umad_types.h>
 #include <stdbool.h>
 #include <string.h>
@@ -239,6 +241,30 @@ static void check_sminfo_reply(const uint8_t *mad, size_t len, const struct ibvm
 	FUZZ_CHECK(memcmp(out + 128, mad + 128, len - 128) == 0);
 }
 
+/*
+ * The matcher the client loop takes a response with: the SA class, the
+ * answer's method (SubnAdmSet is answered with a GetResp, IBA 15.4.2), the
+ * attribute, and the low 32 TID bits only (the kernel, umad2sim and ibsim
+ * rewrite the high ones).
+ */
+static void check_is_response(const struct ibvmig_sa_mad_hdr *h)
+{
+	static const uint8_t methods[] = { UMAD_METHOD_GET, UMAD_METHOD_SET, UMAD_SA_METHOD_DELETE,
+					   UMAD_SA_METHOD_GET_TABLE };
+	uint64_t high = h->tid ^ 0xFFFFFFFF00000000ULL;
+	size_t i;
+	bool want;
+
+	for (i = 0; i < sizeof(methods); i++) {
+		want = h->mgmt_class == UMAD_CLASS_SUBN_ADM &&
+		       h->method == ((methods[i] == UMAD_METHOD_SET ? UMAD_METHOD_GET : methods[i]) |
+				     UMAD_METHOD_RESP_MASK);
+		FUZZ_CHECK(ibvmig_sa_is_response(h, methods[i], h->attr_id, high) == want);
+		FUZZ_CHECK(!ibvmig_sa_is_response(h, methods[i], h->attr_id, h->tid ^ 1));
+		FUZZ_CHECK(!ibvmig_sa_is_response(h, methods[i], h->attr_id ^ 1, h->tid));
+	}
+}
+
 static void check_mad(const uint8_t *mad, size_t len)
 {
 	struct ibvmig_sa_mad_hdr h;
@@ -246,6 +272,8 @@ static void check_mad(const uint8_t *mad, size_t len)
 
 	check_mad_hdr(mad, len, &h);
 	hdr_ok = len >= IBVMIG_SA_HDR_LEN && h.base_version == UMAD_BASE_VERSION;
+	if (hdr_ok)
+		check_is_response(&h);
 	check_class_hdr(mad, len);
 	check_records(mad, len);
 	check_report(mad, len, &h, hdr_ok);
