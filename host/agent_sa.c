@@ -407,14 +407,25 @@ static uint64_t sa_retries(const struct sa_ctx *c)
 static int canary_forgotten(struct sa_ctx *c, unsigned held)
 {
 	uint64_t retries = sa_retries(c);
+	struct ibvmig_sa_node node;
 	int rc = canary_set(c, held, false);
 
 	if (rc != -EBADR)
 		return rc;
-	if (sa_retries(c) == retries)
-		return 1;
-	util_log(UTIL_LOG_VERBOSE, "canary: a resent unsubscribe found nothing; taken as done");
-	return 0;
+	if (sa_retries(c) != retries) {
+		util_log(UTIL_LOG_VERBOSE, "canary: a resent unsubscribe found nothing; taken as done");
+		return 0;
+	}
+	/*
+	 * OpenSM answers the same status when it does not know the subscriber's
+	 * port yet (ERR 430D: a port back from a flap, before the SM's sweep found
+	 * it; doc/simulator.md, "Link Flaps: Unlink and Link"): only an SM that knows
+	 * this port and lacks the canary has forgotten us.  Otherwise the next
+	 * check asks again.
+	 */
+	if (ibvmig_sa_node_by_lid(c->sa, ibvmig_sa_port(c->sa)->lid, &node))
+		return -EAGAIN;
+	return 1;
 }
 
 /* The check's look at the port: true when it is active (the SA reachable through it). */
