@@ -64,7 +64,7 @@ extern "C" {
 #endif
 
 #define ESC_TOKEN_LEN 16
-#define ESC_KEYS_MAX 64			/* memberships one escrow holds (the MAD's bound) */
+#define ESC_KEYS_MAX 60			/* memberships one escrow holds (the MAD's bound) */
 #define ESC_LID_MIN 0x0001		/* unicast LIDs, IBA 1.3 vol 1, 4.1.3 */
 #define ESC_LID_MAX 0xBFFF
 #define ESC_CAPACITY_MAX (ESC_LID_MAX - ESC_LID_MIN + 1)	/* one LID each */
