@@ -12,7 +12,7 @@ lid_escrow_libibvmig_journal_la_LIBADD = util/libibvmig-util.la
 noinst_LTLIBRARIES += lid-escrow/libibvmig-escrow.la
 lid_escrow_libibvmig_escrow_la_SOURCES = lid-escrow/lid_escrow.h lid-escrow/esc_internal.h \
 	lid-escrow/escrow.c lid-escrow/escrow_journal.c lid-escrow/esc_map.h lid-escrow/esc_map.c \
-	lid-escrow/esc_crypto.h lid-escrow/sha256.c
+	lid-escrow/esc_crypto.h lid-escrow/sha256.c lid-escrow/esc_prtn.h lid-escrow/esc_prtn.c
 lid_escrow_libibvmig_escrow_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
 lid_escrow_libibvmig_escrow_la_LIBADD = lid-escrow/libibvmig-journal.la
 
@@ -39,6 +39,12 @@ lid_escrow_tests_test_escrow_model_SOURCES = lid-escrow/tests/test_escrow_model.
 	lid-escrow/tests/esc_fixture.c lid-escrow/tests/esc_fixture.h $(LID_ESCROW_TESTIO)
 lid_escrow_tests_test_escrow_model_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
 lid_escrow_tests_test_escrow_model_LDADD = lid-escrow/libibvmig-escrow.la $(UNIT_LIBS)
+
+check_PROGRAMS += lid-escrow/tests/test_prtn
+TESTS += lid-escrow/tests/test_prtn
+lid_escrow_tests_test_prtn_SOURCES = lid-escrow/tests/test_prtn.c
+lid_escrow_tests_test_prtn_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_tests_test_prtn_LDADD = lid-escrow/libibvmig-escrow.la $(UNIT_LIBS)
 
 # The benchmark: journal append+fsync latency, replay time, escrow requests per second.
 EXTRA_PROGRAMS += lid-escrow/bench_escrow
