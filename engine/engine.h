@@ -116,6 +116,15 @@ struct eng_ops {
 	int (*sm_view)(void *ctx, struct eng_sm_view *v);
 	/* Add every generic subscription the SM holds: 0 or -errno. */
 	int (*list_subscribers)(void *ctx, struct eng_subscribers *out);
+	/*
+	 * Optional (NULL: such ops are unknown): the answer to an admin op the
+	 * engine does not serve itself - the host's services', e.g. the LID
+	 * escrow's (IBVMIG_ADMIN_ESCROW_*).  Fills @w's records and *@status;
+	 * 0 or -errno.  Called on the worker WITHOUT the engine lock: it may
+	 * take the host's own locks and the SM lock.
+	 */
+	int (*admin_extra)(void *ctx, const struct ibvmig_admin_request *req,
+			   struct ibvmig_rec_writer *w, uint16_t *status);
 };
 
 struct eng_config {

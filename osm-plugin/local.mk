@@ -5,11 +5,13 @@
 lib_LTLIBRARIES += osm-plugin/libibvmig.la
 osm_plugin_libibvmig_la_SOURCES = osm-plugin/plugin.h osm-plugin/plugin.c \
 	osm-plugin/gir_hook.c osm-plugin/notices.c osm-plugin/reconcile.c \
-	osm-plugin/admin.c
-osm_plugin_libibvmig_la_CPPFLAGS = $(ENGINE_CPPFLAGS) $(OSM_CPPFLAGS)
+	osm-plugin/admin.c osm-plugin/escrow.h osm-plugin/escrow_service.c \
+	osm-plugin/escrow_mad.c osm-plugin/lid_reserve.c osm-plugin/partitions.c
+osm_plugin_libibvmig_la_CPPFLAGS = $(ENGINE_CPPFLAGS) $(LID_ESCROW_CPPFLAGS) $(OSM_CPPFLAGS)
 osm_plugin_libibvmig_la_LDFLAGS = -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/osm-plugin/libibvmig.map
-osm_plugin_libibvmig_la_LIBADD = engine/libibvmig-engine.la -lopensm -losmcomp -lpthread
+osm_plugin_libibvmig_la_LIBADD = engine/libibvmig-engine.la lid-escrow/libibvmig-escrow.la \
+	-lopensm -losmvendor -losmcomp -lpthread
 EXTRA_DIST += osm-plugin/libibvmig.map
 # OpenSM dlopens libibvmig.so alone: no libtool archive beside it.
 # (libtool's uninstall reads the archive to know what to remove: remove the module ourselves.)
