@@ -779,10 +779,11 @@ static bool refused(struct ibvmig_plugin *p)
 			     "lmc %u (the rest of the plugin runs)", opt->lmc);
 		return true;
 	}
+	/* Not an error for a lone SM, whose restarts read guid2lid whatever it says. */
 	if (!opt->honor_guid2lid_file)
-		IBVMIG_ERROR(p, "ERR DB10: honor_guid2lid_file is FALSE: a standby that takes over "
-			     "forgets OpenSM's guid2lid file, escrowed LIDs included, for its "
-			     "first sweep; set it TRUE where a standby runs");
+		IBVMIG_INFO(p, "escrow: honor_guid2lid_file is FALSE: where a standby runs, set it "
+			    "TRUE, or the standby forgets OpenSM's guid2lid file, escrowed LIDs "
+			    "included, for its first sweep as master");
 	return false;
 }
 

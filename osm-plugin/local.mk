@@ -30,11 +30,12 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test \
 	osm-plugin/tests/plugin-guard.test osm-plugin/tests/plugin-valgrind.test \
 	osm-plugin/tests/plugin-log.test osm-plugin/tests/plugin-loss.test \
-	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test
+	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test \
+	osm-plugin/tests/plugin-escrow.test osm-plugin/tests/plugin-escrow-refusals.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
-EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh
+EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh osm-plugin/tests/escrow-lib.sh
 
 # Set -> Report latency and the plugin's cost per Set, on ibsim (`make bench`).
 FABRIC_BENCHMARKS += test-fabric/bench/repath-latency.sh
