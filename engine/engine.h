@@ -177,6 +177,17 @@ void eng_subnet_up(struct eng_engine *e);
 void eng_subnet_down(struct eng_engine *e);
 
 /*
+ * The host's SM has become master after being a standby, with the state
+ * directory shared with the master it replaces: on the worker, before the
+ * next reconcile, the trap table and the live aliases that master saved
+ * replace what this engine loaded at its start (a standby sees no SA
+ * traffic of its own, so what it holds is as old as its start).  An engine
+ * that has changes of its own since its start keeps them, with a log line.
+ * Lock-free (see LOCKS): call it before the eng_subnet_up() of that sweep.
+ */
+void eng_takeover(struct eng_engine *e);
+
+/*
  * What a host does to one port's GUID table with the engine lock held: fill
  * @before (both snapshots are zeroed), let the SM apply the request, fill
  * @after.  Returns the nanoseconds the SM's own handler took, which the

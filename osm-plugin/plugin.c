@@ -196,7 +196,8 @@ static void ibvmig_delete(void *data)
 
 /*
  * Called on OpenSM's threads, sometimes under osm->lock (TRAP): only the
- * engine's lock-free calls here.
+ * engine's and the escrow's lock-free calls here (the sweep events come from
+ * the state manager without osm->lock).
  */
 static void ibvmig_report(void *data, osm_epi_event_id_t event_id, void *event_data)
 {
@@ -206,11 +207,22 @@ static void ibvmig_report(void *data, osm_epi_event_id_t event_id, void *event_d
 	ibvmig_escrow_event(p, event_id);
 	switch (event_id) {
 	case OSM_EVENT_ID_SUBNET_UP:
+		/*
+		 * A standby become master (OpenSM reports no event for that: its first
+		 * SUBNET_UP as master is the first sign) takes over the state its
+		 * predecessor saved in the shared state directory.
+		 */
+		if (p->was_standby && p->osm->subn.sm_state == IB_SMINFO_STATE_MASTER) {
+			p->was_standby = false;
+			eng_takeover(p->eng);
+		}
 		eng_subnet_up(p->eng);
 		break;
 	case OSM_EVENT_ID_STATE_CHANGE:
 		if (p->osm->subn.sm_state != IB_SMINFO_STATE_MASTER)
 			eng_subnet_down(p->eng);
+		if (p->osm->subn.sm_state == IB_SMINFO_STATE_STANDBY)
+			p->was_standby = true;
 		break;
 	default:
 		break;

@@ -52,6 +52,7 @@ struct ibvmig_plugin {
 	struct eng_engine *eng;		/* from the first service on (plugin.c) */
 	char state_dir[PATH_MAX];	/* the engine's default state directory */
 	struct ibvmig_escrow *escrow;	/* the escrow's SM service (escrow.h); NULL: off */
+	bool was_standby;		/* report()'s: this SM was a standby since its last UP */
 
 	/*
 	 * The notice hold (notices.c): while a LID moves, the plugin's own
