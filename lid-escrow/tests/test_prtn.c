@@ -99,7 +99,8 @@ static struct esc_action action(enum esc_action_type type, uint64_t port, bool t
 	a.port = port;
 	a.to_source = to_source;
 	a.nkeys = n;
-	memcpy(a.keys, keys, n * sizeof(keys[0]));
+	if (n)
+		memcpy(a.keys, keys, n * sizeof(keys[0]));
 	return a;
 }
 
