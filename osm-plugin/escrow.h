@@ -211,8 +211,8 @@ int ibvmig_port_facts(struct ibvmig_escrow *svc, uint64_t guid, struct esc_port 
 		      struct esc_key *keys, size_t max_keys);
 /* The port GUID behind a MAD's source address, 0 if OpenSM knows none. */
 uint64_t ibvmig_requester(struct ibvmig_escrow *svc, const osm_mad_addr_t *addr);
-/* Whether this SM is master now (osm->lock shared). */
-bool ibvmig_sm_is_master(struct ibvmig_plugin *p);
+/* This SM's state now, IB_SMINFO_STATE_* (osm->lock shared). */
+uint8_t ibvmig_sm_state(struct ibvmig_plugin *p);
 
 /* ---- partitions.c ---------------------------------------------------------------------- */
 

@@ -297,12 +297,12 @@ static void disown(struct ibvmig_escrow *svc, const char *why)
 }
 
 /* The journal follows the mastership (see the top of this file). */
-static void follow_mastership(struct ibvmig_escrow *svc, bool master)
+static void follow_mastership(struct ibvmig_escrow *svc)
 {
-	uint8_t state = svc->p->osm->subn.sm_state;
+	uint8_t state = ibvmig_sm_state(svc->p);
 	int rc;
 
-	if (!master) {
+	if (state != IB_SMINFO_STATE_MASTER) {
 		/* DISCOVERING may yet become MASTER: only STANDBY and NOTACTIVE let go. */
 		if (state == IB_SMINFO_STATE_STANDBY || state == IB_SMINFO_STATE_NOTACTIVE)
 			disown(svc, "this SM is not master any more");
@@ -591,7 +591,7 @@ static void request_of(struct ibvmig_escrow *svc, enum ibvmig_esc_msg msg,
 	memset(r, 0, sizeof(*r));
 	r->requester = ibvmig_requester(svc, &m->addr);
 	r->tid = hdr->tid;
-	r->master = ibvmig_sm_is_master(svc->p);
+	r->master = ibvmig_sm_state(svc->p) == IB_SMINFO_STATE_MASTER;
 	r->now_ms = util_wall_ms();
 	r->dest = in->dest_guid;
 	memcpy(r->token, in->token, ESC_TOKEN_LEN);
@@ -747,7 +747,7 @@ static void *worker(void *arg)
 		uint64_t up = atomic_load(&svc->sweeps_up);
 
 		pthread_mutex_lock(&svc->lock);
-		follow_mastership(svc, ibvmig_sm_is_master(svc->p));
+		follow_mastership(svc);
 		for (i = 0; i < n; i++)
 			handle_request(svc, &batch[i]);
 		if (up != seen_up) {

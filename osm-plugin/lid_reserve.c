@@ -230,7 +230,6 @@ static int move_to_port(struct ibvmig_escrow *svc, uint16_t lid, uint64_t to,
 
 		if (g2l_lid(svc, xg) == lid && !give_fresh(svc, xg, subs))
 			return -ERANGE;
-		ibvmig_notices_hold(svc->p);
 		return -EAGAIN;
 	}
 	other = g2l_owner(svc, lid, to, false);
@@ -257,11 +256,15 @@ int ibvmig_lid_move(struct ibvmig_escrow *svc, uint16_t lid, uint64_t from, uint
 	memset(t, 0, sizeof(*t));
 	t->lid = lid;
 	t->sweep = atomic_load(&svc->sweeps_started);
+	/*
+	 * The hold first, and outside osm->lock (the send path takes the hold's
+	 * lock, then osm->lock): no notice of ours is sent between the readdress
+	 * and the end of the move.  The service ends it when no move is left.
+	 */
+	ibvmig_notices_hold(svc->p);
 	CL_PLOCK_EXCL_ACQUIRE(&osm->lock);
 	rc = to ? move_to_port(svc, lid, to, to_old_lid, t, &subs)
 		: move_to_placeholder(svc, lid, from, t, &subs);
-	if (!rc)
-		ibvmig_notices_hold(svc->p);
 	CL_PLOCK_RELEASE(&osm->lock);
 	if (subs)
 		IBVMIG_INFO(svc->p, "escrow: LID %u: %u subscriptions readdressed", lid, subs);
@@ -484,12 +487,12 @@ uint64_t ibvmig_requester(struct ibvmig_escrow *svc, const osm_mad_addr_t *addr)
 	return guid;
 }
 
-bool ibvmig_sm_is_master(struct ibvmig_plugin *p)
+uint8_t ibvmig_sm_state(struct ibvmig_plugin *p)
 {
-	bool master;
+	uint8_t state;
 
 	CL_PLOCK_ACQUIRE(&p->osm->lock);
-	master = p->osm->subn.sm_state == IB_SMINFO_STATE_MASTER;
+	state = p->osm->subn.sm_state;
 	CL_PLOCK_RELEASE(&p->osm->lock);
-	return master;
+	return state;
 }
