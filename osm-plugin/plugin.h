@@ -9,9 +9,12 @@
  * subscribers.  Everything that can be tested without an SM lives in
  * engine/, trap-table/ and libibvmig/.
  *
- * LOCKS.  Two locks, always taken in this order, never the other:
+ * LOCKS.  Always taken in this order, never the other:
+ *   the escrow's service mutex (escrow.h; held across fsyncs, so never by an
+ *                    OpenSM thread; it never takes an engine lock);
  *   the engine lock  (engine.h, LOCKS: the watcher, the outbox, the counters),
  *                    or the engine's send lock (the notice numbers), never both;
+ *   hold_lock        the notice hold (notices.c);
  *   osm->lock        OpenSM's cl_plock (not recursive).
  * So: code holding osm->lock never calls into the engine but for
  * eng_subnet_up/down, which take no lock (OpenSM calls report() for
@@ -22,7 +25,9 @@
  *
  * THREADS.  OpenSM's SA Set dispatcher runs the GUIDInfoRecord hook; its
  * state manager calls report(); the engine's worker serves the admin socket,
- * saves the trap table and runs the reconcile that SUBNET_UP asks for.
+ * saves the trap table and runs the reconcile that SUBNET_UP asks for; the
+ * escrow's worker (escrow.h) judges escrow MADs, which OpenSM's umad
+ * receiver thread only queues.
  * Nothing that blocks (file I/O, socket I/O) runs on an OpenSM thread.
  */
 #ifndef IBVMIG_PLUGIN_H
