@@ -4,21 +4,29 @@
 # their table of operations.  Its hosts see engine.h and the wire formats
 # (ENGINE_CPPFLAGS); the trap table stays the engine's own business.
 ENGINE_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) -I$(top_srcdir)/engine
-ENGINE_OWN_CPPFLAGS = $(ENGINE_CPPFLAGS) -I$(top_srcdir)/trap-table
+ENGINE_OWN_CPPFLAGS = $(ENGINE_CPPFLAGS) -I$(top_srcdir)/trap-table -I$(top_srcdir)/lid-escrow
 noinst_LTLIBRARIES += engine/libibvmig-engine.la
 engine_libibvmig_engine_la_SOURCES = engine/engine.h engine/engine_int.h engine/engine.c \
 	engine/alias_watch.h engine/alias_watch.c engine/notices.c engine/port_diff.c \
 	engine/reconcile.c engine/state.c engine/worker.c engine/admin.c engine/admin_server.h \
-	engine/admin_server.c
+	engine/admin_server.c engine/state_log.h engine/state_log.c
 engine_libibvmig_engine_la_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
 engine_libibvmig_engine_la_LIBADD = trap-table/libibvmig-traptable.la libibvmig/libibvmig-wire.la \
-	-lpthread
+	lid-escrow/libibvmig-journal.la -lpthread
 
 check_PROGRAMS += engine/tests/test_alias_watch
 TESTS += engine/tests/test_alias_watch
 engine_tests_test_alias_watch_SOURCES = engine/tests/test_alias_watch.c
 engine_tests_test_alias_watch_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
 engine_tests_test_alias_watch_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
+
+# The engine's records in the journal: a crash at every byte and after every I/O call of
+# appends and compactions (the journal tests' injectable I/O).
+check_PROGRAMS += engine/tests/test_state_log
+TESTS += engine/tests/test_state_log
+engine_tests_test_state_log_SOURCES = engine/tests/test_state_log.c $(LID_ESCROW_TESTIO)
+engine_tests_test_state_log_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS) -I$(top_srcdir)/lid-escrow/tests
+engine_tests_test_state_log_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
 
 # The engine through its public header only, against a fake host (fake_host.h).
 ENGINE_TEST_SOURCES = engine/tests/fake_host.c engine/tests/fake_host.h
