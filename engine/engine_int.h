@@ -62,6 +62,7 @@ struct eng_counters {
 	uint64_t notices_refused;	/* the SM refused them */
 	uint64_t guard_refused, hook_errors;
 	uint64_t saves, save_errors;
+	uint64_t saved_bytes, compactions;	/* into the state journal */
 	uint64_t admin_requests, admin_errors;
 	/* The host's own time per SA Set/Delete, the SM's handler left out. */
 	uint64_t hook_calls, hook_ns, hook_max_ns;

@@ -409,8 +409,12 @@ static bool save_outcome_is_news(struct eng_engine *e, int rc, const char *faile
 	return news;
 }
 
-/* Counts a save that was tried (e->lock taken here) and logs what is news. */
-static void save_done(struct eng_engine *e, int rc, const char *failed, uint64_t changes)
+/*
+ * Counts a save that was tried (e->lock taken here) and logs what is news;
+ * @bytes it wrote, @all: as a new snapshot.
+ */
+static void save_done(struct eng_engine *e, int rc, const char *failed, uint64_t changes,
+		      uint64_t bytes, bool all)
 {
 	uint64_t failures;
 	bool news;
@@ -423,6 +427,8 @@ static void save_done(struct eng_engine *e, int rc, const char *failed, uint64_t
 	} else {
 		e->saved_changes = changes;
 		e->counters.saves++;
+		e->counters.saved_bytes += bytes;
+		e->counters.compactions += all;
 		e->last_save_ms = util_wall_ms();
 		e->save_failures = 0;
 	}
@@ -474,6 +480,7 @@ int eng_save(struct eng_engine *e)
 {
 	struct aw_fact *facts = NULL;
 	uint64_t changes = 0, now = 0;
+	struct jnl_stats before = { 0 }, after = { 0 };
 	bool all = e->save_all;
 	size_t n = 0;
 	int rc;
@@ -492,10 +499,15 @@ int eng_save(struct eng_engine *e)
 		rc = save_facts(e, &all, &facts, &n);
 		pthread_mutex_unlock(&e->lock);
 	}
-	if (!rc)
+	if (!rc) {
+		jnl_get_stats(e->jnl, &before);
 		rc = all ? sl_compact(e->jnl, facts, n, now) : sl_append(e->jnl, facts, n, now);
+		jnl_get_stats(e->jnl, &after);
+	}
 	free(facts);
 	e->save_all = rc != 0;
-	save_done(e, rc, e->state_file, rc ? 0 : changes);
+	/* A compaction wrote its whole new file; an append, what it added. */
+	save_done(e, rc, e->state_file, rc ? 0 : changes,
+		  all ? after.file_bytes : after.file_bytes - before.file_bytes, all);
 	return rc;
 }

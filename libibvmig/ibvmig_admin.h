@@ -141,7 +141,9 @@ struct ibvmig_admin_request {
 	X(CLAIMANT_GUID, 69, "claimant_guid") \
 	X(CREATED_MS, 70, "created_ms") \
 	X(CHANGED_MS, 71, "changed_ms") \
-	X(PKEYS, 72, "pkeys")
+	X(PKEYS, 72, "pkeys") \
+	X(SAVED_BYTES, 73, "saved_bytes") \
+	X(COMPACTIONS, 74, "compactions")
 
 #define IBVMIG_ADMIN_TAG_ENUM(name, value, key) IBVMIG_TAG_##name = value,
 enum ibvmig_admin_tag {
