@@ -61,4 +61,4 @@ lid_escrow_bench_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
 lid_escrow_bench_escrow_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_JOURNAL) \
 	util/libibvmig-util.la
 
-EXTRA_DIST += doc/escrow-journal.md
+EXTRA_DIST += doc/journal.md

@@ -352,23 +352,27 @@ static void test_the_old_save_files_are_converted_once(void)
 	fake_stop(&h);
 }
 
-/* A crash after the conversion's snapshot, before the removal: the journal wins. */
+/*
+ * A crash after the conversion's snapshot, before the removal: the journal
+ * wins, even where it holds nothing (its trap table is empty here).
+ */
 static void test_old_files_beside_a_converted_journal_are_removed_unread(void)
 {
 	struct tt_entry_view other = { VG(9), PORT_B, util_wall_ms() - 1000, LID_B };
 	struct fake_host h;
 
 	start_in_scratch(&h, "/half");
-	fake_set(&h, VG(1), PORT_A, LID_A);
-	fake_delete(&h, VG(1), PORT_A, LID_A);
+	fake_set(&h, VG(1), PORT_A, LID_A);	/* live at the save; no trap-table entry */
 	eng_state_stop(h.e);
 	fake_stop(&h);
 	CU_ASSERT_EQUAL_FATAL(tt_write_file(state_of("/half", "trap-table"), &other, 1), 0);
 	start_in_scratch(&h, "/half");
-	CU_ASSERT_EQUAL(fake_value(&h, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ENTRIES), 1);
+	CU_ASSERT_EQUAL(fake_value(&h, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ENTRIES), 0);
+	CU_ASSERT_EQUAL(fake_value(&h, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ALIASES_BEFORE_RESTART), 1);
 	CU_ASSERT_EQUAL(fake_logged(&h, "found already in the state journal"), 1);
 	CU_ASSERT_FALSE(exists(state_of("/half", "trap-table")));
-	fake_set(&h, VG(1), PORT_B, LID_B);	/* VG(1) from the journal, not VG(9) */
+	fake_set(&h, VG(9), PORT_A, LID_A);	/* unknown to the journal: a creation, silent */
+	fake_set(&h, VG(1), PORT_B, LID_B);	/* from the journal: a migration */
 	CU_ASSERT_EQUAL_FATAL(h.n_sent, 1);
 	CU_ASSERT_EQUAL(h.sent[0].n.vguid, VG(1));
 	fake_stop(&h);
