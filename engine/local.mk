@@ -55,6 +55,19 @@ CLEANFILES += engine/tests/fuzz_trap_file-libfuzzer
 engine/tests/fuzz_trap_file-libfuzzer: engine/tests/fuzz_trap_file.c engine/alias_watch.c \
 		engine/alias_watch.h $(trap_table_libibvmig_traptable_la_SOURCES) $(FUZZ_WIRE_FILES)
 	$(FUZZ_LINK) $(ENGINE_OWN_CPPFLAGS)
+# The engine's records in the state journal (state_log.h): sl_replay_apply, then the restore.
+check_PROGRAMS += engine/tests/fuzz_state_log
+TESTS += engine/tests/fuzz_state_log
+engine_tests_fuzz_state_log_SOURCES = engine/tests/fuzz_state_log.c $(FUZZ_REPLAY_FILES)
+engine_tests_fuzz_state_log_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS) \
+	-DFUZZ_CORPUS='"engine/tests/corpus/fuzz_state_log"'
+engine_tests_fuzz_state_log_LDADD = engine/libibvmig-engine.la
+FUZZ_TARGETS += engine/tests/fuzz_state_log-libfuzzer
+CLEANFILES += engine/tests/fuzz_state_log-libfuzzer
+engine/tests/fuzz_state_log-libfuzzer: engine/tests/fuzz_state_log.c \
+		$(engine_libibvmig_engine_la_SOURCES) $(trap_table_libibvmig_traptable_la_SOURCES) \
+		$(lid_escrow_libibvmig_journal_la_SOURCES) $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(ENGINE_OWN_CPPFLAGS) -lpthread
 # Its seeds, built on demand: make engine/tests/fuzz_trap_seeds.
 EXTRA_PROGRAMS += engine/tests/fuzz_trap_seeds
 CLEANFILES += engine/tests/fuzz_trap_seeds

@@ -5,6 +5,7 @@
  */
 #include "state_log.h"
 #include "be_bytes.h"
+#include "engine_int.h"	/* eng_grow */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -192,17 +193,11 @@ static const char *sl_fact_wrong(const struct aw_fact *f)
 
 static int sl_keep(struct sl_replay *r, const struct aw_fact *f)
 {
-	struct sl_seen *items;
+	struct sl_seen *items = eng_grow(r->items, &r->cap, r->count, sizeof(*items), 1024);
 
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 1024;
-
-		items = realloc(r->items, cap * sizeof(*items));
-		if (!items)
-			return -ENOMEM;
-		r->items = items;
-		r->cap = cap;
-	}
+	if (!items)
+		return -ENOMEM;
+	r->items = items;
 	r->items[r->count] = (struct sl_seen){ *f, r->count };
 	r->count++;
 	return 0;
@@ -292,7 +287,8 @@ static size_t sl_latest(struct sl_replay *r, uint64_t mark_ms)
 {
 	size_t i, kept = 0;
 
-	qsort(r->items, r->count, sizeof(*r->items), sl_cmp_key);
+	if (r->count > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(r->items, r->count, sizeof(*r->items), sl_cmp_key);
 	for (i = 0; i < r->count; i++) {
 		struct sl_seen *s = &r->items[i];
 		bool last = i + 1 == r->count || r->items[i + 1].f.what != s->f.what ||
@@ -331,11 +327,13 @@ int sl_replay_finish(struct sl_replay *r, uint32_t max_aliases, struct sl_state 
 	while (n_traps < n && r->items[n_traps].f.what == AW_FACT_TRAP)
 		n_traps++;
 	n_aliases = n - n_traps;
-	qsort(r->items, n_traps, sizeof(*r->items), sl_cmp_age);
-	qsort(r->items + n_traps, n_aliases, sizeof(*r->items), sl_cmp_age);
+	if (n_traps > 1)
+		qsort(r->items, n_traps, sizeof(*r->items), sl_cmp_age);
+	if (n_aliases > 1)
+		qsort(r->items + n_traps, n_aliases, sizeof(*r->items), sl_cmp_age);
 	skip = n_aliases > max_aliases ? n_aliases - max_aliases : 0;
-	rc = sl_views(r->items, n_traps, &out->traps);
-	if (!rc)
+	rc = n ? sl_views(r->items, n_traps, &out->traps) : 0;	/* no items: NULL */
+	if (!rc && n)
 		rc = sl_views(r->items + n_traps + skip, n_aliases - skip, &out->aliases);
 	if (rc) {
 		sl_state_free(out);

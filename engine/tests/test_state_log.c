@@ -336,17 +336,25 @@ static void test_each_save_restores_its_state(void)
 	CU_ASSERT(got.n_traps > 0 && got.n_aliases > 0);
 }
 
-/* A journal holding one FACTS record with @fact as its only fact. */
-static int replay_one(const struct aw_fact *fact, const uint8_t *raw, uint32_t len)
+/* A new, empty journal, open (the real system calls). */
+static struct jnl *new_journal(void)
 {
-	struct sl_replay *r = sl_replay_new();
 	struct jnl *j;
-	struct sl_state st;
-	int rc;
 
 	remove_journal();
 	j = journal(NULL);
 	CU_ASSERT_EQUAL_FATAL(jnl_open(j, NULL, NULL, NULL), 0);
+	return j;
+}
+
+/* A journal holding one FACTS record with @fact as its only fact. */
+static int replay_one(const struct aw_fact *fact, const uint8_t *raw, uint32_t len)
+{
+	struct sl_replay *r = sl_replay_new();
+	struct jnl *j = new_journal();
+	struct sl_state st;
+	int rc;
+
 	if (fact) {
 		CU_ASSERT_EQUAL_FATAL(sl_append(j, fact, 1, BASE_MS), 0);
 	} else {
@@ -394,13 +402,10 @@ static void test_the_later_fact_wins_and_the_oldest_aliases_give_way(void)
 {
 	struct aw_fact f[MAX_ALIASES + 3];
 	struct sl_replay *r = sl_replay_new();
-	struct jnl *j;
+	struct jnl *j = new_journal();
 	struct sl_state st;
 	size_t i;
 
-	remove_journal();
-	j = journal(NULL);
-	CU_ASSERT_EQUAL_FATAL(jnl_open(j, NULL, NULL, NULL), 0);
 	for (i = 0; i < MAX_ALIASES + 3; i++)
 		f[i] = (struct aw_fact){ VG(100 + i), PORT_A, BASE_MS + i, LID_A, AW_FACT_ALIAS,
 					 AW_FACT_FORGOTTEN };

@@ -17,14 +17,12 @@
 # usage: alias-burst.sh [HOSTS [RUNS [WORKERS]]]   (default 2048 2 8; needs top_srcdir,
 #                                                 top_builddir)
 set -u
-. "$top_srcdir/test-fabric/fabric.sh" || exit 1
+. "$top_srcdir/osm-plugin/tests/plugin-lib.sh" || exit 1
 . "$top_srcdir/test-fabric/topogen.sh" || exit 1
 HOSTS=${1:-2048}
 RUNS=${2:-2}
 WORKERS=${3:-8}
 ALIASES=31
-SA=$top_builddir/test-fabric/ibvmig-sa
-CLI=$top_builddir/cli/ibvmig
 : "${FABRIC_UP_TIMEOUT:=600}"
 : "${FABRIC_RUN_TIMEOUT:=600}"
 export FABRIC_UP_TIMEOUT FABRIC_RUN_TIMEOUT
@@ -42,14 +40,8 @@ io_written() {
 # stat_of NAME: one counter of `ibvmig stats` (the plugin's; 0 if it has none such).
 stat_of() {
 	local v
-	v=$("$CLI" -S "$FABRIC_DIR/admin.sock" --json stats | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p")
+	v=$(counter "$1")
 	echo "${v:-0}"
-}
-
-# unsaved: the plugin's count of changes not yet saved.
-unsaved() {
-	"$CLI" -S "$FABRIC_DIR/admin.sock" --json status |
-		sed -n 's/.*"unsaved_changes":\([0-9]*\).*/\1/p'
 }
 
 # batches LIST DIR: one batch file per host of LIST in DIR (31 Sets of vGUIDs its own).
@@ -87,20 +79,10 @@ burst() {
 	return "$rc"
 }
 
-# wait_all_saved: until the plugin has saved every change (600 s at most).
-wait_all_saved() {
-	local i
-	for i in $(seq 6000); do
-		[ "$(unsaved)" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # one MODE RUN: prints one JSON object (MODE plugin or stock).
 one() {
 	local mode=$1 run=$2 base conf pid t0 c0 c1 wall rc=0 bytes=null saves=null comp=null
-	local load live=null w0 w1
+	local load live=null w0 w1 hook=null recs=null
 	fabric_init "alias-burst-$mode-$run" || return 1
 	base=$FABRIC_DIR/burst
 	topogen_generate "$base" --hosts-per-leaf 32 --leaves $(((HOSTS + 31) / 32)) \
@@ -122,18 +104,22 @@ one() {
 	pid=$(fabric_sm_pid)
 	sleep 2		# the first sweeps' tail
 	load=$(cut -d' ' -f1 /proc/loadavg)
-	[ "$mode" != stock ] && b0=$(stat_of saved_bytes) s0=$(stat_of saves) k0=$(stat_of compactions)
+	if [ "$mode" != stock ]; then
+		b0=$(stat_of saved_bytes) s0=$(stat_of saves) k0=$(stat_of compactions)
+		h0=$(stat_of hook_ns) r0=$(stat_of reconciles)
+	fi
 	c0=$(cpu_ticks "$pid")
 	w0=$(io_written "$pid")
 	t0=$EPOCHREALTIME
 	burst "$FABRIC_DIR/batches" || rc=1
 	if [ "$mode" != stock ]; then
-		wait_all_saved || rc=1
+		wait_saved || rc=1
 		bytes=$(($(stat_of saved_bytes) - b0))
 		saves=$(($(stat_of saves) - s0))
 		comp=$(($(stat_of compactions) - k0))
-		live=$("$CLI" -S "$FABRIC_DIR/admin.sock" --json status |
-			sed -n 's/.*"live_aliases":\([0-9]*\).*/\1/p')
+		live=$(admin_value status live_aliases)
+		hook=$(($(stat_of hook_ns) - h0))
+		recs=$(($(stat_of reconciles) - r0))
 	fi
 	c1=$(cpu_ticks "$pid")
 	w1=$(io_written "$pid")
@@ -143,12 +129,13 @@ one() {
 	cpu=$(printf '%.2f' "$(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)")
 	echo "bench: $mode run $run: $HOSTS hosts x $ALIASES aliases in ${wall}s, OpenSM CPU" \
 		"${cpu}s, state bytes $bytes ($saves saves, $comp compactions), storage writes" \
-		"$((w1 - w0)), load $load" >&2
+		"$((w1 - w0)), plugin hook ${hook} ns, $recs reconciles, load $load" >&2
 	printf '{"mode":"%s","run":%d,"wall_s":%s,"opensm_cpu_s":%s,"state_bytes":%s,' \
 		"$mode" "$run" "$wall" "$cpu" "$bytes"
 	printf '"saves":%s,"compactions":%s,"io_write_bytes":%d,"live_aliases":%s,"load1":%s,' \
 		"$saves" "$comp" "$((w1 - w0))" "${live:-null}" "$load"
-	printf '"ok":%s}\n' "$([ "$rc" = 0 ] && echo true || echo false)"
+	printf '"hook_ns":%s,"reconciles":%s,"ok":%s}\n' "$hook" "$recs" \
+		"$([ "$rc" = 0 ] && echo true || echo false)"
 	return "$rc"
 }
 
