@@ -32,6 +32,17 @@ cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# engine_ticks PID: user + system clock ticks of the engine's worker thread of PID (saves,
+# reconciles, the admin socket), 0 if it has none.
+engine_ticks() {
+	local t n=0
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = ibvmig-engine ] || continue
+		n=$(awk '{ print $14 + $15 }' "$t/stat")
+	done
+	echo "$n"
+}
+
 # io_written PID: bytes PID caused to be written to storage so far.
 io_written() {
 	sed -n 's/^write_bytes: //p' "/proc/$1/io"
@@ -82,7 +93,7 @@ burst() {
 # one MODE RUN: prints one JSON object (MODE plugin or stock).
 one() {
 	local mode=$1 run=$2 base conf pid t0 c0 c1 wall rc=0 bytes=null saves=null comp=null
-	local load live=null w0 w1 hook=null recs=null
+	local load live=null w0 w1 e0 e1 hook=null recs=null
 	fabric_init "alias-burst-$mode-$run" || return 1
 	base=$FABRIC_DIR/burst
 	topogen_generate "$base" --hosts-per-leaf 32 --leaves $(((HOSTS + 31) / 32)) \
@@ -109,6 +120,7 @@ one() {
 		h0=$(stat_of hook_ns) r0=$(stat_of reconciles)
 	fi
 	c0=$(cpu_ticks "$pid")
+	e0=$(engine_ticks "$pid")
 	w0=$(io_written "$pid")
 	t0=$EPOCHREALTIME
 	burst "$FABRIC_DIR/batches" || rc=1
@@ -122,16 +134,19 @@ one() {
 		recs=$(($(stat_of reconciles) - r0))
 	fi
 	c1=$(cpu_ticks "$pid")
+	e1=$(engine_ticks "$pid")
 	w1=$(io_written "$pid")
 	wall=$(printf '%.2f' "$(echo "$EPOCHREALTIME - $t0" | bc)")
 	fabric_cleanup || rc=1
-	local cpu
+	local cpu ecpu
 	cpu=$(printf '%.2f' "$(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)")
+	ecpu=$(printf '%.2f' "$(echo "($e1 - $e0) / $(getconf CLK_TCK)" | bc -l)")
 	echo "bench: $mode run $run: $HOSTS hosts x $ALIASES aliases in ${wall}s, OpenSM CPU" \
-		"${cpu}s, state bytes $bytes ($saves saves, $comp compactions), storage writes" \
+		"${cpu}s (engine thread ${ecpu}s), state bytes $bytes ($saves saves, $comp compactions), storage writes" \
 		"$((w1 - w0)), plugin hook ${hook} ns, $recs reconciles, load $load" >&2
-	printf '{"mode":"%s","run":%d,"wall_s":%s,"opensm_cpu_s":%s,"state_bytes":%s,' \
-		"$mode" "$run" "$wall" "$cpu" "$bytes"
+	printf '{"mode":"%s","run":%d,"wall_s":%s,"opensm_cpu_s":%s,"engine_thread_cpu_s":%s,' \
+		"$mode" "$run" "$wall" "$cpu" "$ecpu"
+	printf '"state_bytes":%s,' "$bytes"
 	printf '"saves":%s,"compactions":%s,"io_write_bytes":%d,"live_aliases":%s,"load1":%s,' \
 		"$saves" "$comp" "$((w1 - w0))" "${live:-null}" "$load"
 	printf '"hook_ns":%s,"reconciles":%s,"ok":%s}\n' "$hook" "$recs" \
