@@ -310,8 +310,9 @@ static int restore_journal(struct eng_engine *e)
 	if (rc == -EWOULDBLOCK)
 		return rc;
 	if (rc) {
-		ENG_ERROR(e, "ERR D204: cannot read %s: %s (%s)", e->state_file, strerror(-rc),
-			  jnl_why(e->jnl));
+		ENG_ERROR(e, "ERR D212: cannot open the state journal %s: %s (%s): starting "
+			  "without the saved state", e->state_file, strerror(-rc),
+			  e->jnl ? jnl_why(e->jnl) : "no memory");
 		return rc;
 	}
 	restore_state(e, &st);
