@@ -9,7 +9,8 @@
 # the bytes its saves wrote into the state directory (`ibvmig stats` saved_bytes; the
 # number of saves and compactions beside it), and what OpenSM wrote to storage in all
 # (/proc/PID/io write_bytes: its log, its own cache files and the state directory).  RUNS
-# runs with and RUNS without the plugin, alternating, each on a fabric of its own.
+# runs with and RUNS without the plugin, alternating, each on a fabric of its own.  Then the
+# tail: TAIL hosts delete one alias each, a few changes on the full table, and its bytes.
 # ALIAS_BURST_OLD=DIR adds a third mode, "old": the plugin built in DIR (an osm-plugin/.libs
 # of an earlier version, for comparison; it may not count saved_bytes).  The last line
 # printed is one JSON object.
@@ -23,6 +24,7 @@ HOSTS=${1:-2048}
 RUNS=${2:-2}
 WORKERS=${3:-8}
 ALIASES=31
+TAIL=16
 : "${FABRIC_UP_TIMEOUT:=600}"
 : "${FABRIC_RUN_TIMEOUT:=600}"
 export FABRIC_UP_TIMEOUT FABRIC_RUN_TIMEOUT
@@ -71,6 +73,15 @@ batches() {
 # host_burst NAME DIR: NAME sets its aliases.
 host_burst() {
 	fabric_run "$1" "$SA" batch <"$2/$1" >/dev/null 2>&1
+}
+
+# tails DIR TAILDIR: the first TAIL hosts of DIR delete their last alias.
+tails() {
+	local name
+	mkdir -p "$2" || return 1
+	for name in $(ls "$1" | head -n "$TAIL"); do
+		tail -n 1 "$1/$name" | sed 's/^set /delete /' >"$2/$name"
+	done
 }
 
 # burst DIR: every host of DIR, WORKERS at a time; non-zero if one failed.
@@ -137,20 +148,32 @@ one() {
 	e1=$(engine_ticks "$pid")
 	w1=$(io_written "$pid")
 	wall=$(printf '%.2f' "$(echo "$EPOCHREALTIME - $t0" | bc)")
+	# The tail: a few changes on the full table.
+	local tb=null tw
+	tails "$FABRIC_DIR/batches" "$FABRIC_DIR/tails" || rc=1
+	[ "$mode" != stock ] && b0=$(stat_of saved_bytes)
+	burst "$FABRIC_DIR/tails" || rc=1
+	if [ "$mode" != stock ]; then
+		wait_saved || rc=1
+		tb=$(($(stat_of saved_bytes) - b0))
+	fi
+	tw=$(($(io_written "$pid") - w1))
 	fabric_cleanup || rc=1
 	local cpu ecpu
 	cpu=$(printf '%.2f' "$(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)")
 	ecpu=$(printf '%.2f' "$(echo "($e1 - $e0) / $(getconf CLK_TCK)" | bc -l)")
 	echo "bench: $mode run $run: $HOSTS hosts x $ALIASES aliases in ${wall}s, OpenSM CPU" \
 		"${cpu}s (engine thread ${ecpu}s), state bytes $bytes ($saves saves, $comp compactions), storage writes" \
-		"$((w1 - w0)), plugin hook ${hook} ns, $recs reconciles, load $load" >&2
+		"$((w1 - w0)), plugin hook ${hook} ns, $recs reconciles, load $load; tail of $TAIL" \
+		"deletes: state bytes $tb, storage writes $tw" >&2
 	printf '{"mode":"%s","run":%d,"wall_s":%s,"opensm_cpu_s":%s,"engine_thread_cpu_s":%s,' \
 		"$mode" "$run" "$wall" "$cpu" "$ecpu"
 	printf '"state_bytes":%s,' "$bytes"
 	printf '"saves":%s,"compactions":%s,"io_write_bytes":%d,"live_aliases":%s,"load1":%s,' \
 		"$saves" "$comp" "$((w1 - w0))" "${live:-null}" "$load"
-	printf '"hook_ns":%s,"reconciles":%s,"ok":%s}\n' "$hook" "$recs" \
-		"$([ "$rc" = 0 ] && echo true || echo false)"
+	printf '"hook_ns":%s,"reconciles":%s,"tail_changes":%d,"tail_state_bytes":%s,' "$hook" \
+		"$recs" "$TAIL" "$tb"
+	printf '"tail_io_write_bytes":%d,"ok":%s}\n' "$tw" "$([ "$rc" = 0 ] && echo true || echo false)"
 	return "$rc"
 }
 
