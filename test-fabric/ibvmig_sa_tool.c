@@ -36,6 +36,13 @@ struct args {
 	unsigned long repeat;
 	uint16_t lid;		/* --lid: another port's LID, 0 = the own port */
 	bool stats;
+	/* trap, report: what the forged notice says, when given */
+	struct {
+		bool epoch, seq, number, new_lid, issuer;
+	} set;
+	uint32_t epoch, number;
+	uint64_t seq, issuer_guid;
+	uint16_t new_lid;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -64,8 +71,12 @@ static volatile sig_atomic_t stop_signal;
 	"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"       \
 	"                                the SA exchange), for benchmarks\n"                       \
 	"  portinfo [--repeat N]         the own port's PortInfo (directed route, hop 0)\n"        \
-	"  trap --vguid G [--traps 68,69] [--lid L]\n"                                             \
+	"  trap --vguid G [--traps 68,69] [--lid L] [NOTICE]\n"                                    \
 	"                                a Trap(Notice) 68/69 about G to the SM (or L)\n"          \
+	"  report --lid L --vguid G [--traps 68,69] [--issuer-guid P] [NOTICE]\n"                 \
+	"                                an SA Report(Notice) straight to port L, as only\n"      \
+	"                                the SA should send (issuer: the SM's port, or P)\n"      \
+	"      NOTICE: [--epoch E] [--seq S] [--number N] [--new-lid L] what it says\n"           \
 	"  vendor-serve [--repeat K] [--count N]\n"                                                \
 	"                                answer class 0x09 requests at their K-th copy\n"          \
 	"  vendor-request --lid L [--vguid G]\n"                                                   \
@@ -147,6 +158,11 @@ enum {
 	OPT_REPEAT,
 	OPT_LID,
 	OPT_DURATION,
+	OPT_EPOCH,
+	OPT_SEQ,
+	OPT_NUMBER,
+	OPT_NEW_LID,
+	OPT_ISSUER,
 };
 
 static const struct option long_opts[] = {
@@ -161,6 +177,11 @@ static const struct option long_opts[] = {
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "lid", required_argument, NULL, OPT_LID },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "epoch", required_argument, NULL, OPT_EPOCH },
+	{ "seq", required_argument, NULL, OPT_SEQ },
+	{ "number", required_argument, NULL, OPT_NUMBER },
+	{ "new-lid", required_argument, NULL, OPT_NEW_LID },
+	{ "issuer-guid", required_argument, NULL, OPT_ISSUER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -179,11 +200,39 @@ static const struct cli_tool tool = {
 	.permute = true,
 };
 
+/* The options that say what a forged notice holds (trap, report). */
+static int parse_notice_opt(int c, const char *arg, struct args *a)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_EPOCH:
+		a->set.epoch = true;
+		return util_parse_uint(arg, 0, 0, UINT32_MAX, &v) ? -1 : (a->epoch = (uint32_t)v, 0);
+	case OPT_SEQ:
+		a->set.seq = true;
+		return util_parse_uint(arg, 0, 0, UINT64_MAX, &a->seq) ? -1 : 0;
+	case OPT_NUMBER:
+		a->set.number = true;
+		return util_parse_uint(arg, 0, 0, UINT32_MAX, &v) ? -1 : (a->number = (uint32_t)v, 0);
+	case OPT_NEW_LID:
+		a->set.new_lid = true;
+		return util_parse_uint(arg, 0, 0, 0xFFFF, &v) ? -1 : (a->new_lid = (uint16_t)v, 0);
+	case OPT_ISSUER:
+		a->set.issuer = true;
+		return util_parse_guid(arg, &a->issuer_guid) ? -1 : 0;
+	default:
+		return -1;
+	}
+}
+
 static int parse_opt(int c, const char *arg, void *ctx)
 {
 	struct args *a = ctx;
 	unsigned long v;
 
+	if (c >= OPT_EPOCH)
+		return parse_notice_opt(c, arg, a);
 	switch (c) {
 	case 'r':
 		return parse_ulong(arg, 1000, &v) ? (a->opts.retries = (int)v, 0) : -1;
@@ -622,19 +671,26 @@ static void linger(struct ibvmig_sa *sa)
 	ibvmig_sa_process(sa, LISTEN_SLICE_MS, NULL, NULL);
 }
 
-/* One RePath/UnPath notice from this port about @vguid, as the SM would word it. */
-static void trap_notice(const struct ibvmig_sa_port *p, uint16_t trap, uint64_t vguid,
+/*
+ * One RePath/UnPath notice about a->vguid, as the SM would word it: a RePath
+ * to this port (a->new_lid if given), epoch, sequence and number from @a when
+ * given; the @k-th of a command's notices.
+ */
+static void trap_notice(const struct ibvmig_sa_port *p, const struct args *a, unsigned k,
 			struct ibvmig_notice *n)
 {
+	uint16_t trap = a->traps[k];
+	bool repath = trap == IBVMIG_TRAP_REPATH;
 	struct ibvmig_path_notice pn = {
-	    .reason = trap == IBVMIG_TRAP_REPATH ? IBVMIG_REASON_MIGRATED : IBVMIG_REASON_DELETED,
-	    .new_lid = trap == IBVMIG_TRAP_REPATH ? p->lid : 0,
+	    .reason = repath ? IBVMIG_REASON_MIGRATED : IBVMIG_REASON_DELETED,
+	    .new_lid = !repath ? 0 : a->set.new_lid ? a->new_lid : p->lid,
 	    .subnet_prefix = p->subnet_prefix,
-	    .vguid = vguid,
-	    .new_port_guid = trap == IBVMIG_TRAP_REPATH ? p->port_guid : 0,
-	    .epoch = (uint32_t)getpid(),
+	    .vguid = a->vguid,
+	    .new_port_guid = repath ? p->port_guid : 0,
+	    .epoch = a->set.epoch ? a->epoch : (uint32_t)getpid(),
 	    /* A new sequence per trap: OpenSM suppresses identical traps past 10. */
-	    .seq = util_wall_ns(),
+	    .seq = (a->set.seq ? a->seq : util_wall_ns()) + k,
+	    .number = a->set.number && a->number ? a->number + k : 0,
 	};
 
 	memset(n, 0, sizeof(*n));
@@ -664,7 +720,7 @@ static int cmd_trap(struct ibvmig_sa *sa, const struct args *a)
 		return sa_fail("trap: refresh", rc);
 	p = ibvmig_sa_port(sa);
 	for (t = 0; t < a->n_traps; t++) {
-		trap_notice(p, a->traps[t], a->vguid, &n);
+		trap_notice(p, a, t, &n);
 		rc = ibvmig_sa_send_trap(sa, a->lid, &n, flags);
 		if (rc)
 			return sa_fail("trap", rc);
@@ -674,6 +730,58 @@ static int cmd_trap(struct ibvmig_sa *sa, const struct args *a)
 	}
 	if (flags)
 		linger(sa);
+	return IBVMIG_EXIT_OK;
+}
+
+/* The issuer GUID a forged Report claims: --issuer-guid, else the master SM's port. */
+static int report_issuer(struct ibvmig_sa *sa, const struct args *a, uint64_t *guid)
+{
+	struct ibvmig_sa_node node;
+	int rc;
+
+	if (a->set.issuer) {
+		*guid = a->issuer_guid;
+		return 0;
+	}
+	rc = ibvmig_sa_node_by_lid(sa, ibvmig_sa_port(sa)->sm_lid, &node);
+	*guid = node.port_guid;
+	return rc;
+}
+
+/*
+ * report --lid L --vguid G [--traps 68,69] [--issuer-guid P] [NOTICE]: one SA
+ * Report(Notice) per trap number straight to port L (QP1), as only the SA
+ * should send one, with IssuerLID = the SM's LID and IssuerGID = the SM's
+ * port (or P): the forgery an agent must refuse by the Report's source.
+ * Waits for each ReportResp.
+ */
+static int cmd_report(struct ibvmig_sa *sa, const struct args *a)
+{
+	const struct ibvmig_sa_port *p;
+	struct ibvmig_notice n;
+	uint64_t issuer;
+	unsigned t;
+	int rc;
+
+	if (!a->lid)
+		return cli_usage_error(&tool, "report: --lid is required");
+	rc = ibvmig_sa_refresh(sa);
+	if (!rc)
+		rc = report_issuer(sa, a, &issuer);
+	if (rc)
+		return sa_fail("report: the SM's port", rc);
+	p = ibvmig_sa_port(sa);
+	for (t = 0; t < a->n_traps; t++) {
+		trap_notice(p, a, t, &n);
+		n.issuer_lid = p->sm_lid;
+		ibvmig_notice_set_issuer(&n, p->subnet_prefix, issuer);
+		rc = ibvmig_sa_send_report(sa, a->lid, &n);
+		if (rc)
+			return sa_fail("report", rc);
+		printf("report=%u dlid=%u vguid=0x%016" PRIx64 " issuer_lid=%u "
+		       "issuer_guid=0x%016" PRIx64 " acked=yes\n",
+		       a->traps[t], a->lid, a->vguid, n.issuer_lid, issuer);
+	}
 	return IBVMIG_EXIT_OK;
 }
 
@@ -814,6 +922,7 @@ static const struct command commands[] = {
     {"batch", cmd_batch, false},
     {"portinfo", cmd_portinfo, false},
     {"trap", cmd_trap, true},
+    {"report", cmd_report, true},
     {"vendor-serve", cmd_vendor_serve, false},
     {"vendor-request", cmd_vendor_request, false},
 };
