@@ -128,7 +128,38 @@ struct ibvmig_admin_request {
 	X(NOTICES_UNSENT, 61, "notices_unsent") \
 	X(NOTICES_REFUSED, 62, "notices_refused") \
 	X(NOTICE_NUMBER, 63, "notice_number") \
-	X(RECONCILE_SPARED, 64, "reconcile_spared")
+	X(RECONCILE_SPARED, 64, "reconcile_spared") \
+	X(PASSIVE, 65, "passive") \
+	X(PORT_READS, 66, "port_reads") \
+	X(UNTRUSTED_MOVES, 67, "untrusted_moves") \
+	X(HELD_RELEASED, 68, "held_released") \
+	X(HELD_DROPPED, 69, "held_dropped") \
+	X(STALE_GONE, 70, "stale_gone") \
+	X(SM_FORGETS, 71, "sm_forgets") \
+	X(NOTICES_PASSIVE, 72, "notices_passive") \
+	X(FOREIGN_NOTICES, 73, "foreign_notices") \
+	X(DELIVERY, 74, "delivery") \
+	X(PORT_LID, 75, "port_lid") \
+	X(AGENTS, 76, "agents") \
+	X(POLL_RATE, 77, "poll_rate") \
+	X(POLL_PORTS, 78, "poll_ports") \
+	X(POLL_CYCLES, 79, "poll_cycles") \
+	X(POLL_CYCLE_MS, 80, "poll_cycle_ms") \
+	X(POLL_REQUESTS, 81, "poll_requests") \
+	X(POLL_ERRORS, 82, "poll_errors") \
+	X(LEARN_REQUESTS, 83, "learn_requests") \
+	X(TELLS, 84, "tells") \
+	X(TELLS_REFUSED, 85, "tells_refused") \
+	X(TELL_READS, 86, "tell_reads") \
+	X(CANARY_CHECKS, 87, "canary_checks") \
+	X(TRAPS_SENT, 88, "traps_sent") \
+	X(TRAP_ERRORS, 89, "trap_errors") \
+	X(DIRECT_SENT, 90, "direct_sent") \
+	X(DIRECT_ERRORS, 91, "direct_errors") \
+	X(REPORTS_REFUSED, 92, "reports_refused") \
+	X(DEFERRED_READS, 93, "deferred_reads") \
+	X(SM_CHANGES, 94, "sm_changes") \
+	X(SA_TIMEOUTS, 95, "sa_timeouts")
 
 #define IBVMIG_ADMIN_TAG_ENUM(name, value, key) IBVMIG_TAG_##name = value,
 enum ibvmig_admin_tag {
