@@ -442,6 +442,13 @@ int aw_alias_seen(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16
 	return aw_observe(w, vguid, port_guid, lid, now_ms, trusted);
 }
 
+bool aw_holds(const struct aw_watch *w, uint64_t vguid, uint64_t port_guid)
+{
+	uint32_t pos = aw_find(w, vguid);
+
+	return pos != w->index.size && w->live[gi_entry(&w->index, pos)].port_guid == port_guid;
+}
+
 int aw_alias_gone(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
 		  uint8_t reason, uint64_t now_ms)
 {

@@ -125,6 +125,8 @@ int aw_alias_seen(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16
  */
 int aw_alias_gone(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
 		  uint8_t reason, uint64_t now_ms);
+/* True when the watcher holds @vguid live at @port_guid. */
+bool aw_holds(const struct aw_watch *w, uint64_t vguid, uint64_t port_guid);
 /*
  * A trusted feed saw the alias on @port_guid: the RePath held for that move,
  * if any, is sent now.  Returns 1 when one was sent, else 0.

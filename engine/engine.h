@@ -256,12 +256,13 @@ int eng_admin_answer(struct eng_engine *e, const struct ibvmig_admin_request *re
 void eng_port_read(struct eng_engine *e, const struct eng_port_snapshot *before,
 		   const struct eng_port_snapshot *after, uint64_t told, unsigned flags);
 /*
- * True when eng_port_read(@before, @after, @told) would take an alias away
- * that @told does not name: what a host must not feed before it knows that
+ * True when eng_port_read(@before, @after, @told) would take away an alias
+ * that the engine holds live at that port and that @told does not name (an
+ * UnPath nobody reported): what a host must not feed before it knows that
  * the SM answering was not one that just restarted and forgot every alias
- * (then eng_sm_forgot() first).  Pure; no lock.
+ * (then eng_sm_forgot() first, after which such a read drops nothing).
  */
-bool eng_port_read_drops(const struct eng_port_snapshot *before,
+bool eng_port_read_drops(struct eng_engine *e, const struct eng_port_snapshot *before,
 			 const struct eng_port_snapshot *after, uint64_t told);
 /*
  * The SM forgot every alias (it restarted, or another SM became master):

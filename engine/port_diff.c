@@ -128,21 +128,23 @@ static bool port_left(const struct eng_port_snapshot *before, const struct eng_p
 	return before->port_guid && before->port_guid != after->port_guid;
 }
 
-bool eng_port_read_drops(const struct eng_port_snapshot *before,
+bool eng_port_read_drops(struct eng_engine *e, const struct eng_port_snapshot *before,
 			 const struct eng_port_snapshot *after, uint64_t told)
 {
 	unsigned i, n = entries_of(before);
-	bool left = port_left(before, after);
+	bool left = port_left(before, after), drops = false;
 
 	if (!before->port_guid)
 		return false;
-	for (i = 1; i < n; i++) {
+	pthread_mutex_lock(&e->lock);
+	for (i = 1; i < n && !drops; i++) {
 		uint64_t g = before->guids[i];
 
-		if (g && g != told && (left || !holds(after, g)))
-			return true;
+		drops = g && g != told && (left || !holds(after, g)) &&
+			aw_holds(e->watch, g, before->port_guid);
 	}
-	return false;
+	pthread_mutex_unlock(&e->lock);
+	return drops;
 }
 
 /* Counts and notes one change of a read; e->lock held. */

@@ -135,8 +135,8 @@ static void test_a_stale_read_of_the_old_port_sends_nothing(void)
 	eng_port_read(h.e, &c, &c2, VG(1), 0);	/* the new port read first */
 	CU_ASSERT_EQUAL(h.n_sent, 2);		/* UnPath from A, RePath to C */
 	empty_port(&a2, PORT_A, LID_A);
-	CU_ASSERT_FALSE(eng_port_read_drops(&a, &a2, VG(1)));
-	CU_ASSERT_TRUE(eng_port_read_drops(&a, &a2, 0));
+	/* It is live at C now: the stale read of A takes nothing live away. */
+	CU_ASSERT_FALSE(eng_port_read_drops(h.e, &a, &a2, 0));
 	eng_port_read(h.e, &a, &a2, 0, 0);	/* the old port, read after */
 	CU_ASSERT_EQUAL(h.n_sent, 2);
 	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_STALE_GONE), 1);
@@ -150,7 +150,7 @@ static void test_an_alias_that_moved_inside_its_port_is_no_change(void)
 
 	start_with_alias_on_a(&h, &a);
 	port_with(&a2, PORT_A, LID_A, 9, VG(1));
-	CU_ASSERT_FALSE(eng_port_read_drops(&a, &a2, 0));
+	CU_ASSERT_FALSE(eng_port_read_drops(h.e, &a, &a2, 0));
 	eng_port_read(h.e, &a, &a2, 0, 0);
 	CU_ASSERT_EQUAL(h.n_sent, 0);
 	fake_stop(&h);
@@ -163,22 +163,29 @@ static void test_a_port_gone_takes_its_aliases(void)
 
 	start_with_alias_on_a(&h, &a);
 	memset(&gone, 0, sizeof(gone));	/* no port has the LID now */
-	CU_ASSERT_TRUE(eng_port_read_drops(&a, &gone, 0));
+	CU_ASSERT_TRUE(eng_port_read_drops(h.e, &a, &gone, 0));
 	eng_port_read(h.e, &a, &gone, 0, 0);
 	CU_ASSERT_EQUAL_FATAL(h.n_sent, 1);
 	expect_sent(&h, 0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_PORT_GONE, 0);
 	fake_stop(&h);
 }
 
-static void test_drops_need_something_to_drop(void)
+static void test_drops_need_something_live_there_to_drop(void)
 {
-	struct eng_port_snapshot none, a;
+	struct eng_port_snapshot none, a, a2;
+	struct fake_host h;
 
+	start_with_alias_on_a(&h, &a);
 	memset(&none, 0, sizeof(none));
-	port_with(&a, PORT_A, LID_A, 1, VG(1));
-	CU_ASSERT_FALSE(eng_port_read_drops(&none, &a, 0));	/* never read before */
-	CU_ASSERT_FALSE(eng_port_read_drops(&a, &a, 0));
-	CU_ASSERT_FALSE(eng_port_read_drops(&none, &none, 0));
+	empty_port(&a2, PORT_A, LID_A);
+	CU_ASSERT_FALSE(eng_port_read_drops(h.e, &none, &a, 0));	/* never read before */
+	CU_ASSERT_FALSE(eng_port_read_drops(h.e, &a, &a, 0));
+	CU_ASSERT_FALSE(eng_port_read_drops(h.e, &none, &none, 0));
+	CU_ASSERT_TRUE(eng_port_read_drops(h.e, &a, &a2, 0));
+	/* Once the SM forgot them, a read of the empty port drops nothing live. */
+	eng_sm_forgot(h.e);
+	CU_ASSERT_FALSE(eng_port_read_drops(h.e, &a, &a2, 0));
+	fake_stop(&h);
 }
 
 static void test_after_the_sm_forgot_its_aliases_come_back_silently(void)
@@ -270,7 +277,7 @@ int main(void)
 		UNIT_TEST(test_a_stale_read_of_the_old_port_sends_nothing),
 		UNIT_TEST(test_an_alias_that_moved_inside_its_port_is_no_change),
 		UNIT_TEST(test_a_port_gone_takes_its_aliases),
-		UNIT_TEST(test_drops_need_something_to_drop),
+		UNIT_TEST(test_drops_need_something_live_there_to_drop),
 		UNIT_TEST(test_after_the_sm_forgot_its_aliases_come_back_silently),
 		UNIT_TEST(test_a_plugins_notice_makes_it_passive_until_the_sm_changes),
 		UNIT_TEST(test_the_hosts_own_fields_end_status_and_stats),
