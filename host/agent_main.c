@@ -44,6 +44,8 @@ static const char help[] =
 	"      --sim                   ibsim/umad2sim only: hold the issm device and\n"
 	"                              answer SMInfo so that Reports arrive (never on\n"
 	"                              hardware)\n"
+	"      --extension LID         tell the SM extension (ibvmig-smx(8)) at LID of\n"
+	"                              every alias Set and Delete; take its notices\n"
 	"  -s, --vm-socket PATH        the VMs' Unix socket (default " IBVMIG_RUN_DIR
 	"/CA-PORT/vm.sock)\n"
 	"  -S, --admin-socket PATH     the host CLI's socket (default " IBVMIG_RUN_DIR "/CA-PORT/\n"
@@ -89,6 +91,7 @@ static bool parse_instance(const char *s)
 }
 
 static const struct option long_opts[] = {
+	{ "extension", required_argument, NULL, AGENT_OPT_EXTENSION },
 	{ "retries", required_argument, NULL, 'r' },
 	{ "sim", no_argument, NULL, OPT_SIM },
 	{ "vm-socket", required_argument, NULL, 's' },
@@ -163,6 +166,8 @@ static bool parse_own(int c, const char *arg, struct agent_opts *o)
 		return true;
 	case OPT_INSTANCE:
 		return parse_instance(arg);
+	case AGENT_OPT_EXTENSION:
+		return agent_tell_parse(arg, o);
 	case 's':
 		return path_opt(o->vm_socket, sizeof(o->vm_socket), arg);
 	case 'S':

@@ -64,7 +64,8 @@ enum ibvmig_tell_op {
 struct ibvmig_tell {
 	uint8_t op;			/* enum ibvmig_tell_op */
 	uint8_t flags;			/* IBVMIG_TELL_F_* */
-	uint16_t index;			/* SET/DELETE: the alias index, 1..2047; HELLO: 0 */
+	uint16_t index;			/* SET/DELETE: the alias index, 1..2047, or 0: not
+					   known (read the whole port); HELLO: 0 */
 	uint64_t port_guid;		/* the teller's own port */
 	uint64_t vguid;			/* SET/DELETE: non-zero; HELLO: 0 */
 	int32_t result;			/* the SA's answer to the teller: 0 or a negative errno */
@@ -89,7 +90,7 @@ void ibvmig_tell_encode(const struct ibvmig_tell *t, uint8_t data[IBVMIG_TELL_DA
 /*
  * -EBADMSG when @len < IBVMIG_TELL_DATA_LEN, -EPROTONOSUPPORT for another
  * version, -EPROTO for an unknown op, a zero port, a SET/DELETE without a
- * vGUID or with an index outside 1..2047, a HELLO with either.
+ * vGUID or with an index above 2047, a HELLO with either.
  */
 int ibvmig_tell_decode(const uint8_t *data, size_t len, struct ibvmig_tell *t);
 

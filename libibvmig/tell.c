@@ -40,7 +40,7 @@ static bool tell_valid(const struct ibvmig_tell *t)
 		return !t->vguid && !t->index;
 	case IBVMIG_TELL_SET:
 	case IBVMIG_TELL_DELETE:
-		return t->vguid && t->index >= 1 && t->index <= TELL_INDEX_MAX;
+		return t->vguid && t->index <= TELL_INDEX_MAX;	/* 0: not known */
 	default:
 		return false;
 	}
