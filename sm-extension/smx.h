@@ -80,6 +80,8 @@ struct smx_conf {
 	struct ibvmig_conf base;
 	unsigned poll_rate;		/* poll_rate: SA requests/s for the poll and the learning */
 	unsigned poll_interval_ms;	/* poll_interval_ms: a cycle starts at most this often */
+	unsigned poll_full_every;	/* poll_full_every: every block read one cycle in N */
+	unsigned poll_batch;		/* poll_batch: requests sent back to back */
 	unsigned learn_interval_s;	/* learn_interval: a full LID scan again; 0: never */
 	unsigned learn_gap;		/* learn_gap: LIDs without a port that end a scan */
 	unsigned check_ms;		/* check_interval_ms: the SM canary */
@@ -100,21 +102,26 @@ const char *smx_delivery_name(enum smx_delivery d);
 
 /* ---- pacing (smx_pace.c: pure, unit-tested) -------------------------------------- */
 
-/* A token bucket of @rate requests per second, at most @burst saved up. */
+/*
+ * A token bucket of @rate requests per second spent in batches of @batch
+ * back-to-back requests (smx_pace.c says why), one batch saved up at most.
+ */
 struct smx_pace {
-	double rate, burst, tokens;
+	double rate, tokens;
+	unsigned batch, left;		/* left: of the batch under way */
 	uint64_t last_ns;
 	uint64_t taken;
 };
 
-void smx_pace_init(struct smx_pace *p, unsigned rate, unsigned burst, uint64_t now_ns);
-/* A token is there. */
-bool smx_pace_ready(struct smx_pace *p, uint64_t now_ns);
-/* Takes @n tokens, into debt if need be: a request made costs what it costs. */
-void smx_pace_charge(struct smx_pace *p, unsigned n, uint64_t now_ns);
-/* Takes one token if one is there: true, or false when none is left yet. */
+void smx_pace_init(struct smx_pace *p, unsigned rate, unsigned batch, uint64_t now_ns);
+/*
+ * One request may go now: true, and it is charged; false when the next batch
+ * has not saved up yet.
+ */
 bool smx_pace_take(struct smx_pace *p, uint64_t now_ns);
-/* Milliseconds until a token is there (0: now), rounded up. */
+/* Charges @n requests more, into debt if need be: a request made costs what it costs. */
+void smx_pace_charge(struct smx_pace *p, unsigned n, uint64_t now_ns);
+/* Milliseconds until smx_pace_take() says true (0: now), rounded up. */
 int smx_pace_wait_ms(struct smx_pace *p, uint64_t now_ns);
 
 /* ---- the ports (smx_ports.c) ------------------------------------------------------- */
@@ -137,6 +144,7 @@ struct smx_ports {
 	uint16_t scan_lid;		/* next LID to ask; 0: no scan running */
 	uint16_t scan_top;		/* highest LID seen with a port */
 	unsigned scan_misses;		/* LIDs without a port in a row */
+	unsigned prepaid;		/* learning requests paid for already */
 	uint64_t scans;			/* scans finished */
 	uint64_t next_scan_ms;		/* monotonic */
 	/* Ports announced by traps 64 (GUIDs whose LID to learn) and 65 (to read). */

@@ -19,15 +19,17 @@
  * cycle of 2000 ports x 4 blocks takes 80 s... see doc/benchmarks.md for the
  * figures this was chosen from.
  */
-#define POLL_RATE_DEFAULT 200
+#define POLL_RATE_DEFAULT 50
 
 void smx_conf_defaults(struct smx_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	ibvmig_conf_defaults(&c->base);
 	c->poll_rate = POLL_RATE_DEFAULT;
-	c->poll_interval_ms = 2000;
-	c->learn_interval_s = 600;
+	c->poll_interval_ms = 1000;
+	c->poll_full_every = 30;
+	c->poll_batch = 25;
+	c->learn_interval_s = 3600;
 	c->learn_gap = 64;
 	c->check_ms = 5000;
 	c->agent_timeout_s = 300;
@@ -94,6 +96,10 @@ static int own_key(void *ctx, const char *key, char *v, char *msg, size_t len)
 		return number(v, 1, 100000, &c->poll_rate, msg, len);
 	if (!strcmp(key, "poll_interval_ms"))
 		return number(v, 0, 3600000, &c->poll_interval_ms, msg, len);
+	if (!strcmp(key, "poll_full_every"))
+		return number(v, 1, 100000, &c->poll_full_every, msg, len);
+	if (!strcmp(key, "poll_batch"))
+		return number(v, 1, 1000, &c->poll_batch, msg, len);
 	if (!strcmp(key, "learn_interval"))
 		return number(v, 0, 86400, &c->learn_interval_s, msg, len);
 	if (!strcmp(key, "learn_gap"))

@@ -27,12 +27,10 @@ bool smx_on_mad_thread(void)
 {
 	return mad_thread;
 }
-#define BURST_DIV 20		/* the budget saves up 1/20 s of requests at most */
 
 int smx_mad_open(struct smx *s)
 {
 	const struct ibvmig_sa_port *p;
-	unsigned burst = s->conf.poll_rate / BURST_DIV;
 	int rc = ibvmig_sa_open(&s->opts.sa, &s->sa);
 
 	if (rc) {
@@ -52,7 +50,7 @@ int smx_mad_open(struct smx *s)
 	rc = smx_ports_init(&s->ports);
 	if (rc)
 		goto fail;
-	smx_pace_init(&s->pace, s->conf.poll_rate, burst ? burst : 1, util_mono_ns());
+	smx_pace_init(&s->pace, s->conf.poll_rate, s->conf.poll_batch, util_mono_ns());
 	s->backoff_ms = 100;
 	p = ibvmig_sa_port(s->sa);
 	util_log(UTIL_LOG_INFO, "port %s:%d guid 0x%016" PRIx64 " lid %u%s", p->ca, p->portnum,

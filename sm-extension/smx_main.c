@@ -149,10 +149,11 @@ static void print_conf(const struct smx *s)
 	       c->base.state_dir[0] ? c->base.state_dir : SMX_STATE_DIR_DEFAULT,
 	       c->base.admin_socket, c->base.admin_socket_mode, (int)c->base.log_level,
 	       c->base.save_delay_ms);
-	printf("poll_rate %u\npoll_interval_ms %u\nlearn_interval %u\nlearn_gap %u\n"
-	       "check_interval_ms %u\nagent_timeout %u\ndelivery %s\n", c->poll_rate,
-	       c->poll_interval_ms, c->learn_interval_s, c->learn_gap, c->check_ms,
-	       c->agent_timeout_s, smx_delivery_name(c->delivery));
+	printf("poll_rate %u\npoll_interval_ms %u\npoll_full_every %u\npoll_batch %u\n"
+	       "learn_interval %u\nlearn_gap %u\ncheck_interval_ms %u\nagent_timeout %u\n"
+	       "delivery %s\n", c->poll_rate, c->poll_interval_ms, c->poll_full_every,
+	       c->poll_batch, c->learn_interval_s,
+	       c->learn_gap, c->check_ms, c->agent_timeout_s, smx_delivery_name(c->delivery));
 	for (i = 0; i < c->n_trusted; i++)
 		printf("trusted_port 0x%016" PRIx64 "\n", c->trusted[i]);
 }

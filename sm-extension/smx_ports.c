@@ -191,10 +191,18 @@ static int port_put(struct smx *s, uint64_t guid, uint16_t lid, uint8_t guid_cap
 	return port_resize(p, guid_cap);
 }
 
+/*
+ * A learning request: the budget was paid for the first of a step (the token
+ * smx_ports_learn_step() took) or of a tell (tells are not paced: they are a
+ * host's own Sets, one read each); the others are charged.
+ */
 static void note_request(struct smx *s)
 {
 	s->cnt.learn_requests++;
-	smx_pace_charge(&s->pace, 1, util_mono_ns());
+	if (s->ports.prepaid)
+		s->ports.prepaid--;
+	else
+		smx_pace_charge(&s->pace, 1, util_mono_ns());
 }
 
 int smx_ports_learn_lid(struct smx *s, uint16_t lid)
@@ -286,9 +294,10 @@ int smx_ports_learn_step(struct smx *s, uint64_t now_ms)
 	bool due = t->n_pending_guids || t->scan_lid ||
 		   (t->next_scan_ms && now_ms >= t->next_scan_ms);
 
-	/* Each request charges the budget itself (note_request): a CA's LID takes two. */
-	if (!due || !s->sm_lid || !smx_pace_ready(&s->pace, util_mono_ns()))
+	/* This takes the first request's token; note_request() charges the others. */
+	if (!due || !s->sm_lid || !smx_pace_take(&s->pace, util_mono_ns()))
 		return 0;
+	s->ports.prepaid = 1;
 	if (t->n_pending_guids) {
 		learn_pending_guid(s);
 		return 1;

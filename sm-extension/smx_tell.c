@@ -115,7 +115,9 @@ static struct smx_port *teller_port(struct smx *s, uint16_t slid, uint64_t guid)
 	struct smx_port *p = smx_port_by_lid(&s->ports, slid);
 
 	if (!p || p->guid != guid) {
+		s->ports.prepaid = 2;	/* a tell's, not the poll's: no token */
 		smx_ports_learn_lid(s, slid);
+		s->ports.prepaid = 0;
 		p = smx_port_by_lid(&s->ports, slid);
 	}
 	return p && p->guid == guid ? p : NULL;
