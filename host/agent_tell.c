@@ -92,10 +92,13 @@ static void on_request(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req
 		refuse_notice(t, sa, req, IBVMIG_TELL_STATUS_MALFORMED, "malformed");
 		return;
 	}
+	/* A resend of one answered late (IBA 13.4.2: the same TID): answered again, once taken. */
+	ibvmig_sa_respond(sa, req, IBVMIG_TELL_STATUS_OK, 0, NULL, 0);
+	if (req->resent)
+		return;
 	t->notices++;
 	util_log(UTIL_LOG_VERBOSE, "PathNotice %u from the extension (trap %u)", d.notice.number,
 		 d.trap);
-	ibvmig_sa_respond(sa, req, IBVMIG_TELL_STATUS_OK, 0, NULL, 0);
 	ev = agent_item_new(AGENT_EV_NOTICE);
 	if (!ev)
 		return;

@@ -24,3 +24,19 @@ TESTS += sm-extension/tests/test_smx
 sm_extension_tests_test_smx_SOURCES = sm-extension/tests/test_smx.c
 sm_extension_tests_test_smx_CPPFLAGS = $(SMX_CPPFLAGS)
 sm_extension_tests_test_smx_LDADD = sm-extension/libsmx.la $(UNIT_LIBS)
+
+# The tests' forger of tells and PathNotices (sm-extension/tests/smx_forge.c).
+check_PROGRAMS += sm-extension/tests/smx-forge
+sm_extension_tests_smx_forge_SOURCES = sm-extension/tests/smx_forge.c
+sm_extension_tests_smx_forge_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+sm_extension_tests_smx_forge_LDADD = libibvmig/libibvmig-sa.la
+
+# End-to-end tests: stock OpenSM WITHOUT the plugin, the extension on ibsim.
+SMX_TESTS = sm-extension/tests/smx-notices.test sm-extension/tests/smx-poll.test \
+	sm-extension/tests/smx-forge.test sm-extension/tests/smx-restart.test \
+	sm-extension/tests/smx-sm-restart.test sm-extension/tests/smx-admin.test \
+	sm-extension/tests/smx-plugin.test sm-extension/tests/smx-direct.test
+if FABRIC_TESTS
+TESTS += $(SMX_TESTS)
+endif
+EXTRA_DIST += $(SMX_TESTS) sm-extension/tests/smx-lib.sh

@@ -66,6 +66,7 @@
 #define SMX_LID_TOP 0xBFFF		/* IBA 4.1.3: above are multicast LIDs */
 #define SMX_AGENTS_MAX 4096
 #define SMX_TELL_QUEUE 256
+#define SMX_DIRECT_QUEUE 1024
 
 /* ---- configuration (smx_conf.c) ----------------------------------------------- */
 
@@ -220,6 +221,12 @@ int smx_sm_timeout(struct smx *s, uint64_t now_ms);
 
 /* ---- tells and agents (smx_tell.c) -------------------------------------------------- */
 
+/* A notice waiting for direct delivery. */
+struct smx_direct {
+	uint8_t data[IBVMIG_TELL_DATA_LEN];	/* the PathNotice, encoded */
+	uint32_t number;
+};
+
 struct smx_agent {
 	uint64_t guid;
 	uint16_t lid;
@@ -232,8 +239,15 @@ struct smx_agent {
 void smx_tell_on_request(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req, void *ctx);
 /* Handles the queued requests: 1 when it handled any. MAD thread. */
 int smx_tell_step(struct smx *s);
-/* Delivers @n to every agent that takes PathNotices: how many answered, or -errno. */
+/*
+ * Queues @n for every agent that takes PathNotices: 0, or -ENOBUFS when the
+ * queue is full.  smx_tell_direct_step() delivers them, one agent at a time,
+ * between tells: an agent waiting for a tell's answer cannot answer a
+ * PathNotice, so the extension must not wait for one while it holds a tell.
+ */
 int smx_tell_direct(struct smx *s, uint16_t trap, const struct ibvmig_path_notice *n);
+/* One PathNotice delivery if one is queued: 1 when it made one. */
+int smx_tell_direct_step(struct smx *s);
 /* Forgets agents not heard from for agent_timeout. */
 void smx_tell_expire(struct smx *s, uint64_t now_ms);
 
@@ -287,6 +301,8 @@ struct smx {
 	unsigned n_agents;
 	struct ibvmig_sa_request tells[SMX_TELL_QUEUE];	/* a ring */
 	unsigned t_head, t_len;
+	struct smx_direct *direct;	/* PathNotices to deliver: a ring of SMX_DIRECT_QUEUE */
+	unsigned d_head, d_len, d_agent;	/* d_agent: the next agent of the head's */
 	uint64_t tells_overflow;
 	/* The SM as last learnt. */
 	uint16_t sm_lid;

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -100,7 +101,7 @@ static int wait_ms(struct smx *s, uint64_t now_ms)
 	bool learn_due = s->ports.scan_lid || s->ports.n_pending_guids ||
 			 (s->ports.next_scan_ms && now_ms >= s->ports.next_scan_ms);
 
-	if (s->t_len || s->ports.n_urgent_lids)
+	if (s->t_len || s->d_len || s->ports.n_urgent_lids)
 		return 0;
 	if (poll_due || learn_due)
 		ms = earliest(ms, smx_pace_wait_ms(&s->pace, util_mono_ns()));
@@ -122,7 +123,8 @@ static void *mad_main(void *arg)
 		smx_sm_step(s, now);
 		busy = smx_tell_step(s);
 		if (!busy)
-			busy = smx_ports_learn_step(s, now) || smx_poll_step(s, now);
+			busy = smx_tell_direct_step(s) || smx_ports_learn_step(s, now) ||
+			       smx_poll_step(s, now);
 		smx_publish(s);
 		rc = ibvmig_sa_process(s->sa, busy ? 0 : wait_ms(s, util_mono_ms()),
 				       smx_sm_on_report, s);
@@ -164,4 +166,6 @@ void smx_mad_close(struct smx *s)
 	ibvmig_sa_close(s->sa);
 	s->sa = NULL;
 	smx_ports_free(&s->ports);
+	free(s->direct);
+	s->direct = NULL;
 }

@@ -71,8 +71,9 @@ static int ops_send_notice(void *ctx, uint16_t trap, const struct ibvmig_path_no
 		return -EAGAIN;		/* no SM to send it through yet */
 	if (s->conf.delivery & SMX_DELIVER_TRAP)
 		sent = !send_trap(s, trap, n);
+	/* Taken for delivery: smx_tell_direct_step() sends it between tells. */
 	if (s->conf.delivery & SMX_DELIVER_DIRECT)
-		sent = smx_tell_direct(s, trap, n) > 0 || sent;
+		sent = !smx_tell_direct(s, trap, n) || sent;
 	return sent ? 0 : -EIO;
 }
 

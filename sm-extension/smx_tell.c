@@ -24,11 +24,16 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* A PathNotice's answer is waited for this long, once resent: an agent is one hop away. */
-#define DIRECT_TIMEOUT_MS 200
-#define DIRECT_RETRIES 1
+/*
+ * A PathNotice's answer is waited for this long, resent twice: longer than an
+ * agent waits for a tell's answer (TELL_TIMEOUT_MS, host/agent_tell.c), so an
+ * agent that was waiting for one when the PathNotice came answers it in time.
+ */
+#define DIRECT_TIMEOUT_MS 500
+#define DIRECT_RETRIES 2
 
 _Static_assert(IBVMIG_TELL_DATA_LEN == IBVMIG_SA_VENDOR_DATA_LEN,
 	       "a tell fills a vendor MAD's data");
@@ -257,27 +262,47 @@ static int send_direct(struct smx *s, const struct smx_agent *a, const uint8_t *
 int smx_tell_direct(struct smx *s, uint16_t trap, const struct ibvmig_path_notice *n)
 {
 	struct ibvmig_direct_notice d = { trap, ibvmig_sa_port(s->sa)->port_guid, *n };
-	uint8_t data[IBVMIG_TELL_DATA_LEN];
-	unsigned i, ok = 0;
+	struct smx_direct *q;
+
+	if (!s->direct && !(s->direct = calloc(SMX_DIRECT_QUEUE, sizeof(*s->direct))))
+		return -ENOMEM;
+	if (s->d_len == SMX_DIRECT_QUEUE)
+		return -ENOBUFS;
+	q = &s->direct[(s->d_head + s->d_len++) % SMX_DIRECT_QUEUE];
+	ibvmig_direct_notice_encode(&d, q->data);
+	q->number = n->number;
+	return 0;
+}
+
+int smx_tell_direct_step(struct smx *s)
+{
+	const struct smx_direct *q;
+	struct smx_agent a;
 	int rc;
 
-	ibvmig_direct_notice_encode(&d, data);
+	if (!s->d_len)
+		return 0;
+	q = &s->direct[s->d_head];
 	/*
 	 * Only agents that said they take PathNotices: under ibsim a vendor MAD to
 	 * a process that did not register its class kills it (doc/simulator.md).
 	 */
-	for (i = 0; i < s->n_agents; i++) {
-		if (!(s->agents[i].flags & IBVMIG_TELL_F_DIRECT))
-			continue;
-		rc = send_direct(s, &s->agents[i], data);
-		if (rc) {
-			s->cnt.direct_errors++;
-			util_log(UTIL_LOG_VERBOSE, "ERR E503: PathNotice %u to LID %u: %s", n->number,
-				 s->agents[i].lid, ibvmig_sa_strerror(rc));
-			continue;
-		}
-		s->cnt.direct_sent++;
-		ok++;
+	while (s->d_agent < s->n_agents && !(s->agents[s->d_agent].flags & IBVMIG_TELL_F_DIRECT))
+		s->d_agent++;
+	if (s->d_agent == s->n_agents) {
+		s->d_head = (s->d_head + 1) % SMX_DIRECT_QUEUE;
+		s->d_len--;
+		s->d_agent = 0;
+		return 1;
 	}
-	return (int)ok;
+	a = s->agents[s->d_agent++];
+	rc = send_direct(s, &a, q->data);
+	if (rc) {
+		s->cnt.direct_errors++;
+		util_log(UTIL_LOG_VERBOSE, "ERR E503: PathNotice %u to LID %u: %s", q->number, a.lid,
+			 ibvmig_sa_strerror(rc));
+		return 1;
+	}
+	s->cnt.direct_sent++;
+	return 1;
 }
