@@ -40,3 +40,28 @@ if FABRIC_TESTS
 TESTS += $(SMX_TESTS)
 endif
 EXTRA_DIST += $(SMX_TESTS) sm-extension/tests/smx-lib.sh
+
+# ---- installing it as an operator runs it: a systemd unit, its options in /etc/default ----
+systemdsystemunit_DATA += sm-extension/ibvmig-smx.service
+CLEANFILES += sm-extension/ibvmig-smx.service
+EXTRA_DIST += sm-extension/ibvmig-smx.service.in sm-extension/ibvmig-smx.default
+sm-extension/ibvmig-smx.service: $(srcdir)/sm-extension/ibvmig-smx.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) sm-extension && sed -e 's|%sbindir%|$(sbindir)|g' \
+		-e 's|%sysconfdir%|$(sysconfdir)|g' $(srcdir)/sm-extension/ibvmig-smx.service.in >$@
+INSTALL_DATA_LOCAL += install-smx-config
+UNINSTALL_LOCAL += uninstall-smx-config
+.PHONY: install-smx-config uninstall-smx-config
+install-smx-config:
+	$(MKDIR_P) $(DESTDIR)$(sysconfdir)/default
+	$(INSTALL_DATA) $(srcdir)/sm-extension/ibvmig-smx.default \
+		$(DESTDIR)$(sysconfdir)/default/ibvmig-smx
+uninstall-smx-config:
+	rm -f $(DESTDIR)$(sysconfdir)/default/ibvmig-smx
+
+# The unit as systemd reads it (systemd-analyze verify, against the built daemon).
+TESTS += sm-extension/tests/smx-unit.test
+EXTRA_DIST += sm-extension/tests/smx-unit.test
+
+# The benchmark: the extension told and polling against the plugin, at 6, 500 and 2000 hosts.
+FABRIC_BENCHMARKS += test-fabric/bench/smx-bench.sh
+EXTRA_DIST += test-fabric/bench/smx-bench.sh

@@ -60,7 +60,8 @@
 #define SMX_PROG "ibvmig-smx"
 #define SMX_VERSION "ibvmig-smx 0.1.0"
 #define SMX_CONF_DEFAULT "/etc/ibvmig/smx.conf"
-#define SMX_STATE_DIR_DEFAULT "/var/lib/ibvmig-smx"
+#define SMX_STATE_DIR_DEFAULT "/var/lib/ibvmig-smx"		/* systemd's StateDirectory */
+#define SMX_ADMIN_SOCKET_DEFAULT "/run/ibvmig-smx/admin.sock"	/* ...and RuntimeDirectory */
 
 #define SMX_TRUSTED_MAX 64
 #define SMX_LID_TOP 0xBFFF		/* IBA 4.1.3: above are multicast LIDs */

@@ -25,6 +25,8 @@ void smx_conf_defaults(struct smx_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	ibvmig_conf_defaults(&c->base);
+	snprintf(c->base.admin_socket, sizeof(c->base.admin_socket), "%s",
+		 SMX_ADMIN_SOCKET_DEFAULT);
 	c->poll_rate = POLL_RATE_DEFAULT;
 	c->poll_interval_ms = 1000;
 	c->poll_full_every = 30;
@@ -121,12 +123,17 @@ int smx_conf_load(const char *path, struct smx_conf *c, char *err, size_t errlen
 
 	smx_conf_defaults(c);
 	rc = ibvmig_conf_load_with(path, &c->base, own_key, c, err, errlen);
-	if (rc) {
+	if (rc)
 		smx_conf_defaults(c);	/* all or nothing, as ibvmig.conf(5) */
-		return rc;
-	}
-	/* The extension's own state directory when the file names none. */
-	return 0;
+	/*
+	 * The plugin's default socket lives beside OpenSM; the extension's in its
+	 * own runtime directory (ibvmig-smx.service): the two may share a node.
+	 * So the plugin's default path reads as "not set".
+	 */
+	if (!strcmp(c->base.admin_socket, IBVMIG_ADMIN_SOCKET_DEFAULT))
+		snprintf(c->base.admin_socket, sizeof(c->base.admin_socket), "%s",
+			 SMX_ADMIN_SOCKET_DEFAULT);
+	return rc;
 }
 
 bool smx_conf_trusts(const struct smx_conf *c, uint64_t port_guid)

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STR(x) #x
@@ -253,11 +254,26 @@ static int wait_for_end(struct smx *s, const sigset_t *set)
 	}
 }
 
+/* Run by hand, not by ibvmig-smx.service: the default socket's directory is ours to make. */
+static void default_socket_dir(const struct smx *s)
+{
+	char dir[sizeof(s->conf.base.admin_socket)], *slash;
+
+	if (strcmp(s->conf.base.admin_socket, SMX_ADMIN_SOCKET_DEFAULT))
+		return;
+	snprintf(dir, sizeof(dir), "%s", SMX_ADMIN_SOCKET_DEFAULT);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		util_log(UTIL_LOG_ERROR, "ERR E002: cannot create %s: %s", dir, strerror(errno));
+}
+
 static int run(struct smx *s, const sigset_t *set)
 {
 	size_t failed = 0;
 	int sig, rc;
 
+	default_socket_dir(s);
 	rc = eng_services_start(services, N_SERVICES, s, &failed);
 	if (rc) {
 		util_log(UTIL_LOG_ERROR, "ERR E001: %s did not start (%s)", services[failed].name,

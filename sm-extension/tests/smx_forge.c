@@ -11,8 +11,13 @@
  *       an AliasTold to LID L naming port P (default: this one): the extension
  *       must refuse one that names another port than the sender's.
  *
+ *   smx-forge [--sim] traps --count N [--interval MS]
+ *       N Trap(Notice) SMPs, RePaths about vGUID 0x0002c903ffff0000 + k, each
+ *       different (OpenSM drops identical ones), to the SM, MS apart (default
+ *       10): what the benchmark measures the SM's cost of a trap with.
+ *
  * Prints "status=0x...." of the answer and exits 0, or 3 when nothing
- * answered.  Never send either to a node where no process registered class
+ * answered ("sent=N" for traps).  Never send either to a node where no process registered class
  * 0x0A (umad2sim kills it: doc/simulator.md, "umad2sim Reads and Polls").
  */
 #include "ibvmig_sa.h"
@@ -27,8 +32,8 @@
 #include <time.h>
 
 struct args {
-	bool sim, notice;
-	uint64_t lid, vguid, port, index, trap;
+	bool sim, notice, traps;
+	uint64_t lid, vguid, port, index, trap, count, interval;
 	uint8_t op;
 };
 
@@ -47,6 +52,7 @@ static int parse(int argc, char **argv, struct args *a)
 	a->trap = IBVMIG_TRAP_REPATH;
 	a->op = IBVMIG_TELL_SET;
 	a->index = 1;
+	a->interval = 10;
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -54,6 +60,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->sim = true;
 		} else if (!strcmp(o, "notice") || !strcmp(o, "tell")) {
 			a->notice = !strcmp(o, "notice");
+		} else if (!strcmp(o, "traps")) {
+			a->traps = true;
 		} else if (!v) {
 			return -1;
 		} else if (!strcmp(o, "--lid")) {
@@ -68,6 +76,11 @@ static int parse(int argc, char **argv, struct args *a)
 			if (util_parse_uint(v, 10, 68, 69, &a->trap))
 				return -1;
 			i++;
+		} else if (!strcmp(o, "--count") || !strcmp(o, "--interval")) {
+			if (util_parse_uint(v, 10, 0, 1000000,
+					    !strcmp(o, "--count") ? &a->count : &a->interval))
+				return -1;
+			i++;
 		} else if (!strcmp(o, "--index")) {
 			if (util_parse_uint(v, 10, 0, 2047, &a->index))
 				return -1;
@@ -80,6 +93,8 @@ static int parse(int argc, char **argv, struct args *a)
 			return -1;
 		}
 	}
+	if (a->traps)
+		return a->count ? 0 : -1;
 	return a->lid && (a->vguid || a->op == IBVMIG_TELL_HELLO) ? 0 : -1;
 }
 
@@ -119,6 +134,37 @@ static void fill(const struct args *a, const struct ibvmig_sa_port *p, uint8_t *
 	*attr = IBVMIG_TELL_ATTR_ALIAS;
 }
 
+/* The benchmark's traps: RePaths, each its own (seq and vGUID differ). */
+static int send_traps(struct ibvmig_sa *sa, const struct args *a)
+{
+	const struct ibvmig_sa_port *p = ibvmig_sa_port(sa);
+	struct timespec pause = { (time_t)(a->interval / 1000),
+				  (long)(a->interval % 1000) * 1000000L };
+	unsigned flags = a->sim ? IBVMIG_SA_TRAP_NO_REPRESS : 0;
+	uint64_t k, sent = 0;
+
+	for (k = 0; k < a->count; k++) {
+		struct ibvmig_path_notice pn = {
+			.reason = IBVMIG_REASON_MIGRATED, .new_lid = p->lid,
+			.subnet_prefix = p->subnet_prefix, .vguid = 0x0002c903ffff0000ULL + k,
+			.new_port_guid = p->port_guid, .epoch = 1, .seq = k + 1,
+		};
+		struct ibvmig_notice n = {
+			.generic = true, .type = IBVMIG_NOTICE_TYPE_INFO,
+			.producer_or_vendor = IBVMIG_NOTICE_PRODUCER_CLASS_MGR,
+			.trap_or_device = IBVMIG_TRAP_REPATH, .issuer_lid = p->lid,
+		};
+
+		ibvmig_details_encode(&pn, n.details);
+		sent += !ibvmig_sa_send_trap(sa, 0, &n, flags);
+		nanosleep(&pause, NULL);
+	}
+	printf("sent=%" PRIu64 "\n", sent);
+	/* ibsim loses a MAD whose sender detaches at once (ibvmig_sa.h). */
+	ibvmig_sa_process(sa, 200, NULL, NULL);
+	return sent == a->count ? 0 : 3;
+}
+
 int main(int argc, char **argv)
 {
 	struct ibvmig_sa_vendor_mad req = { .mgmt_class = IBVMIG_TELL_CLASS,
@@ -143,6 +189,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "smx-forge: %s\n", ibvmig_sa_strerror(rc));
 		ibvmig_sa_close(sa);
 		return 3;
+	}
+	if (a.traps) {
+		rc = send_traps(sa, &a);
+		ibvmig_sa_close(sa);
+		return rc;
 	}
 	fill(&a, ibvmig_sa_port(sa), req.data, &req.attr_id);
 	rc = ibvmig_sa_vendor_request(sa, (uint16_t)a.lid, &req, NULL, &resp);
