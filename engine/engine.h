@@ -267,7 +267,8 @@ bool eng_port_read_drops(struct eng_engine *e, const struct eng_port_snapshot *b
 /*
  * The SM forgot every alias (it restarted, or another SM became master):
  * every live alias waits to be set again, and one set again where it was
- * sends nothing (alias_watch.h, ACROSS SM RESTARTS).  No notice is sent.
+ * sends nothing (alias_watch.h, ACROSS SM RESTARTS).  No notice is sent.  A
+ * passive spell ends: the SM may have come back without its plugin.
  */
 void eng_sm_forgot(struct eng_engine *e);
 /*
@@ -280,8 +281,8 @@ void eng_sm_port(struct eng_engine *e, uint64_t sm_port_guid);
  * is the master SM's port (and it came from the SM's LID).  One with another
  * epoch than this engine's, issued by the SM, is an ibvmig plugin's: the
  * engine turns passive - it follows every alias as before but sends no
- * notice (stats notices_passive) - until the master SM changes.  Others are
- * counted (foreign_notices) and change nothing.
+ * notice (stats notices_passive) - until the master SM changes or restarts
+ * (eng_sm_forgot).  Others are counted (foreign_notices) and change nothing.
  */
 void eng_notice_seen(struct eng_engine *e, uint16_t trap, const struct ibvmig_path_notice *n,
 		     bool issued_by_sm);

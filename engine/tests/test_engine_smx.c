@@ -242,6 +242,11 @@ static void test_a_plugins_notice_makes_it_passive_until_the_sm_changes(void)
 	CU_ASSERT_TRUE(eng_passive(h.e));
 	eng_sm_port(h.e, PORT_C);	/* another master */
 	CU_ASSERT_FALSE(eng_passive(h.e));
+	n.epoch ^= 2;
+	eng_notice_seen(h.e, IBVMIG_TRAP_UNPATH, &n, true);
+	CU_ASSERT_TRUE(eng_passive(h.e));
+	eng_sm_forgot(h.e);		/* it restarted, perhaps without its plugin */
+	CU_ASSERT_FALSE(eng_passive(h.e));
 	eng_port_read(h.e, &a2, &a, VG(1), 0);
 	CU_ASSERT_EQUAL_FATAL(h.n_sent, 1);
 	CU_ASSERT_EQUAL(h.sent[0].n.number, 1);	/* no gap: the passive one had no number */

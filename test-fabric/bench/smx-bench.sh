@@ -22,11 +22,13 @@
 #
 # usage: smx-bench.sh [SIZE...]   (default: 6 500 2000; needs top_srcdir, top_builddir)
 # env: SMX_BENCH_N (migrations of 1 and 2, default 50), SMX_BENCH_POLL (of 3, default 5),
-#      SMX_BENCH_WINDOW (seconds of 4, default 30), SMX_BENCH_TRAPS (of 5, default 50)
+#      SMX_BENCH_WINDOW (seconds of 4, default 30), SMX_BENCH_TRAPS (of 5, default 50),
+#      SMX_BENCH_SWEEP_ON_TRAP (OpenSM's sweep_on_trap in 1-4, default TRUE)
 set -u
 . "$top_srcdir/sm-extension/tests/smx-lib.sh"
 . "$top_srcdir/test-fabric/topogen.sh" || exit 1
 : "${SMX_BENCH_N:=50}" "${SMX_BENCH_POLL:=5}" "${SMX_BENCH_WINDOW:=30}" "${SMX_BENCH_TRAPS:=50}"
+: "${SMX_BENCH_SWEEP_ON_TRAP:=TRUE}"
 export FABRIC_UP_TIMEOUT=300 FABRIC_RUN_TIMEOUT=600
 AGENT_CHECK_MS=5000		# the agents' own default canary period
 VM=0x0002c903abcd0f10
@@ -53,8 +55,7 @@ stats() {
 }
 lid_on() { fabric_run "$1" "$SA" info | sed -n 's/.* lid=\([0-9]*\) .*/\1/p'; }
 osm_conf_plugin() { # osm_conf_plugin on|off: OpenSM's conf with or without the plugin
-	sed -i '/^event_plugin_name /d; /^event_plugin_options /d; /^sweep_on_trap /d' \
-		"$FABRIC_DIR/opensm.conf"
+	sed -i '/^event_plugin_name /d; /^event_plugin_options /d' "$FABRIC_DIR/opensm.conf"
 	[ "$1" = off ] || printf 'event_plugin_name ibvmig\nevent_plugin_options %s\n' \
 		"$FABRIC_DIR/ibvmig.conf" >>"$FABRIC_DIR/opensm.conf"
 }
@@ -113,10 +114,12 @@ pick_fabric() {
 start_with_plugin() {
 	local conf
 	conf=$(plugin_conf log_level info) || return 1
+	set -- --console --plugin "$conf" --osm-opt "sweep_interval 10" \
+		--osm-opt "sweep_on_trap $SMX_BENCH_SWEEP_ON_TRAP"
 	if [ "$NET" = small ]; then
-		fabric_start small --console --plugin "$conf" --osm-opt "sweep_interval 10"
+		fabric_start small "$@"
 	else
-		topogen_start "$NET" --console --plugin "$conf" --osm-opt "sweep_interval 10"
+		topogen_start "$NET" "$@"
 	fi
 }
 
@@ -187,7 +190,12 @@ one() {
 
 	# 5. A trap's cost, with and without sweep_on_trap (the subscriber still subscribed).
 	fabric_stop_client smx >/dev/null
-	on=$(trap_cost "$pid" "$idle_ticks" "$idle_s") || return 1
+	sed -i '/^sweep_on_trap /d' "$FABRIC_DIR/opensm.conf"
+	echo "sweep_on_trap TRUE" >>"$FABRIC_DIR/opensm.conf"
+	fabric_stop_client sub >/dev/null
+	sm_restart >/dev/null 2>&1 && listen "$L" sub || return 1
+	on=$(trap_cost "$(fabric_sm_pid)" "$idle_ticks" "$idle_s") || return 1
+	sed -i '/^sweep_on_trap /d' "$FABRIC_DIR/opensm.conf"
 	echo "sweep_on_trap FALSE" >>"$FABRIC_DIR/opensm.conf"
 	fabric_stop_client sub >/dev/null
 	sm_restart >/dev/null 2>&1 && listen "$L" sub || return 1
@@ -202,7 +210,8 @@ one() {
 	printf '"poll_cycle_ms":%s,"poll_requests_per_s":%s,' "${cycle:-null}" "$rps"
 	printf '"osm_cpu_pct_idle":%s,"osm_cpu_pct_poll":%s,' "$(share "$idle_ticks" "$idle_s")" \
 		"$(share "$poll_ticks" "$poll_s")"
-	printf '"osm_cpu_ms_per_trap_sweep_on_trap":%s,"osm_cpu_ms_per_trap_no_sweep":%s}' "$on" "$off"
+	printf '"osm_cpu_ms_per_trap_sweep_on_trap":%s,"osm_cpu_ms_per_trap_no_sweep":%s,' "$on" "$off"
+	printf '"sweep_on_trap":"%s"}' "$SMX_BENCH_SWEEP_ON_TRAP"
 	fabric_cleanup >/dev/null 2>&1
 }
 
