@@ -238,7 +238,7 @@ int eng_admin_answer(struct eng_engine *e, const struct ibvmig_admin_request *re
  */
 
 /* Flags of eng_port_read(). */
-#define ENG_READ_TRUSTED 0x1u	/* the configuration trusts the port: every move onto it counts */
+#define ENG_READ_TRUSTED 0x1u	/* the configuration trusts the port: moves onto it count */
 
 /*
  * One read of a port's GUID table: @after as the SA just answered, @before

@@ -175,8 +175,9 @@ static void read_gone(struct eng_engine *e, const struct eng_port_snapshot *befo
 		if (rc <= 0)
 			continue;
 		read_changed(e, g, changed);
-		ENG_VERBOSE(e, "alias 0x%016" PRIx64 " gone from port 0x%016" PRIx64 " LID %u index "
-			    "%u (%s)", g, before->port_guid, before->lid, i, left ? "port gone" : "read");
+		ENG_VERBOSE(e, "alias 0x%016" PRIx64 " gone from port 0x%016" PRIx64 " LID %u "
+			    "index %u (%s)", g, before->port_guid, before->lid, i,
+			    left ? "port gone" : "read");
 	}
 }
 
@@ -198,8 +199,8 @@ static void read_seen(struct eng_engine *e, const struct eng_port_snapshot *afte
 		if (rc <= 0)
 			continue;
 		read_changed(e, g, changed);
-		ENG_VERBOSE(e, "alias 0x%016" PRIx64 " seen on port 0x%016" PRIx64 " LID %u index %u%s",
-			    g, after->port_guid, after->lid, i,
+		ENG_VERBOSE(e, "alias 0x%016" PRIx64 " seen on port 0x%016" PRIx64 " LID %u "
+			    "index %u%s", g, after->port_guid, after->lid, i,
 			    trusted || g == told ? "" : " (untrusted)");
 	}
 	/* The port's own agent confirms a move an untrusted read saw first. */

@@ -131,8 +131,8 @@ void eng_sm_forgot(struct eng_engine *e)
 	eng_table_changed(e);
 	pthread_mutex_unlock(&e->lock);
 	eng_wake(e);
-	ENG_INFO(e, "the SM forgot every alias (a restart or a new master): %u live aliases wait to "
-		 "be set again; one set again where it was sends nothing", n);
+	ENG_INFO(e, "the SM forgot every alias (a restart or a new master): %u live aliases wait "
+		 "to be set again; one set again where it was sends nothing", n);
 	/* A restarted SM may have come back without its plugin: its notices will say. */
 	if (atomic_exchange(&e->passive, false))
 		ENG_INFO(e, "active again: the SM restarted, with or without its plugin");

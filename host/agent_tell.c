@@ -85,7 +85,8 @@ static void on_request(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req
 		return;
 	}
 	if (req->slid != t->lid) {
-		refuse_notice(t, sa, req, IBVMIG_TELL_STATUS_REFUSED, "not from the extension's LID");
+		refuse_notice(t, sa, req, IBVMIG_TELL_STATUS_REFUSED,
+			      "not from the extension's LID");
 		return;
 	}
 	if (ibvmig_direct_notice_decode(req->mad.data, sizeof(req->mad.data), &d)) {

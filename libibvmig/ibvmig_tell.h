@@ -47,8 +47,8 @@ extern "C" {
 /* The answer's status, class-specific bits 8-15 (IBA 13.4.7). */
 #define IBVMIG_TELL_STATUS_OK		0x0000
 #define IBVMIG_TELL_STATUS_MALFORMED	0x0100	/* the decoder refused it */
-#define IBVMIG_TELL_STATUS_REFUSED	0x0200	/* not from the port it names, or an untrusted LID */
-#define IBVMIG_TELL_STATUS_LATER	0x0300	/* cannot take it now (no SA yet): send it again */
+#define IBVMIG_TELL_STATUS_REFUSED	0x0200	/* not from the port it names, or its LID */
+#define IBVMIG_TELL_STATUS_LATER	0x0300	/* not followed yet (no SA): send it again */
 
 enum ibvmig_tell_op {
 	IBVMIG_TELL_HELLO = 1,		/* the agent runs: flags say what it takes */
@@ -57,8 +57,8 @@ enum ibvmig_tell_op {
 };
 
 /* Flags of a tell: what the teller is and takes. */
-#define IBVMIG_TELL_F_DIRECT		0x01	/* answers PathNotice requests (class registered) */
-#define IBVMIG_TELL_F_SUBSCRIBED	0x02	/* holds its InformInfo subscriptions to 68 and 69 */
+#define IBVMIG_TELL_F_DIRECT		0x01	/* answers PathNotices (class registered) */
+#define IBVMIG_TELL_F_SUBSCRIBED	0x02	/* holds its subscriptions to 68 and 69 */
 
 /* AliasTold. */
 struct ibvmig_tell {
@@ -68,7 +68,7 @@ struct ibvmig_tell {
 					   known (read the whole port); HELLO: 0 */
 	uint64_t port_guid;		/* the teller's own port */
 	uint64_t vguid;			/* SET/DELETE: non-zero; HELLO: 0 */
-	int32_t result;			/* the SA's answer to the teller: 0 or a negative errno */
+	int32_t result;			/* the SA's answer to the teller: 0 or -errno */
 	uint32_t seq;			/* the teller's count; a resend keeps it */
 };
 

@@ -36,6 +36,10 @@
  *    published under smx.lock;
  *  - the main thread (smx_main.c) waits for TERM/INT in sigwait().
  *
+ * ERRORS: calls return 0 (or a count) or a negative errno; each error is logged
+ * where it happens, with a code of this folder's (doc/log-codes.md), and nothing
+ * exits but main().
+ *
  * LOCKS.  smx.lock guards smx.pub (the published view and counters) and the
  * agents' table (written by the MAD thread alone);
  * it is held only to copy, never across a call into the engine or a MAD.
@@ -80,7 +84,7 @@ enum smx_delivery {
 /* The file (ibvmig-smx(8), FILES): the keys of ibvmig.conf(5) and these. */
 struct smx_conf {
 	struct ibvmig_conf base;
-	unsigned poll_rate;		/* poll_rate: SA requests/s for the poll and the learning */
+	unsigned poll_rate;		/* poll_rate: SA requests/s, the poll's and learning's */
 	unsigned poll_interval_ms;	/* poll_interval_ms: a cycle starts at most this often */
 	unsigned poll_full_every;	/* poll_full_every: every block read one cycle in N */
 	unsigned poll_batch;		/* poll_batch: requests sent back to back */

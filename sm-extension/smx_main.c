@@ -48,7 +48,8 @@ static const char help[] =
 	"                              if it exists; ibvmig-smx(8), CONFIGURATION)\n"
 	"  -t MS                       SA request timeout per attempt (default "
 	XSTR(IBVMIG_SA_DEFAULT_TIMEOUT_MS) ")\n"
-	"  -r, --retries N             SA request resends (default " XSTR(IBVMIG_SA_DEFAULT_RETRIES) ")\n"
+	"  -r, --retries N             SA request resends (default "
+	XSTR(IBVMIG_SA_DEFAULT_RETRIES) ")\n"
 	"      --sim                   ibsim/umad2sim only: hold the issm device and answer\n"
 	"                              SMInfo so that Reports and tells arrive (never on\n"
 	"                              hardware)\n"
@@ -281,8 +282,9 @@ static int run(struct smx *s, const sigset_t *set)
 		return failed == 0 ? IBVMIG_EXIT_UNREACHABLE : IBVMIG_EXIT_FAILED;
 	}
 	eng_log_loaded(s->eng);
-	util_log(UTIL_LOG_INFO, "ready: poll budget %u SA requests/s, delivery %s, %u trusted ports",
-		 s->conf.poll_rate, smx_delivery_name(s->conf.delivery), s->conf.n_trusted);
+	util_log(UTIL_LOG_INFO, "ready: poll budget %u SA requests/s, delivery %s, %u trusted "
+		 "ports", s->conf.poll_rate, smx_delivery_name(s->conf.delivery),
+		 s->conf.n_trusted);
 	sig = wait_for_end(s, set);
 	util_log(UTIL_LOG_INFO, "%s: stopping", sig == SIGUSR2 ? "internal error" : strsignal(sig));
 	eng_services_stop(services, N_SERVICES, s);

@@ -52,8 +52,8 @@ static int feed(struct smx *s, struct smx_port *p, uint64_t told)
 		rc = smx_sm_check(s);
 		if (rc < 0) {
 			util_log(UTIL_LOG_VERBOSE, "ERR E402: port 0x%016" PRIx64 " LID %u lost "
-				 "aliases, but the SM did not answer its canary (%s): read it again "
-				 "later", p->guid, p->lid, ibvmig_sa_strerror(rc));
+				 "aliases, but the SM did not answer its canary (%s): read it "
+				 "again later", p->guid, p->lid, ibvmig_sa_strerror(rc));
 			return rc;
 		}
 	}

@@ -238,7 +238,8 @@ static void scan_done(struct smx *s, uint64_t now_ms)
 		pollable += smx_port_pollable(&t->p[i]);
 	t->scan_lid = 0;
 	t->scans++;
-	t->next_scan_ms = s->conf.learn_interval_s ? now_ms + s->conf.learn_interval_s * 1000ULL : 0;
+	t->next_scan_ms = s->conf.learn_interval_s ?
+			  now_ms + s->conf.learn_interval_s * 1000ULL : 0;
 	util_log(t->scans == 1 ? UTIL_LOG_INFO : UTIL_LOG_VERBOSE,
 		 "LID scan %llu done: %u CA ports known, %u of them hold aliases (the poll reads "
 		 "those), LIDs up to %u", (unsigned long long)t->scans, t->n, pollable,
@@ -284,8 +285,8 @@ static void learn_pending_guid(struct smx *s)
 	if (!rc)
 		rc = smx_ports_learn_lid(s, path.dlid);
 	if (rc)
-		util_log(UTIL_LOG_VERBOSE, "ERR E302: port 0x%016" PRIx64 " of trap 64 not learnt: %s",
-			 guid, ibvmig_sa_strerror(rc));
+		util_log(UTIL_LOG_VERBOSE, "ERR E302: port 0x%016" PRIx64 " of trap 64 not learnt: "
+			 "%s", guid, ibvmig_sa_strerror(rc));
 }
 
 int smx_ports_learn_step(struct smx *s, uint64_t now_ms)

@@ -98,7 +98,8 @@ int smx_sm_check(struct smx *s)
 	if (!rc) {
 		rc = canary(s, held, false);
 		if (rc == -EBADR) {
-			s->canary_turn = next;	/* this SM holds it: the round takes it as is */
+			/* This SM holds the next one: the round takes it as it is. */
+			s->canary_turn = next;
 			sm_forgot(s, util_mono_ms());
 			return 1;
 		}

@@ -86,7 +86,8 @@ static void agent_note(struct smx *s, const struct ibvmig_sa_request *req,
 	if (!a && s->n_agents < SMX_AGENTS_MAX) {
 		a = &s->agents[s->n_agents++];
 		util_log(UTIL_LOG_INFO, "agent of port 0x%016" PRIx64 " at LID %u%s", t->port_guid,
-			 req->slid, t->flags & IBVMIG_TELL_F_DIRECT ? " (takes direct notices)" : "");
+			 req->slid,
+			 t->flags & IBVMIG_TELL_F_DIRECT ? " (takes direct notices)" : "");
 	}
 	if (a)
 		*a = (struct smx_agent){ t->port_guid, req->slid, req->qpn, t->flags,
@@ -214,8 +215,8 @@ static void handle_alias(struct smx *s, const struct ibvmig_sa_request *req)
 static void handle_one(struct smx *s, const struct ibvmig_sa_request *req)
 {
 	s->cnt.tells++;
-	if (req->mad.mgmt_class == IBVMIG_TELL_CLASS && req->mad.attr_id == IBVMIG_TELL_ATTR_ALIAS &&
-	    req->mad.method == IBVMIG_TELL_METHOD) {
+	if (req->mad.mgmt_class == IBVMIG_TELL_CLASS &&
+	    req->mad.attr_id == IBVMIG_TELL_ATTR_ALIAS && req->mad.method == IBVMIG_TELL_METHOD) {
 		handle_alias(s, req);
 		return;
 	}
@@ -299,8 +300,8 @@ int smx_tell_direct_step(struct smx *s)
 	rc = send_direct(s, &a, q->data);
 	if (rc) {
 		s->cnt.direct_errors++;
-		util_log(UTIL_LOG_VERBOSE, "ERR E503: PathNotice %u to LID %u: %s", q->number, a.lid,
-			 ibvmig_sa_strerror(rc));
+		util_log(UTIL_LOG_VERBOSE, "ERR E503: PathNotice %u to LID %u: %s", q->number,
+			 a.lid, ibvmig_sa_strerror(rc));
 		return 1;
 	}
 	s->cnt.direct_sent++;
