@@ -251,6 +251,7 @@ int ibvmig_conf_load_with(const char *path, struct ibvmig_conf *c, ibvmig_conf_e
 {
 	char *text = NULL;
 	size_t len = 0;
+	ssize_t got;
 	FILE *f;
 	int rc;
 
@@ -265,14 +266,20 @@ int ibvmig_conf_load_with(const char *path, struct ibvmig_conf *c, ibvmig_conf_e
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	if (getdelim(&text, &len, '\0', f) < 0 && ferror(f)) {
+	got = getdelim(&text, &len, '\0', f);
+	if (got < 0 && ferror(f)) {
 		rc = -EIO;
 		snprintf(err, errlen, "%s: read error", path);
 	} else if (fgetc(f) != EOF) {
 		rc = -EINVAL;	/* getdelim stopped at a NUL byte */
 		snprintf(err, errlen, "%s: not a text file", path);
 	} else {
-		rc = ibvmig_conf_parse_with(text ? text : "", path, c, extra, ctx, err, errlen);
+		/*
+		 * An empty file: getdelim returns -1 with a buffer it allocated
+		 * but never terminated, so its bytes are whatever the heap held.
+		 */
+		rc = ibvmig_conf_parse_with(got > 0 ? text : "", path, c, extra, ctx, err,
+					    errlen);
 	}
 	free(text);
 	fclose(f);

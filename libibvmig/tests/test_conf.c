@@ -175,6 +175,35 @@ static void test_a_hosts_own_keys_go_to_its_function(void)
 	CU_ASSERT_STRING_EQUAL(err, "f:1: unknown option \"rate\"");
 }
 
+/*
+ * Found by fuzz_conf: for an empty file getdelim() returns -1 and leaves the
+ * buffer it allocated unterminated, and the loader parsed those bytes.  The
+ * heap is dirtied first so that the buffer glibc hands out (the chunk just
+ * freed) holds no NUL: before the fix the parse read garbage, and past the
+ * buffer under ASan.
+ */
+static void test_empty_file_is_the_defaults_whatever_the_heap_held(void)
+{
+	char path[] = "/tmp/ibvmig-conf-XXXXXX";
+	int fd = mkstemp(path), i;
+	char *dirt;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	for (i = 0; i < 3; i++) {
+		dirt = malloc(120);	/* the size getdelim() allocates first */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dirt);
+		memset(dirt, 'x', 120);
+		free(dirt);
+		memset(&conf, 0xEE, sizeof(conf));
+		CU_ASSERT_EQUAL(ibvmig_conf_load(path, &conf, err, sizeof(err)), 0);
+		CU_ASSERT_STRING_EQUAL(err, "");
+		CU_ASSERT_EQUAL(conf.trap_ttl_ms, 3600000);
+		CU_ASSERT_TRUE(conf.unpath);
+	}
+	remove(path);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -185,6 +214,7 @@ int main(void)
 		UNIT_TEST(test_overlong_line),
 		UNIT_TEST(test_missing_and_binary_files),
 		UNIT_TEST(test_a_hosts_own_keys_go_to_its_function),
+		UNIT_TEST(test_empty_file_is_the_defaults_whatever_the_heap_held),
 	};
 
 	return unit_run("conf", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));

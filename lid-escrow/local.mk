@@ -1,0 +1,51 @@
+# lid-escrow: the LID/P_Key escrow core (libibvmig-escrow, lid_escrow.h) and
+# ibvmig's one durable log (libibvmig-journal, ibvmig_journal.h), which the
+# escrow keeps its records in and other state may join.  No OpenSM: plain
+# structs in, verdicts out; the SM-side service performs the side effects.
+LID_ESCROW_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) -I$(top_srcdir)/lid-escrow
+noinst_LTLIBRARIES += lid-escrow/libibvmig-journal.la
+lid_escrow_libibvmig_journal_la_SOURCES = lid-escrow/ibvmig_journal.h lid-escrow/journal.c \
+	lid-escrow/be_bytes.h
+lid_escrow_libibvmig_journal_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_libibvmig_journal_la_LIBADD = util/libibvmig-util.la
+
+noinst_LTLIBRARIES += lid-escrow/libibvmig-escrow.la
+lid_escrow_libibvmig_escrow_la_SOURCES = lid-escrow/lid_escrow.h lid-escrow/esc_internal.h \
+	lid-escrow/escrow.c lid-escrow/escrow_journal.c lid-escrow/esc_map.h lid-escrow/esc_map.c \
+	lid-escrow/esc_crypto.h lid-escrow/sha256.c
+lid_escrow_libibvmig_escrow_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_libibvmig_escrow_la_LIBADD = lid-escrow/libibvmig-journal.la
+
+# Unit tests: the journal (every crash point, every injected I/O failure, every
+# flipped byte), the escrow's requests one by one, and a randomized model check
+# (ESC_SEED, ESC_MODEL_STEPS).  jnl_testio is the injectable I/O they share.
+LID_ESCROW_TESTIO = lid-escrow/tests/jnl_testio.c lid-escrow/tests/jnl_testio.h
+check_PROGRAMS += lid-escrow/tests/test_journal
+TESTS += lid-escrow/tests/test_journal
+lid_escrow_tests_test_journal_SOURCES = lid-escrow/tests/test_journal.c $(LID_ESCROW_TESTIO)
+lid_escrow_tests_test_journal_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_tests_test_journal_LDADD = lid-escrow/libibvmig-journal.la $(UNIT_LIBS)
+
+check_PROGRAMS += lid-escrow/tests/test_escrow
+TESTS += lid-escrow/tests/test_escrow
+lid_escrow_tests_test_escrow_SOURCES = lid-escrow/tests/test_escrow.c \
+	lid-escrow/tests/esc_fixture.c lid-escrow/tests/esc_fixture.h $(LID_ESCROW_TESTIO)
+lid_escrow_tests_test_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_tests_test_escrow_LDADD = lid-escrow/libibvmig-escrow.la $(UNIT_LIBS)
+
+check_PROGRAMS += lid-escrow/tests/test_escrow_model
+TESTS += lid-escrow/tests/test_escrow_model
+lid_escrow_tests_test_escrow_model_SOURCES = lid-escrow/tests/test_escrow_model.c \
+	lid-escrow/tests/esc_fixture.c lid-escrow/tests/esc_fixture.h $(LID_ESCROW_TESTIO)
+lid_escrow_tests_test_escrow_model_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_tests_test_escrow_model_LDADD = lid-escrow/libibvmig-escrow.la $(UNIT_LIBS)
+
+# The benchmark: journal append+fsync latency, replay time, escrow requests per second.
+EXTRA_PROGRAMS += lid-escrow/bench_escrow
+BENCHMARKS += lid-escrow/bench_escrow
+CLEANFILES += lid-escrow/bench_escrow
+lid_escrow_bench_escrow_SOURCES = lid-escrow/bench_escrow.c
+lid_escrow_bench_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_bench_escrow_LDADD = lid-escrow/libibvmig-escrow.la util/libibvmig-util.la
+
+EXTRA_DIST += doc/escrow-journal.md
