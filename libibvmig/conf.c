@@ -29,6 +29,9 @@ void ibvmig_conf_defaults(struct ibvmig_conf *c)
 	c->alias_guard = true;
 	c->log_level = UTIL_LOG_INFO;
 	c->save_delay_ms = 100;
+	c->escrow_ttl_ms = 600 * 1000ULL;
+	c->escrow_capacity = 1024;
+	c->escrow_sweep_delay_ms = 50;
 }
 
 struct parser {
@@ -115,6 +118,38 @@ static int parse_guid_list(struct parser *p, struct ibvmig_conf *c, char *v)
 	return 0;
 }
 
+/* "vswitch <switch node GUID> pf <port GUID>": which port speaks for a vSwitch's VFs. */
+static int parse_vswitch(struct parser *p, struct ibvmig_conf *c, char *v)
+{
+	char *sw, *kw, *pf, *extra, *save = NULL;
+	uint64_t sw_guid, pf_guid;
+	unsigned i;
+	int rc;
+
+	sw = strtok_r(v, " \t", &save);
+	kw = strtok_r(NULL, " \t", &save);
+	pf = strtok_r(NULL, " \t", &save);
+	extra = strtok_r(NULL, " \t", &save);
+	if (!sw || !kw || strcmp(kw, "pf") || !pf || extra)
+		return bad(p, "vswitch: not \"<switch node GUID> pf <port GUID>\"");
+	rc = parse_uint(p, "vswitch", sw, 0, UINT64_MAX, &sw_guid);
+	if (!rc)
+		rc = parse_uint(p, "vswitch", pf, 0, UINT64_MAX, &pf_guid);
+	if (rc)
+		return rc;
+	if (!sw_guid || !pf_guid)
+		return bad(p, "vswitch: GUID 0 is not a switch or a port");
+	for (i = 0; i < c->vswitch_count; i++)
+		if (c->vswitch[i].switch_guid == sw_guid)
+			return bad(p, "vswitch: switch 0x%016" PRIx64 " declared twice", sw_guid);
+	if (c->vswitch_count == IBVMIG_CONF_VSWITCH_MAX)
+		return bad(p, "vswitch: more than %d vSwitches", IBVMIG_CONF_VSWITCH_MAX);
+	c->vswitch[c->vswitch_count].switch_guid = sw_guid;
+	c->vswitch[c->vswitch_count].pf_guid = pf_guid;
+	c->vswitch_count++;
+	return 0;
+}
+
 static int parse_log_level(struct parser *p, const char *v, enum util_log_level *out)
 {
 	static const char *const names[] = { "error", "info", "verbose", "debug" };
@@ -173,6 +208,28 @@ static int apply(struct parser *p, struct ibvmig_conf *c, const char *key, char 
 	} else if (!strcmp(key, "save_delay_ms")) {
 		rc = parse_uint(p, key, v, 10, 60000, &n);
 		c->save_delay_ms = (uint32_t)n;
+	} else if (!strcmp(key, "escrow")) {
+		rc = parse_bool(p, key, v, &c->escrow);
+	} else if (!strcmp(key, "escrow_ttl")) {
+		rc = parse_uint(p, key, v, 10, 7 * 86400, &n);
+		if (!rc && !n)
+			rc = bad(p, "escrow_ttl: must be at least 1");
+		c->escrow_ttl_ms = n * 1000;
+	} else if (!strcmp(key, "escrow_capacity")) {
+		rc = parse_uint(p, key, v, 10, IBVMIG_CONF_ESCROW_CAPACITY_MAX, &n);
+		if (!rc && !n)
+			rc = bad(p, "escrow_capacity: must be at least 1");
+		c->escrow_capacity = (uint32_t)n;
+	} else if (!strcmp(key, "escrow_journal")) {
+		rc = parse_string(p, key, v, c->escrow_journal, sizeof(c->escrow_journal), true);
+	} else if (!strcmp(key, "escrow_partitions")) {
+		rc = parse_string(p, key, v, c->escrow_partitions, sizeof(c->escrow_partitions),
+				  true);
+	} else if (!strcmp(key, "escrow_sweep_delay_ms")) {
+		rc = parse_uint(p, key, v, 10, 60000, &n);
+		c->escrow_sweep_delay_ms = (uint32_t)n;
+	} else if (!strcmp(key, "vswitch")) {
+		rc = parse_vswitch(p, c, v);
 	} else {
 		rc = apply_extra(p, key, v);
 	}

@@ -31,8 +31,11 @@ enum ibvmig_admin_op {
 	IBVMIG_ADMIN_SUBSCRIBERS = 3,
 	IBVMIG_ADMIN_STATS = 4,
 	IBVMIG_ADMIN_FLUSH = 5,		/* body: vGUID (u64), 0 = every entry */
+	IBVMIG_ADMIN_ESCROW_LIST = 6,	/* the LID escrows (doc/escrow-protocol.md) */
+	IBVMIG_ADMIN_ESCROW_SHOW = 7,	/* body: escrow id (u64) */
+	IBVMIG_ADMIN_ESCROW_CANCEL = 8,	/* body: escrow id (u64): end a held escrow now */
 };
-#define IBVMIG_ADMIN_OP_MAX IBVMIG_ADMIN_FLUSH
+#define IBVMIG_ADMIN_OP_MAX IBVMIG_ADMIN_ESCROW_CANCEL
 
 /* Response status; requests carry 0. */
 enum ibvmig_admin_status {
@@ -44,7 +47,8 @@ enum ibvmig_admin_status {
 	IBVMIG_ADMIN_E_NOT_FOUND = 5,	/* e.g. flush of a vGUID not in the table */
 	IBVMIG_ADMIN_E_INTERNAL = 6,	/* the plugin could not answer (memory...) */
 	IBVMIG_ADMIN_E_REQUEST = 7,	/* malformed body */
-	IBVMIG_ADMIN_E_NOT_READY = 8,	/* the SM is not up yet */
+	IBVMIG_ADMIN_E_NOT_READY = 8,	/* the SM is not up yet; no escrow here (off, standby) */
+	IBVMIG_ADMIN_E_STATE = 9,	/* escrow cancel of an escrow that is not held */
 };
 
 struct ibvmig_admin_header {
@@ -58,6 +62,7 @@ struct ibvmig_admin_header {
 struct ibvmig_admin_request {
 	uint8_t op;			/* enum ibvmig_admin_op */
 	uint64_t vguid;			/* IBVMIG_ADMIN_FLUSH only */
+	uint64_t escrow_id;		/* IBVMIG_ADMIN_ESCROW_SHOW, _CANCEL */
 };
 
 /*
@@ -129,37 +134,45 @@ struct ibvmig_admin_request {
 	X(NOTICES_REFUSED, 62, "notices_refused") \
 	X(NOTICE_NUMBER, 63, "notice_number") \
 	X(RECONCILE_SPARED, 64, "reconcile_spared") \
-	X(PASSIVE, 65, "passive") \
-	X(PORT_READS, 66, "port_reads") \
-	X(UNTRUSTED_MOVES, 67, "untrusted_moves") \
-	X(HELD_RELEASED, 68, "held_released") \
-	X(HELD_DROPPED, 69, "held_dropped") \
-	X(STALE_GONE, 70, "stale_gone") \
-	X(SM_FORGETS, 71, "sm_forgets") \
-	X(NOTICES_PASSIVE, 72, "notices_passive") \
-	X(FOREIGN_NOTICES, 73, "foreign_notices") \
-	X(DELIVERY, 74, "delivery") \
-	X(PORT_LID, 75, "port_lid") \
-	X(AGENTS, 76, "agents") \
-	X(POLL_RATE, 77, "poll_rate") \
-	X(POLL_PORTS, 78, "poll_ports") \
-	X(POLL_CYCLES, 79, "poll_cycles") \
-	X(POLL_CYCLE_MS, 80, "poll_cycle_ms") \
-	X(POLL_REQUESTS, 81, "poll_requests") \
-	X(POLL_ERRORS, 82, "poll_errors") \
-	X(LEARN_REQUESTS, 83, "learn_requests") \
-	X(TELLS, 84, "tells") \
-	X(TELLS_REFUSED, 85, "tells_refused") \
-	X(TELL_READS, 86, "tell_reads") \
-	X(CANARY_CHECKS, 87, "canary_checks") \
-	X(TRAPS_SENT, 88, "traps_sent") \
-	X(TRAP_ERRORS, 89, "trap_errors") \
-	X(DIRECT_SENT, 90, "direct_sent") \
-	X(DIRECT_ERRORS, 91, "direct_errors") \
-	X(REPORTS_REFUSED, 92, "reports_refused") \
-	X(DEFERRED_READS, 93, "deferred_reads") \
-	X(SM_CHANGES, 94, "sm_changes") \
-	X(SA_TIMEOUTS, 95, "sa_timeouts")
+	X(ESCROW_ID, 65, "escrow_id") \
+	X(ESCROW_STATE, 66, "state") \
+	X(SOURCE_GUID, 67, "source_guid") \
+	X(DEST_GUID, 68, "dest_guid") \
+	X(CLAIMANT_GUID, 69, "claimant_guid") \
+	X(CREATED_MS, 70, "created_ms") \
+	X(CHANGED_MS, 71, "changed_ms") \
+	X(PKEYS, 72, "pkeys") \
+	X(PASSIVE, 73, "passive") \
+	X(PORT_READS, 74, "port_reads") \
+	X(UNTRUSTED_MOVES, 75, "untrusted_moves") \
+	X(HELD_RELEASED, 76, "held_released") \
+	X(HELD_DROPPED, 77, "held_dropped") \
+	X(STALE_GONE, 78, "stale_gone") \
+	X(SM_FORGETS, 79, "sm_forgets") \
+	X(NOTICES_PASSIVE, 80, "notices_passive") \
+	X(FOREIGN_NOTICES, 81, "foreign_notices") \
+	X(DELIVERY, 82, "delivery") \
+	X(PORT_LID, 83, "port_lid") \
+	X(AGENTS, 84, "agents") \
+	X(POLL_RATE, 85, "poll_rate") \
+	X(POLL_PORTS, 86, "poll_ports") \
+	X(POLL_CYCLES, 87, "poll_cycles") \
+	X(POLL_CYCLE_MS, 88, "poll_cycle_ms") \
+	X(POLL_REQUESTS, 89, "poll_requests") \
+	X(POLL_ERRORS, 90, "poll_errors") \
+	X(LEARN_REQUESTS, 91, "learn_requests") \
+	X(TELLS, 92, "tells") \
+	X(TELLS_REFUSED, 93, "tells_refused") \
+	X(TELL_READS, 94, "tell_reads") \
+	X(CANARY_CHECKS, 95, "canary_checks") \
+	X(TRAPS_SENT, 96, "traps_sent") \
+	X(TRAP_ERRORS, 97, "trap_errors") \
+	X(DIRECT_SENT, 98, "direct_sent") \
+	X(DIRECT_ERRORS, 99, "direct_errors") \
+	X(REPORTS_REFUSED, 100, "reports_refused") \
+	X(DEFERRED_READS, 101, "deferred_reads") \
+	X(SM_CHANGES, 102, "sm_changes") \
+	X(SA_TIMEOUTS, 103, "sa_timeouts")
 
 #define IBVMIG_ADMIN_TAG_ENUM(name, value, key) IBVMIG_TAG_##name = value,
 enum ibvmig_admin_tag {

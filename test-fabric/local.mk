@@ -7,7 +7,8 @@ test_fabric_ibvmig_sa_CPPFLAGS = $(CLI_CPPFLAGS)
 test_fabric_ibvmig_sa_LDADD = libibvmig/libibvmig-sa.la cli/libibvmig-cli.la
 
 EXTRA_DIST += test-fabric/fabric.sh test-fabric/fabric-config.sh.in \
-	test-fabric/topologies/small.net \
+	test-fabric/topologies/small.net test-fabric/topologies/vswitch.net \
+	test-fabric/topologies/escrow.net \
 	test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.test \
 	test-fabric/tests/fabric-restart.test
 if FABRIC_TESTS
