@@ -35,11 +35,12 @@ sm_extension_tests_smx_forge_LDADD = libibvmig/libibvmig-sa.la
 SMX_TESTS = sm-extension/tests/smx-notices.test sm-extension/tests/smx-poll.test \
 	sm-extension/tests/smx-forge.test sm-extension/tests/smx-restart.test \
 	sm-extension/tests/smx-sm-restart.test sm-extension/tests/smx-admin.test \
-	sm-extension/tests/smx-plugin.test sm-extension/tests/smx-direct.test
+	sm-extension/tests/smx-plugin.test sm-extension/tests/smx-direct.test \
+	sm-extension/tests/smx-ports.test sm-extension/tests/smx-demo.test
 if FABRIC_TESTS
 TESTS += $(SMX_TESTS)
 endif
-EXTRA_DIST += $(SMX_TESTS) sm-extension/tests/smx-lib.sh
+EXTRA_DIST += $(SMX_TESTS) sm-extension/tests/smx-lib.sh test-fabric/scenarios/smx-demo.sh
 
 # ---- installing it as an operator runs it: a systemd unit, its options in /etc/default ----
 systemdsystemunit_DATA += sm-extension/ibvmig-smx.service

@@ -29,12 +29,12 @@
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
-static pthread_t main_thread;
+static struct util_signals signals;
 
 void smx_request_stop(struct smx *s)
 {
 	atomic_store(&s->stop, true);
-	pthread_kill(main_thread, SIGUSR2);	/* ends the main thread's sigwait() */
+	util_signals_wake(&signals);	/* ends the main thread's wait */
 }
 
 /* ---- options --------------------------------------------------------------------------- */
@@ -241,20 +241,6 @@ static const struct eng_service services[] = {
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 
 /* Waits for TERM or INT (or an internal stop); HUP is ignored. */
-static int wait_for_end(struct smx *s, const sigset_t *set)
-{
-	int sig;
-
-	for (;;) {
-		if (sigwait(set, &sig))
-			continue;
-		if (sig == SIGHUP)
-			continue;
-		if (sig != SIGUSR2 || atomic_load(&s->stop))
-			return sig;
-	}
-}
-
 /* Run by hand, not by ibvmig-smx.service: the default socket's directory is ours to make. */
 static void default_socket_dir(const struct smx *s)
 {
@@ -269,7 +255,7 @@ static void default_socket_dir(const struct smx *s)
 		util_log(UTIL_LOG_ERROR, "ERR E002: cannot create %s: %s", dir, strerror(errno));
 }
 
-static int run(struct smx *s, const sigset_t *set)
+static int run(struct smx *s)
 {
 	size_t failed = 0;
 	int sig, rc;
@@ -285,7 +271,7 @@ static int run(struct smx *s, const sigset_t *set)
 	util_log(UTIL_LOG_INFO, "ready: poll budget %u SA requests/s, delivery %s, %u trusted "
 		 "ports", s->conf.poll_rate, smx_delivery_name(s->conf.delivery),
 		 s->conf.n_trusted);
-	sig = wait_for_end(s, set);
+	sig = util_signals_wait(&signals, &s->stop);
 	util_log(UTIL_LOG_INFO, "%s: stopping", sig == SIGUSR2 ? "internal error" : strsignal(sig));
 	eng_services_stop(services, N_SERVICES, s);
 	util_log(UTIL_LOG_INFO, "stopped");
@@ -295,18 +281,10 @@ static int run(struct smx *s, const sigset_t *set)
 int main(int argc, char **argv)
 {
 	static struct smx s;
-	sigset_t set;
 	int code;
 
 	/* Before anything starts a thread (umad2sim does, in the port's open). */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);	/* an admin client gone mid-answer is an EPIPE */
-	main_thread = pthread_self();
+	util_signals_block(&signals);
 	code = parse_args(argc, argv, &s.opts);
 	if (code >= 0)
 		return code;
@@ -319,7 +297,7 @@ int main(int argc, char **argv)
 	}
 	util_log_init(SMX_PROG, (int)s.conf.base.log_level + s.opts.verbose);
 	pthread_mutex_init(&s.lock, NULL);
-	code = run(&s, &set);
+	code = run(&s);
 	pthread_mutex_destroy(&s.lock);
 	return code;
 }
