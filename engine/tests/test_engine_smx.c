@@ -60,17 +60,30 @@ static void start_with_alias_on_a(struct fake_host *h, struct eng_port_snapshot 
 	CU_ASSERT_EQUAL(h->n_sent, 0);	/* a creation */
 }
 
+/*
+ * VG(1) moves from hosta to index 3 of hostc: hosta read empty, then hostc
+ * read with it; @told names the vGUID each read was told of (0: the poll's),
+ * @flags the read of hostc's.  *@c2 is hostc's table after.
+ */
+static void move_a_to_c(struct fake_host *h, uint64_t told, unsigned flags,
+			struct eng_port_snapshot *c2)
+{
+	struct eng_port_snapshot a, a2, c;
+
+	start_with_alias_on_a(h, &a);
+	empty_port(&a2, PORT_A, LID_A);
+	eng_port_read(h->e, &a, &a2, told, 0);
+	empty_port(&c, PORT_C, LID_C);
+	port_with(c2, PORT_C, LID_C, 3, VG(1));
+	eng_port_read(h->e, &c, c2, told, flags);
+}
+
 static void test_a_told_migration_sends_unpath_then_repath(void)
 {
-	struct eng_port_snapshot a, a2, c, c2;
+	struct eng_port_snapshot c2;
 	struct fake_host h;
 
-	start_with_alias_on_a(&h, &a);
-	empty_port(&a2, PORT_A, LID_A);
-	eng_port_read(h.e, &a, &a2, VG(1), 0);	/* hosta's agent told of the Delete */
-	empty_port(&c, PORT_C, LID_C);
-	port_with(&c2, PORT_C, LID_C, 3, VG(1));
-	eng_port_read(h.e, &c, &c2, VG(1), 0);	/* hostc's agent told of the Set */
+	move_a_to_c(&h, VG(1), 0, &c2);	/* hosta's agent told of the Delete, hostc's of the Set */
 	CU_ASSERT_EQUAL_FATAL(h.n_sent, 2);
 	expect_sent(&h, 0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_DELETED, 0);
 	expect_sent(&h, 1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C);
@@ -84,15 +97,10 @@ static void test_a_told_migration_sends_unpath_then_repath(void)
 
 static void test_a_move_only_the_poll_saw_is_held_until_its_agent_tells(void)
 {
-	struct eng_port_snapshot a, a2, c, c2;
+	struct eng_port_snapshot c2;
 	struct fake_host h;
 
-	start_with_alias_on_a(&h, &a);
-	empty_port(&a2, PORT_A, LID_A);
-	eng_port_read(h.e, &a, &a2, 0, 0);
-	empty_port(&c, PORT_C, LID_C);
-	port_with(&c2, PORT_C, LID_C, 3, VG(1));
-	eng_port_read(h.e, &c, &c2, 0, 0);	/* the poll: nobody told */
+	move_a_to_c(&h, 0, 0, &c2);	/* the poll: nobody told */
 	CU_ASSERT_EQUAL_FATAL(h.n_sent, 1);
 	expect_sent(&h, 0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_DELETED, 0);
 	CU_ASSERT_EQUAL(stat_of(&h, IBVMIG_TAG_UNTRUSTED_MOVES), 1);
@@ -110,15 +118,10 @@ static void test_a_move_only_the_poll_saw_is_held_until_its_agent_tells(void)
 
 static void test_a_trusted_port_gets_its_repath_from_the_poll(void)
 {
-	struct eng_port_snapshot a, a2, c, c2;
+	struct eng_port_snapshot c2;
 	struct fake_host h;
 
-	start_with_alias_on_a(&h, &a);
-	empty_port(&a2, PORT_A, LID_A);
-	eng_port_read(h.e, &a, &a2, 0, 0);
-	empty_port(&c, PORT_C, LID_C);
-	port_with(&c2, PORT_C, LID_C, 3, VG(1));
-	eng_port_read(h.e, &c, &c2, 0, ENG_READ_TRUSTED);
+	move_a_to_c(&h, 0, ENG_READ_TRUSTED, &c2);
 	CU_ASSERT_EQUAL_FATAL(h.n_sent, 2);
 	expect_sent(&h, 1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C);
 	fake_stop(&h);
