@@ -70,6 +70,19 @@ static void test_alias_told_round_trip(void)
 	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), 0);
 }
 
+/* @t encoded, then decoded into *@t: the decoder's answer. */
+static int tell_back(struct ibvmig_tell *t)
+{
+	uint8_t d[IBVMIG_TELL_DATA_LEN];
+
+	ibvmig_tell_encode(t, d);
+	return ibvmig_tell_decode(d, sizeof(d), t);
+}
+
+/* set_tell with one field changed, encoded and decoded: the decoder's answer. */
+#define SET_TELL_WITH(field, value) \
+	(t = set_tell, t.field = (value), tell_back(&t))
+
 static void test_alias_told_refusals(void)
 {
 	uint8_t d[IBVMIG_TELL_DATA_LEN];
@@ -79,33 +92,17 @@ static void test_alias_told_refusals(void)
 	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d) - 1, &t), -EBADMSG);
 	d[0] = 2;
 	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), -EPROTONOSUPPORT);
-	t = set_tell;
-	t.op = 4;
-	ibvmig_tell_encode(&t, d);
-	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), -EPROTO);
-	t = set_tell;
-	t.index = 0;			/* not known: the extension reads the whole port */
-	ibvmig_tell_encode(&t, d);
-	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), 0);
+	CU_ASSERT_EQUAL(SET_TELL_WITH(op, 4), -EPROTO);
+	/* Index 0: not known, the extension reads the whole port. */
+	CU_ASSERT_EQUAL(SET_TELL_WITH(index, 0), 0);
 	CU_ASSERT_EQUAL(t.index, 0);
-	t = set_tell;
-	t.index = 2048;
-	ibvmig_tell_encode(&t, d);
-	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), -EPROTO);
-	t = set_tell;
-	t.vguid = 0;
-	ibvmig_tell_encode(&t, d);
-	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), -EPROTO);
-	t = set_tell;
-	t.port_guid = 0;
-	ibvmig_tell_encode(&t, d);
-	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), -EPROTO);
+	CU_ASSERT_EQUAL(SET_TELL_WITH(index, 2048), -EPROTO);
+	CU_ASSERT_EQUAL(SET_TELL_WITH(vguid, 0), -EPROTO);
+	CU_ASSERT_EQUAL(SET_TELL_WITH(port_guid, 0), -EPROTO);
 	t = (struct ibvmig_tell){ .op = IBVMIG_TELL_HELLO, .port_guid = PORT, .vguid = VGUID };
-	ibvmig_tell_encode(&t, d);
-	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), -EPROTO);
+	CU_ASSERT_EQUAL(tell_back(&t), -EPROTO);
 	t = (struct ibvmig_tell){ .op = IBVMIG_TELL_HELLO, .port_guid = PORT, .flags = 3 };
-	ibvmig_tell_encode(&t, d);
-	CU_ASSERT_EQUAL(ibvmig_tell_decode(d, sizeof(d), &t), 0);
+	CU_ASSERT_EQUAL(tell_back(&t), 0);
 	CU_ASSERT_EQUAL(t.flags, 3);
 }
 
@@ -151,6 +148,19 @@ static void test_path_notice_layout_carries_the_notice_details(void)
 	CU_ASSERT(all_zero(d + 16 + sizeof(details), sizeof(d) - 16 - sizeof(details)));
 }
 
+/* @n encoded, then decoded into *@back: the decoder's answer. */
+static int notice_back(const struct ibvmig_direct_notice *n, struct ibvmig_direct_notice *back)
+{
+	uint8_t d[IBVMIG_TELL_DATA_LEN];
+
+	ibvmig_direct_notice_encode(n, d);
+	return ibvmig_direct_notice_decode(d, sizeof(d), back);
+}
+
+/* repath with one field changed, encoded and decoded: the decoder's answer. */
+#define REPATH_WITH(field, value) \
+	(n = repath, n.field = (value), notice_back(&n, &back))
+
 static void test_path_notice_round_trip_and_refusals(void)
 {
 	struct ibvmig_direct_notice n = repath, back;
@@ -164,17 +174,9 @@ static void test_path_notice_round_trip_and_refusals(void)
 	CU_ASSERT_EQUAL(back.notice.number, 5);
 	CU_ASSERT_EQUAL(back.notice.reason, IBVMIG_REASON_MIGRATED);
 	CU_ASSERT_EQUAL(ibvmig_direct_notice_decode(d, sizeof(d) - 1, &back), -EBADMSG);
-	n.trap = 64;
-	ibvmig_direct_notice_encode(&n, d);
-	CU_ASSERT_EQUAL(ibvmig_direct_notice_decode(d, sizeof(d), &back), -EPROTO);
-	n = repath;
-	n.issuer_guid = 0;
-	ibvmig_direct_notice_encode(&n, d);
-	CU_ASSERT_EQUAL(ibvmig_direct_notice_decode(d, sizeof(d), &back), -EPROTO);
-	n = repath;
-	n.notice.reason = 200;
-	ibvmig_direct_notice_encode(&n, d);
-	CU_ASSERT_EQUAL(ibvmig_direct_notice_decode(d, sizeof(d), &back), -EPROTO);
+	CU_ASSERT_EQUAL(REPATH_WITH(trap, 64), -EPROTO);
+	CU_ASSERT_EQUAL(REPATH_WITH(issuer_guid, 0), -EPROTO);
+	CU_ASSERT_EQUAL(REPATH_WITH(notice.reason, 200), -EPROTO);
 	ibvmig_direct_notice_encode(&repath, d);
 	d[16] = 2;			/* the details' own version */
 	CU_ASSERT_EQUAL(ibvmig_direct_notice_decode(d, sizeof(d), &back), -EPROTONOSUPPORT);
