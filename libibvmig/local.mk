@@ -39,7 +39,7 @@ EXTRA_DIST += doc/vm-channel.md
 # ---- SA/MAD client (libibvmig-sa) ----
 noinst_LTLIBRARIES += libibvmig/libibvmig-sa.la
 libibvmig_libibvmig_sa_la_SOURCES = libibvmig/ibvmig_sa.h libibvmig/sa_codec.h \
-	libibvmig/sa_codec.c libibvmig/sa_client.c libibvmig/sa_error.c
+	libibvmig/sa_codec.c libibvmig/sa_client.c libibvmig/sa_error.c libibvmig/sa_escrow.c
 libibvmig_libibvmig_sa_la_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 libibvmig_libibvmig_sa_la_LIBADD = libibvmig/libibvmig-wire.la -libumad -libmad
 

@@ -1005,50 +1005,15 @@ static void print_escrow_answer(uint16_t mad_status, const struct ibvmig_esc_res
 	fflush(stdout);
 }
 
-/*
- * Sends @mad (256 bytes, an escrow request as encoded) to the SM's LID and
- * gives back the answer's 256 bytes and its MAD status.
- */
-static int escrow_exchange(struct ibvmig_sa *sa, const uint8_t mad[IBVMIG_ESC_MAD_LEN],
-			   uint8_t answer[IBVMIG_ESC_MAD_LEN], uint16_t *mad_status)
-{
-	struct ibvmig_sa_vendor_mad req, resp;
-	int rc;
-
-	rc = ibvmig_sa_refresh(sa);	/* the master's LID, after a failover too */
-	if (rc)
-		return rc;
-	rc = ibvmig_sa_vendor_decode(mad, IBVMIG_ESC_MAD_LEN, &req);
-	if (rc)
-		return rc;
-	rc = ibvmig_sa_register_class(sa, IBVMIG_ESC_MGMT_CLASS, IBVMIG_ESC_CLASS_VERSION, NULL,
-				      NULL);
-	if (rc && rc != -EEXIST)
-		return rc;
-	rc = ibvmig_sa_vendor_request(sa, ibvmig_sa_port(sa)->sm_lid, &req, NULL, &resp);
-	if (rc)
-		return rc;
-	ibvmig_sa_vendor_encode(answer, &resp);
-	*mad_status = resp.status;
-	return 0;
-}
-
-typedef enum ibvmig_esc_err (*esc_req_encode_fn)(uint64_t, const struct ibvmig_esc_req *,
-						  uint8_t *);
-typedef enum ibvmig_esc_err (*esc_resp_decode_fn)(const uint8_t *, size_t,
-						   struct ibvmig_esc_hdr *,
-						   struct ibvmig_esc_resp *);
-
 static const struct escrow_op {
 	const char *name;
-	esc_req_encode_fn encode;
-	esc_resp_decode_fn decode;
+	enum ibvmig_esc_msg msg;
 	bool token;
 } escrow_ops[] = {
-	{ "escrow-release", ibvmig_esc_release_req_encode, ibvmig_esc_release_resp_decode, false },
-	{ "escrow-claim", ibvmig_esc_claim_req_encode, ibvmig_esc_claim_resp_decode, true },
-	{ "escrow-cancel", ibvmig_esc_cancel_req_encode, ibvmig_esc_cancel_resp_decode, true },
-	{ "escrow-query", ibvmig_esc_query_req_encode, ibvmig_esc_query_resp_decode, true },
+	{ "escrow-release", IBVMIG_ESC_RELEASE_REQ, false },
+	{ "escrow-claim", IBVMIG_ESC_CLAIM_REQ, true },
+	{ "escrow-cancel", IBVMIG_ESC_CANCEL_REQ, true },
+	{ "escrow-query", IBVMIG_ESC_QUERY_REQ, true },
 };
 
 static const struct escrow_op *escrow_op_of(const char *cmd)
@@ -1067,28 +1032,25 @@ static int escrow_once(struct ibvmig_sa *sa, const struct args *a, const struct 
 {
 	struct ibvmig_esc_req r = { .port_guid = a->guid ? a->guid : ibvmig_sa_port(sa)->port_guid,
 				    .dest_guid = a->dest };
-	uint8_t mad[IBVMIG_ESC_MAD_LEN], answer[IBVMIG_ESC_MAD_LEN];
-	enum ibvmig_esc_err err;
+	struct ibvmig_sa_escrow_answer ans;
 	int rc;
 
 	if (op->token)
 		memcpy(r.token, a->token, sizeof(r.token));
-	err = op->encode(0, &r, mad);
-	if (err)
+	rc = ibvmig_sa_escrow(sa, op->msg, &r, NULL, &ans);
+	*mad_status = ans.mad_status;
+	*resp = ans.resp;
+	if (rc == -EINVAL && ans.err)
 		return cli_fail(&tool, IBVMIG_EXIT_USAGE, "%s: %s", op->name,
-				ibvmig_esc_strerror(err));
-	rc = escrow_exchange(sa, mad, answer, mad_status);
-	if (rc)
-		return sa_fail(op->name, rc);
-	if (*mad_status & IBVMIG_ESC_MAD_STATUS_COMMON) {
+				ibvmig_esc_strerror(ans.err));
+	if (rc == -EPROTO) {
 		printf("status=mad-error mad_status=0x%04x\n", *mad_status);
 		return IBVMIG_EXIT_FAILED;
 	}
-	err = op->decode(answer, IBVMIG_ESC_MAD_LEN, NULL, resp);
-	if (err)
+	if (rc == -EBADMSG)
 		return cli_fail(&tool, IBVMIG_EXIT_PROTOCOL, "%s: the SM's answer: %s", op->name,
-				ibvmig_esc_strerror(err));
-	return -1;
+				ibvmig_esc_strerror(ans.err));
+	return rc ? sa_fail(op->name, rc) : -1;
 }
 
 /* escrow-release/-claim/-cancel/-query: one request, one line (--until: polled). */
@@ -1170,7 +1132,7 @@ static int cmd_escrow_raw(struct ibvmig_sa *sa, const struct args *a)
 		memset(mad + 224, 0xA5, IBVMIG_ESC_MAD_LEN - 224);
 	else
 		return cli_usage_error(&tool, "escrow-raw: unknown --case \"%s\"", c);
-	rc = escrow_exchange(sa, mad, answer, &mad_status);
+	rc = ibvmig_sa_escrow_exchange(sa, mad, NULL, answer, &mad_status, NULL);
 	if (rc)
 		return sa_fail("escrow-raw", rc);
 	if (!(mad_status & IBVMIG_ESC_MAD_STATUS_COMMON) &&
