@@ -803,6 +803,8 @@ static void run_job(struct sa_ctx *c, const struct agent_item *job)
 	} else if (job->kind == AGENT_JOB_DETACH) {
 		r->alias = job->alias;
 		job_detach(c, &job->alias, r);
+	} else if (job->kind == AGENT_JOB_ESCROW) {
+		agent_escrow_job(c->sa, &job->esc, r);
 	}
 	/* "No such path/alias" is an answer; the rest are the SA failing us. */
 	if (r->rc && r->rc != -ENOENT && r->rc != -EEXIST && r->rc != -ENOSPC)

@@ -169,22 +169,6 @@ static bool parse_traps(const char *s, struct args *a)
 	return ok && a->n_traps;
 }
 
-/* 32 hex digits. */
-static bool parse_token(const char *s, uint8_t token[IBVMIG_ESC_TOKEN_LEN])
-{
-	unsigned i, byte;
-
-	if (strlen(s) != 2 * IBVMIG_ESC_TOKEN_LEN ||
-	    strspn(s, "0123456789abcdefABCDEF") != 2 * IBVMIG_ESC_TOKEN_LEN)
-		return false;
-	for (i = 0; i < IBVMIG_ESC_TOKEN_LEN; i++) {
-		if (sscanf(s + 2 * i, "%2x", &byte) != 1)
-			return false;
-		token[i] = (uint8_t)byte;
-	}
-	return true;
-}
-
 enum {
 	OPT_SIM = 256,
 	OPT_STATS,
@@ -311,7 +295,7 @@ static int parse_opt(int c, const char *arg, void *ctx)
 	case OPT_DEST:
 		return util_parse_guid(arg, &a->dest) ? -1 : 0;
 	case OPT_TOKEN:
-		return parse_token(arg, a->token) ? (a->have_token = true, 0) : -1;
+		return util_parse_hex(arg, a->token, sizeof(a->token)) ? -1 : (a->have_token = true, 0);
 	case OPT_UNTIL:
 		a->until = arg;
 		return 0;
@@ -971,14 +955,6 @@ static int cmd_vendor_request(struct ibvmig_sa *sa, const struct args *a)
 #define ESCROW_UNTIL_MS	 30000
 #define ESCROW_POLL_MS	 200
 
-static void print_hex(const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		printf("%02x", b[i]);
-}
-
 /* One answer, one line: what the tests grep. */
 static void print_escrow_answer(uint16_t mad_status, const struct ibvmig_esc_resp *r)
 {
@@ -995,8 +971,10 @@ static void print_escrow_answer(uint16_t mad_status, const struct ibvmig_esc_res
 		if (!r->nkeys)
 			printf("-");
 		if (memcmp(r->token, (uint8_t[IBVMIG_ESC_TOKEN_LEN]){ 0 }, sizeof(r->token))) {
-			printf(" token=");	/* RELEASE's answer only */
-			print_hex(r->token, sizeof(r->token));
+			char hex[2 * IBVMIG_ESC_TOKEN_LEN + 1];
+
+			util_format_hex(r->token, sizeof(r->token), hex);
+			printf(" token=%s", hex);	/* RELEASE's answer only */
 		}
 	}
 	if (r->retry_after_ms)
