@@ -243,10 +243,25 @@ void agent_sa_status_get(struct agent *a, struct agent_sa_status *out);
 /*
  * agent_escrow.c: runs an escrow job on the SA thread's handle @sa (the SA
  * thread only); the answer, or why none came, into @r.  The token is never
- * logged.
+ * logged.  Returns what the answer means for this agent's own port.
  */
-void agent_escrow_job(struct ibvmig_sa *sa, const struct agent_job_escrow *job,
-		      struct agent_ev_reply *r);
+enum agent_escrow_window {
+	AGENT_ESC_NONE,			/* the own port's LID stays */
+	AGENT_ESC_OPEN,			/* the own port's LID moves: the SM readdressed its
+					 * subscriptions, and the port takes the LID later */
+	AGENT_ESC_CLOSE,		/* the move the own port was part of is over */
+};
+enum agent_escrow_window agent_escrow_job(struct ibvmig_sa *sa, const struct agent_job_escrow *job,
+					  struct agent_ev_reply *r);
+/*
+ * The rule (pure, for the tests): answer @a to request @type, asked by the
+ * port @own.  OPEN: an OK RELEASE, CLAIM or CANCEL of @own, or a QUERY of
+ * @own that says moving; CLOSE: a QUERY of @own that says live, cancelled or
+ * expired; NONE otherwise (a refusal, another port such as a VF, a held
+ * escrow).
+ */
+enum agent_escrow_window agent_escrow_window(uint8_t type, uint64_t own,
+					     const struct ibvmig_vmc_escrow *a);
 
 /* agent_chan.c: the channel thread's body and its listeners. */
 int agent_chan_listen(struct agent *a);

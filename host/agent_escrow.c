@@ -9,6 +9,13 @@
  * THREADS: the SA thread only (it owns the handle).  The MAD client resends
  * with the same TID, and only an answer from the SM LID asked counts.
  *
+ * When this agent's own port is the one whose LID moves, the SM readdresses
+ * its subscriptions at once, but the port takes the new LID only with the
+ * heavy sweep: in between, the canary check (asked from the old LID) would
+ * find nothing and subscribe again from the LID being left, and a notice
+ * would then come twice.  agent_escrow_window() tells the SA thread when
+ * that window opens and closes (agent_sa.c holds the check meanwhile).
+ *
  * The token is the VM's LID: it goes from the SM's answer to the CLI's reply
  * and nowhere else - no log line here names it.
  */
@@ -85,8 +92,23 @@ static void no_answer(struct agent_ev_reply *r, const char *op, uint64_t port,
 		 r->text);
 }
 
-void agent_escrow_job(struct ibvmig_sa *sa, const struct agent_job_escrow *job,
-		      struct agent_ev_reply *r)
+enum agent_escrow_window agent_escrow_window(uint8_t type, uint64_t own,
+					     const struct ibvmig_vmc_escrow *a)
+{
+	if (a->esc_status != IBVMIG_ESC_OK || !own || a->port_guid != own)
+		return AGENT_ESC_NONE;
+	if (type != IBVMIG_VMC_ESC_QUERY)
+		return type == IBVMIG_VMC_ESC_RELEASE || type == IBVMIG_VMC_ESC_CLAIM ||
+			       type == IBVMIG_VMC_ESC_CANCEL
+			       ? AGENT_ESC_OPEN
+			       : AGENT_ESC_NONE;
+	if (a->state == IBVMIG_ESC_MOVING)
+		return AGENT_ESC_OPEN;
+	return a->state == IBVMIG_ESC_HELD ? AGENT_ESC_NONE : AGENT_ESC_CLOSE;
+}
+
+enum agent_escrow_window agent_escrow_job(struct ibvmig_sa *sa, const struct agent_job_escrow *job,
+					  struct agent_ev_reply *r)
 {
 	const struct ibvmig_sa_call call = { ESCROW_TIMEOUT_MS, ESCROW_RETRIES };
 	struct ibvmig_sa_escrow_answer ans;
@@ -97,7 +119,7 @@ void agent_escrow_job(struct ibvmig_sa *sa, const struct agent_job_escrow *job,
 	r->esc.type = job->type;
 	if (op < 0) {
 		r->rc = -EOPNOTSUPP;
-		return;
+		return AGENT_ESC_NONE;
 	}
 	if (!req.port_guid)
 		req.port_guid = ibvmig_sa_port(sa)->port_guid;
@@ -105,7 +127,7 @@ void agent_escrow_job(struct ibvmig_sa *sa, const struct agent_job_escrow *job,
 	r->rc = ibvmig_sa_escrow(sa, ops[op].msg, &req, &call, &ans);
 	if (r->rc) {
 		no_answer(r, ops[op].name, req.port_guid, &ans);
-		return;
+		return AGENT_ESC_NONE;
 	}
 	answer_to(&ans, &r->esc.esc);
 	util_log(UTIL_LOG_INFO,
@@ -113,4 +135,5 @@ void agent_escrow_job(struct ibvmig_sa *sa, const struct agent_job_escrow *job,
 		 ops[op].name, req.port_guid, ans.sm_lid, ibvmig_esc_status_name(ans.resp.status),
 		 ans.resp.status ? "" : ", ",
 		 ans.resp.status ? "" : ibvmig_esc_state_name(ans.resp.state), ans.resp.lid);
+	return agent_escrow_window(job->type, ibvmig_sa_port(sa)->port_guid, &r->esc.esc);
 }
