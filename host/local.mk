@@ -87,7 +87,8 @@ host_tests_vmc_raw_client_LDADD = libibvmig/libibvmig-wire.la
 # End to end on ibsim: stock OpenSM with the plugin, agents, VMs (host/tests/host-lib.sh).
 HOST_FABRIC_TESTS = host/tests/host-migrate.test host/tests/host-agent.test \
 	host/tests/host-forge.test host/tests/host-flap.test host/tests/host-loss.test \
-	host/tests/host-crash-repeat.test host/tests/host-escrow.test
+	host/tests/host-crash-repeat.test host/tests/host-escrow.test \
+	host/tests/host-escrow-vswitch.test
 if FABRIC_TESTS
 TESTS += $(HOST_FABRIC_TESTS)
 endif
