@@ -59,16 +59,6 @@ static const struct {
 	  ibvmig_esc_query_resp_encode },
 };
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		if (*b++)
-			return false;
-	return true;
-}
-
 static bool same_hdr(const struct ibvmig_esc_hdr *a, const struct ibvmig_esc_hdr *b)
 {
 	return a->method == b->method && a->status == b->status && a->tid == b->tid &&
@@ -120,7 +110,7 @@ static void check_request(unsigned i, const uint8_t *mad, const struct ibvmig_es
 
 	FUZZ_CHECK(codecs[i].req_encode(h->tid, r, again) == IBVMIG_ESC_E_NONE);
 	FUZZ_CHECK(!memcmp(again, mad, READ_LEN));
-	FUZZ_CHECK(all_zero(again + READ_LEN, IBVMIG_ESC_MAD_LEN - READ_LEN));
+	FUZZ_CHECK(fuzz_all_zero(again + READ_LEN, IBVMIG_ESC_MAD_LEN - READ_LEN));
 	FUZZ_CHECK(codecs[i].req_decode(again, sizeof(again), &h2, &r2) == IBVMIG_ESC_E_NONE);
 	FUZZ_CHECK(same_hdr(h, &h2) && same_req(r, &r2));
 	FUZZ_CHECK(ibvmig_esc_req_encode(codecs[i].msg, h->tid, r, by_msg) == IBVMIG_ESC_E_NONE);
@@ -147,7 +137,7 @@ static void check_answer(unsigned i, const uint8_t *mad, size_t len,
 	FUZZ_CHECK(r->nkeys <= IBVMIG_ESC_KEYS_MAX);
 	FUZZ_CHECK(codecs[i].resp_encode(h->tid, r, again) == IBVMIG_ESC_E_NONE);
 	FUZZ_CHECK(!memcmp(again, mad, READ_LEN));
-	FUZZ_CHECK(all_zero(again + READ_LEN, IBVMIG_ESC_MAD_LEN - READ_LEN));
+	FUZZ_CHECK(fuzz_all_zero(again + READ_LEN, IBVMIG_ESC_MAD_LEN - READ_LEN));
 	FUZZ_CHECK(codecs[i].resp_decode(again, sizeof(again), &h2, &r2) == IBVMIG_ESC_E_NONE);
 	FUZZ_CHECK(same_hdr(h, &h2) && same_resp(r, &r2));
 	FUZZ_CHECK(ibvmig_esc_answer_decode(codecs[i].msg - 1, mad, len, &h2, &r2) ==
@@ -167,7 +157,7 @@ static int try_decoder(unsigned i, const uint8_t *mad, size_t len)
 		err = codecs[i].req_decode(mad, len, &h, &q);
 		check_named(err);
 		if (err) {
-			FUZZ_CHECK(all_zero(&q, sizeof(q)));
+			FUZZ_CHECK(fuzz_all_zero(&q, sizeof(q)));
 			return 0;
 		}
 		check_request(i, mad, &h, &q);

@@ -52,13 +52,7 @@ static char dir[256], path[300];
 
 static void cleanup(void)
 {
-	char p[320];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s.tmp", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s.lock", path);
-	unlink(p);
+	tio_remove_journal(path);
 	rmdir(dir);
 }
 
