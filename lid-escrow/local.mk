@@ -52,8 +52,8 @@ lid_escrow_tests_test_prtn_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_U
 EXTRA_PROGRAMS += lid-escrow/bench_escrow
 BENCHMARKS += lid-escrow/bench_escrow
 CLEANFILES += lid-escrow/bench_escrow
-lid_escrow_bench_escrow_SOURCES = lid-escrow/bench_escrow.c
-lid_escrow_bench_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_bench_escrow_SOURCES = lid-escrow/bench_escrow.c $(LID_ESCROW_TESTIO)
+lid_escrow_bench_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS) -I$(top_srcdir)/lid-escrow/tests
 lid_escrow_bench_escrow_LDADD = lid-escrow/libibvmig-escrow.la util/libibvmig-util.la
 
 EXTRA_DIST += doc/escrow-journal.md
