@@ -54,6 +54,7 @@ struct args {
 	bool have_token;
 	const char *until;	/* --until STATE: escrow-query polls until then */
 	const char *mcase;	/* --case: escrow-raw */
+	uint64_t tid;		/* --tid: vendor-forge */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -92,6 +93,8 @@ static volatile sig_atomic_t stop_signal;
 	"                                answer class 0x09 requests at their K-th copy\n"          \
 	"  vendor-request --lid L [--vguid G]\n"                                                   \
 	"                                one class 0x09 request to L, resent with one TID\n"       \
+	"  vendor-forge --lid L --tid T  a class 0x09 GetResp to L with TID T, as a hostile\n"    \
+	"                                port answers a request it saw (data \"forged\")\n"        \
 	"  escrow-release [--guid P] [--dest D]\n"                                                 \
 	"                                RELEASE port P (default the own port) into escrow;\n"     \
 	"                                prints the answer, its token included\n"                  \
@@ -190,6 +193,7 @@ enum {
 	OPT_TOKEN,
 	OPT_UNTIL,
 	OPT_CASE,
+	OPT_TID,
 };
 
 static const struct option long_opts[] = {
@@ -214,6 +218,7 @@ static const struct option long_opts[] = {
 	{ "token", required_argument, NULL, OPT_TOKEN },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "case", required_argument, NULL, OPT_CASE },
+	{ "tid", required_argument, NULL, OPT_TID },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -296,6 +301,8 @@ static int parse_opt(int c, const char *arg, void *ctx)
 		return util_parse_guid(arg, &a->dest) ? -1 : 0;
 	case OPT_TOKEN:
 		return util_parse_hex(arg, a->token, sizeof(a->token)) ? -1 : (a->have_token = true, 0);
+	case OPT_TID:
+		return util_parse_uint(arg, 0, 1, UINT64_MAX, &a->tid) ? -1 : 0;
 	case OPT_UNTIL:
 		a->until = arg;
 		return 0;
@@ -650,12 +657,12 @@ static void print_stats(const struct ibvmig_sa *sa)
 		     ",\"portinfo_fallbacks\":%" PRIu64 ",\"traps_sent\":%" PRIu64
 		     ",\"trap_represses\":%" PRIu64 ",\"busy\":%" PRIu64 ",\"requests_in\":%" PRIu64
 		     ",\"requests_resent\":%" PRIu64 ",\"requests_overflow\":%" PRIu64
-		     ",\"responses_sent\":%" PRIu64 "}\n",
+		     ",\"responses_sent\":%" PRIu64 ",\"wrong_source\":%" PRIu64 "}\n",
 		c.sent, c.received, c.responses, c.timeouts, c.retries, c.sa_errors, c.reports,
 		c.report_dups, c.bad_notices, c.acks, c.sminfo, c.stale, c.malformed, c.dropped,
 		c.send_errors, c.queue_overflow, c.portinfo_queries, c.portinfo_fallbacks,
 		c.traps_sent, c.trap_represses, c.busy, c.requests_in, c.requests_resent,
-		c.requests_overflow, c.responses_sent);
+		c.requests_overflow, c.responses_sent, c.wrong_source);
 }
 
 /* ---- SMPs: the local PortInfo query, Traps -------------------------------- */
@@ -950,6 +957,30 @@ static int cmd_vendor_request(struct ibvmig_sa *sa, const struct args *a)
 			   : IBVMIG_EXIT_OK;
 }
 
+/*
+ * vendor-forge --lid L --tid T: the echo attribute's GetResp to L with TID T
+ * (all 64 bits, as a responder saw the request: ibsim routes a response by
+ * them), from this port, which L never asked: what any port of a hostile
+ * fabric can send.  The requester must take only its responder's answer.
+ */
+static int cmd_vendor_forge(struct ibvmig_sa *sa, const struct args *a)
+{
+	struct ibvmig_sa_request req = {
+	    .slid = a->lid, .qpn = 1,
+	    .mad = { .mgmt_class = TEST_VENDOR_CLASS, .class_version = TEST_VENDOR_VERSION,
+		     .method = 0x01, .tid = a->tid, .attr_id = TEST_VENDOR_ATTR },
+	};
+	int rc;
+
+	if (!a->lid || !a->tid)
+		return cli_usage_error(&tool, "vendor-forge: --lid and --tid are required");
+	rc = ibvmig_sa_register_class(sa, TEST_VENDOR_CLASS, TEST_VENDOR_VERSION, NULL, NULL);
+	if (rc)
+		return sa_fail("vendor-forge: register class 0x09", rc);
+	rc = ibvmig_sa_respond(sa, &req, 0, 0, "forged", sizeof("forged"));
+	return rc ? sa_fail("vendor-forge", rc) : IBVMIG_EXIT_OK;
+}
+
 /* ---- the LID escrow (doc/escrow-protocol.md), through its codec ------------- */
 
 #define ESCROW_UNTIL_MS	 30000
@@ -1141,6 +1172,7 @@ static const struct command commands[] = {
     {"report", cmd_report, true},
     {"vendor-serve", cmd_vendor_serve, false},
     {"vendor-request", cmd_vendor_request, false},
+    {"vendor-forge", cmd_vendor_forge, false},
     {"escrow-release", cmd_escrow, false},
     {"escrow-claim", cmd_escrow, false},
     {"escrow-cancel", cmd_escrow, false},
