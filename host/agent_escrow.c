@@ -88,7 +88,7 @@ static void no_answer(struct agent_ev_reply *r, const char *op, uint64_t port,
 			 "request: is the plugin's escrow on?", ans->sm_lid, op);
 	else
 		snprintf(r->text, sizeof(r->text), "%s", ibvmig_sa_strerror(r->rc));
-	util_log(UTIL_LOG_ERROR, "ERR ED01: escrow %s of port 0x%016" PRIx64 ": %s", op, port,
+	util_log(UTIL_LOG_ERROR, "ERR EE01: escrow %s of port 0x%016" PRIx64 ": %s", op, port,
 		 r->text);
 }
 
