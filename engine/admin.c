@@ -179,6 +179,8 @@ static int answer_stats(struct eng_engine *e, struct ibvmig_rec_writer *w)
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_MIGRATED_WHILE_DOWN, aw.migrated_while_down);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_SAVES, c.saves);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_SAVE_ERRORS, c.save_errors);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_SAVED_BYTES, c.saved_bytes);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_COMPACTIONS, c.compactions);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_ADMIN_REQUESTS, c.admin_requests);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_ADMIN_ERRORS, c.admin_errors);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_HOOK_ERRORS, c.hook_errors);

@@ -49,6 +49,10 @@ struct aw_watch {
 	struct aw_held *held;	/* held_count used of held_cap, unordered */
 	uint32_t held_count, held_cap;
 	struct aw_stats st;
+	/* vGUIDs changed since the last aw_take_changes, with repeats. */
+	uint64_t *changed;
+	size_t n_changed, cap_changed;
+	bool changes_lost;		/* one could not be noted */
 };
 
 static uint64_t aw_key_of(const void *owner, uint32_t i)
@@ -61,6 +65,44 @@ static uint32_t aw_find(const struct aw_watch *w, uint64_t vguid)
 	return gi_find(&w->index, vguid, gi_hash(&w->index, vguid), aw_key_of, w);
 }
 
+/*
+ * Between two saves a vGUID is noted at most a few times per change; past
+ * this many notes a save of the whole state is cheaper than the list.
+ */
+static size_t aw_changes_max(const struct aw_watch *w)
+{
+	return 2 * ((size_t)w->cfg.max_aliases + w->cfg.table.capacity) + 1024;
+}
+
+static void aw_note(struct aw_watch *w, uint64_t vguid)
+{
+	uint64_t *items;
+	size_t cap;
+
+	if (w->changes_lost)
+		return;	/* the whole state is saved next anyway */
+	if (w->n_changed == w->cap_changed) {
+		cap = w->cap_changed ? w->cap_changed * 2 : 256;
+		items = w->n_changed < aw_changes_max(w) ?
+				realloc(w->changed, cap * sizeof(*items)) : NULL;
+		if (!items) {
+			aw_clear_changes(w);
+			w->changes_lost = true;
+			return;
+		}
+		w->changed = items;
+		w->cap_changed = cap;
+	}
+	w->changed[w->n_changed++] = vguid;
+}
+
+/* Expiry, eviction and flushes of either table change what a save must write. */
+static void aw_on_drop(void *ctx, const struct tt_entry_view *entry, enum tt_drop_reason reason)
+{
+	(void)reason;
+	aw_note(ctx, entry->vguid);
+}
+
 static bool aw_valid(uint64_t vguid, uint64_t port_guid, uint16_t lid)
 {
 	return vguid && port_guid && lid >= TT_LID_MIN && lid <= TT_LID_MAX;
@@ -68,7 +110,7 @@ static bool aw_valid(uint64_t vguid, uint64_t port_guid, uint16_t lid)
 
 struct aw_watch *aw_create(const struct aw_config *cfg, aw_notify_fn notify, void *ctx)
 {
-	struct tt_config forgotten;
+	struct tt_config forgotten, table;
 	struct aw_watch *w;
 
 	if (!cfg || !notify || !cfg->max_aliases || cfg->max_aliases > TT_CAPACITY_MAX) {
@@ -81,8 +123,13 @@ struct aw_watch *aw_create(const struct aw_config *cfg, aw_notify_fn notify, voi
 	w->cfg = *cfg;
 	w->notify = notify;
 	w->ctx = ctx;
-	forgotten = (struct tt_config){ .capacity = cfg->max_aliases, .ttl_ms = cfg->table.ttl_ms };
-	w->table = tt_create(&cfg->table);
+	forgotten = (struct tt_config){ .capacity = cfg->max_aliases, .ttl_ms = cfg->table.ttl_ms,
+					.on_drop = aw_on_drop, .drop_ctx = w };
+	/* The watch is the table's one drop listener: aw_config has no use for another. */
+	table = cfg->table;
+	table.on_drop = aw_on_drop;
+	table.drop_ctx = w;
+	w->table = tt_create(&table);
 	w->forgotten = w->table ? tt_create(&forgotten) : NULL;
 	if (!w->forgotten) {
 		int err = errno;	/* from tt_create */
@@ -107,6 +154,7 @@ void aw_destroy(struct aw_watch *w)
 	tt_destroy(w->forgotten);
 	gi_destroy(&w->index);
 	free(w->live);
+	free(w->changed);
 	free(w->held);
 	free(w);
 }
@@ -155,6 +203,7 @@ static int aw_live_add(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, u
 	l->lid = lid;
 	l->generation = w->generation;
 	gi_put(&w->index, gi_hash(&w->index, vguid), w->live_count++);
+	aw_note(w, vguid);
 	return 0;
 }
 
@@ -163,6 +212,7 @@ static void aw_live_remove(struct aw_watch *w, uint32_t pos)
 {
 	uint32_t i = gi_entry(&w->index, pos), last = w->live_count - 1;
 
+	aw_note(w, w->live[i].vguid);
 	gi_remove(&w->index, pos);
 	if (i != last) {
 		w->live[i] = w->live[last];
@@ -308,6 +358,7 @@ static int aw_departed(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, u
 	struct tt_stamp stamp;
 	int rc = tt_delete(w->table, vguid, lid, port_guid, now_ms, &stamp);
 
+	aw_note(w, vguid);
 	aw_held_drop(w, vguid);
 	if (!rc && w->cfg.unpath)
 		aw_notify(w, IBVMIG_TRAP_UNPATH, reason, vguid, &old, 0, 0, &stamp);
@@ -366,6 +417,7 @@ static void aw_lid_changed(struct aw_watch *w, struct aw_live *l, uint16_t lid)
 	struct tt_stamp stamp;
 
 	tt_stamp(w->table, &stamp);
+	aw_note(w, l->vguid);
 	l->lid = lid;
 	w->st.port_lid_changes++;
 	aw_notify(w, IBVMIG_TRAP_REPATH, IBVMIG_REASON_PORT_LID_CHANGED, l->vguid, &old, lid,
@@ -609,4 +661,95 @@ int aw_snapshot_live(const struct aw_watch *w, uint64_t now_ms, struct tt_entry_
 int aw_restore_forgotten(struct aw_watch *w, const struct tt_entry_view *entries, size_t n)
 {
 	return tt_restore(w->forgotten, entries, n);
+}
+
+/* ---- what changed ------------------------------------------------------ */
+
+void aw_clear_changes(struct aw_watch *w)
+{
+	free(w->changed);
+	w->changed = NULL;
+	w->n_changed = w->cap_changed = 0;
+	w->changes_lost = false;
+}
+
+void aw_take_changes(struct aw_watch *w, uint64_t **vguids, size_t *n, bool *overflow)
+{
+	size_t i, kept = 0;
+
+	if (w->n_changed)
+		qsort(w->changed, w->n_changed, sizeof(*w->changed), aw_cmp_guid);
+	for (i = 0; i < w->n_changed; i++)
+		if (!kept || w->changed[i] != w->changed[kept - 1])
+			w->changed[kept++] = w->changed[i];
+	*vguids = kept ? w->changed : NULL;
+	*n = kept;
+	*overflow = w->changes_lost;
+	if (!kept)
+		free(w->changed);
+	w->changed = NULL;
+	w->n_changed = w->cap_changed = 0;
+	w->changes_lost = false;
+}
+
+void aw_facts_of(const struct aw_watch *w, uint64_t vguid, struct aw_fact out[2])
+{
+	struct tt_entry_view v;
+	uint32_t pos = aw_find(w, vguid);
+
+	out[0] = (struct aw_fact){ .vguid = vguid, .what = AW_FACT_TRAP };
+	out[1] = (struct aw_fact){ .vguid = vguid, .what = AW_FACT_ALIAS };
+	if (!tt_lookup(w->table, vguid, &v))
+		out[0] = (struct aw_fact){ vguid, v.port_guid, v.deleted_at_ms, v.lid,
+					   AW_FACT_TRAP, AW_FACT_PRESENT };
+	if (pos != w->index.size) {
+		const struct aw_live *l = &w->live[gi_entry(&w->index, pos)];
+
+		out[1] = (struct aw_fact){ vguid, l->port_guid, 0, l->lid, AW_FACT_ALIAS,
+					   AW_FACT_PRESENT };
+	} else if (!tt_lookup(w->forgotten, vguid, &v)) {
+		out[1] = (struct aw_fact){ vguid, v.port_guid, v.deleted_at_ms, v.lid,
+					   AW_FACT_ALIAS, AW_FACT_FORGOTTEN };
+	}
+}
+
+static void aw_facts_from(struct aw_fact *out, const struct tt_entry_view *v, size_t n,
+			  uint8_t what, uint8_t state)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (struct aw_fact){ v[i].vguid, v[i].port_guid, v[i].deleted_at_ms,
+					   v[i].lid, what, state };
+}
+
+int aw_all_facts(const struct aw_watch *w, struct aw_fact **out, size_t *n)
+{
+	struct tt_entry_view *traps = NULL, *old = NULL;
+	size_t n_traps, n_old, i, total;
+	struct aw_fact *all = NULL;
+	int rc = tt_snapshot(w->table, &traps, &n_traps);
+
+	if (!rc)
+		rc = tt_snapshot(w->forgotten, &old, &n_old);
+	if (rc)
+		goto out;
+	total = n_traps + n_old + w->live_count;
+	all = total ? malloc(total * sizeof(*all)) : NULL;
+	if (total && !all) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	aw_facts_from(all, traps, n_traps, AW_FACT_TRAP, AW_FACT_PRESENT);
+	aw_facts_from(all + n_traps, old, n_old, AW_FACT_ALIAS, AW_FACT_FORGOTTEN);
+	for (i = 0; i < w->live_count; i++)
+		all[n_traps + n_old + i] = (struct aw_fact){ w->live[i].vguid, w->live[i].port_guid,
+							     0, w->live[i].lid, AW_FACT_ALIAS,
+							     AW_FACT_PRESENT };
+	*out = all;
+	*n = total;
+out:
+	free(traps);
+	free(old);
+	return rc;
 }

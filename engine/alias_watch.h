@@ -168,4 +168,46 @@ int aw_snapshot_live(const struct aw_watch *w, uint64_t now_ms, struct tt_entry_
 /* Into a watch that has none yet: 0, or tt_restore()'s errors. */
 int aw_restore_forgotten(struct aw_watch *w, const struct tt_entry_view *entries, size_t n);
 
+/*
+ * WHAT CHANGED, for saves that cost the change, not the table (state.c).  The
+ * watch notes every vGUID whose trap-table entry or alias changed (sets,
+ * deletes, reconciles, LID changes, expiry, eviction, flushes through
+ * aw_table()), restores excepted.  A fact is what a save writes of one side
+ * of one vGUID: its trap-table entry, or its alias (live or forgotten).
+ */
+enum aw_fact_what { AW_FACT_TRAP = 1, AW_FACT_ALIAS = 2 };
+enum aw_fact_state {
+	AW_FACT_NONE = 0,	/* no entry, no alias */
+	AW_FACT_PRESENT = 1,	/* a trap-table entry; for an alias: live */
+	AW_FACT_FORGOTTEN = 2,	/* an alias from before a restart, with its stamp */
+};
+
+struct aw_fact {
+	uint64_t vguid;
+	uint64_t port_guid;
+	uint64_t stamp_ms;	/* deleted_at_ms; a live alias's is 0 */
+	uint16_t lid;
+	uint8_t what;		/* enum aw_fact_what */
+	uint8_t state;		/* enum aw_fact_state */
+};
+
+/*
+ * Hands over the vGUIDs noted since the last call, ascending and unique (a
+ * malloc'ed array the caller frees, NULL when none) and clears the note.
+ * *@overflow is true when some change could not be noted (no memory, or
+ * more than the watch keeps between two saves): the caller then saves the
+ * whole state.
+ */
+void aw_take_changes(struct aw_watch *w, uint64_t **vguids, size_t *n, bool *overflow);
+/* Forgets the noted changes (after a save of the whole state). */
+void aw_clear_changes(struct aw_watch *w);
+/* The two facts of @vguid as the watch holds them now: @out[0] trap, @out[1] alias. */
+void aw_facts_of(const struct aw_watch *w, uint64_t vguid, struct aw_fact out[2]);
+/*
+ * Every present fact (trap-table entries oldest first, forgotten aliases oldest
+ * first, live aliases): 0 and a malloc'ed array the caller frees (NULL when
+ * empty), or -ENOMEM.
+ */
+int aw_all_facts(const struct aw_watch *w, struct aw_fact **out, size_t *n);
+
 #endif /* IBVMIG_ALIAS_WATCH_H */

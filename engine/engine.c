@@ -138,6 +138,7 @@ void eng_destroy(struct eng_engine *e)
 	if (!e)
 		return;
 	aw_destroy(e->watch);
+	jnl_free(e->jnl);
 	eng_outbox_free(&e->outbox);
 	if (e->wake_fd >= 0)
 		close(e->wake_fd);

@@ -2,7 +2,7 @@
 /*
  * engine.h - libibvmig-engine, the SM-side signalling of ibvmig without an SM
  * in it: the alias watcher and its trap table, the outbox of RePath/UnPath
- * notices, the counters, the saved state (doc/trap-table-file.md), the
+ * notices, the counters, the saved state (the state journal, doc/journal.md), the
  * admin socket's answers (doc/admin-protocol.md) and the worker thread that
  * serves them, saves and reconciles.  Two hosts drive it: the OpenSM event
  * plugin (osm-plugin/) and the standalone SM extension (sm-extension/, which
@@ -171,12 +171,16 @@ void eng_destroy(struct eng_engine *e);
 void eng_log_loaded(struct eng_engine *e);
 
 /*
- * The saved state.  eng_state_start() makes the state directory (mode 0700)
- * and restores the trap table and the live aliases from it; a damaged file is
- * set aside as NAME.damaged, a missing one is an empty one: it always returns
- * 0 and the engine runs on with what it could read.  eng_state_stop() saves
- * a last time.  eng_save() saves now when anything changed since the last
- * save: 0, or -errno (the changes stay unsaved, the worker tries again).
+ * The saved state.  eng_state_start() makes the state directory (mode 0700),
+ * takes the state journal's writer lock (another SM holding it: nothing is
+ * restored, see eng_takeover) and restores the trap table and the live
+ * aliases from it, converting the save files of earlier versions once; a
+ * damaged file is set aside as NAME.damaged, a missing one is an empty one:
+ * it always returns 0 and the engine runs on with what it could read.
+ * eng_state_stop() saves a last time and closes the journal.  eng_save()
+ * appends what changed since the last save (or writes the whole state as a
+ * new snapshot, doc/journal.md) when anything did: 0, or -errno (the
+ * changes stay unsaved, the worker tries again).
  */
 int eng_state_start(struct eng_engine *e);
 void eng_state_stop(struct eng_engine *e);
@@ -202,7 +206,8 @@ void eng_subnet_down(struct eng_engine *e);
  * The host's SM has become master after being a standby, with the state
  * directory shared with the master it replaces: on the worker, before the
  * next reconcile, the trap table and the live aliases that master saved
- * replace what this engine loaded at its start (a standby sees no SA
+ * (its state journal, whose lock this engine takes then) replace what this
+ * engine loaded at its start (a standby sees no SA
  * traffic of its own, so what it holds is as old as its start).  An engine
  * that has changes of its own since its start keeps them, with a log line.
  * Lock-free (see LOCKS): call it before the eng_subnet_up() of that sweep.

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "admin_server.h"
 #include "alias_watch.h"
+#include "ibvmig_journal.h"
 #include "ibvmig_util.h"
 
 #include <limits.h>
@@ -61,6 +62,7 @@ struct eng_counters {
 	uint64_t notices_refused;	/* the SM refused them */
 	uint64_t guard_refused, hook_errors;
 	uint64_t saves, save_errors;
+	uint64_t saved_bytes, compactions;	/* into the state journal */
 	uint64_t admin_requests, admin_errors;
 	/* The host's own time per SA Set/Delete, the SM's handler left out. */
 	uint64_t hook_calls, hook_ns, hook_max_ns;
@@ -77,8 +79,14 @@ struct eng_engine {
 	char host_version[64];
 	char sm_version[64];
 	char default_state_dir[PATH_MAX];
-	char state_file[PATH_MAX];	/* the trap table; "" when nothing is saved */
-	char live_file[PATH_MAX];	/* the live aliases, beside it */
+	char state_dir[PATH_MAX - 32];	/* "" when nothing is saved */
+	char state_file[PATH_MAX];	/* the state journal in it; "" when nothing is saved */
+	/*
+	 * The journal (state.c): the worker's, and the start's and the stop's
+	 * when no worker runs; NULL until a save or a restore needed it.
+	 */
+	struct jnl *jnl;
+	bool save_all;			/* the next save writes the whole state; the jnl's owner's */
 	uint64_t started_at_ms;
 
 	pthread_mutex_t lock;

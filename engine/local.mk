@@ -4,21 +4,29 @@
 # their table of operations.  Its hosts see engine.h and the wire formats
 # (ENGINE_CPPFLAGS); the trap table stays the engine's own business.
 ENGINE_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) -I$(top_srcdir)/engine
-ENGINE_OWN_CPPFLAGS = $(ENGINE_CPPFLAGS) -I$(top_srcdir)/trap-table
+ENGINE_OWN_CPPFLAGS = $(ENGINE_CPPFLAGS) -I$(top_srcdir)/trap-table -I$(top_srcdir)/lid-escrow
 noinst_LTLIBRARIES += engine/libibvmig-engine.la
 engine_libibvmig_engine_la_SOURCES = engine/engine.h engine/engine_int.h engine/engine.c \
 	engine/alias_watch.h engine/alias_watch.c engine/notices.c engine/port_diff.c \
 	engine/reconcile.c engine/state.c engine/worker.c engine/admin.c engine/admin_server.h \
-	engine/admin_server.c
+	engine/admin_server.c engine/state_log.h engine/state_log.c
 engine_libibvmig_engine_la_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
 engine_libibvmig_engine_la_LIBADD = trap-table/libibvmig-traptable.la libibvmig/libibvmig-wire.la \
-	-lpthread
+	lid-escrow/libibvmig-journal.la -lpthread
 
 check_PROGRAMS += engine/tests/test_alias_watch
 TESTS += engine/tests/test_alias_watch
 engine_tests_test_alias_watch_SOURCES = engine/tests/test_alias_watch.c
 engine_tests_test_alias_watch_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
 engine_tests_test_alias_watch_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
+
+# The engine's records in the journal: a crash at every byte and after every I/O call of
+# appends and compactions (the journal tests' injectable I/O).
+check_PROGRAMS += engine/tests/test_state_log
+TESTS += engine/tests/test_state_log
+engine_tests_test_state_log_SOURCES = engine/tests/test_state_log.c $(LID_ESCROW_TESTIO)
+engine_tests_test_state_log_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS) -I$(top_srcdir)/lid-escrow/tests
+engine_tests_test_state_log_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
 
 # The engine through its public header only, against a fake host (fake_host.h).
 ENGINE_TEST_SOURCES = engine/tests/fake_host.c engine/tests/fake_host.h
@@ -52,6 +60,19 @@ CLEANFILES += engine/tests/fuzz_trap_file-libfuzzer
 engine/tests/fuzz_trap_file-libfuzzer: engine/tests/fuzz_trap_file.c engine/alias_watch.c \
 		engine/alias_watch.h $(trap_table_libibvmig_traptable_la_SOURCES) $(FUZZ_WIRE_FILES)
 	$(FUZZ_LINK) $(ENGINE_OWN_CPPFLAGS)
+# The engine's records in the state journal (state_log.h): sl_replay_apply, then the restore.
+check_PROGRAMS += engine/tests/fuzz_state_log
+TESTS += engine/tests/fuzz_state_log
+engine_tests_fuzz_state_log_SOURCES = engine/tests/fuzz_state_log.c $(FUZZ_REPLAY_FILES)
+engine_tests_fuzz_state_log_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS) \
+	-DFUZZ_CORPUS='"engine/tests/corpus/fuzz_state_log"'
+engine_tests_fuzz_state_log_LDADD = engine/libibvmig-engine.la
+FUZZ_TARGETS += engine/tests/fuzz_state_log-libfuzzer
+CLEANFILES += engine/tests/fuzz_state_log-libfuzzer
+engine/tests/fuzz_state_log-libfuzzer: engine/tests/fuzz_state_log.c \
+		$(engine_libibvmig_engine_la_SOURCES) $(trap_table_libibvmig_traptable_la_SOURCES) \
+		$(lid_escrow_libibvmig_journal_la_SOURCES) $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(ENGINE_OWN_CPPFLAGS) -lpthread
 # Its seeds, built on demand: make engine/tests/fuzz_trap_seeds.
 EXTRA_PROGRAMS += engine/tests/fuzz_trap_seeds
 CLEANFILES += engine/tests/fuzz_trap_seeds

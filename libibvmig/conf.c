@@ -29,6 +29,7 @@ void ibvmig_conf_defaults(struct ibvmig_conf *c)
 	c->alias_guard = true;
 	c->log_level = UTIL_LOG_INFO;
 	c->save_delay_ms = 100;
+	c->state_compact_factor = 4;
 	c->escrow_ttl_ms = 600 * 1000ULL;
 	c->escrow_capacity = 1024;
 	c->escrow_sweep_delay_ms = 50;
@@ -208,6 +209,11 @@ static int apply(struct parser *p, struct ibvmig_conf *c, const char *key, char 
 	} else if (!strcmp(key, "save_delay_ms")) {
 		rc = parse_uint(p, key, v, 10, 60000, &n);
 		c->save_delay_ms = (uint32_t)n;
+	} else if (!strcmp(key, "state_compact_factor")) {
+		rc = parse_uint(p, key, v, 10, 1000, &n);
+		if (!rc && !n)
+			rc = bad(p, "state_compact_factor: must be at least 1");
+		c->state_compact_factor = (uint32_t)n;
 	} else if (!strcmp(key, "escrow")) {
 		rc = parse_bool(p, key, v, &c->escrow);
 	} else if (!strcmp(key, "escrow_ttl")) {

@@ -172,7 +172,9 @@ struct ibvmig_admin_request {
 	X(REPORTS_REFUSED, 100, "reports_refused") \
 	X(DEFERRED_READS, 101, "deferred_reads") \
 	X(SM_CHANGES, 102, "sm_changes") \
-	X(SA_TIMEOUTS, 103, "sa_timeouts")
+	X(SA_TIMEOUTS, 103, "sa_timeouts") \
+	X(SAVED_BYTES, 104, "saved_bytes") \
+	X(COMPACTIONS, 105, "compactions")
 
 #define IBVMIG_ADMIN_TAG_ENUM(name, value, key) IBVMIG_TAG_##name = value,
 enum ibvmig_admin_tag {

@@ -40,6 +40,7 @@ struct ibvmig_conf {
 	unsigned guard_allow_count;
 	enum util_log_level log_level;	/* log_level */
 	uint32_t save_delay_ms;		/* save_delay_ms */
+	uint32_t state_compact_factor;	/* state_compact_factor */
 
 	/* The LID/P_Key escrow service (doc/escrow-protocol.md). */
 	bool escrow;			/* escrow */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * escrow_journal.c - the escrow's records in the journal (doc/escrow-journal.md),
+ * escrow_journal.c - the escrow's records in the journal (doc/journal.md),
  * the replay that rebuilds the handle from them, the snapshot a compaction
  * writes, and the start-up that queues again what a restart interrupted.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ibvmig_journal.h - libibvmig-journal, ibvmig's one durable log: an
- * append-only file of opaque typed records (doc/escrow-journal.md), each
+ * append-only file of opaque typed records (doc/journal.md), each
  * with its length, type, sequence number and CRC-32C, written and fsync'd
  * before jnl_append() returns.  The journal knows nothing of what its
  * records mean: the LID escrow (lid_escrow.h) keeps its escrows in it, and
@@ -65,7 +65,7 @@ extern "C" {
 /* Types below this are the journal's own (none is used yet). */
 #define JNL_TYPE_USER_MIN 0x0100
 /*
- * Registered ranges (doc/escrow-journal.md): the escrow's, the engine's, and
+ * Registered ranges (doc/journal.md): the escrow's, the engine's, and
  * the escrow's SM service's (its partition overlay, esc_prtn.h).
  */
 #define JNL_TYPE_ESCROW_MIN 0x0100

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * journal.c - ibvmig's durable log (doc/escrow-journal.md): a header, the
+ * journal.c - ibvmig's durable log (doc/journal.md): a header, the
  * snapshot's records, then the log's records, each record framed by its
  * length, type, sequence number and a CRC-32C.
  *

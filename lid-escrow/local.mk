@@ -8,15 +8,16 @@ lid_escrow_libibvmig_journal_la_SOURCES = lid-escrow/ibvmig_journal.h lid-escrow
 	lid-escrow/be_bytes.h
 lid_escrow_libibvmig_journal_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
 # No util inside: whatever links these (the plugin, with the engine's copy of
-# util) adds it once, so that no module holds two.
+# util) adds it once, so that no module holds two.  The same for the journal,
+# which the engine holds (its state journal) and the escrow's users add.
 LID_ESCROW_UTIL = util/libibvmig-util.la
+LID_ESCROW_JOURNAL = lid-escrow/libibvmig-journal.la
 
 noinst_LTLIBRARIES += lid-escrow/libibvmig-escrow.la
 lid_escrow_libibvmig_escrow_la_SOURCES = lid-escrow/lid_escrow.h lid-escrow/esc_internal.h \
 	lid-escrow/escrow.c lid-escrow/escrow_journal.c lid-escrow/esc_map.h lid-escrow/esc_map.c \
 	lid-escrow/esc_crypto.h lid-escrow/sha256.c lid-escrow/esc_prtn.h lid-escrow/esc_prtn.c
 lid_escrow_libibvmig_escrow_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
-lid_escrow_libibvmig_escrow_la_LIBADD = lid-escrow/libibvmig-journal.la
 
 # Unit tests: the journal (every crash point, every injected I/O failure, every
 # flipped byte), the escrow's requests one by one, and a randomized model check
@@ -33,20 +34,23 @@ TESTS += lid-escrow/tests/test_escrow
 lid_escrow_tests_test_escrow_SOURCES = lid-escrow/tests/test_escrow.c \
 	lid-escrow/tests/esc_fixture.c lid-escrow/tests/esc_fixture.h $(LID_ESCROW_TESTIO)
 lid_escrow_tests_test_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
-lid_escrow_tests_test_escrow_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_UTIL) $(UNIT_LIBS)
+lid_escrow_tests_test_escrow_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_JOURNAL) \
+	$(LID_ESCROW_UTIL) $(UNIT_LIBS)
 
 check_PROGRAMS += lid-escrow/tests/test_escrow_model
 TESTS += lid-escrow/tests/test_escrow_model
 lid_escrow_tests_test_escrow_model_SOURCES = lid-escrow/tests/test_escrow_model.c \
 	lid-escrow/tests/esc_fixture.c lid-escrow/tests/esc_fixture.h $(LID_ESCROW_TESTIO)
 lid_escrow_tests_test_escrow_model_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
-lid_escrow_tests_test_escrow_model_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_UTIL) $(UNIT_LIBS)
+lid_escrow_tests_test_escrow_model_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_JOURNAL) \
+	$(LID_ESCROW_UTIL) $(UNIT_LIBS)
 
 check_PROGRAMS += lid-escrow/tests/test_prtn
 TESTS += lid-escrow/tests/test_prtn
 lid_escrow_tests_test_prtn_SOURCES = lid-escrow/tests/test_prtn.c
 lid_escrow_tests_test_prtn_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
-lid_escrow_tests_test_prtn_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_UTIL) $(UNIT_LIBS)
+lid_escrow_tests_test_prtn_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_JOURNAL) \
+	$(LID_ESCROW_UTIL) $(UNIT_LIBS)
 
 # The benchmark: journal append+fsync latency, replay time, escrow requests per second.
 EXTRA_PROGRAMS += lid-escrow/bench_escrow
@@ -54,9 +58,10 @@ BENCHMARKS += lid-escrow/bench_escrow
 CLEANFILES += lid-escrow/bench_escrow
 lid_escrow_bench_escrow_SOURCES = lid-escrow/bench_escrow.c $(LID_ESCROW_TESTIO)
 lid_escrow_bench_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS) -I$(top_srcdir)/lid-escrow/tests
-lid_escrow_bench_escrow_LDADD = lid-escrow/libibvmig-escrow.la util/libibvmig-util.la
+lid_escrow_bench_escrow_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_JOURNAL) \
+	util/libibvmig-util.la
 
-EXTRA_DIST += doc/escrow-journal.md
+EXTRA_DIST += doc/journal.md
 
 # Fuzzing (doc/fuzzing.md): the journal's reader, through its public API and the tests'
 # I/O layer; replayed over its committed corpus in make check, a libFuzzer program of make fuzz.

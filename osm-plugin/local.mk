@@ -33,7 +33,7 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test \
 	osm-plugin/tests/plugin-escrow.test osm-plugin/tests/plugin-escrow-refusals.test \
 	osm-plugin/tests/plugin-escrow-vswitch.test osm-plugin/tests/plugin-escrow-restart.test \
-	osm-plugin/tests/plugin-escrow-handover.test
+	osm-plugin/tests/plugin-escrow-handover.test osm-plugin/tests/plugin-state-convert.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif

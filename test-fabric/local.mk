@@ -33,6 +33,10 @@ endif
 # Its benchmark: 500- and 2000-HCA fabrics of both models up under stock OpenSM.
 FABRIC_BENCHMARKS += test-fabric/bench/topogen-up.sh
 EXTRA_DIST += test-fabric/bench/topogen-up.sh
+# The alias burst after an SM restart: OpenSM's CPU and the state directory's bytes, with and
+# without the plugin (doc/benchmarks.md).
+FABRIC_BENCHMARKS += test-fabric/bench/alias-burst.sh
+EXTRA_DIST += test-fabric/bench/alias-burst.sh
 
 # doc/simulator.md's facts and the tool that re-checks the ones no stock tool can show
 # (doc/simulator-checks/run.sh runs each on its own fabric).

@@ -9,6 +9,11 @@
  *   HH:MM[:SS] set    VGUID LID PORT_GUID [note...]
  *   HH:MM[:SS] expire [note...]
  * Times must not go back (the table would clamp them anyway).
+ *
+ * --save FILE writes what the table still remembers at the end into FILE, in
+ * the trap table's file format (doc/trap-table-file.md), the script's times
+ * taken as today's (UTC): the save files of ibvmig versions before the state
+ * journal, for the tests of their conversion (doc/journal.md).
  */
 #include "ibvmig_cli.h"
 #include "ibvmig_util.h"
@@ -117,6 +122,23 @@ static int replay_line(struct replay *r, char *line)
 	return replay_event(r, when, op, now, rest ? rest : (char[]){ 0 });
 }
 
+/* The script's times are ms since midnight: today's midnight (UTC) is added. */
+static int save_table(const struct tt_table *t, const char *path)
+{
+	uint64_t midnight = util_wall_ms() / 86400000 * 86400000;
+	struct tt_entry_view *v;
+	size_t n, i;
+	int rc = tt_snapshot(t, &v, &n);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++)
+		v[i].deleted_at_ms += midnight;
+	rc = tt_write_file(path, v, n);
+	free(v);
+	return rc;
+}
+
 static void print_summary(const struct tt_table *t)
 {
 	struct tt_stats st;
@@ -130,13 +152,23 @@ static void print_summary(const struct tt_table *t)
 	       st.evicted, st.count);
 }
 
-enum { OPT_TTL = 256 };
+enum { OPT_TTL = 256, OPT_SAVE };
+
+struct options {
+	struct tt_config cfg;
+	const char *save;	/* --save FILE, or NULL */
+};
 
 static int parse_opt(int c, const char *arg, void *ctx)
 {
-	struct tt_config *cfg = ctx;
+	struct options *o = ctx;
+	struct tt_config *cfg = &o->cfg;
 	uint64_t v;
 
+	if (c == OPT_SAVE) {
+		o->save = arg;
+		return 0;
+	}
 	if (c == OPT_TTL && !parse_u64(arg, UINT64_MAX / 1000, &v)) {
 		cfg->ttl_ms = v * 1000;
 		return 0;
@@ -153,18 +185,20 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "capacity", required_argument, NULL, 'c' },
+		{ "save", required_argument, NULL, OPT_SAVE },
 		{ 0 },
 	};
-	struct tt_config cfg = { .capacity = 4096, .ttl_ms = 3600 * 1000 };
+	struct options o = { .cfg = { .capacity = 4096, .ttl_ms = 3600 * 1000 } };
 	const struct cli_tool tool = {
 		.prog = "tt_replay",
-		.synopsis = "[--ttl SECONDS] [--capacity N] SCRIPT",
+		.synopsis = "[--ttl SECONDS] [--capacity N] [--save FILE] SCRIPT",
 		.help = "Replays a day of vGUID deletes and sets through a trap table and prints\n"
-			"each verdict (the demo's part 1).\n",
+			"each verdict (the demo's part 1).  --save FILE: what the table still\n"
+			"remembers at the end, in the trap table's file format, at today's times.\n",
 		.shortopts = "c:",
 		.longopts = opts,
 		.opt = parse_opt,
-		.ctx = &cfg,
+		.ctx = &o,
 	};
 	struct cli_common common = { 0 };
 	struct replay r = { 0 };
@@ -183,8 +217,8 @@ int main(int argc, char **argv)
 	if (!f) {
 		return cli_fail(&tool, IBVMIG_EXIT_FAILED, "%s: %s", r.file, strerror(errno));
 	}
-	cfg.on_drop = on_drop;
-	r.t = tt_create(&cfg);
+	o.cfg.on_drop = on_drop;
+	r.t = tt_create(&o.cfg);
 	if (!r.t) {
 		fclose(f);
 		return cli_fail(&tool, IBVMIG_EXIT_FAILED, "%s", strerror(errno));
@@ -197,6 +231,12 @@ int main(int argc, char **argv)
 	}
 	if (!rc)
 		print_summary(r.t);
+	if (!rc && o.save) {
+		int err = save_table(r.t, o.save);
+
+		if (err)
+			rc = cli_fail(&tool, IBVMIG_EXIT_FAILED, "%s: %s", o.save, strerror(-err));
+	}
 	tt_destroy(r.t);
 	fclose(f);
 	return rc ? IBVMIG_EXIT_FAILED : IBVMIG_EXIT_OK;

@@ -23,6 +23,7 @@ static void test_defaults_without_a_file(void)
 	CU_ASSERT_STRING_EQUAL(conf.state_dir, "");
 	CU_ASSERT_STRING_EQUAL(conf.admin_socket, "/var/run/opensm-ibvmig.sock");
 	CU_ASSERT_EQUAL(conf.log_level, UTIL_LOG_INFO);
+	CU_ASSERT_EQUAL(conf.state_compact_factor, 4);
 	CU_ASSERT_FALSE(conf.escrow);
 	CU_ASSERT_EQUAL(conf.escrow_ttl_ms, 600000);
 	CU_ASSERT_EQUAL(conf.escrow_capacity, 1024);
@@ -48,6 +49,7 @@ static void test_every_option(void)
 		"alias_guard_allow 0x0002c90300000013\n"
 		"log_level debug\n"
 		"save_delay_ms 0\n"
+		"state_compact_factor 16\n"
 		"escrow TRUE\n"
 		"escrow_ttl 30\n"
 		"escrow_capacity 16\n"
@@ -70,6 +72,7 @@ static void test_every_option(void)
 	CU_ASSERT_EQUAL(conf.guard_allow[2], 0x0002c90300000013ULL);
 	CU_ASSERT_EQUAL(conf.log_level, UTIL_LOG_DEBUG);
 	CU_ASSERT_EQUAL(conf.save_delay_ms, 0);
+	CU_ASSERT_EQUAL(conf.state_compact_factor, 16);
 	CU_ASSERT_TRUE(conf.escrow);
 	CU_ASSERT_EQUAL(conf.escrow_ttl_ms, 30000);
 	CU_ASSERT_EQUAL(conf.escrow_capacity, 16);
@@ -111,6 +114,9 @@ static void test_bad_lines_give_defaults_and_a_message(void)
 	expect_error("alias_guard_allow 0x1,xyz\n", "\"xyz\" is not a number");
 	expect_error("log_level loud\n", "is not error, info, verbose or debug");
 	expect_error("save_delay_ms 60001\n", "above the maximum");
+	expect_error("state_compact_factor 0\n", "state_compact_factor: must be at least 1");
+	expect_error("state_compact_factor 1001\n", "above the maximum");
+	expect_error("state_compact_factor two\n", "\"two\" is not a number");
 	expect_error("escrow maybe\n", "is not TRUE or FALSE");
 	expect_error("escrow_ttl 0\n", "escrow_ttl: must be at least 1");
 	expect_error("escrow_capacity 0\n", "at least 1");

@@ -4,7 +4,7 @@
  * validation and replay, ibvmig_journal.h): the input is the whole journal
  * file, as a crash, a full disk, a bad sector or anyone who can write the
  * state directory may leave it.  Written against the public API only (the
- * record format is the journal's business, doc/escrow-journal.md), so that
+ * record format is the journal's business, doc/journal.md), so that
  * it survives a change of that format; the file is a real one in a private
  * directory, through the tests' I/O layer with fsync a no-op (speed).
  *
