@@ -39,3 +39,27 @@ noinst_PROGRAMS += doc/simulator-checks/simprobe
 doc_simulator_checks_simprobe_SOURCES = doc/simulator-checks/simprobe.c
 doc_simulator_checks_simprobe_LDADD = -libumad
 EXTRA_DIST += doc/simulator.md doc/simulator-checks/run.sh
+
+# ibvmig-sim: the scenario runner (test-fabric/sim/, doc/scenarios.md, ibvmig-sim(1)). Installed
+# with its scenarios and topologies; -B BUILDDIR runs a build tree's programs instead.
+bin_PROGRAMS += test-fabric/ibvmig-sim
+test_fabric_ibvmig_sim_SOURCES = test-fabric/sim/sim.h test-fabric/sim/main.c \
+	test-fabric/sim/scn.h test-fabric/sim/scn.c test-fabric/sim/sup.h test-fabric/sim/sup.c \
+	test-fabric/sim/fabric.c test-fabric/sim/hosts.c test-fabric/sim/steps.c \
+	test-fabric/sim/report.c test-fabric/sim/inject.c
+# The tools configure found (empty with --disable-fabric-tests: looked up at run time), and
+# where an installed ibvmig-sim finds the programs, scenarios and topologies.
+test_fabric_ibvmig_sim_CPPFLAGS = $(CLI_CPPFLAGS) -I$(top_srcdir)/test-fabric/sim \
+	-DSIM_IBSIM='"$(IBSIM)"' -DSIM_OPENSM='"$(OPENSM)"' -DSIM_UMAD2SIM='"$(UMAD2SIM)"' \
+	-DSIM_SRCDIR='"$(abs_top_srcdir)"' -DSIM_PKGDATADIR='"$(pkgdatadir)"' \
+	-DSIM_BINDIR='"$(bindir)"' -DSIM_SBINDIR='"$(sbindir)"' \
+	-DSIM_PKGLIBEXECDIR='"$(pkglibexecdir)"'
+test_fabric_ibvmig_sim_LDADD = cli/libibvmig-cli.la -libmad -libumad -lm
+
+# The scenario language's parser alone.
+check_PROGRAMS += test-fabric/tests/test_scn
+TESTS += test-fabric/tests/test_scn
+test_fabric_tests_test_scn_SOURCES = test-fabric/tests/test_scn.c test-fabric/sim/scn.c \
+	test-fabric/sim/scn.h
+test_fabric_tests_test_scn_CPPFLAGS = $(UTIL_CPPFLAGS) -I$(top_srcdir)/test-fabric/sim
+test_fabric_tests_test_scn_LDADD = util/libibvmig-util.la $(UNIT_LIBS)
