@@ -63,3 +63,25 @@ test_fabric_tests_test_scn_SOURCES = test-fabric/tests/test_scn.c test-fabric/si
 	test-fabric/sim/scn.h
 test_fabric_tests_test_scn_CPPFLAGS = $(UTIL_CPPFLAGS) -I$(top_srcdir)/test-fabric/sim
 test_fabric_tests_test_scn_LDADD = util/libibvmig-util.la $(UNIT_LIBS)
+
+# The scenarios make check runs: each file is a test, run by ibvmig-sim on the build's
+# programs; "within" bounds must be liveness bounds (--min-within 5000: doc/scenarios.md).
+TEST_EXTENSIONS = .test .scn
+SCN_LOG_COMPILER = $(top_builddir)/test-fabric/ibvmig-sim
+AM_SCN_LOG_FLAGS = -B $(abs_top_builddir) --min-within 5000 -v
+SCENARIO_TESTS = test-fabric/scenarios/migrate.scn test-fabric/scenarios/reboot.scn \
+	test-fabric/scenarios/evacuate.scn test-fabric/scenarios/sm-restart.scn \
+	test-fabric/scenarios/agent-restart.scn test-fabric/scenarios/loss.scn \
+	test-fabric/scenarios/link-flap.scn test-fabric/scenarios/link-flap-vm-host.scn \
+	test-fabric/scenarios/malformed-mad.scn test-fabric/scenarios/failover.scn
+# Known to fail with main's agents, which follow neither a new master SM at another LID
+# nor the loss of their own aliases in a flap of their port; both pass with the agents of
+# the hostile-agent branch (SM re-learning, flap detection): remove them from here then.
+XFAIL_TESTS = test-fabric/scenarios/failover.scn test-fabric/scenarios/link-flap-vm-host.scn
+if FABRIC_TESTS
+TESTS += $(SCENARIO_TESTS)
+endif
+scenariodir = $(pkgdatadir)/scenarios
+dist_scenario_DATA = $(SCENARIO_TESTS)
+topologydir = $(pkgdatadir)/topologies
+dist_topology_DATA = test-fabric/topologies/small.net

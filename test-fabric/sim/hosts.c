@@ -172,11 +172,9 @@ int hosts_cli(struct sim *sim, int node, char **out, ...)
 	return hosts_run(sim, "ibvmig-host", w.v, out);
 }
 
-int hosts_admin(struct sim *sim, char **out, ...)
+static int admin_va(struct sim *sim, const char *admin, char **out, va_list ap)
 {
-	const char *admin = fabric_admin(sim);
 	struct sim_words w;
-	va_list ap;
 
 	if (out)
 		*out = NULL;
@@ -186,10 +184,30 @@ int hosts_admin(struct sim *sim, char **out, ...)
 	sim_words_add(&w, "%s", sim->tools.cli);
 	sim_words_add(&w, "-S");
 	sim_words_add(&w, "%s", admin);
-	va_start(ap, out);
 	words_va(&w, ap);
-	va_end(ap);
 	return hosts_run(sim, "ibvmig", w.v, out);
+}
+
+int hosts_admin_at(struct sim *sim, const char *admin, char **out, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, out);
+	rc = admin_va(sim, admin, out, ap);
+	va_end(ap);
+	return rc;
+}
+
+int hosts_admin(struct sim *sim, char **out, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, out);
+	rc = admin_va(sim, fabric_admin(sim), out, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* ---- agents ------------------------------------------------------------------------------ */

@@ -248,7 +248,7 @@ static int check_tools(struct sim *sim)
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-enum { OPT_KEEP = 256, OPT_MIN_WITHIN, OPT_SKIP, OPT_INJECT };
+enum { OPT_KEEP = 256, OPT_KEEP_FAILED, OPT_MIN_WITHIN, OPT_SKIP };
 
 static int take_opt(int c, const char *arg, void *ctx)
 {
@@ -269,6 +269,9 @@ static int take_opt(int c, const char *arg, void *ctx)
 	case OPT_KEEP:
 		o->keep = true;
 		return 0;
+	case OPT_KEEP_FAILED:
+		o->keep_failed = true;
+		return 0;
 	case OPT_MIN_WITHIN:
 		if (util_parse_uint(arg, 10, 0, 3600000, &v))
 			return -1;
@@ -287,6 +290,7 @@ static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "keep-failed", no_argument, NULL, OPT_KEEP_FAILED },
 	{ "min-within", required_argument, NULL, OPT_MIN_WITHIN },
 	{ "skip-unsupported", no_argument, NULL, OPT_SKIP },
 	{ NULL, 0, NULL, 0 },
@@ -305,6 +309,7 @@ static const struct cli_tool sim_tool = {
 		"  -d, --dir DIR          keep the fabric's files in DIR (default: a temporary\n"
 		"                         directory, removed at the end)\n"
 		"      --keep             keep the temporary directory\n"
+		"      --keep-failed      keep it when the run does not pass (make check)\n"
 		"  -q, --quiet            no timeline, the summary only\n"
 		"      --min-within MS    refuse a scenario with a \"within\" below MS (make check:\n"
 		"                         5000, a liveness bound)\n"
@@ -536,6 +541,8 @@ int main(int argc, char **argv)
 	code = run(sim);
 	if (!code && sim->failed)
 		code = sim->code = IBVMIG_EXIT_FAILED;
+	if (code && sim->opt.keep_failed)
+		sim->opt.keep = true;
 	report_summary(sim);
 	report_json(sim);
 	finish(sim);

@@ -140,6 +140,49 @@ void report_expect(struct sim *sim, bool ok, const char *what, const char *fmt, 
 	report_fail(sim, "%s: %s", what, saw);
 }
 
+/* The last @n lines of @path, indented: what a failed run's reader needs first. */
+static void tail(FILE *o, const char *path, unsigned n)
+{
+	char line[1024], (*ring)[1024] = calloc(n, sizeof(*ring));
+	unsigned count = 0, i;
+	FILE *f = fopen(path, "re");
+
+	if (!f || !ring) {
+		if (f)
+			fclose(f);
+		free(ring);
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		memcpy(ring[count++ % n], line, sizeof(line));
+	fclose(f);
+	if (count)
+		fprintf(o, "   --- the last lines of %s:\n", path);
+	for (i = count > n ? count - n : 0; i < count; i++)
+		fprintf(o, "     %s%s", ring[i % n], strchr(ring[i % n], '\n') ? "" : "\n");
+	free(ring);
+}
+
+/* With -v, a run that did not pass shows the ends of its logs before they are removed. */
+static void tails(struct sim *sim)
+{
+	char path[PATH_MAX + 32];
+	size_t i;
+
+	if (!sim->opt.verbose || (!sim->code && !sim->failed))
+		return;
+	for (i = 0; i < 2; i++)
+		if (sim->sm[i].role)
+			tail(sim->out, sim->sm[i].log, 15);
+	for (i = 0; i < sim->scn->n_nodes; i++)
+		if (sim->scn->agent[i]) {
+			sim_path(sim, path, sizeof(path), "agent-%s.out", sim_node_name(sim, (int)i));
+			tail(sim->out, path, 10);
+		}
+	sim_path(sim, path, sizeof(path), "ibsim.out");
+	tail(sim->out, path, 5);
+}
+
 void report_summary(struct sim *sim)
 {
 	const struct figures f = fig;
@@ -147,7 +190,9 @@ void report_summary(struct sim *sim)
 	size_t i;
 	fprintf(o, "\n== %s: %s\n", sim->opt.scenario,
 		sim->code == SIM_EXIT_UNSUPPORTED ? "not supported yet" :
-		sim->code ? "did not run to its end" : sim->failed ? "FAILED" : "passed");
+		sim->code == SIM_EXIT_INTERRUPTED ? "interrupted" :
+		sim->code == IBVMIG_EXIT_FAILED || (!sim->code && sim->failed) ? "FAILED" :
+		sim->code ? "did not run to its end" : "passed");
 	fprintf(o, "   steps: %u created, %u rebooted, %u migrated (%u evacuations), %u faults, "
 		"%u malformed-MAD rounds, %u escrow steps not supported yet\n", sim->n_create,
 		sim->n_reboot, sim->n_migrate, sim->n_evacuate, sim->n_fault, sim->n_inject,
@@ -179,8 +224,9 @@ void report_summary(struct sim *sim)
 		fprintf(o, "   FAILED: %s\n", sim->failures[i]);
 	if (sim->sup.orphans)
 		fprintf(o, "   %u orphaned processes reaped\n", sim->sup.orphans);
-	fprintf(o, "   files: %s%s\n", sim->dir,
-		sim->dir_made && !sim->opt.keep ? " (removed; --keep keeps them)" : "");
+	tails(sim);
+	fprintf(o, "   files: %s%s\n", sim->dir, sim->dir_made && !sim->opt.keep ?
+		" (removed; --keep keeps them)" : sim->dir_made ? " (kept)" : "");
 	fflush(o);
 }
 

@@ -47,6 +47,7 @@ struct sim_opts {
 	const char *scenario;
 	const char *workdir;	/* -d: everything goes there, kept; NULL: a temporary one */
 	bool keep;		/* --keep: keep the temporary directory */
+	bool keep_failed;	/* --keep-failed: ... when the run did not pass */
 	bool json;		/* --json: only the JSON line on stdout */
 	int verbose;
 	uint64_t min_within_ms;	/* --min-within: refuse smaller "within" bounds */
@@ -243,8 +244,11 @@ int hosts_cli_finish(struct sim *sim, struct sup_proc *p, char **out);
 int hosts_run(struct sim *sim, char *out_name, char **argv, char **out);
 /* ibvmig-host ARGS... against @node's agent. */
 int hosts_cli(struct sim *sim, int node, char **out, ...) __attribute__((sentinel));
-/* ibvmig ARGS... against the SM side's admin socket. */
+/* ibvmig ARGS... against the SM side's admin socket (the master's); -ENOTCONN if none. */
 int hosts_admin(struct sim *sim, char **out, ...) __attribute__((sentinel));
+/* The same against @admin. */
+int hosts_admin_at(struct sim *sim, const char *admin, char **out, ...)
+	__attribute__((sentinel));
 /* A number of a one-line JSON object: "reports":12 -> 12; -ENOENT if absent. */
 int hosts_json_u64(const char *json, const char *key, uint64_t *v);
 /* Asks every live agent for its counters (status). */
@@ -255,6 +259,8 @@ uint64_t hosts_reports_total(struct sim *sim);
 int steps_run(struct sim *sim);
 void steps_check_unsupported(struct sim *sim, bool *fatal);
 void steps_close_window(struct sim *sim);
+/* An OpenSM became master: every running agent must set its vGUIDs again. */
+void steps_master_changed(struct sim *sim);
 
 /* ---- report.c -------------------------------------------------------------------------------- */
 void report_expect(struct sim *sim, bool ok, const char *what, const char *fmt, ...)

@@ -478,8 +478,8 @@ static void expect_resync(struct sim *sim, const struct scn_step *st, const char
 	report_expect(sim, false, what, "not yet:%s", late);
 }
 
-/* After a fault of the SM side: every running agent must notice it and set its vGUIDs again. */
-static void want_resync(struct sim *sim)
+/* A new master: every running agent must notice it and set its vGUIDs again. */
+void steps_master_changed(struct sim *sim)
 {
 	size_t i;
 
@@ -522,12 +522,16 @@ static struct sim_sm *sm_of(struct sim *sim, enum scn_target t)
 	return &sim->sm[t == SCN_TARGET_STANDBY ? 1 : 0];
 }
 
-static bool standby_or_up(struct sim *sim, void *ctx)
+/*
+ * Back from a fault, the SM node's OpenSM becomes master (alone, or by a handover: it has
+ * the higher priority); the standby stays a standby beside a live master.
+ */
+static bool back(struct sim *sim, void *ctx)
 {
 	struct sim_sm *sm = ctx;
+	bool master = sm == &sim->sm[0] || !fabric_master(sim);
 
-	(void)sim;
-	return !sup_running(sm->proc) || sm->ups || sm->standby_seen;
+	return !sup_running(sm->proc) || (master ? sm->master && sm->ups : sm->standby_seen);
 }
 
 static int sm_restart(struct sim *sim, struct sim_sm *sm)
@@ -541,10 +545,10 @@ static int sm_restart(struct sim *sim, struct sim_sm *sm)
 	if (rc)
 		return sim_fatal(sim, 3, "cannot start OpenSM on %s: %s", nd, strerror(-rc));
 	/* Beside a live master it comes up as a standby; alone, as the master. */
-	if (!sim_wait_for(sim, standby_or_up, sm, SIM_UP_MS) || !sup_running(sm->proc))
+	if (!sim_wait_for(sim, back, sm, SIM_UP_MS) || !sup_running(sm->proc))
 		return sim_fatal(sim, 3, "OpenSM on %s did not come back (see %s)", nd, sm->log);
-	sim_say(sim, "OpenSM on %s (%s) is back: %s", nd, sm->role, sm->ups ? "SUBNET UP" :
-		"STANDBY");
+	sim_say(sim, "OpenSM on %s (%s) is back: %s", nd, sm->role, sm->master ? "master" :
+		"standby");
 	return 0;
 }
 
@@ -569,12 +573,9 @@ static int fault_proc(struct sim *sim, const struct scn_step *st)
 	case SCN_TARGET_SM:
 	case SCN_TARGET_STANDBY:
 		sm = sm_of(sim, st->target);
-		/*
-		 * A master's death (a standby takes over, or nobody until a restart) and a start
-		 * with no master elsewhere give every agent a new SM that knows nothing of it.
-		 */
-		if (sm->master || (st->flag && (!fabric_master(sim) || fabric_master(sim) == sm)))
-			want_resync(sim);
+		/* The master dies: until a new one, no SM knows the agents (a restart tells). */
+		if (sm->master)
+			steps_master_changed(sim);
 		if (st->flag)
 			return sm_restart(sim, sm);
 		if (fabric_sm_kill(sim, sm))
