@@ -6,6 +6,10 @@ test_fabric_ibvmig_sa_SOURCES = test-fabric/ibvmig_sa_tool.c
 test_fabric_ibvmig_sa_CPPFLAGS = $(CLI_CPPFLAGS)
 test_fabric_ibvmig_sa_LDADD = libibvmig/libibvmig-sa.la cli/libibvmig-cli.la
 
+# The end-to-end tests' shell libraries (plugin-lib.sh: OpenSM with the plugin, ibvmig-sa;
+# host-lib.sh: agents and VMs on top of it); the old paths under osm-plugin/tests and
+# host/tests source these.
+EXTRA_DIST += test-fabric/lib/plugin-lib.sh test-fabric/lib/host-lib.sh
 EXTRA_DIST += test-fabric/fabric.sh test-fabric/fabric-config.sh.in \
 	test-fabric/topologies/small.net \
 	test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.test \
@@ -55,6 +59,18 @@ test_fabric_ibvmig_sim_CPPFLAGS = $(CLI_CPPFLAGS) -I$(top_srcdir)/test-fabric/si
 	-DSIM_BINDIR='"$(bindir)"' -DSIM_SBINDIR='"$(sbindir)"' \
 	-DSIM_PKGLIBEXECDIR='"$(pkglibexecdir)"'
 test_fabric_ibvmig_sim_LDADD = cli/libibvmig-cli.la -libmad -libumad -lm
+dist_man_MANS += doc/ibvmig-sim.1
+EXTRA_DIST += doc/scenarios.md
+# An installed ibvmig-sim runs the VM process of the test fabric from $(pkglibexecdir); it is
+# host/'s program (noinst there), installed from here until host/local.mk installs it itself.
+INSTALL_DATA_LOCAL += install-sim-vm
+UNINSTALL_LOCAL += uninstall-sim-vm
+.PHONY: install-sim-vm uninstall-sim-vm
+install-sim-vm: host/ibvmig-vm$(EXEEXT)
+	$(MKDIR_P) $(DESTDIR)$(pkglibexecdir)
+	$(INSTALL_PROGRAM) host/ibvmig-vm$(EXEEXT) $(DESTDIR)$(pkglibexecdir)/ibvmig-vm$(EXEEXT)
+uninstall-sim-vm:
+	rm -f $(DESTDIR)$(pkglibexecdir)/ibvmig-vm$(EXEEXT)
 
 # The scenario language's parser alone.
 check_PROGRAMS += test-fabric/tests/test_scn
@@ -78,10 +94,28 @@ SCENARIO_TESTS = test-fabric/scenarios/migrate.scn test-fabric/scenarios/reboot.
 # nor the loss of their own aliases in a flap of their port; both pass with the agents of
 # the hostile-agent branch (SM re-learning, flap detection): remove them from here then.
 XFAIL_TESTS = test-fabric/scenarios/failover.scn test-fabric/scenarios/link-flap-vm-host.scn
+# The runner's own promises: refusals, exit 9, SIGINT and SIGKILL leave nothing behind.
 if FABRIC_TESTS
-TESTS += $(SCENARIO_TESTS)
+TESTS += $(SCENARIO_TESTS) test-fabric/tests/sim-runner.test
 endif
+EXTRA_DIST += test-fabric/tests/sim-runner.test
+# make bench: the bench scenarios, one JSON line last.
+BENCH_SCENARIOS = test-fabric/scenarios/bench-migrate.scn test-fabric/scenarios/bench-evacuate.scn
+FABRIC_BENCHMARKS += test-fabric/bench/scenarios.sh
+EXTRA_DIST += test-fabric/bench/scenarios.sh
 scenariodir = $(pkgdatadir)/scenarios
-dist_scenario_DATA = $(SCENARIO_TESTS)
+dist_scenario_DATA = $(SCENARIO_TESTS) $(BENCH_SCENARIOS)
 topologydir = $(pkgdatadir)/topologies
 dist_topology_DATA = test-fabric/topologies/small.net
+# The bench scenarios name ../bench/hosts8.net: installed beside the topologies as well.
+benchtopodir = $(pkgdatadir)/bench
+dist_benchtopo_DATA = test-fabric/bench/hosts8.net
+
+# Peer-tool parity: what osmtest, saquery, smpquery and ibroute see, plugin loaded and not
+# (doc/simulator.md, "Peer-Tool Parity").
+PARITY_TESTS = test-fabric/tests/parity-views.test test-fabric/tests/parity-osmtest.test \
+	test-fabric/tests/parity-osmtest-long.test
+if FABRIC_TESTS
+TESTS += $(PARITY_TESTS)
+endif
+EXTRA_DIST += $(PARITY_TESTS) test-fabric/lib/parity-lib.sh

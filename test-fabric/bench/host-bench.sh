@@ -24,7 +24,7 @@
 set -u
 R=${1:-${HOST_BENCH_MIGRATIONS:-20}}
 VMS_PER_HOST=${HOST_BENCH_VMS:-1 8 31}
-. "$top_srcdir/host/tests/host-lib.sh"
+. "$top_srcdir/test-fabric/lib/host-lib.sh"
 AGENT_CHECK_MS=5000		# the SM does not restart here: keep the SA checks rare
 NET=$top_srcdir/test-fabric/bench/hosts8.net
 HOSTS=(h1 h2 h3 h4 h5 h6 h7 h8)

@@ -5,7 +5,7 @@
 # and migrated; prints what the SA did, what each subscriber received and what
 # `ibvmig` shows.  Needs top_srcdir and top_builddir (demo.sh sets them).
 set -u
-. "$top_srcdir/osm-plugin/tests/plugin-lib.sh"
+. "$top_srcdir/test-fabric/lib/plugin-lib.sh"
 VM=0x0002c903abcd0001
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi

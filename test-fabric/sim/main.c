@@ -433,14 +433,6 @@ static int setup(struct sim *sim)
 
 	for (i = 0; i < s->n_nodes; i++)
 		agents += s->agent[i];
-	sim->agents = calloc(s->n_nodes, sizeof(*sim->agents));
-	sim->vms = calloc(s->n_vms ? s->n_vms : 1, sizeof(*sim->vms));
-	if (!sim->agents || !sim->vms)
-		return sim_fatal(sim, 1, "out of memory");
-	for (i = 0; i < s->n_vms; i++) {
-		sim->vms[i].node = -1;
-		sim->vms[i].mig = -1;
-	}
 	if (fabric_load(sim) || make_dir(sim))
 		return -1;
 	snprintf(sim->sockname, sizeof(sim->sockname), "ibvmig-sim-%d-%s", (int)getpid(),
@@ -461,12 +453,30 @@ static int setup(struct sim *sim)
 	return 0;
 }
 
+/* The runner's view of each node and VM, before anything runs (the report reads them). */
+static int alloc_state(struct sim *sim)
+{
+	struct scn *s = sim->scn;
+	size_t i;
+
+	/* One more node than the scenario names: fabric_load() may add the SM's. */
+	sim->agents = calloc(s->n_nodes + 1, sizeof(*sim->agents));
+	sim->vms = calloc(s->n_vms ? s->n_vms : 1, sizeof(*sim->vms));
+	if (!sim->agents || !sim->vms)
+		return sim_fatal(sim, 1, "out of memory");
+	for (i = 0; i < s->n_vms; i++) {
+		sim->vms[i].node = -1;
+		sim->vms[i].mig = -1;
+	}
+	return 0;
+}
+
 static int run(struct sim *sim)
 {
 	bool unsupported;
 	int rc;
 
-	if (find_tools(sim) || check_tools(sim))
+	if (alloc_state(sim) || find_tools(sim) || check_tools(sim))
 		return sim->code;
 	steps_check_unsupported(sim, &unsupported);
 	if (unsupported)

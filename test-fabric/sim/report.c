@@ -225,8 +225,9 @@ void report_summary(struct sim *sim)
 	if (sim->sup.orphans)
 		fprintf(o, "   %u orphaned processes reaped\n", sim->sup.orphans);
 	tails(sim);
-	fprintf(o, "   files: %s%s\n", sim->dir, sim->dir_made && !sim->opt.keep ?
-		" (removed; --keep keeps them)" : sim->dir_made ? " (kept)" : "");
+	if (sim->dir[0])
+		fprintf(o, "   files: %s%s\n", sim->dir, sim->dir_made && !sim->opt.keep ?
+			" (removed; --keep keeps them)" : sim->dir_made ? " (kept)" : "");
 	fflush(o);
 }
 

@@ -165,6 +165,7 @@ struct sim {
 	size_t n_migs, migs_size;
 	bool window_open;
 	size_t window_first;		/* the open window's first migration */
+	uint64_t window_notices;	/* the SM side's notice total when it opened */
 	double *lat;			/* latency samples, ms */
 	size_t n_lat, lat_size;
 	uint64_t t0_ms;

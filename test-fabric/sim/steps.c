@@ -26,18 +26,42 @@
 #include <string.h>
 
 #define POLL_CLI_MS 100		/* counters asked through a command line: this often */
+#define SETTLE_MS 2000		/* a window's Reports: the longest wait for the late ones */
 
 /* ---- windows of Reports ------------------------------------------------------------------ */
 
+/* The Reports a window should bring: each notice the SM side sent meanwhile, to each agent. */
+static uint64_t window_due(struct sim *sim)
+{
+	uint64_t notices = fabric_notices_total(sim) - sim->window_notices, agents = 0;
+	size_t i;
+
+	for (i = 0; i < sim->scn->n_nodes; i++)
+		agents += sim->scn->agent[i] && sup_running(sim->agents[i].proc);
+	return notices * agents;
+}
+
 void steps_close_window(struct sim *sim)
 {
-	uint64_t now;
+	uint64_t now, start, due, end = util_mono_ms() + SETTLE_MS;
 	size_t i, group;
 
 	if (!sim->window_open)
 		return;
 	sim->window_open = false;
+	start = sim->migs[sim->window_first].reports_start;
+	/*
+	 * Back-to-back migrations: the last Reports of this one may still be on their way.
+	 * Wait (a little) until every notice sent has reached every agent; under loss some
+	 * never do, and the window closes with what came.
+	 */
+	due = window_due(sim);
 	hosts_refresh(sim);
+	while (hosts_reports_total(sim) - start < due && util_mono_ms() < end &&
+	       !sim->sup.interrupted) {
+		sim_wait_for(sim, NULL, NULL, 20);
+		hosts_refresh(sim);
+	}
 	now = hosts_reports_total(sim);
 	group = sim->n_migs - sim->window_first;
 	for (i = sim->window_first; i < sim->n_migs; i++) {
@@ -53,6 +77,7 @@ static void open_window(struct sim *sim)
 {
 	steps_close_window(sim);
 	hosts_refresh(sim);
+	sim->window_notices = fabric_notices_total(sim);
 	sim->window_open = true;
 	sim->window_first = sim->n_migs;
 }
