@@ -96,15 +96,16 @@ SCENARIO_TESTS = test-fabric/scenarios/migrate.scn test-fabric/scenarios/reboot.
 XFAIL_TESTS = test-fabric/scenarios/failover.scn test-fabric/scenarios/link-flap-vm-host.scn
 # The runner's own promises: refusals, exit 9, SIGINT and SIGKILL leave nothing behind.
 if FABRIC_TESTS
-TESTS += $(SCENARIO_TESTS) test-fabric/tests/sim-runner.test
+TESTS += $(SCENARIO_TESTS) test-fabric/tests/sim-runner.test \
+	test-fabric/tests/demo-scenario.test
 endif
-EXTRA_DIST += test-fabric/tests/sim-runner.test
+EXTRA_DIST += test-fabric/tests/sim-runner.test test-fabric/tests/demo-scenario.test
 # make bench: the bench scenarios, one JSON line last.
 BENCH_SCENARIOS = test-fabric/scenarios/bench-migrate.scn test-fabric/scenarios/bench-evacuate.scn
 FABRIC_BENCHMARKS += test-fabric/bench/scenarios.sh
 EXTRA_DIST += test-fabric/bench/scenarios.sh
 scenariodir = $(pkgdatadir)/scenarios
-dist_scenario_DATA = $(SCENARIO_TESTS) $(BENCH_SCENARIOS)
+dist_scenario_DATA = $(SCENARIO_TESTS) $(BENCH_SCENARIOS) test-fabric/scenarios/demo.scn
 topologydir = $(pkgdatadir)/topologies
 dist_topology_DATA = test-fabric/topologies/small.net
 # The bench scenarios name ../bench/hosts8.net: installed beside the topologies as well.

@@ -489,7 +489,7 @@ static int run(struct sim *sim)
 	if (!sim->sup.interrupted)
 		report_collect(sim);
 	sim_say(sim, "stopping every process the run started");
-	sup_stop_all(&sim->sup, SIM_STOP_GRACE_MS);
+	sup_stop_all(&sim->sup, SIM_END_GRACE_MS);
 	fabric_stop(sim);
 	if (sim->sup.interrupted && !sim->code)
 		sim->code = SIM_EXIT_INTERRUPTED;

@@ -489,7 +489,7 @@ static int say_text(const struct line *l, struct scn_step *st)
 }
 
 static const char *const shows[] = { "traps", "subscribers", "stats", "status", "escrow",
-				     "caches", "agents", NULL };
+				     "caches", "agents", "sm", NULL };
 
 static int parse_step(struct scn *s, const struct line *l)
 {
@@ -497,12 +497,21 @@ static int parse_step(struct scn *s, const struct line *l)
 	struct scn_step *st;
 	unsigned i;
 
-	if (!strcmp(w, "create") || !strcmp(w, "reboot")) {
+	if (!strcmp(w, "create") && l->n == 4 && !strcmp(l->w[2], "on")) {
+		st = new_step(s, l, SCN_CREATE);
+		if (!st)
+			return -ENOMEM;
+		if ((st->vm = vm(s, l, l->w[1])) < 0 || (st->node = agent_node(s, l, l->w[3])) < 0)
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(w, "create") || !strcmp(w, "reboot") || !strcmp(w, "stop")) {
 		if (l->n < 2)
 			return fail(s, l, "usage: %s NAME...", w);
 		/* One step per VM: each has its own line in the report. */
 		for (i = 1; i < l->n; i++) {
-			st = new_step(s, l, !strcmp(w, "create") ? SCN_CREATE : SCN_REBOOT);
+			st = new_step(s, l, !strcmp(w, "create") ? SCN_CREATE :
+					    !strcmp(w, "reboot") ? SCN_REBOOT : SCN_STOP);
 			if (!st)
 				return -ENOMEM;
 			if ((st->vm = vm(s, l, l->w[i])) < 0)
@@ -554,7 +563,7 @@ static int parse_step(struct scn *s, const struct line *l)
 			;
 		if (!shows[i])
 			return fail(s, l, "usage: show traps|subscribers|stats|status|escrow|caches|"
-				    "agents");
+				    "agents|sm");
 		st->text = strdup(l->w[1]);
 		return st->text ? 0 : -ENOMEM;
 	}
@@ -698,7 +707,10 @@ void scn_step_str(const struct scn *s, const struct scn_step *st, char *buf, siz
 			 st->ms / 1000, st->ms % 1000 ? "ms" : "s");
 	switch (st->op) {
 	case SCN_CREATE:
-		snprintf(buf, len, "create %s", vm);
+		snprintf(buf, len, "create %s%s%s", vm, st->node >= 0 ? " on " : "", nd);
+		break;
+	case SCN_STOP:
+		snprintf(buf, len, "stop %s", vm);
 		break;
 	case SCN_REBOOT:
 		snprintf(buf, len, "reboot %s", vm);

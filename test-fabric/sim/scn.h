@@ -35,7 +35,8 @@ enum scn_sm {
 };
 
 enum scn_op {
-	SCN_CREATE,		/* vm: start its process, attach its vGUID */
+	SCN_CREATE,		/* vm (at node, or its own): start its process, attach its vGUID */
+	SCN_STOP,		/* vm: detach, leave its host: it is gone until created again */
 	SCN_REBOOT,		/* vm: detach, a new process, attach at the same node */
 	SCN_MIGRATE,		/* vm to node (flag: with escrow) */
 	SCN_EVACUATE,		/* node to node2: every VM of node at once */

@@ -41,6 +41,8 @@ enum { RANK_IBSIM = 1, RANK_SM, RANK_EXT, RANK_CLIENT, RANK_AGENT, RANK_VM, RANK
 #define SIM_UP_MS 30000
 #define SIM_CLI_MS 30000
 #define SIM_STOP_GRACE_MS 5000
+/* At the end everything goes: an agent still unsubscribing from a dead SM need not finish. */
+#define SIM_END_GRACE_MS 2000
 
 struct sim_opts {
 	const char *builddir;	/* -B: the programs of a build tree; NULL: the installed ones */

@@ -187,7 +187,8 @@ static int vm_up(struct sim *sim, int v, int node)
 
 static int do_create(struct sim *sim, const struct scn_step *st)
 {
-	int node = sim->scn->vms[st->vm].node;
+	int node = st->node >= 0 ? st->node : sim->scn->vms[st->vm].node;
+	bool again = sim->vms[st->vm].starts > 0;
 	char g[24];
 
 	if (sim->vms[st->vm].node >= 0) {
@@ -199,8 +200,30 @@ static int do_create(struct sim *sim, const struct scn_step *st)
 	if (vm_up(sim, st->vm, node) || attach(sim, st->vm, node))
 		return -1;
 	sim->n_create++;
-	sim_say(sim, "%s created on %s: vGUID %s attached (a creation: no notice)",
-		vm_name(sim, st->vm), sim_node_name(sim, node), vguid_str(sim, st->vm, g));
+	if (again)
+		sim_say(sim, "%s started again on %s: vGUID %s attached (the trap table decides: a "
+			"migration, a reboot, or after the entry expired a creation)",
+			vm_name(sim, st->vm), sim_node_name(sim, node), vguid_str(sim, st->vm, g));
+	else
+		sim_say(sim, "%s created on %s: vGUID %s attached (a creation: no notice)",
+			vm_name(sim, st->vm), sim_node_name(sim, node), vguid_str(sim, st->vm, g));
+	return 0;
+}
+
+static int do_stop(struct sim *sim, const struct scn_step *st)
+{
+	int v = st->vm, node = sim->vms[v].node;
+
+	if (node < 0) {
+		report_fail(sim, "stop %s: not created", vm_name(sim, v));
+		return -1;
+	}
+	steps_close_window(sim);
+	if (detach(sim, v, node, true))
+		return -1;
+	sim->vms[v].node = -1;
+	sim_say(sim, "%s stopped on %s: vGUID deleted, the VM gone from its host",
+		vm_name(sim, v), sim_node_name(sim, node));
 	return 0;
 }
 
@@ -724,6 +747,32 @@ static void show_agents(struct sim *sim)
 	}
 }
 
+/* What the SM side saw, in words: its counters of alias changes and of notices. */
+static void show_sm(struct sim *sim)
+{
+	static const char *const keys[] = { "sets", "deletes", "created", "restarted", "migrated",
+					    "expired", "unpath_sent", "repath_sent" };
+	uint64_t v[8] = { 0 };
+	struct sim_sm *m = fabric_master(sim);
+	char line[512], *out = NULL;
+	unsigned i;
+
+	if (hosts_admin(sim, &out, "--json", "stats", NULL)) {
+		free(out);
+		return show_lines(sim, "(no SM side to ask: no plugin or extension running)");
+	}
+	for (i = 0; i < 8; i++)
+		hosts_json_u64(out, keys[i], &v[i]);
+	free(out);
+	snprintf(line, sizeof(line), "the %s on %s saw %" PRIu64 " alias Sets and %" PRIu64
+		 " Deletes: %" PRIu64 " creations, %" PRIu64 " reboots, %" PRIu64 " migrations, %"
+		 PRIu64 " expiries; it sent %" PRIu64 " UnPath and %" PRIu64 " RePath notices",
+		 sim->scn->sm == SCN_SM_EXTENSION ? "extension" : "plugin in the master OpenSM",
+		 m ? sim_node_name(sim, m->node) : "?", v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+		 v[7]);
+	show_lines(sim, line);
+}
+
 static void do_show(struct sim *sim, const struct scn_step *st)
 {
 	const char *what = st->text;
@@ -737,6 +786,8 @@ static void do_show(struct sim *sim, const struct scn_step *st)
 		return show_caches(sim);
 	if (!strcmp(what, "agents"))
 		return show_agents(sim);
+	if (!strcmp(what, "sm"))
+		return show_sm(sim);
 	if (!strcmp(what, "escrow")) {
 		if (!sim->tools.have_escrow)
 			return show_lines(sim, "(escrow: coming - ibvmig has no escrow commands yet)");
@@ -783,6 +834,8 @@ static int run_step(struct sim *sim, const struct scn_step *st)
 		return do_create(sim, st);
 	case SCN_REBOOT:
 		return do_reboot(sim, st);
+	case SCN_STOP:
+		return do_stop(sim, st);
 	case SCN_MIGRATE:
 		return do_migrate(sim, st);
 	case SCN_EVACUATE:

@@ -229,6 +229,25 @@ static void test_faults_say_what_they_need(void)
 	refused("fabric small\ndance\n", 2, "unknown word");
 }
 
+static void test_stop_and_create_elsewhere(void)
+{
+	struct scn *s = parse_ok("fabric small\nagent hosta hostb\nvm a on hosta\ncreate a\n"
+				 "stop a\ncreate a on hostb\n");
+	char buf[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL_FATAL(s->n_steps, 3);
+	CU_ASSERT_EQUAL(s->steps[0].node, -1);	/* its own node */
+	CU_ASSERT_EQUAL(s->steps[1].op, SCN_STOP);
+	CU_ASSERT_EQUAL(s->steps[2].op, SCN_CREATE);
+	CU_ASSERT_EQUAL(s->steps[2].node, scn_node_find(s, "hostb"));
+	scn_step_str(s, &s->steps[2], buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "create a on hostb");
+	scn_free(s);
+	refused("fabric small\nagent hosta\nvm a on hosta\ncreate a on hostc\n", 4,
+		"no agent on hostc");
+}
+
 static void test_extension_and_none(void)
 {
 	struct scn *s = parse_ok("fabric ../x/big.net extension\nfault extension kill\n");
@@ -255,6 +274,7 @@ int main(void)
 		UNIT_TEST(test_vms_need_agents_and_names),
 		UNIT_TEST(test_expectations_say_what_they_need),
 		UNIT_TEST(test_faults_say_what_they_need),
+		UNIT_TEST(test_stop_and_create_elsewhere),
 		UNIT_TEST(test_extension_and_none),
 	};
 
