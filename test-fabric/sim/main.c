@@ -250,6 +250,8 @@ static int check_tools(struct sim *sim)
 
 enum { OPT_KEEP = 256, OPT_KEEP_FAILED, OPT_MIN_WITHIN, OPT_SKIP };
 
+static char build_dir[PATH_MAX];
+
 static int take_opt(int c, const char *arg, void *ctx)
 {
 	struct sim_opts *o = ctx;
@@ -258,7 +260,7 @@ static int take_opt(int c, const char *arg, void *ctx)
 	switch (c) {
 	case 'B':
 		/* Absolute: the children run in directories of their own. */
-		o->builddir = realpath(arg, NULL);
+		o->builddir = realpath(arg, build_dir);
 		return o->builddir ? 0 : -1;
 	case 'd':
 		o->workdir = arg;

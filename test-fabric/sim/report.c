@@ -70,14 +70,16 @@ static void figures(struct sim *sim, struct figures *f)
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
-	qsort(sim->lat, sim->n_lat, sizeof(*sim->lat), cmp_double);
+	if (sim->n_lat)
+		qsort(sim->lat, sim->n_lat, sizeof(*sim->lat), cmp_double);
 	f->lat_median = median(sim->lat, sim->n_lat);
 	f->lat_p99 = percentile(sim->lat, sim->n_lat, 99);
 	f->lat_max = sim->n_lat ? sim->lat[sim->n_lat - 1] : 0;
 	if (r) {
 		for (i = 0; i < sim->n_migs; i++)
 			r[i] = sim->migs[i].reports;
-		qsort(r, sim->n_migs, sizeof(*r), cmp_double);
+		if (sim->n_migs)
+			qsort(r, sim->n_migs, sizeof(*r), cmp_double);
 		f->rpm_median = median(r, sim->n_migs);
 		f->rpm_min = sim->n_migs ? r[0] : 0;
 		f->rpm_max = sim->n_migs ? r[sim->n_migs - 1] : 0;

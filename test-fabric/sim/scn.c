@@ -409,12 +409,12 @@ static int parse_expect(struct scn *s, const struct line *l, struct scn_step *st
 		st->node = k;
 		return within(s, l, 3, st);
 	}
-	if (!strcmp(what, "resync")) {
-		st->op = SCN_EXPECT_RESYNC;
+	if (!strcmp(what, "resync") || !strcmp(what, "saved")) {
+		st->op = !strcmp(what, "resync") ? SCN_EXPECT_RESYNC : SCN_EXPECT_SAVED;
 		return within(s, l, 2, st);
 	}
 	return fail(s, l, "usage: expect path|notices|vm-notices|reports-per-migration|master|"
-		    "resync ...");
+		    "resync|saved ...");
 }
 
 static int parse_fault(struct scn *s, const struct line *l, struct scn_step *st)
@@ -745,6 +745,9 @@ void scn_step_str(const struct scn *s, const struct scn_step *st, char *buf, siz
 		break;
 	case SCN_EXPECT_RESYNC:
 		snprintf(buf, len, "expect resync%s", w);
+		break;
+	case SCN_EXPECT_SAVED:
+		snprintf(buf, len, "expect saved%s", w);
 		break;
 	case SCN_FAULT_PROC:
 		snprintf(buf, len, "fault %s%s%s %s", target_name(st->target),

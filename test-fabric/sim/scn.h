@@ -47,6 +47,7 @@ enum scn_op {
 	SCN_EXPECT_RPM,		/* every migration so far brought n Reports */
 	SCN_EXPECT_MASTER,	/* the OpenSM on node is the master */
 	SCN_EXPECT_RESYNC,	/* every agent has set its vGUIDs again since the last SM fault */
+	SCN_EXPECT_SAVED,	/* the SM side has saved every alias change (before a kill) */
 	SCN_FAULT_PROC,		/* target (sm, standby, extension, agent on node), flag: restart */
 	SCN_FAULT_LOSS,		/* node, port, n percent */
 	SCN_FAULT_LINK,		/* node, port, flag: up */

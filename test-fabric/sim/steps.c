@@ -49,6 +49,9 @@ void steps_close_window(struct sim *sim)
 	if (!sim->window_open)
 		return;
 	sim->window_open = false;
+	/* A window whose migration failed before it began has nothing to count. */
+	if (sim->window_first == sim->n_migs)
+		return;
 	start = sim->migs[sim->window_first].reports_start;
 	/*
 	 * Back-to-back migrations: the last Reports of this one may still be on their way.
@@ -536,6 +539,32 @@ void steps_master_changed(struct sim *sim)
 			sim->agents[i].resync_wanted = true;
 }
 
+static bool saved_ok(struct sim *sim, void *ctx)
+{
+	struct expect *e = ctx;
+	uint64_t now = util_mono_ms(), unsaved = 1;
+	char *out = NULL;
+
+	if (now < e->next_poll)
+		return false;
+	e->next_poll = now + POLL_CLI_MS;
+	if (!hosts_admin(sim, &out, "--json", "status", NULL))
+		hosts_json_u64(out, "unsaved_changes", &unsaved);
+	free(out);
+	e->seen = unsaved;
+	return !unsaved;
+}
+
+static void expect_saved(struct sim *sim, const struct scn_step *st, const char *what)
+{
+	struct expect e = { .st = st, .seen = 1 };
+
+	if (wait_ok(sim, saved_ok, &e))
+		report_expect(sim, true, what, "every alias change is in the state file");
+	else
+		report_expect(sim, false, what, "%" PRIu64 " changes not saved yet", e.seen);
+}
+
 static void do_expect(struct sim *sim, const struct scn_step *st)
 {
 	char what[256];
@@ -557,6 +586,9 @@ static void do_expect(struct sim *sim, const struct scn_step *st)
 		break;
 	case SCN_EXPECT_RESYNC:
 		expect_resync(sim, st, what);
+		break;
+	case SCN_EXPECT_SAVED:
+		expect_saved(sim, st, what);
 		break;
 	default:
 		break;
@@ -849,6 +881,7 @@ static int run_step(struct sim *sim, const struct scn_step *st)
 	case SCN_EXPECT_RPM:
 	case SCN_EXPECT_MASTER:
 	case SCN_EXPECT_RESYNC:
+	case SCN_EXPECT_SAVED:
 		do_expect(sim, st);
 		return 0;
 	case SCN_FAULT_PROC:

@@ -24,7 +24,7 @@
 
 extern char **environ;
 
-#define POLL_MAX 256
+#define POLL_MAX 1024	/* two per child: 31 VMs on each of 8 hosts, and the rest */
 #define KILL_WAIT_MS 5000
 
 static sigset_t taken;		/* the signals the signalfd takes */

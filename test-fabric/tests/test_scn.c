@@ -257,6 +257,13 @@ static void test_extension_and_none(void)
 	CU_ASSERT_EQUAL(s->sm, SCN_SM_EXTENSION);
 	CU_ASSERT_EQUAL(s->standby, -1);
 	scn_free(s);
+	s = parse_ok("fabric small\nexpect saved within 5s\nexpect resync\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->steps[0].op, SCN_EXPECT_SAVED);
+	CU_ASSERT_EQUAL(s->steps[0].ms, 5000);
+	CU_ASSERT_EQUAL(s->steps[1].op, SCN_EXPECT_RESYNC);
+	CU_ASSERT_FALSE(s->steps[1].within);
+	scn_free(s);
 	s = parse_ok("fabric small none\nsm hostd\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(s->sm, SCN_SM_NONE);
