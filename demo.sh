@@ -22,7 +22,8 @@ to the hypervisors, whose agents pass them to the VMs that hold a path to the mo
 == 1. The trap table alone: a day of VM events (TTL one hour)
 
 END
-"$src/build/trap-table/tt_replay" --ttl 3600 "$src/test-fabric/scenarios/day-of-vms.events" || exit 1
+"$src/build/trap-table/tt_replay" --ttl 3600 "$src/test-fabric/scenarios/day-of-vms.events" ||
+	exit 1
 
 cat <<'END'
 

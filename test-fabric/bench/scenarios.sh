@@ -19,7 +19,9 @@ for scn in "$top_srcdir"/test-fabric/scenarios/bench-*.scn; do
 	rpm=$(sed -n 's/.*"reports_per_migration":\[\([^]]*\)\].*/\1/p' <<<"$line" |
 		tr ',' '\n' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
 	res=$(sed -n 's/.*"result":"\([a-z]*\)".*/\1/p' <<<"$line")
-	summary="$summary${summary:+,}\"$name\":{\"result\":\"${res:-none}\",\"latency_ms\":${lat:-null},\"reports_per_migration_median\":${rpm:-0}}"
+	one="\"result\":\"${res:-none}\",\"latency_ms\":${lat:-null}"
+	one="$one,\"reports_per_migration_median\":${rpm:-0}"
+	summary="$summary${summary:+,}\"$name\":{$one}"
 done
 echo "{\"benchmark\":\"scenarios\",$summary}"
 exit "$rc"
