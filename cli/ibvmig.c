@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * ibvmig - the administrator's view of the ibvmig OpenSM plugin: its status,
- * the trap table, the subscribers to RePath/UnPath, the counters; and
- * flushing trap-table entries.  Talks to the plugin's admin socket
+ * the trap table, the subscribers to RePath/UnPath, the counters, the LID
+ * escrows; flushing trap-table entries and ending escrows.  Talks to the plugin's admin socket
  * (doc/admin-protocol.md); see ibvmig(8).
  */
 #include "ibvmig_admin.h"
@@ -21,7 +21,8 @@
 static const struct cli_tool tool = {
 	.prog = "ibvmig",
 	.synopsis = "[options] status|traps|subscribers|stats\n"
-		    "       ibvmig [options] traps flush [VGUID]",
+		    "       ibvmig [options] traps flush [VGUID]\n"
+		    "       ibvmig [options] escrow list|show ID|cancel ID",
 	.help = "The administrator's view of the ibvmig OpenSM plugin (ibvmig(8)).\n"
 		"defaults: -S $IBVMIG_ADMIN_SOCKET or " IBVMIG_ADMIN_SOCKET_DEFAULT ", -t 5000\n",
 	.common = CLI_OPT_SOCKET | CLI_OPT_TIMEOUT | CLI_OPT_JSON,
@@ -62,12 +63,26 @@ static const struct column subscriber_columns[] = {
 	{ 0 },
 };
 
+static const struct column escrow_columns[] = {
+	{ IBVMIG_TAG_ESCROW_ID, "ID", 5 },
+	{ IBVMIG_TAG_ESCROW_STATE, "STATE", 9 },
+	{ IBVMIG_TAG_LID, "LID", 5 },
+	{ IBVMIG_TAG_SOURCE_GUID, "SOURCE", 18 },
+	{ IBVMIG_TAG_CLAIMANT_GUID, "CLAIMANT", 18 },
+	{ IBVMIG_TAG_EXPIRES_IN_MS, "EXPIRES IN", 10 },
+	{ IBVMIG_TAG_PKEYS, "P_KEYS", 20 },
+	{ 0 },
+};
+
 static const struct command commands[] = {
 	{ "status", IBVMIG_ADMIN_STATUS, false, NULL },
 	{ "traps", IBVMIG_ADMIN_TRAPS, true, trap_columns },
 	{ "subscribers", IBVMIG_ADMIN_SUBSCRIBERS, true, subscriber_columns },
 	{ "stats", IBVMIG_ADMIN_STATS, false, NULL },
 	{ "flush", IBVMIG_ADMIN_FLUSH, false, NULL },
+	{ "escrow list", IBVMIG_ADMIN_ESCROW_LIST, true, escrow_columns },
+	{ "escrow show", IBVMIG_ADMIN_ESCROW_SHOW, false, NULL },
+	{ "escrow cancel", IBVMIG_ADMIN_ESCROW_CANCEL, false, NULL },
 };
 
 /* ---- rendering ---------------------------------------------------------- */
@@ -108,7 +123,8 @@ static void format_field(const struct ibvmig_rec_field *f, char *buf, size_t len
 		return;
 	}
 	if (f->tag == IBVMIG_TAG_DELETED_AT_MS || f->tag == IBVMIG_TAG_STARTED_AT_MS ||
-	    f->tag == IBVMIG_TAG_LAST_SAVE_MS)
+	    f->tag == IBVMIG_TAG_LAST_SAVE_MS || f->tag == IBVMIG_TAG_CREATED_MS ||
+	    f->tag == IBVMIG_TAG_CHANGED_MS)
 		format_time(f->value, buf, len);
 	else if (f->tag == IBVMIG_TAG_EXPIRES_IN_MS || f->tag == IBVMIG_TAG_TTL_MS)
 		format_duration(f->value, buf, len);
@@ -210,7 +226,8 @@ static int print_human(const struct command *cmd, struct ibvmig_rec_reader *r)
 	}
 	if (cmd->list)
 		printf("%d %s\n", rows,
-		       cmd->op == IBVMIG_ADMIN_TRAPS ? "entries" : "subscriptions");
+		       cmd->op == IBVMIG_ADMIN_TRAPS ? "entries" :
+		       cmd->op == IBVMIG_ADMIN_ESCROW_LIST ? "escrows" : "subscriptions");
 	return rc;
 }
 
@@ -221,9 +238,9 @@ static int exit_for_status(uint16_t status)
 	return status == IBVMIG_ADMIN_E_NOT_FOUND ? IBVMIG_EXIT_NOT_FOUND : IBVMIG_EXIT_FAILED;
 }
 
-static int run(const struct cli_common *o, const struct command *cmd, uint64_t vguid)
+static int run(const struct cli_common *o, const struct command *cmd, uint64_t arg)
 {
-	struct ibvmig_admin_request req = { .op = cmd->op, .vguid = vguid };
+	struct ibvmig_admin_request req = { .op = cmd->op, .vguid = arg, .escrow_id = arg };
 	struct ibvmig_rec_reader r;
 	struct ibvmig_admin_header h;
 	uint8_t *body = NULL;
@@ -256,6 +273,29 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* "escrow list", "escrow show ID", "escrow cancel ID" */
+static int run_escrow(const struct cli_common *o, int argc, char **argv)
+{
+	const struct command *cmd;
+	char name[32];
+	uint64_t id = 0;
+
+	if (argc < 1)
+		return cli_usage_error(&tool, "escrow: list, show ID or cancel ID");
+	snprintf(name, sizeof(name), "escrow %s", argv[0]);
+	cmd = find_command(name);
+	if (!cmd)
+		return cli_usage_error(&tool, "escrow: unknown command \"%s\"", argv[0]);
+	if (cmd->op == IBVMIG_ADMIN_ESCROW_LIST) {
+		if (argc != 1)
+			return cli_usage_error(&tool, "escrow list takes no arguments");
+	} else if (argc != 2 || util_parse_uint(argv[1], 10, 1, UINT64_MAX, &id)) {
+		return cli_usage_error(&tool, "%s takes one escrow id (a number from escrow list)",
+				       cmd->name);
+	}
+	return run(o, cmd, id);
+}
+
 /* "traps flush [VGUID]" */
 static int run_flush(const struct cli_common *o, int argc, char **argv)
 {
@@ -284,6 +324,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[first], "traps") && first + 1 < argc && !strcmp(argv[first + 1], "flush"))
 		return run_flush(&o, argc - first - 2, argv + first + 2);
+	if (!strcmp(argv[first], "escrow"))
+		return run_escrow(&o, argc - first - 1, argv + first + 1);
 	cmd = find_command(argv[first]);
 	if (!cmd)
 		return cli_usage_error(&tool, "unknown command \"%s\"", argv[first]);

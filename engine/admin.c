@@ -210,7 +210,10 @@ int eng_admin_answer(struct eng_engine *e, const struct ibvmig_admin_request *re
 		status = answer_flush(e, req->vguid, &w);
 		break;
 	default:
-		status = IBVMIG_ADMIN_E_OP;	/* decode_request lets none through */
+		if (e->ops.admin_extra)
+			rc = e->ops.admin_extra(e->ctx, req, &w, &status);
+		else
+			status = IBVMIG_ADMIN_E_OP;
 		break;
 	}
 	if (rc) {

@@ -80,6 +80,7 @@ static int create_watch(struct eng_engine *e, const struct eng_config *cfg)
 		.max_aliases = cfg->max_aliases,
 	};
 
+	e->watch_cfg = aw;
 	e->watch = aw_create(&aw, eng_outbox_add, e);
 	if (!e->watch) {
 		int err = errno ? errno : ENOMEM;
@@ -179,6 +180,12 @@ void eng_subnet_up(struct eng_engine *e)
 	/* LIDs are final now: a reconcile sees base LID changes too. */
 	atomic_store(&e->subnet_up, true);
 	atomic_store(&e->reconcile_wanted, true);
+	eng_wake(e);
+}
+
+void eng_takeover(struct eng_engine *e)
+{
+	atomic_store(&e->takeover_wanted, true);
 	eng_wake(e);
 }
 

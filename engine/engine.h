@@ -116,6 +116,15 @@ struct eng_ops {
 	int (*sm_view)(void *ctx, struct eng_sm_view *v);
 	/* Add every generic subscription the SM holds: 0 or -errno. */
 	int (*list_subscribers)(void *ctx, struct eng_subscribers *out);
+	/*
+	 * Optional (NULL: such ops are unknown): the answer to an admin op the
+	 * engine does not serve itself - the host's services', e.g. the LID
+	 * escrow's (IBVMIG_ADMIN_ESCROW_*).  Fills @w's records and *@status;
+	 * 0 or -errno.  Called on the worker WITHOUT the engine lock: it may
+	 * take the host's own locks and the SM lock.
+	 */
+	int (*admin_extra)(void *ctx, const struct ibvmig_admin_request *req,
+			   struct ibvmig_rec_writer *w, uint16_t *status);
 };
 
 struct eng_config {
@@ -166,6 +175,17 @@ void eng_worker_stop(struct eng_engine *e);
  */
 void eng_subnet_up(struct eng_engine *e);
 void eng_subnet_down(struct eng_engine *e);
+
+/*
+ * The host's SM has become master after being a standby, with the state
+ * directory shared with the master it replaces: on the worker, before the
+ * next reconcile, the trap table and the live aliases that master saved
+ * replace what this engine loaded at its start (a standby sees no SA
+ * traffic of its own, so what it holds is as old as its start).  An engine
+ * that has changes of its own since its start keeps them, with a log line.
+ * Lock-free (see LOCKS): call it before the eng_subnet_up() of that sweep.
+ */
+void eng_takeover(struct eng_engine *e);
 
 /*
  * What a host does to one port's GUID table with the engine lock held: fill

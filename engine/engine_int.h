@@ -82,6 +82,7 @@ struct eng_engine {
 	uint32_t last_number;		/* of the last notice numbered; under send_lock */
 	atomic_uint shown_number;	/* the same, for the status answer */
 	struct aw_watch *watch;
+	struct aw_config watch_cfg;	/* as created: a takeover makes a new one */
 	struct eng_outbox outbox;
 	struct eng_fed fed;
 	pthread_mutex_t reconcile_lock;	/* one reconcile at a time; outside every other lock */
@@ -97,6 +98,7 @@ struct eng_engine {
 	/* Set by the host's events, consumed by the worker. */
 	atomic_bool subnet_up;
 	atomic_bool reconcile_wanted;
+	atomic_bool takeover_wanted;
 	atomic_bool stopping;
 
 	pthread_t worker;
@@ -136,6 +138,9 @@ static inline uint64_t eng_unsaved_changes(const struct eng_engine *e)
 {
 	return e->table_changes - e->saved_changes;
 }
+
+/* state.c: the worker's part of eng_takeover() (no lock held). */
+void eng_state_takeover(struct eng_engine *e);
 
 /* reconcile.c: an SA feed changed @vguid (e->lock held). */
 void eng_note_fed(struct eng_engine *e, uint64_t vguid);

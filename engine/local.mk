@@ -32,3 +32,24 @@ engine_tests_test_engine_state_SOURCES = engine/tests/test_engine_state.c \
 # ...and writes the state files it restores with the trap table's own file code.
 engine_tests_test_engine_state_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
 engine_tests_test_engine_state_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
+
+# Fuzzing (doc/fuzzing.md): the save-file reader and what restores from it, for the trap
+# table and the live aliases (tt_decode_buf, tt_restore, aw_restore_forgotten).
+check_PROGRAMS += engine/tests/fuzz_trap_file
+TESTS += engine/tests/fuzz_trap_file
+EXTRA_DIST += engine/tests/corpus
+engine_tests_fuzz_trap_file_SOURCES = engine/tests/fuzz_trap_file.c $(FUZZ_REPLAY_FILES)
+engine_tests_fuzz_trap_file_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS) \
+	-DFUZZ_CORPUS='"engine/tests/corpus/fuzz_trap_file"'
+engine_tests_fuzz_trap_file_LDADD = engine/libibvmig-engine.la
+FUZZ_TARGETS += engine/tests/fuzz_trap_file-libfuzzer
+CLEANFILES += engine/tests/fuzz_trap_file-libfuzzer
+engine/tests/fuzz_trap_file-libfuzzer: engine/tests/fuzz_trap_file.c engine/alias_watch.c \
+		engine/alias_watch.h $(trap_table_libibvmig_traptable_la_SOURCES) $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(ENGINE_OWN_CPPFLAGS)
+# Its seeds, built on demand: make engine/tests/fuzz_trap_seeds.
+EXTRA_PROGRAMS += engine/tests/fuzz_trap_seeds
+CLEANFILES += engine/tests/fuzz_trap_seeds
+engine_tests_fuzz_trap_seeds_SOURCES = engine/tests/fuzz_trap_seeds.c
+engine_tests_fuzz_trap_seeds_CPPFLAGS = $(ENGINE_OWN_CPPFLAGS)
+engine_tests_fuzz_trap_seeds_LDADD = trap-table/libibvmig-traptable.la

@@ -164,6 +164,49 @@ int eng_state_start(struct eng_engine *e)
 	return 0;
 }
 
+void eng_state_takeover(struct eng_engine *e)
+{
+	struct aw_watch *fresh, *old;
+	struct tt_stats st;
+	struct aw_stats aw;
+	uint64_t changes;
+
+	if (!e->state_file[0])
+		return;
+	fresh = aw_create(&e->watch_cfg, eng_outbox_add, e);
+	if (!fresh) {
+		ENG_ERROR(e, "ERR D209: master now, but out of memory for the previous master's "
+			  "trap table: the one loaded at the start stays");
+		return;
+	}
+	/* The reconcile lock first: it is the outermost (engine.h, LOCKS). */
+	pthread_mutex_lock(&e->reconcile_lock);
+	pthread_mutex_lock(&e->lock);
+	changes = e->table_changes;
+	old = changes ? fresh : e->watch;
+	if (!changes) {
+		e->watch = fresh;
+		e->saved_changes = e->table_changes;
+	}
+	pthread_mutex_unlock(&e->lock);
+	aw_destroy(old);
+	if (changes) {
+		pthread_mutex_unlock(&e->reconcile_lock);
+		ENG_INFO(e, "master now: this engine changed its table %llu times as a standby; it "
+			 "keeps its own rather than the previous master's", (unsigned long long)changes);
+		return;
+	}
+	restore_file(e, &(struct saved_file){ e->state_file, "trap table" }, load_trap_table);
+	restore_file(e, &(struct saved_file){ e->live_file, "live aliases" }, load_live_aliases);
+	pthread_mutex_lock(&e->lock);
+	tt_get_stats(aw_table(e->watch), &st);
+	aw_get_stats(e->watch, &aw);
+	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&e->reconcile_lock);
+	ENG_INFO(e, "master now: the previous master's state taken over, %u trap-table entries "
+		 "and %u aliases live before from \"%s\"", st.count, aw.forgotten, e->state_file);
+}
+
 void eng_state_stop(struct eng_engine *e)
 {
 	eng_save(e);

@@ -126,6 +126,9 @@ static void *worker_main(void *arg)
 		eng_admin_pollfds(e, fds + 1);
 		wait_events(e, fds, sizeof(fds) / sizeof(fds[0]), timeout);
 		eng_admin_serve(e, fds + 1);
+		/* The previous master's state first: the reconcile judges against it. */
+		if (atomic_exchange(&e->takeover_wanted, false))
+			eng_state_takeover(e);
 		if (atomic_load(&e->subnet_up) && atomic_exchange(&e->reconcile_wanted, false))
 			eng_reconcile(e);
 		save_if_due(e, &timer);

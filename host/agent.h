@@ -30,6 +30,7 @@
 #define IBVMIG_AGENT_H
 
 #include "agent_table.h"
+#include "agent_trust.h"
 #include "ibvmig_vmchan.h"
 #include "ibvmig_sa.h"
 #include "ibvmig_util.h"
@@ -58,6 +59,9 @@ struct agent_opts {
 	enum at_mode forward;
 	enum agent_subscribe_mode subscribe;
 	int check_ms;			/* the periodic SA check; 0: never */
+	int revalidate_ms;		/* the periodic re-validation; 0: never */
+	uint64_t trust_issuers[TRUST_ISSUERS_MAX];	/* --trust-issuer port GUIDs */
+	unsigned n_trust_issuers;
 	int backoff_min_ms, backoff_max_ms;
 	int slice_ms;			/* the SA thread's longest wait on the port */
 	size_t vm_queue;		/* bytes queued for one connection at most */
@@ -80,6 +84,13 @@ struct agent_sa_status {
 	uint64_t sm_resets;		/* checks that found the SM had forgotten us */
 	uint64_t reattached;		/* vGUIDs set again after a reset */
 	uint64_t checks;		/* periodic checks run */
+	uint64_t rejected_source;	/* Reports not from the master SM's LID */
+	uint64_t rejected_issuer;	/* ...from it, issued by a port not trusted */
+	uint64_t notices_lost;		/* numbers missing between believed notices */
+	uint64_t revalidations;		/* re-validation rounds started */
+	uint64_t aliases_restored;	/* vGUIDs set again that the SM had dropped */
+	uint64_t port_downs;		/* times the port was seen down */
+	uint64_t sm_port_guid;		/* the master SM's port (SA NodeRecord); 0 unknown */
 };
 
 enum agent_item_kind {
@@ -88,9 +99,12 @@ enum agent_item_kind {
 	AGENT_JOB_ATTACH,		/* alias Set of vguid at index (0: first free) */
 	AGENT_JOB_DETACH,		/* alias Delete of vguid */
 	AGENT_JOB_SUBSCRIPTIONS,	/* per-VM mode: hold n_subs subscriptions per trap */
+	AGENT_JOB_REVALIDATE,		/* one PathRecord of a re-validation round */
 	/* events: SA -> channel */
 	AGENT_EV_REPLY,			/* a job's result: rc and path or alias */
 	AGENT_EV_NOTICE,		/* a RePath/UnPath Report */
+	AGENT_EV_REVALIDATE,		/* notices may be lost: re-validate every interest */
+	AGENT_EV_REVALIDATED,		/* the SA's answer for one interest of the round */
 };
 
 /* Who waits for a job's reply: the connection (by its unique number) and request. */
@@ -115,6 +129,22 @@ struct agent_job_alias {
 /* AGENT_JOB_SUBSCRIPTIONS: per-VM mode, hold @n_subs subscriptions per trap. */
 struct agent_job_subs {
 	unsigned n_subs;
+};
+
+/* AGENT_JOB_REVALIDATE: the PathRecord to @gid, for the VMs interested in it. */
+struct agent_job_revalidate {
+	struct ibvmig_vmc_gid gid;	/* guid 0: nothing to ask (a round without interests) */
+	bool last;			/* the round's last job: the SA thread may start another */
+};
+
+/* AGENT_EV_REVALIDATED: what the SA answered for @gid, stamped as a path-query reply. */
+struct agent_ev_revalidated {
+	struct ibvmig_vmc_gid gid;
+	int rc;				/* 0: @path; -ENOENT: no path; else the SA failed */
+	struct ibvmig_sa_path path;
+	bool stamped;
+	uint32_t epoch;
+	uint64_t seq;
 };
 
 /* AGENT_EV_REPLY: a job's result. */
@@ -153,9 +183,11 @@ struct agent_item {
 		struct agent_job_path path;	/* AGENT_JOB_PATH */
 		struct agent_job_alias alias;	/* AGENT_JOB_ATTACH, AGENT_JOB_DETACH */
 		struct agent_job_subs subs;	/* AGENT_JOB_SUBSCRIPTIONS */
+		struct agent_job_revalidate reval;	/* AGENT_JOB_REVALIDATE */
 		struct agent_ev_reply reply;	/* AGENT_EV_REPLY */
 		struct agent_ev_notice notice;	/* AGENT_EV_NOTICE */
-	};
+		struct agent_ev_revalidated revalidated;	/* AGENT_EV_REVALIDATED */
+	};	/* AGENT_EV_REVALIDATE: none */
 };
 
 /* A FIFO between two threads; @wake_fd (or -1) gets a byte per push. */

@@ -316,7 +316,7 @@ static void protocol_error(struct chan *ch, struct conn *c, int err)
 	uint32_t id = 0;
 
 	if (!ibvmig_vmc_peek(c->in, c->in_len, &type, &id) && ibvmig_vmc_type_name(type) &&
-	    !(type & IBVMIG_VMC_REPLY) && type != IBVMIG_VMC_NOTICE)
+	    !(type & IBVMIG_VMC_REPLY) && !ibvmig_vmc_is_unsolicited(type))
 		chan_send_error(ch, c, type, id, err, "the stream is closed");
 	c->closing = true;
 	util_log(UTIL_LOG_VERBOSE, "ERR EA10: connection %" PRIu64 ": %s", c->serial,

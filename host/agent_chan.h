@@ -32,6 +32,7 @@ struct copy_count {
 	uint32_t epoch;
 	uint64_t seq, vguid;
 	unsigned copies;
+	bool repeat;			/* the first copy was a repeat: so are the others */
 };
 
 #define COPY_SLOTS 64
@@ -53,6 +54,8 @@ struct chan {
 	uint64_t forwarded;		/* NOTICE messages queued to VMs */
 	uint64_t missed;		/* ...that had no connection to go to */
 	uint64_t slow_drops;		/* connections closed for a full queue */
+	uint64_t repeats;		/* RePaths not forwarded: repeats (at_notice_repeats) */
+	uint64_t pushed;		/* path-update and path-gone messages queued to VMs */
 };
 
 /* agent_chan.c */

@@ -20,7 +20,13 @@
  * at_fanout() names (interested VMs, or all with --forward all; never the
  * VM the notice is about).  Per-VM mode (the baseline): the SM sends one
  * Report per VM subscription, so the k-th copy of a notice goes to the k-th
- * VM, interest or not, as if each VM had subscribed itself.
+ * VM, interest or not, as if each VM had subscribed itself.  A RePath that
+ * repeats the last notice about its vGUID (at_notice_repeats: an SM that
+ * crashed before saving sends it again) goes to nobody.
+ *
+ * Re-validation.  When the SA thread asks for a round, every vGID of
+ * interest becomes one job; each answer goes to the VMs interested in it as
+ * a path-update (the SA's path) or a path-gone (no path), doc/vm-channel.md.
  */
 #include "agent_chan.h"
 
@@ -388,6 +394,15 @@ static int on_status(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
 	ag->reattached = st.reattached;
 	ag->notices_missed = ch->missed;
 	ag->vms_dropped = ch->slow_drops;
+	ag->rejected_source = st.rejected_source;
+	ag->rejected_issuer = st.rejected_issuer;
+	ag->notices_lost = st.notices_lost;
+	ag->revalidations = st.revalidations;
+	ag->paths_pushed = ch->pushed;
+	ag->repeats = ch->repeats;
+	ag->aliases_restored = st.aliases_restored;
+	ag->port_downs = st.port_downs;
+	ag->sm_port_guid = st.sm_port_guid;
 	chan_send_msg(ch, c, &r);
 	return 0;
 }
@@ -498,8 +513,25 @@ static void forward_to(struct chan *ch, int vm, const uint8_t *buf, size_t len)
 	}
 }
 
-/* Per-VM baseline: which copy of this notice this Report is (0 for the first). */
-static unsigned copy_number(struct chan *ch, const struct agent_ev_notice *ev)
+/* A repeat of the last notice about its vGUID (the table remembers this one). */
+static bool repeats(struct chan *ch, const struct agent_ev_notice *ev)
+{
+	const struct ibvmig_path_notice *n = &ev->notice;
+	const struct at_notice an = {
+		.trap = ev->trap, .reason = n->reason, .new_lid = n->new_lid,
+		.old_lid = n->old_lid, .prefix = n->subnet_prefix, .vguid = n->vguid,
+		.new_port_guid = n->new_port_guid, .old_port_guid = n->old_port_guid,
+	};
+
+	return at_notice_repeats(ch->table, &an);
+}
+
+/*
+ * Per-VM baseline: which copy of this notice this Report is (0 for the
+ * first), and in *@repeat whether its first copy was a repeat (the others of
+ * the same notice are copies, not repeats).
+ */
+static unsigned copy_number(struct chan *ch, const struct agent_ev_notice *ev, bool *repeat)
 {
 	const struct ibvmig_path_notice *n = &ev->notice;
 	struct copy_count *cc;
@@ -508,26 +540,35 @@ static unsigned copy_number(struct chan *ch, const struct agent_ev_notice *ev)
 	for (i = 0; i < COPY_SLOTS; i++) {
 		cc = &ch->copies[i];
 		if (cc->copies && cc->trap == ev->trap && cc->epoch == n->epoch &&
-		    cc->seq == n->seq && cc->vguid == n->vguid)
+		    cc->seq == n->seq && cc->vguid == n->vguid) {
+			*repeat = cc->repeat;
 			return cc->copies++;
+		}
 	}
 	cc = &ch->copies[ch->copies_next++ % COPY_SLOTS];
-	*cc = (struct copy_count){ ev->trap, n->epoch, n->seq, n->vguid, 1 };
+	*repeat = repeats(ch, ev);
+	*cc = (struct copy_count){ ev->trap, n->epoch, n->seq, n->vguid, 1, *repeat };
 	return 0;
 }
 
-/* The VMs this Report goes to, into ch->ids; returns how many. */
-static size_t targets(struct chan *ch, const struct agent_ev_notice *ev)
+/* The VMs this Report goes to, into ch->ids; returns how many (none for a repeat). */
+static size_t targets(struct chan *ch, const struct agent_ev_notice *ev, bool *repeat)
 {
 	const struct ibvmig_path_notice *n = &ev->notice;
 	size_t max = ch->a->opts.limits.max_vms, cnt;
 	unsigned k;
 
-	if (ch->a->opts.subscribe == AGENT_SUB_PER_PORT)
+	if (ch->a->opts.subscribe == AGENT_SUB_PER_PORT) {
+		*repeat = repeats(ch, ev);
+		if (*repeat)
+			return 0;
 		return at_fanout(ch->table, ch->a->opts.forward, n->subnet_prefix, n->vguid,
 				 ch->ids, max);
+	}
 	/* The k-th subscription's copy is the k-th VM's, whoever it is about. */
-	k = copy_number(ch, ev);
+	k = copy_number(ch, ev, repeat);
+	if (*repeat)
+		return 0;
 	cnt = at_fanout(ch->table, AT_FORWARD_ALL, n->subnet_prefix, n->vguid, ch->ids, max);
 	if (k >= cnt)
 		return 0;
@@ -539,6 +580,7 @@ static void on_notice(struct chan *ch, const struct agent_ev_notice *ev)
 {
 	const struct ibvmig_path_notice *n = &ev->notice;
 	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_NOTICE };
+	bool repeat = false;
 	size_t cnt, i, len;
 	uint8_t *buf;
 	int rc;
@@ -553,17 +595,82 @@ static void on_notice(struct chan *ch, const struct agent_ev_notice *ev)
 			 strerror(-rc));
 		return;
 	}
-	cnt = targets(ch, ev);
+	cnt = targets(ch, ev, &repeat);
+	ch->repeats += repeat;
 	/* Encoded once, queued to each: a slow VM costs only its own queue. */
 	for (i = 0; i < cnt; i++)
 		forward_to(ch, ch->ids[i], buf, len);
 	free(buf);
-	util_log(UTIL_LOG_VERBOSE,
+	util_log(repeat ? UTIL_LOG_INFO : UTIL_LOG_VERBOSE,
 		 "%s %s vGUID 0x%016" PRIx64 " lid %u -> %u (epoch 0x%08" PRIx32 " seq %" PRIu64
-		 "): %zu VMs",
+		 " number %" PRIu32 "): %zu VMs%s",
 		 ev->trap == IBVMIG_TRAP_REPATH ? "RePath" : "UnPath",
 		 ibvmig_reason_name(n->reason), n->vguid, n->old_lid, n->new_lid, n->epoch, n->seq,
-		 cnt);
+		 n->number, cnt, repeat ? " (a repeat of the last notice about it)" : "");
+}
+
+/* ---- re-validation ------------------------------------------------------------------------ */
+
+/* One job per vGID of interest (one empty job when there are none): the SA thread's round. */
+static void start_round(struct chan *ch)
+{
+	size_t total = at_interest_total(ch->table), n, i = 0;
+	struct at_gid *gids = calloc(total ? total : 1, sizeof(*gids));
+	struct agent_item *job;
+
+	n = gids ? at_interest_gids(ch->table, gids, total) : 0;
+	do {
+		job = agent_item_new(AGENT_JOB_REVALIDATE);
+		if (!job)
+			break;	/* the SA thread gives the round up after a while */
+		if (i < n)
+			job->reval.gid = (struct ibvmig_vmc_gid){ gids[i].prefix, gids[i].guid };
+		job->reval.last = i + 1 >= n;
+		agent_queue_push(&ch->a->jobs, job);
+	} while (++i < n);
+	util_log(UTIL_LOG_DEBUG, "re-validation round: %zu vGIDs", n);
+	free(gids);
+}
+
+/*
+ * The SA's answer for one vGID of the round, to the VMs interested in it (not
+ * the one that owns it): its path now, or that it has none.  An SA that did
+ * not answer sends nothing; the next round asks again.
+ */
+static void push_revalidated(struct chan *ch, const struct agent_ev_revalidated *r)
+{
+	struct ibvmig_vmc_msg m = { .type = IBVMIG_VMC_PATH_UPDATE };
+	size_t cnt, i, len;
+	uint8_t *buf;
+
+	if (r->rc && r->rc != -ENOENT)
+		return;
+	if (!r->rc) {
+		m.path.path = &r->path;
+		m.path.stamped = r->stamped;
+		m.path.epoch = r->epoch;
+		m.path.seq = r->seq;
+	} else {
+		m.type = IBVMIG_VMC_PATH_GONE;
+		m.gone.gid = r->gid;
+		m.gone.stamped = r->stamped;
+		m.gone.epoch = r->epoch;
+		m.gone.seq = r->seq;
+	}
+	if (ibvmig_vmc_encode(&m, &buf, &len)) {
+		util_log(UTIL_LOG_ERROR, "ERR EC02: the re-validated path to 0x%016" PRIx64
+			 " cannot be encoded", r->gid.guid);
+		return;
+	}
+	cnt = at_fanout(ch->table, AT_FORWARD_INTEREST, r->gid.prefix, r->gid.guid, ch->ids,
+			ch->a->opts.limits.max_vms);
+	for (i = 0; i < cnt; i++) {
+		struct conn *c = ch->by_vm[ch->ids[i]];
+
+		if (c && !c->dead && chan_send(ch, c, buf, len))
+			ch->pushed++;
+	}
+	free(buf);
 }
 
 void dispatch_events(struct chan *ch, struct agent_item *list)
@@ -576,6 +683,10 @@ void dispatch_events(struct chan *ch, struct agent_item *list)
 			on_reply(ch, ev);
 		else if (ev->kind == AGENT_EV_NOTICE)
 			on_notice(ch, &ev->notice);
+		else if (ev->kind == AGENT_EV_REVALIDATE)
+			start_round(ch);
+		else if (ev->kind == AGENT_EV_REVALIDATED)
+			push_revalidated(ch, &ev->revalidated);
 		free(ev);
 	}
 }

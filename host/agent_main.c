@@ -54,8 +54,13 @@ static const char help[] =
 	"      --subscribe per-port|per-vm\n"
 	"                              one subscription per trap (default), or one per VM\n"
 	"                              and trap (the benchmark's baseline)\n"
-	"      --check-interval MS     SA check for an SM reset every MS (default 5000;\n"
-	"                              0: never)\n"
+	"      --check-interval MS     SA check for an SM reset or a port flap every MS\n"
+	"                              (default 5000; 0: never)\n"
+	"      --revalidate MS         ask the SA again for every path the VMs hold every\n"
+	"                              MS (default 30000; 0: only when notices were lost)\n"
+	"      --trust-issuer GUID     also believe notices issued by this port (the\n"
+	"                              standalone SM extension's; repeatable, up to "
+	XSTR(TRUST_ISSUERS_MAX) ")\n"
 	"      --backoff MIN,MAX       subscription retry backoff, ms (default 100,5000)\n"
 	"      --slice MS              longest wait on the port between jobs (default 5)\n"
 	"      --vm-queue BYTES        most bytes queued per connection (default 262144)\n"
@@ -68,6 +73,7 @@ static const char help[] =
 enum {
 	OPT_SIM = 256, OPT_MODE, OPT_VSOCK, OPT_FORWARD, OPT_SUBSCRIBE, OPT_CHECK, OPT_BACKOFF,
 	OPT_SLICE, OPT_QUEUE, OPT_SNDBUF, OPT_MAX_VMS, OPT_MAX_INTERESTS, OPT_INSTANCE,
+	OPT_REVALIDATE, OPT_TRUST,
 };
 
 /* --instance CA-PORT, as a systemd instance name carries them. */
@@ -105,6 +111,8 @@ static const struct option long_opts[] = {
 	{ "max-vms", required_argument, NULL, OPT_MAX_VMS },
 	{ "max-interests", required_argument, NULL, OPT_MAX_INTERESTS },
 	{ "instance", required_argument, NULL, OPT_INSTANCE },
+	{ "revalidate", required_argument, NULL, OPT_REVALIDATE },
+	{ "trust-issuer", required_argument, NULL, OPT_TRUST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -136,6 +144,21 @@ static bool parse_backoff(const char *s, struct agent_opts *o)
 		return false;
 	o->backoff_min_ms = (int)min;
 	o->backoff_max_ms = (int)max;
+	return true;
+}
+
+/* --trust-issuer GUID: a port whose notices are believed (through the SM) besides the SM's. */
+static bool parse_issuer(const char *s, struct agent_opts *o)
+{
+	uint64_t guid;
+	unsigned i;
+
+	if (util_parse_guid(s, &guid) || !guid || o->n_trust_issuers == TRUST_ISSUERS_MAX)
+		return false;
+	for (i = 0; i < o->n_trust_issuers; i++)
+		if (o->trust_issuers[i] == guid)
+			return true;
+	o->trust_issuers[o->n_trust_issuers++] = guid;
 	return true;
 }
 
@@ -179,6 +202,10 @@ static bool parse_own(int c, const char *arg, struct agent_opts *o)
 		       (o->subscribe = (enum agent_subscribe_mode)w, true);
 	case OPT_CHECK:
 		return number(arg, 10, 0, 3600000, &v) && (o->check_ms = (int)v, true);
+	case OPT_REVALIDATE:
+		return number(arg, 10, 0, 3600000, &v) && (o->revalidate_ms = (int)v, true);
+	case OPT_TRUST:
+		return parse_issuer(arg, o);
 	case OPT_BACKOFF:
 		return parse_backoff(arg, o);
 	case OPT_SLICE:
@@ -225,6 +252,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 	o->socket_mode = 0600;
 	o->vsock_port = -1;
 	o->check_ms = 5000;
+	o->revalidate_ms = 30000;
 	o->backoff_min_ms = 100;
 	o->backoff_max_ms = 5000;
 	o->slice_ms = 5;

@@ -32,6 +32,29 @@
  * about.  Two small MADs per check, and the answer is exactly "does the SM
  * still know us".  A forgotten canary starts a new subscription round, after
  * which every vGUID this agent set is set again.
+ *
+ * FLAPS.  The canary survives a flap of the own port, the aliases do not.  So
+ * each check also reads the own PortInfo (a local SMP: the port's state, and
+ * the master SM's LID, which umad2sim's snapshot never updates:
+ * doc/simulator.md, "umad2sim Port Snapshot") and the GUIDInfoRecord blocks
+ * that hold this agent's vGUIDs, and sets again any the SM dropped.
+ *
+ * TRUST (agent_trust.h).  A Report is believed only from the master SM's LID
+ * and with the SM's port (or a --trust-issuer port) as IssuerGID; the rest is
+ * counted and logged (rate-limited) and goes nowhere, so it neither reaches a
+ * VM nor moves a stamp or a notice number.  The SM's LID comes from
+ * PortInfo and its port GUID from the SA (NodeRecord by that LID), learnt at
+ * each subscription round and check, after SA timeouts, and when a Report
+ * comes from another LID (at most once a second): never from a notice.
+ *
+ * DELIVERY.  Nobody resends a lost Report (doc/simulator.md, "OpenSM
+ * Transactions Under umad2sim").  A gap in the numbers of the believed
+ * notices, a new epoch, an SM reset, the port back from a flap, or the
+ * --revalidate period start a re-validation round: the channel thread lists
+ * every vGID a VM is interested in, this thread asks the SA for each path and
+ * the channel thread pushes the answers to the interested VMs
+ * (doc/vm-channel.md, path-update and path-gone).  One round runs at a time;
+ * a cause that comes during one runs another after it.
  */
 #include "agent.h"
 
@@ -44,6 +67,11 @@
 #define MAX_ALIASES 256		/* GUIDCap is at most 256 per port in practice */
 #define STAMP_SLOTS 4096	/* notice stamps remembered, direct-mapped */
 #define JOBS_PER_SLICE 32	/* so that Reports are read between long job runs */
+#define LEARN_GAP_MS 1000	/* a Report from an unknown LID asks the port at most this often */
+#define LOG_GAP_MS 1000		/* one refusal line per kind and second at most */
+#define ROUND_MAX_MS 120000	/* a re-validation round that never ended is given up */
+#define SETTLE_MIN_MS 10000	/* after an SM change, "no path" says nothing for this long */
+#define PORT_ACTIVE 4		/* PortInfo PortState (IBA 14.2.5.6) */
 
 static const uint16_t traps[] = { IBVMIG_TRAP_UNPATH, IBVMIG_TRAP_REPATH };
 #define N_TRAPS (sizeof(traps) / sizeof(traps[0]))
@@ -60,10 +88,24 @@ struct stamp {
 	uint64_t seq;
 };
 
+/* A log line at most every LOG_GAP_MS; the ones held back are counted in the next. */
+struct rate_log {
+	int64_t next_ms;
+	unsigned held;
+};
+
 struct sa_ctx {
 	struct agent *a;
 	struct ibvmig_sa *sa;
 	struct agent_sa_status st;	/* published after every slice */
+	struct trust trust;		/* what is believed (agent_trust.h) */
+	int64_t next_learn_ms;		/* a Report from an unknown LID may ask the port again */
+	bool learn_soon;		/* an SA request timed out: the master may have moved */
+	struct rate_log log_source, log_issuer;
+	bool port_down;			/* the last check found the port not active */
+	bool round_running, round_pending;	/* re-validation rounds */
+	int64_t round_started_ms, next_round_ms;
+	int64_t settle_until_ms;	/* an SM change: its SA may not know every vGUID yet */
 	bool subscribed, ever_subscribed;
 	bool reset_pending;		/* set the aliases again once subscribed */
 	int64_t next_try_ms, next_check_ms;
@@ -126,6 +168,112 @@ static int alias_remember(struct sa_ctx *c, uint64_t vguid, int index)
 	c->aliases[i] = (struct alias){ vguid, index };
 	c->st.aliases = c->n_aliases;
 	return 0;
+}
+
+/* ---- the master SM ------------------------------------------------------------------------ */
+
+/*
+ * A new SM (restarted, or another master) knows a vGUID only once its agent
+ * has set it again, up to a check interval of that agent later: until then
+ * its "no path" proves nothing, and telling the VMs so would drop paths that
+ * still work (the LID did not change).  Updates are pushed; path-gone waits.
+ */
+static void sm_changed(struct sa_ctx *c)
+{
+	int settle = 3 * c->a->opts.check_ms;
+
+	c->settle_until_ms = (int64_t)util_mono_ms() + (settle > SETTLE_MIN_MS ? settle :
+							      SETTLE_MIN_MS);
+}
+
+/*
+ * The master SM as the own PortInfo (its MasterSMLID, IBA 14.2.5.6) and the
+ * SA (the port GUID of that LID) say now.  The port is asked every time (a
+ * local SMP); the SA only when the LID is new or its port not known yet.
+ * A new master (a handover, or the first one learnt after another) starts a
+ * re-validation: Reports sent while the agent still believed the old one
+ * were refused.  0, or the error of the query that failed (the SM's port is
+ * then unknown, and nothing is believed until a later call learns it).
+ */
+static void revalidate(struct sa_ctx *c, const char *why);
+
+static int learn_sm(struct sa_ctx *c)
+{
+	const struct ibvmig_sa_port *p;
+	struct ibvmig_sa_node node;
+	uint64_t was = c->trust.sm_guid;
+	int rc;
+
+	c->learn_soon = false;
+	rc = ibvmig_sa_refresh(c->sa);
+	p = ibvmig_sa_port(c->sa);
+	if (rc || !p->sm_lid)
+		return rc ? rc : -ENETDOWN;
+	if (p->sm_lid == c->trust.sm_lid && c->trust.sm_guid) {
+		trust_set_sm(&c->trust, p->sm_lid, p->subnet_prefix, c->trust.sm_guid);
+		return 0;
+	}
+	rc = ibvmig_sa_node_by_lid(c->sa, p->sm_lid, &node);
+	trust_set_sm(&c->trust, p->sm_lid, p->subnet_prefix, rc ? 0 : node.port_guid);
+	c->st.sm_port_guid = c->trust.sm_guid;
+	if (rc) {
+		c->st.sa_errors++;
+		util_log(UTIL_LOG_ERROR,
+			 "ERR E908: the master SM's port (LID %u) is not known: %s; no Report is "
+			 "believed until it is", p->sm_lid, ibvmig_sa_strerror(rc));
+		return rc;
+	}
+	util_log(UTIL_LOG_INFO, "master SM: LID %u, port 0x%016" PRIx64 "%s", p->sm_lid,
+		 node.port_guid, was && was != node.port_guid ? " (a new master)" : "");
+	if (was && was != node.port_guid) {
+		sm_changed(c);
+		revalidate(c, "a new master SM");
+	}
+	return 0;
+}
+
+/* learn_sm() out of turn (an SA timeout, a Report from another LID): once a second at most. */
+static void learn_again(struct sa_ctx *c, int64_t now)
+{
+	c->next_learn_ms = now + LEARN_GAP_MS;
+	learn_sm(c);
+}
+
+/* ---- re-validation ------------------------------------------------------------------------- */
+
+/*
+ * Starts a round (doc/vm-channel.md, path-update): the channel thread turns
+ * the event into one AGENT_JOB_REVALIDATE per vGID of interest.  A cause that
+ * comes while a round runs runs another once it ends: its notices may have
+ * been lost after the round asked the SA.
+ */
+static void revalidate(struct sa_ctx *c, const char *why)
+{
+	int64_t now = (int64_t)util_mono_ms();
+	struct agent_item *ev;
+
+	if (c->round_running && now - c->round_started_ms < ROUND_MAX_MS) {
+		c->round_pending = true;
+		return;
+	}
+	ev = agent_item_new(AGENT_EV_REVALIDATE);
+	if (!ev)
+		return;
+	c->round_running = true;
+	c->round_pending = false;
+	c->round_started_ms = now;
+	if (c->a->opts.revalidate_ms > 0)
+		c->next_round_ms = now + c->a->opts.revalidate_ms;
+	c->st.revalidations++;
+	util_log(UTIL_LOG_VERBOSE, "re-validating the paths the VMs hold: %s", why);
+	agent_queue_push(&c->a->events, ev);
+}
+
+static void round_ended(struct sa_ctx *c)
+{
+	c->round_running = false;
+	if (c->round_pending)
+		revalidate(c, "notices lost during the last round");
 }
 
 /* ---- subscriptions ------------------------------------------------------------------------ */
@@ -195,7 +343,10 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 	int rc;
 
 	c->st.subscribe_attempts++;
-	rc = subscribe_traps(c);
+	/* Before any Report can come: whose Reports to believe. */
+	rc = learn_sm(c);
+	if (!rc)
+		rc = subscribe_traps(c);
 	if (!rc && c->a->opts.check_ms > 0 && !c->canary) {
 		rc = canary_set(c, c->canary_turn, true);
 		c->canary = !rc;
@@ -206,8 +357,6 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 		util_log(c->st.subscribe_attempts == 1 ? UTIL_LOG_ERROR : UTIL_LOG_VERBOSE,
 			 "ERR E901: subscription not acknowledged: %s; again in %d ms",
 			 ibvmig_sa_strerror(rc), c->backoff_ms);
-		if (rc == -ENETDOWN)
-			ibvmig_sa_refresh(c->sa);	/* the port may have its LID or SM now */
 		backoff(c, now);
 		return;
 	}
@@ -227,6 +376,7 @@ static void subscribe_round(struct sa_ctx *c, int64_t now)
 static void sm_forgot_us(struct sa_ctx *c, unsigned next, int64_t now)
 {
 	c->st.sm_resets++;
+	sm_changed(c);
 	util_log(UTIL_LOG_INFO,
 		 "the SM has forgotten this port's subscriptions (restart, handover or "
 		 "port reset): subscribing again, then setting %u vGUIDs again",
@@ -240,34 +390,112 @@ static void sm_forgot_us(struct sa_ctx *c, unsigned next, int64_t now)
 	c->next_try_ms = now;
 }
 
-/* The periodic check: is the held canary still known to the SM? */
-static void check_sm(struct sa_ctx *c, int64_t now)
+static uint64_t sa_retries(const struct sa_ctx *c)
+{
+	struct ibvmig_sa_counters cnt;
+
+	ibvmig_sa_get_counters(c->sa, &cnt);
+	return cnt.retries;
+}
+
+/*
+ * Unsubscribes the held canary: 1 when the SM did not hold it (it forgot us),
+ * 0 when it did, or the error.  A "no such subscription" to a resent
+ * unsubscribe proves nothing: the first copy may have removed it and its
+ * answer been lost (a lossy port); the next check asks again.
+ */
+static int canary_forgotten(struct sa_ctx *c, unsigned held)
+{
+	uint64_t retries = sa_retries(c);
+	struct ibvmig_sa_node node;
+	int rc = canary_set(c, held, false);
+
+	if (rc != -EBADR)
+		return rc;
+	if (sa_retries(c) != retries) {
+		util_log(UTIL_LOG_VERBOSE, "canary: a resent unsubscribe found nothing; taken as done");
+		return 0;
+	}
+	/*
+	 * OpenSM answers the same status when it does not know the subscriber's
+	 * port yet (ERR 430D: a port back from a flap, before the SM's sweep found
+	 * it; doc/simulator.md, "Link Flaps: Unlink and Link"): only an SM that knows
+	 * this port and lacks the canary has forgotten us.  Otherwise the next
+	 * check asks again.
+	 */
+	if (ibvmig_sa_node_by_lid(c->sa, ibvmig_sa_port(c->sa)->lid, &node))
+		return -EAGAIN;
+	return 1;
+}
+
+/* The check's look at the port: true when it is active (the SA reachable through it). */
+static bool port_active(struct sa_ctx *c)
+{
+	const struct ibvmig_sa_port *p = ibvmig_sa_port(c->sa);
+	bool active = !p->from_portinfo || p->port_state == PORT_ACTIVE;
+
+	if (!active && !c->port_down) {
+		c->st.port_downs++;
+		util_log(UTIL_LOG_INFO, "the port is down (state %u): its vGUIDs are checked when "
+			 "it is back", p->port_state);
+	} else if (active && c->port_down) {
+		util_log(UTIL_LOG_INFO, "the port is up again: checking its vGUIDs");
+	}
+	c->port_down = !active;
+	return active;
+}
+
+static void check_aliases(struct sa_ctx *c);
+
+/*
+ * The canary half of a check: 1 when the SM forgot us (a new subscription
+ * round is set up), 0 when it still knows us, or the error.
+ */
+static int check_canary(struct sa_ctx *c, int64_t now)
 {
 	unsigned held = c->canary_turn, next = held ^ 1;
+	/* Only the unsubscribe's "no such subscription" tells; a refused subscribe does not. */
+	int rc = canary_set(c, next, true);
+
+	if (!rc)
+		rc = canary_forgotten(c, held);
+	if (rc == 1) {
+		sm_forgot_us(c, next, now);
+		return 1;
+	}
+	if (!rc) {
+		c->canary_turn = next;
+		return 0;
+	}
+	/*
+	 * The SM may be down, or have moved; a later check tells.  The turn
+	 * stays: subscribing the next canary again is a no-op for an SM that
+	 * holds it already.
+	 */
+	c->st.sa_errors++;
+	c->learn_soon = rc == -ETIMEDOUT;
+	util_log(UTIL_LOG_VERBOSE, "ERR E902: SA check failed: %s", ibvmig_sa_strerror(rc));
+	return rc;
+}
+
+/* The periodic check: the port and the master SM, the held canary, the vGUIDs. */
+static void check_sm(struct sa_ctx *c, int64_t now)
+{
+	bool was_down = c->port_down;
 	int rc;
 
 	c->next_check_ms = now + c->a->opts.check_ms;
 	c->st.checks++;
-	/* Only the unsubscribe's "no such subscription" tells; a refused subscribe does not. */
-	rc = canary_set(c, next, true);
-	if (!rc) {
-		rc = canary_set(c, held, false);
-		if (rc == -EBADR) {
-			sm_forgot_us(c, next, now);
-			return;
-		}
-	}
-	if (rc) {
-		/*
-		 * The SM may be down; a later check tells.  The turn stays:
-		 * subscribing the next canary again is a no-op for an SM that
-		 * holds it already.
-		 */
-		c->st.sa_errors++;
-		util_log(UTIL_LOG_VERBOSE, "ERR E902: SA check failed: %s", ibvmig_sa_strerror(rc));
+	learn_sm(c);
+	if (!port_active(c))
 		return;
-	}
-	c->canary_turn = next;
+	rc = check_canary(c, now);
+	if (rc == 1)
+		return;		/* the new round sets every vGUID again */
+	if (!rc || was_down)
+		check_aliases(c);
+	if (was_down)
+		revalidate(c, "the port was down: Reports to it were lost");
 }
 
 /* ---- after a reset: set every vGUID again -------------------------------------------------- */
@@ -317,6 +545,90 @@ static void set_aliases_again(struct sa_ctx *c)
 	}
 	util_log(UTIL_LOG_INFO, "set %u vGUIDs again after the SM reset", c->n_aliases);
 	c->reset_pending = false;
+	/* The forgetful SM may have sent notices before it knew us again. */
+	revalidate(c, "the SM had forgotten this port");
+}
+
+/* ---- a flap: vGUIDs the SM dropped, the subscriptions kept ---------------------------------- */
+
+/* The vGUIDs of GUID block @block that the SM no longer has there, added to @missing. */
+static int block_missing(struct sa_ctx *c, int block, struct alias *missing, unsigned *n)
+{
+	struct ibvmig_sa_guid_block b;
+	bool fetched = false;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < c->n_aliases; i++) {
+		struct alias al = c->aliases[i];
+
+		if (al.index / IBVMIG_SA_GUIDS_PER_BLOCK != block)
+			continue;
+		if (!fetched) {
+			rc = ibvmig_sa_guid_block(c->sa, (uint8_t)block, &b);
+			if (rc)
+				return rc;
+			fetched = true;
+		}
+		if (b.guid[al.index % IBVMIG_SA_GUIDS_PER_BLOCK] != al.vguid)
+			missing[(*n)++] = al;
+	}
+	return 0;
+}
+
+/* Sets @al again where it was: 1 when done, 0 when the next check is to try again. */
+static int restore_alias(struct sa_ctx *c, struct alias al)
+{
+	int rc = ibvmig_sa_alias_set(c->sa, al.vguid, al.index);
+
+	if ((rc == -EEXIST || rc == -EINVAL) && alias_lost(c, al.vguid, al.index, rc))
+		return 0;
+	if (rc == -EEXIST)
+		return 0;	/* there after all: set meanwhile */
+	if (rc) {
+		c->st.sa_errors++;
+		util_log(UTIL_LOG_VERBOSE, "ERR E909: vGUID 0x%016" PRIx64 " not set again yet: %s",
+			 al.vguid, ibvmig_sa_strerror(rc));
+		return 0;
+	}
+	c->st.aliases_restored++;
+	util_log(UTIL_LOG_INFO,
+		 "vGUID 0x%016" PRIx64 " was gone from index %d (the SM dropped it, as it "
+		 "does when the port flaps): set again", al.vguid, al.index);
+	return 1;
+}
+
+/*
+ * Every vGUID this agent set, against the port's GUIDInfoRecord blocks (one
+ * single-record Get per block that holds one of them).  A port that went down
+ * and up lost its aliases in the SM but kept its subscriptions
+ * (doc/simulator.md, "Link Flaps: Unlink and Link"), so the canary cannot
+ * tell; peers got an UnPath "port-gone", and the Set makes the SM send the
+ * RePath that lets them resume.
+ */
+static void check_aliases(struct sa_ctx *c)
+{
+	struct alias missing[MAX_ALIASES];
+	unsigned n = 0, i, restored = 0;
+	int block, last = -1, rc;
+
+	for (i = 0; i < c->n_aliases; i++)
+		if (c->aliases[i].index / IBVMIG_SA_GUIDS_PER_BLOCK > last)
+			last = c->aliases[i].index / IBVMIG_SA_GUIDS_PER_BLOCK;
+	for (block = 0; block <= last; block++) {
+		rc = block_missing(c, block, missing, &n);
+		if (rc) {
+			c->st.sa_errors++;
+			util_log(UTIL_LOG_VERBOSE, "ERR E910: the port's GUID block %d unread: %s",
+				 block, ibvmig_sa_strerror(rc));
+			return;
+		}
+	}
+	for (i = 0; i < n; i++)
+		restored += (unsigned)restore_alias(c, missing[i]);
+	/* The port was down for the SM to drop them: Reports to it were lost. */
+	if (restored)
+		revalidate(c, "the SM had dropped this port's vGUIDs");
 }
 
 /* ---- jobs -------------------------------------------------------------------------------- */
@@ -432,11 +744,47 @@ static void job_subscriptions(struct sa_ctx *c, unsigned n)
 	subscribe_round(c, (int64_t)util_mono_ms());
 }
 
+/*
+ * One PathRecord of a re-validation round, stamped as a path-query answer is
+ * (the newest stamp held when asking), for the VMs interested in @job->gid.
+ */
+static void job_revalidate(struct sa_ctx *c, const struct agent_job_revalidate *job)
+{
+	struct stamp s = *stamp_slot(c, job->gid.guid);
+	struct agent_ev_revalidated *r;
+	struct agent_item *ev;
+
+	if (job->gid.guid && job->gid.prefix == ibvmig_sa_port(c->sa)->subnet_prefix &&
+	    (ev = agent_item_new(AGENT_EV_REVALIDATED))) {
+		r = &ev->revalidated;
+		r->gid = job->gid;
+		if (s.vguid == job->gid.guid) {
+			r->stamped = true;
+			r->epoch = s.epoch;
+			r->seq = s.seq;
+		}
+		r->rc = ibvmig_sa_path_by_guid(c->sa, job->gid.guid, &r->path);
+		if (r->rc == -ENOENT && (int64_t)util_mono_ms() < c->settle_until_ms)
+			r->rc = -EAGAIN;	/* pushed as nothing: see sm_changed() */
+		else if (r->rc && r->rc != -ENOENT) {
+			c->st.sa_errors++;
+			c->learn_soon = c->learn_soon || r->rc == -ETIMEDOUT;
+		}
+		agent_queue_push(&c->a->events, ev);
+	}
+	if (job->last)
+		round_ended(c);
+}
+
 static void run_job(struct sa_ctx *c, const struct agent_item *job)
 {
 	struct agent_ev_reply *r;
 	struct agent_item *ev;
 
+	if (job->kind == AGENT_JOB_REVALIDATE) {
+		job_revalidate(c, &job->reval);
+		return;
+	}
 	if (job->kind == AGENT_JOB_SUBSCRIPTIONS)
 		job_subscriptions(c, job->subs.n_subs);
 	if (job->kind == AGENT_JOB_SUBSCRIPTIONS && !job->to.conn)
@@ -459,6 +807,8 @@ static void run_job(struct sa_ctx *c, const struct agent_item *job)
 	/* "No such path/alias" is an answer; the rest are the SA failing us. */
 	if (r->rc && r->rc != -ENOENT && r->rc != -EEXIST && r->rc != -ENOSPC)
 		c->st.sa_errors++;
+	if (r->rc == -ETIMEDOUT)
+		c->learn_soon = true;	/* the master may have moved */
 	agent_queue_push(&c->a->events, ev);
 }
 
@@ -490,10 +840,95 @@ static bool run_jobs(struct sa_ctx *c)
 
 /* ---- Reports ----------------------------------------------------------------------------- */
 
+/* True when a line may be logged now; *@held is how many were held back before it. */
+static bool log_now(struct rate_log *rl, unsigned *held)
+{
+	int64_t now = (int64_t)util_mono_ms();
+
+	if (now < rl->next_ms) {
+		rl->held++;
+		return false;
+	}
+	rl->next_ms = now + LOG_GAP_MS;
+	*held = rl->held;
+	rl->held = 0;
+	return true;
+}
+
+/* Counted, and logged at most once a second per kind with what was held back. */
+static void refused(struct sa_ctx *c, const struct ibvmig_sa_report *r, enum trust_verdict v,
+		    uint64_t prefix, uint64_t guid)
+{
+	unsigned held;
+
+	if (v == TRUST_BAD_SOURCE) {
+		c->st.rejected_source++;
+		if (log_now(&c->log_source, &held))
+			util_log(UTIL_LOG_ERROR,
+				 "ERR E911: a Report from LID %u refused: only the master SM (LID "
+				 "%u) sends them (trap %d about vGUID 0x%016" PRIx64 ", new LID %u; "
+				 "%u more refused since the last line)", r->slid, c->trust.sm_lid,
+				 r->path_rc, r->path.vguid, r->path.new_lid, held);
+		return;
+	}
+	c->st.rejected_issuer++;
+	if (log_now(&c->log_issuer, &held))
+		util_log(UTIL_LOG_ERROR,
+			 "ERR E912: a notice issued by 0x%016" PRIx64 ":0x%016" PRIx64 " refused: "
+			 "neither the master SM's port nor a trusted issuer (trap %d about vGUID "
+			 "0x%016" PRIx64 ", new LID %u, IssuerLID %u; %u more refused since the "
+			 "last line)", prefix, guid, r->path_rc, r->path.vguid, r->path.new_lid,
+			 r->notice.issuer_lid, held);
+}
+
+/*
+ * The trust rule (agent_trust.h).  A Report from another LID than the
+ * master's may be the master's after a handover the last check did not see
+ * yet: the port is asked again, at most once a second whatever a forger
+ * sends.
+ */
+static bool believe(struct sa_ctx *c, const struct ibvmig_sa_report *r, int *issuer)
+{
+	int64_t now = (int64_t)util_mono_ms();
+	enum trust_verdict v;
+	uint64_t prefix, guid;
+
+	ibvmig_notice_get_issuer(&r->notice, &prefix, &guid);
+	v = trust_check(&c->trust, r->slid, prefix, guid, issuer);
+	if (v == TRUST_BAD_SOURCE && now >= c->next_learn_ms) {
+		learn_again(c, now);
+		v = trust_check(&c->trust, r->slid, prefix, guid, issuer);
+	}
+	if (v == TRUST_OK)
+		return true;
+	refused(c, r, v, prefix, guid);
+	return false;
+}
+
+/* What a believed notice's number says: lost notices, or another epoch. */
+static void check_number(struct sa_ctx *c, int issuer, const struct ibvmig_path_notice *n)
+{
+	struct trust_gap gap = trust_number(&c->trust, issuer, n->epoch, n->number);
+	char why[96];
+
+	if (gap.missed) {
+		c->st.notices_lost += gap.missed;
+		snprintf(why, sizeof(why), "%" PRIu32 " notices lost before number %" PRIu32
+			 " of epoch 0x%08" PRIx32, gap.missed, n->number, n->epoch);
+		util_log(UTIL_LOG_INFO, "%s: re-validating", why);
+		revalidate(c, why);
+	} else if (gap.new_epoch) {
+		/* The last notices of the old epoch may be lost: no number shows them. */
+		sm_changed(c);
+		revalidate(c, "a new epoch");
+	}
+}
+
 static void on_report(const struct ibvmig_sa_report *r, void *arg)
 {
 	struct sa_ctx *c = arg;
 	struct agent_item *ev;
+	int issuer;
 
 	c->st.reports++;
 	if (r->path_rc != IBVMIG_TRAP_UNPATH && r->path_rc != IBVMIG_TRAP_REPATH) {
@@ -503,6 +938,10 @@ static void on_report(const struct ibvmig_sa_report *r, void *arg)
 			 r->path_rc == -ENOMSG ? "not ours" : ibvmig_sa_strerror(r->path_rc));
 		return;
 	}
+	/* Before anything else: a forged stamp or number must move nothing. */
+	if (!believe(c, r, &issuer))
+		return;
+	check_number(c, issuer, &r->path);
 	stamp_note(c, &r->path);
 	ev = agent_item_new(AGENT_EV_NOTICE);
 	if (!ev)
@@ -542,6 +981,11 @@ static void sa_step(struct sa_ctx *c)
 		subscribe_round(c, now);
 	else if (c->subscribed && c->a->opts.check_ms > 0 && now >= c->next_check_ms)
 		check_sm(c, now);
+	else if (c->learn_soon && now >= c->next_learn_ms)
+		learn_again(c, now);
+	/* The last notice's loss shows in no later number: the period bounds it. */
+	if (c->subscribed && c->a->opts.revalidate_ms > 0 && now >= c->next_round_ms)
+		revalidate(c, "periodic");
 	more = run_jobs(c);
 	/* Jobs cannot wake this thread (agent.h): the slice bounds their wait. */
 	rc = ibvmig_sa_process(c->sa, more ? 0 : c->a->opts.slice_ms, on_report, c);
@@ -557,6 +1001,7 @@ void *agent_sa_thread(void *arg)
 {
 	struct agent *a = arg;
 	struct sa_ctx *c = calloc(1, sizeof(*c));
+	unsigned i;
 
 	if (!c || !(c->stamps = calloc(STAMP_SLOTS, sizeof(*c->stamps)))) {
 		util_log(UTIL_LOG_ERROR, "ERR E907: out of memory: the SA thread cannot run");
@@ -569,6 +1014,12 @@ void *agent_sa_thread(void *arg)
 	c->backoff_ms = a->opts.backoff_min_ms;
 	c->seed = (unsigned)(int64_t)util_mono_ms() ^ (unsigned)ibvmig_sa_port(c->sa)->port_guid;
 	c->want_per_vm = 0;
+	for (i = 0; i < a->opts.n_trust_issuers; i++) {
+		trust_add_issuer(&c->trust, a->opts.trust_issuers[i]);
+		util_log(UTIL_LOG_INFO, "notices issued by port 0x%016" PRIx64 " are believed too",
+			 a->opts.trust_issuers[i]);
+	}
+	c->next_round_ms = (int64_t)util_mono_ms() + a->opts.revalidate_ms;
 	while (!atomic_load(&a->stop))
 		sa_step(c);
 	/* Subscriptions outlive their client in OpenSM: the close drops ours, the canary too. */

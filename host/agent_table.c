@@ -6,6 +6,7 @@
  * one bucket whatever the number of VMs and interests.
  */
 #include "agent_table.h"
+#include "ibvmig_notice.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,8 +25,15 @@ struct slot {
 	struct at_vm vm;
 };
 
+/* A slot of the last-notice table: @n valid when @used. */
+struct last_notice {
+	bool used;
+	struct at_notice n;
+};
+
 struct at_table {
 	struct at_limits lim;
+	struct last_notice *last;	/* AT_NOTICE_SLOTS of them */
 	struct slot *slots;		/* lim.max_vms of them */
 	unsigned n_vms;
 	struct interest **buckets;
@@ -85,7 +93,8 @@ struct at_table *at_create(const struct at_limits *lim)
 	t->n_buckets = BUCKETS_MIN;
 	t->slots = calloc(lim->max_vms, sizeof(*t->slots));
 	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
-	if (!t->slots || !t->buckets) {
+	t->last = calloc(AT_NOTICE_SLOTS, sizeof(*t->last));
+	if (!t->slots || !t->buckets || !t->last) {
 		at_destroy(t);
 		errno = ENOMEM;
 		return NULL;
@@ -107,6 +116,7 @@ void at_destroy(struct at_table *t)
 		}
 	free(t->buckets);
 	free(t->slots);
+	free(t->last);
 	free(t);
 }
 
@@ -365,4 +375,48 @@ void at_count_forward(struct at_table *t, int id)
 {
 	if (valid_id(t, id))
 		t->slots[id].vm.forwarded++;
+}
+
+/* ---- re-validation and repeats ---------------------------------------------------------- */
+
+/* True when an interest before @in in its bucket has the same GID (it was listed). */
+static bool listed_before(const struct interest *first, const struct interest *in)
+{
+	for (; first != in; first = first->next)
+		if (first->guid == in->guid && first->prefix == in->prefix)
+			return true;
+	return false;
+}
+
+size_t at_interest_gids(const struct at_table *t, struct at_gid *out, size_t cap)
+{
+	const struct interest *in;
+	size_t b, n = 0;
+
+	/* A GID's interests all sit in one bucket: a scan of that bucket dedups. */
+	for (b = 0; b < t->n_buckets; b++)
+		for (in = t->buckets[b]; in; in = in->next) {
+			if (listed_before(t->buckets[b], in))
+				continue;
+			if (n < cap)
+				out[n] = (struct at_gid){ in->prefix, in->guid };
+			n++;
+		}
+	return n;
+}
+
+static bool same_content(const struct at_notice *a, const struct at_notice *b)
+{
+	return a->trap == b->trap && a->reason == b->reason && a->new_lid == b->new_lid &&
+	       a->old_lid == b->old_lid && a->prefix == b->prefix && a->vguid == b->vguid &&
+	       a->new_port_guid == b->new_port_guid && a->old_port_guid == b->old_port_guid;
+}
+
+bool at_notice_repeats(struct at_table *t, const struct at_notice *n)
+{
+	struct last_notice *slot = &t->last[bucket_of(AT_NOTICE_SLOTS, n->prefix, n->vguid)];
+	bool repeat = slot->used && n->trap == IBVMIG_TRAP_REPATH && same_content(&slot->n, n);
+
+	*slot = (struct last_notice){ true, *n };
+	return repeat;
 }

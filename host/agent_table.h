@@ -104,6 +104,44 @@ size_t at_fanout(const struct at_table *t, enum at_mode mode, uint64_t prefix, u
 /* Counts one notice forwarded to the VM (its at_vm.forwarded). */
 void at_count_forward(struct at_table *t, int id);
 
+/* A GID, as at_interest_gids() lists them. */
+struct at_gid {
+	uint64_t prefix, guid;
+};
+
+/*
+ * Every GID some VM's interest holds, each once (for a re-validation round):
+ * up to @cap of them into @out, in no particular order.  Returns how many
+ * there are in all (at most at_interest_total()).
+ */
+size_t at_interest_gids(const struct at_table *t, struct at_gid *out, size_t cap);
+
+/*
+ * REPEATS (doc/ibvmigd.8, "Repeats").  An SM killed between a migration's
+ * Set and its save sends the same RePath again after its restart, under a new
+ * epoch (doc/notice-details.md).  The table keeps the content of the last
+ * notice about each vGID (its trap, reason, LIDs and port GUIDs; not its
+ * stamp or number) in AT_NOTICE_SLOTS direct-mapped slots: a collision
+ * forgets the older vGID's, whose repeat then goes through (harmless: the
+ * same LID again).
+ */
+#define AT_NOTICE_SLOTS 4096
+
+struct at_notice {
+	uint16_t trap;
+	uint8_t reason;
+	uint16_t new_lid, old_lid;
+	uint64_t prefix, vguid;
+	uint64_t new_port_guid, old_port_guid;
+};
+
+/*
+ * Notes @n as the last notice about its vGID.  True when it is a RePath
+ * identical in content to the last notice noted for that vGID, whatever its
+ * epoch: a repeat, not to be forwarded.
+ */
+bool at_notice_repeats(struct at_table *t, const struct at_notice *n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -207,10 +207,57 @@ static void on_notice(struct ibvmig_guest *g, const struct ibvmig_vmc_msg *m, ui
 					      .result = rc });
 }
 
+/*
+ * A path the agent re-validated (path-update): an SA answer like a path-query
+ * reply, stamped the same way, for a peer this VM wants.
+ */
+static void on_pushed_path(struct ibvmig_guest *g, const struct ibvmig_vmc_msg *m,
+			   uint64_t now_ms)
+{
+	struct ibvmig_pc_stamp s = { m->path.epoch, m->path.seq };
+	struct ibvmig_sa_path p;
+	struct want *w;
+
+	if (ibvmig_vmc_get_path(m, &p) || !(w = want_of(g, p.dgid_guid)) ||
+	    p.dgid_prefix != g->prefix)
+		return;	/* not a peer of ours (a VM that dropped it since) */
+	if (ibvmig_pc_insert(g->cache, &p, m->path.stamped ? &s : NULL, now_ms)) {
+		tell(g, &(struct ibvmig_guest_event){ .type = IBVMIG_GUEST_ERROR, .peer = w->guid,
+						      .request = "path-update",
+						      .text = "bad path record" });
+		return;
+	}
+	tell(g, &(struct ibvmig_guest_event){ .type = IBVMIG_GUEST_PATH_PUSHED, .peer = w->guid,
+					      .path = &p, .stamped = m->path.stamped });
+}
+
+/*
+ * The SA has no path to the peer now (path-gone): the peer is between two
+ * ports, as after an UnPath that never came.  Suspended, not dropped: the
+ * RePath that follows resumes it (a dropped entry would ignore it, rule 4 of
+ * doc/path-cache.md, and ask the SA again and again meanwhile).
+ */
+static void on_path_gone(struct ibvmig_guest *g, const struct ibvmig_vmc_msg *m,
+			 uint64_t now_ms)
+{
+	struct ibvmig_pc_stamp s = { m->gone.epoch, m->gone.seq };
+	struct want *w = want_of(g, m->gone.gid.guid);
+
+	if (!w || m->gone.gid.prefix != g->prefix)
+		return;
+	ibvmig_pc_suspend(g->cache, g->prefix, w->guid, m->gone.stamped ? &s : NULL, now_ms);
+	tell(g, &(struct ibvmig_guest_event){ .type = IBVMIG_GUEST_PATH_GONE, .peer = w->guid,
+					      .stamped = m->gone.stamped });
+}
+
 static void on_message(struct ibvmig_guest *g, const struct ibvmig_vmc_msg *m, uint64_t now_ms)
 {
 	if (m->type == IBVMIG_VMC_NOTICE) {
 		on_notice(g, m, now_ms);
+	} else if (m->type == IBVMIG_VMC_PATH_UPDATE) {
+		on_pushed_path(g, m, now_ms);
+	} else if (m->type == IBVMIG_VMC_PATH_GONE) {
+		on_path_gone(g, m, now_ms);
 	} else if (m->type == (IBVMIG_VMC_PATH_QUERY | IBVMIG_VMC_REPLY)) {
 		on_path(g, m, now_ms);
 	} else if (m->status) {

@@ -10,7 +10,11 @@
  * it wants paths to (ibvmig_guest_want): the handle registers its interest
  * with the agent, asks for each path, and keeps asking while one is missing.
  * The agent forwards the RePath/UnPath notices about those peers; the handle
- * applies them to the cache in order.  ibvmig_guest_resolve() then answers
+ * applies them to the cache in order.  When notices may have been lost, the
+ * agent re-validates the peers' paths with the SA and pushes the answers
+ * (doc/vm-channel.md, path-update and path-gone): the handle caches a pushed
+ * path as an SA answer, and suspends the entry of a peer the SA has no path
+ * to (as an UnPath would: its RePath resumes it).  ibvmig_guest_resolve() then answers
  * from the cache: a path to use, "retry" while a peer is between two ports,
  * or "not yet".
  *
@@ -62,19 +66,21 @@ enum ibvmig_guest_event_type {
 	IBVMIG_GUEST_NOTICE,		/* a RePath/UnPath reached the cache */
 	IBVMIG_GUEST_ERROR,		/* the agent refused a request, or sent garbage */
 	IBVMIG_GUEST_GONE,		/* the channel ended; the handle is done */
+	IBVMIG_GUEST_PATH_PUSHED,	/* the agent re-validated a path: cached as an SA answer */
+	IBVMIG_GUEST_PATH_GONE,		/* ...and found none: the entry suspended */
 };
 
 /* What the callback is told; pointers are valid during the call only. */
 struct ibvmig_guest_event {
 	enum ibvmig_guest_event_type type;
-	uint64_t peer;			/* PATH, NOTICE, ERROR of a path query: the peer */
+	uint64_t peer;			/* PATH*, NOTICE, ERROR of a path query: the peer */
 	/* READY: the agent's port */
 	uint16_t agent_lid;
 	uint64_t agent_port_guid;
 	uint64_t subnet_prefix;
-	/* PATH */
+	/* PATH, PATH_PUSHED */
 	const struct ibvmig_sa_path *path;
-	bool stamped;			/* the agent had a notice stamp for the peer */
+	bool stamped;			/* the agent had a notice stamp for the peer (PATH_GONE too) */
 	/* NOTICE */
 	uint16_t trap;			/* IBVMIG_TRAP_UNPATH or IBVMIG_TRAP_REPATH */
 	const struct ibvmig_path_notice *notice;

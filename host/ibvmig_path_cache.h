@@ -42,6 +42,9 @@
  *     aged) and inserts make it the most recently used; notices do not.
  *  8. Max age: an entry whose last insert is cfg.max_age_ms old or older is
  *     a MISS (counted as aged) but stays, with its stamp, until replaced.
+ *  9. An SA "no path" (ibvmig_pc_suspend) is "now" too: it suspends the
+ *     entry as an UnPath would, without the ordering test, and raises its
+ *     stamp as an insert does; a newer RePath or an insert resumes it.
  *
  * Time is the caller's, in milliseconds, on a clock that does not jump (the
  * VM side uses CLOCK_MONOTONIC).  A time earlier than one already seen is
@@ -172,6 +175,18 @@ int ibvmig_pc_lookup(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid, 
  */
 int ibvmig_pc_insert(struct ibvmig_pc_cache *c, const struct ibvmig_sa_path *p,
 		     const struct ibvmig_pc_stamp *stamp, uint64_t now_ms);
+
+/*
+ * The SA has no path to @prefix:@guid now (the agent's path-gone, after a
+ * re-validation, doc/vm-channel.md): an SA answer like an insert (rule 9), so
+ * no ordering test; the entry is suspended as by an UnPath (its clock runs on
+ * if it already was), and its stamp raised to @stamp (NULL: none) if newer,
+ * so that a later RePath resumes it and an older notice stays stale.
+ * IBVMIG_PC_APPLIED or IBVMIG_PC_UNCACHED (nothing cached: nothing to do);
+ * -EINVAL for a zero GUID.
+ */
+int ibvmig_pc_suspend(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid,
+		      const struct ibvmig_pc_stamp *stamp, uint64_t now_ms);
 
 /*
  * Applies a RePath (@trap IBVMIG_TRAP_REPATH) or an UnPath

@@ -41,7 +41,7 @@ EXTRA_DIST += host/tests/abi.test
 sbin_PROGRAMS += host/ibvmigd
 host_ibvmigd_SOURCES = host/agent.h host/agent_main.c host/agent_queue.c host/agent_sa.c \
 	host/agent_chan.h host/agent_chan.c host/agent_dispatch.c \
-	host/agent_table.h host/agent_table.c
+	host/agent_table.h host/agent_table.c host/agent_trust.h host/agent_trust.c
 host_ibvmigd_CPPFLAGS = $(HOST_CPPFLAGS) -I$(top_srcdir)/cli
 host_ibvmigd_LDADD = libibvmig/libibvmig-sa.la cli/libibvmig-cli.la -lpthread
 
@@ -59,12 +59,18 @@ host_ibvmig_vm_LDADD = host/libguestcore.la cli/libibvmig-cli.la
 dist_man_MANS += doc/ibvmigd.8 doc/ibvmig-host.8 doc/ibvmig_guest.3
 
 # Unit tests: the mapping table alone; the CLI and the VM against a fake agent (no fabric).
-check_PROGRAMS += host/tests/test_agent_table host/tests/fake_agent host/tests/vmc_raw_client
-TESTS += host/tests/test_agent_table host/tests/ibvmig-host-cli.test host/tests/vm-fake-agent.test
+check_PROGRAMS += host/tests/test_agent_table host/tests/test_agent_trust host/tests/fake_agent \
+	host/tests/vmc_raw_client
+TESTS += host/tests/test_agent_table host/tests/test_agent_trust host/tests/ibvmig-host-cli.test \
+	host/tests/vm-fake-agent.test
 host_tests_test_agent_table_SOURCES = host/tests/test_agent_table.c host/agent_table.c \
 	host/agent_table.h
 host_tests_test_agent_table_CPPFLAGS = $(HOST_CPPFLAGS)
 host_tests_test_agent_table_LDADD = $(UNIT_LIBS)
+host_tests_test_agent_trust_SOURCES = host/tests/test_agent_trust.c host/agent_trust.c \
+	host/agent_trust.h
+host_tests_test_agent_trust_CPPFLAGS = $(HOST_CPPFLAGS)
+host_tests_test_agent_trust_LDADD = $(UNIT_LIBS)
 host_tests_fake_agent_SOURCES = host/tests/fake_agent.c
 host_tests_fake_agent_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 host_tests_fake_agent_LDADD = libibvmig/libibvmig-wire.la
@@ -73,7 +79,9 @@ host_tests_vmc_raw_client_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 host_tests_vmc_raw_client_LDADD = libibvmig/libibvmig-wire.la
 
 # End to end on ibsim: stock OpenSM with the plugin, agents, VMs (host/tests/host-lib.sh).
-HOST_FABRIC_TESTS = host/tests/host-migrate.test host/tests/host-agent.test
+HOST_FABRIC_TESTS = host/tests/host-migrate.test host/tests/host-agent.test \
+	host/tests/host-forge.test host/tests/host-flap.test host/tests/host-loss.test \
+	host/tests/host-crash-repeat.test
 if FABRIC_TESTS
 TESTS += $(HOST_FABRIC_TESTS)
 endif
@@ -82,7 +90,8 @@ EXTRA_DIST += $(HOST_FABRIC_TESTS) host/tests/host-lib.sh host/tests/ibvmig-host
 	test-fabric/bench/host-bench.sh test-fabric/bench/hosts8.net
 
 # The fabric benchmark: per-port against per-VM subscription, run by `make bench`.
-FABRIC_BENCHMARKS += test-fabric/bench/host-bench.sh
+FABRIC_BENCHMARKS += test-fabric/bench/host-bench.sh test-fabric/bench/loss-convergence.sh
+EXTRA_DIST += test-fabric/bench/loss-convergence.sh
 
 # The example a guest application copies, built and run as one would.
 check_PROGRAMS += doc/examples/guest-example

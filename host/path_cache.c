@@ -326,6 +326,16 @@ int ibvmig_pc_lookup(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid, 
 	return IBVMIG_PC_HIT;
 }
 
+/* An SA answer has no SM stamp: only the agent's may raise the held one. */
+static void raise_stamp(struct entry *e, const struct ibvmig_pc_stamp *stamp)
+{
+	if (stamp && (!e->stamped || ibvmig_stamp_is_newer(stamp->epoch, stamp->seq,
+							   e->stamp.epoch, e->stamp.seq))) {
+		e->stamp = *stamp;
+		e->stamped = true;
+	}
+}
+
 int ibvmig_pc_insert(struct ibvmig_pc_cache *c, const struct ibvmig_sa_path *p,
 		     const struct ibvmig_pc_stamp *stamp, uint64_t now_ms)
 {
@@ -360,15 +370,36 @@ int ibvmig_pc_insert(struct ibvmig_pc_cache *c, const struct ibvmig_sa_path *p,
 	e = &c->e[i];
 	e->path = *p;
 	e->inserted_at = c->now;
-	/* An SA answer has no SM stamp: only the agent's may raise the held one. */
-	if (stamp && (!e->stamped || ibvmig_stamp_is_newer(stamp->epoch, stamp->seq,
-							   e->stamp.epoch, e->stamp.seq))) {
-		e->stamp = *stamp;
-		e->stamped = true;
-	}
+	raise_stamp(e, stamp);
 	touch(c, i);
 	c->st.inserts++;
 	return 0;
+}
+
+int ibvmig_pc_suspend(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid,
+		      const struct ibvmig_pc_stamp *stamp, uint64_t now_ms)
+{
+	struct entry *e;
+	uint32_t i;
+
+	if (!guid)
+		return reject(c);
+	ibvmig_pc_expire(c, now_ms);
+	i = find(c, prefix, guid);
+	if (i == NIL) {
+		c->st.uncached++;
+		return IBVMIG_PC_UNCACHED;
+	}
+	e = &c->e[i];
+	raise_stamp(e, stamp);
+	/* Already suspended (by its UnPath): the clock runs from then. */
+	if (e->suspended)
+		return IBVMIG_PC_APPLIED;
+	e->suspended = true;
+	e->suspended_at = c->now;
+	list_push_tail(c, &c->sus, i);
+	c->st.suspended_now++;
+	return IBVMIG_PC_APPLIED;
 }
 
 int ibvmig_pc_apply_notice(struct ibvmig_pc_cache *c, int trap, const struct ibvmig_path_notice *n,

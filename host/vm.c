@@ -63,6 +63,7 @@ struct vm {
 	bool gone;
 	unsigned n_peers;		/* the first n of opt->peers */
 	uint64_t notices, applied, stale, uncached;
+	uint64_t pushed;		/* path-update and path-gone received */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -116,9 +117,9 @@ static void write_vm_state(FILE *f, const struct vm *v)
 
 	fprintf(f, "{\"vm\":\"%s\",\"vguid\":\"0x%016" PRIx64 "\",\"connected\":%s,"
 		"\"notices\":%" PRIu64 ",\"applied\":%" PRIu64 ",\"stale\":%" PRIu64
-		",\"uncached\":%" PRIu64 ",\"paths\":[", v->name, v->vguid,
+		",\"uncached\":%" PRIu64 ",\"pushed\":%" PRIu64 ",\"paths\":[", v->name, v->vguid,
 		v->g && !v->gone ? "true" : "false", v->notices, v->applied, v->stale,
-		v->uncached);
+		v->uncached, v->pushed);
 	for (i = 0; v->g && i < v->n_peers; i++) {
 		if (entry_of(v, opt->peers[i], &e))
 			continue;
@@ -208,6 +209,15 @@ static void on_event(void *ctx, const struct ibvmig_guest_event *ev)
 	case IBVMIG_GUEST_GONE:
 		v->gone = true;
 		event(v, "gone", ",\"why\":\"%s\"", ev->text);
+		break;
+	case IBVMIG_GUEST_PATH_PUSHED:
+		v->pushed++;
+		event(v, "path-update", ",\"vguid\":\"0x%016" PRIx64 "\",\"dlid\":%u,\"stamped\":%s",
+		      ev->peer, ev->path->dlid, ev->stamped ? "true" : "false");
+		break;
+	case IBVMIG_GUEST_PATH_GONE:
+		v->pushed++;
+		event(v, "path-gone", ",\"vguid\":\"0x%016" PRIx64 "\"", ev->peer);
 		break;
 	}
 }

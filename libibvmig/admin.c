@@ -32,7 +32,8 @@ const char *ibvmig_admin_status_text(unsigned status)
 		[IBVMIG_ADMIN_E_NOT_FOUND] = "not found",
 		[IBVMIG_ADMIN_E_INTERNAL] = "internal error in the plugin",
 		[IBVMIG_ADMIN_E_REQUEST] = "malformed request",
-		[IBVMIG_ADMIN_E_NOT_READY] = "the subnet manager is not up yet",
+		[IBVMIG_ADMIN_E_NOT_READY] = "the subnet manager is not up yet, or runs no escrow",
+		[IBVMIG_ADMIN_E_STATE] = "the escrow is not held (moving or over)",
 	};
 
 	return status < sizeof(text) / sizeof(text[0]) ? text[status] : "unknown status";
@@ -77,8 +78,11 @@ static int request_body_len(uint8_t op)
 	case IBVMIG_ADMIN_TRAPS:
 	case IBVMIG_ADMIN_SUBSCRIBERS:
 	case IBVMIG_ADMIN_STATS:
+	case IBVMIG_ADMIN_ESCROW_LIST:
 		return 0;
 	case IBVMIG_ADMIN_FLUSH:
+	case IBVMIG_ADMIN_ESCROW_SHOW:
+	case IBVMIG_ADMIN_ESCROW_CANCEL:
 		return 8;
 	default:
 		return -1;
@@ -101,6 +105,8 @@ int ibvmig_admin_encode_request(const struct ibvmig_admin_request *req, uint8_t 
 	w = wire_at(buf + IBVMIG_ADMIN_HEADER_LEN, (size_t)body);
 	if (req->op == IBVMIG_ADMIN_FLUSH)
 		wire_put_u64(&w, req->vguid);
+	else if (body)
+		wire_put_u64(&w, req->escrow_id);
 	return IBVMIG_ADMIN_HEADER_LEN + body;
 }
 
@@ -121,6 +127,8 @@ int ibvmig_admin_decode_request(const struct ibvmig_admin_header *h, const uint8
 	w = wire_at((uint8_t *)body, h->length);
 	if (h->op == IBVMIG_ADMIN_FLUSH)
 		req->vguid = wire_get_u64(&w);
+	else if (h->length)
+		req->escrow_id = wire_get_u64(&w);
 	return 0;
 }
 

@@ -29,6 +29,9 @@ void ibvmig_conf_defaults(struct ibvmig_conf *c)
 	c->alias_guard = true;
 	c->log_level = UTIL_LOG_INFO;
 	c->save_delay_ms = 100;
+	c->escrow_ttl_ms = 600 * 1000ULL;
+	c->escrow_capacity = 1024;
+	c->escrow_sweep_delay_ms = 50;
 }
 
 struct parser {
@@ -113,6 +116,38 @@ static int parse_guid_list(struct parser *p, struct ibvmig_conf *c, char *v)
 	return 0;
 }
 
+/* "vswitch <switch node GUID> pf <port GUID>": which port speaks for a vSwitch's VFs. */
+static int parse_vswitch(struct parser *p, struct ibvmig_conf *c, char *v)
+{
+	char *sw, *kw, *pf, *extra, *save = NULL;
+	uint64_t sw_guid, pf_guid;
+	unsigned i;
+	int rc;
+
+	sw = strtok_r(v, " \t", &save);
+	kw = strtok_r(NULL, " \t", &save);
+	pf = strtok_r(NULL, " \t", &save);
+	extra = strtok_r(NULL, " \t", &save);
+	if (!sw || !kw || strcmp(kw, "pf") || !pf || extra)
+		return bad(p, "vswitch: not \"<switch node GUID> pf <port GUID>\"");
+	rc = parse_uint(p, "vswitch", sw, 0, UINT64_MAX, &sw_guid);
+	if (!rc)
+		rc = parse_uint(p, "vswitch", pf, 0, UINT64_MAX, &pf_guid);
+	if (rc)
+		return rc;
+	if (!sw_guid || !pf_guid)
+		return bad(p, "vswitch: GUID 0 is not a switch or a port");
+	for (i = 0; i < c->vswitch_count; i++)
+		if (c->vswitch[i].switch_guid == sw_guid)
+			return bad(p, "vswitch: switch 0x%016" PRIx64 " declared twice", sw_guid);
+	if (c->vswitch_count == IBVMIG_CONF_VSWITCH_MAX)
+		return bad(p, "vswitch: more than %d vSwitches", IBVMIG_CONF_VSWITCH_MAX);
+	c->vswitch[c->vswitch_count].switch_guid = sw_guid;
+	c->vswitch[c->vswitch_count].pf_guid = pf_guid;
+	c->vswitch_count++;
+	return 0;
+}
+
 static int parse_log_level(struct parser *p, const char *v, enum util_log_level *out)
 {
 	static const char *const names[] = { "error", "info", "verbose", "debug" };
@@ -158,6 +193,28 @@ static int apply(struct parser *p, struct ibvmig_conf *c, const char *key, char 
 	} else if (!strcmp(key, "save_delay_ms")) {
 		rc = parse_uint(p, key, v, 10, 60000, &n);
 		c->save_delay_ms = (uint32_t)n;
+	} else if (!strcmp(key, "escrow")) {
+		rc = parse_bool(p, key, v, &c->escrow);
+	} else if (!strcmp(key, "escrow_ttl")) {
+		rc = parse_uint(p, key, v, 10, 7 * 86400, &n);
+		if (!rc && !n)
+			rc = bad(p, "escrow_ttl: must be at least 1");
+		c->escrow_ttl_ms = n * 1000;
+	} else if (!strcmp(key, "escrow_capacity")) {
+		rc = parse_uint(p, key, v, 10, IBVMIG_CONF_ESCROW_CAPACITY_MAX, &n);
+		if (!rc && !n)
+			rc = bad(p, "escrow_capacity: must be at least 1");
+		c->escrow_capacity = (uint32_t)n;
+	} else if (!strcmp(key, "escrow_journal")) {
+		rc = parse_string(p, key, v, c->escrow_journal, sizeof(c->escrow_journal), true);
+	} else if (!strcmp(key, "escrow_partitions")) {
+		rc = parse_string(p, key, v, c->escrow_partitions, sizeof(c->escrow_partitions),
+				  true);
+	} else if (!strcmp(key, "escrow_sweep_delay_ms")) {
+		rc = parse_uint(p, key, v, 10, 60000, &n);
+		c->escrow_sweep_delay_ms = (uint32_t)n;
+	} else if (!strcmp(key, "vswitch")) {
+		rc = parse_vswitch(p, c, v);
 	} else {
 		rc = bad(p, "unknown option \"%s\"", key);
 	}
@@ -223,6 +280,7 @@ int ibvmig_conf_load(const char *path, struct ibvmig_conf *c, char *err, size_t 
 {
 	char *text = NULL;
 	size_t len = 0;
+	ssize_t got;
 	FILE *f;
 	int rc;
 
@@ -237,14 +295,19 @@ int ibvmig_conf_load(const char *path, struct ibvmig_conf *c, char *err, size_t 
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	if (getdelim(&text, &len, '\0', f) < 0 && ferror(f)) {
+	got = getdelim(&text, &len, '\0', f);
+	if (got < 0 && ferror(f)) {
 		rc = -EIO;
 		snprintf(err, errlen, "%s: read error", path);
 	} else if (fgetc(f) != EOF) {
 		rc = -EINVAL;	/* getdelim stopped at a NUL byte */
 		snprintf(err, errlen, "%s: not a text file", path);
 	} else {
-		rc = ibvmig_conf_parse(text ? text : "", path, c, err, errlen);
+		/*
+		 * An empty file: getdelim returns -1 with a buffer it allocated
+		 * but never terminated, so its bytes are whatever the heap held.
+		 */
+		rc = ibvmig_conf_parse(got > 0 ? text : "", path, c, err, errlen);
 	}
 	free(text);
 	fclose(f);

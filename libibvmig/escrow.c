@@ -13,7 +13,12 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define PAYLOAD_RESERVED 24		/* MAD bytes 232..255 */
+/*
+ * MAD bytes 224..255: written zero, never read.  umad2sim delivers only the
+ * first 224 bytes of a MAD and fills the rest from beyond its buffer
+ * (doc/simulator.md, "umad2sim Reads and Polls"), so no field may live there.
+ */
+#define PAYLOAD_TAIL 32
 #define LID_MIN 0x0001			/* unicast LIDs, IBA vol 1, 4.1.3 */
 #define LID_MAX 0xBFFF
 #define PKEY_BASE_MASK 0x7FFF
@@ -37,11 +42,10 @@ static const struct msg_desc msgs[] = {
 };
 #define MSG_COUNT (sizeof(msgs) / sizeof(msgs[0]))
 
-/* The payload every message lays out the same way (MAD bytes 24..255). */
+/* The payload every message lays out the same way (MAD bytes 24..223). */
 struct payload {
 	uint8_t version;
 	struct ibvmig_esc_resp f;	/* every field; a request uses port, dest, token */
-	bool reserved_zero;
 };
 
 /* ---- bytes ------------------------------------------------------------------ */
@@ -84,12 +88,11 @@ static void put_payload(struct wire *w, const struct ibvmig_esc_resp *f)
 	/* Only the first nkeys slots carry keys: the rest are written zero. */
 	for (i = 0; i < IBVMIG_ESC_KEYS_MAX; i++)
 		wire_put_u16(w, i < f->nkeys ? f->keys[i] : 0);
-	wire_put_zero(w, PAYLOAD_RESERVED);
+	wire_put_zero(w, PAYLOAD_TAIL);
 }
 
 static void get_payload(struct wire *w, struct payload *p)
 {
-	uint8_t reserved[PAYLOAD_RESERVED];
 	struct ibvmig_esc_resp *f = &p->f;
 	size_t i;
 
@@ -111,11 +114,7 @@ static void get_payload(struct wire *w, struct payload *p)
 	f->retry_after_ms = wire_get_u32(w);
 	for (i = 0; i < IBVMIG_ESC_KEYS_MAX; i++)
 		f->keys[i] = wire_get_u16(w);
-	wire_get_bytes(w, reserved, sizeof(reserved));
-	p->reserved_zero = true;
-	for (i = 0; i < sizeof(reserved); i++)
-		if (reserved[i])
-			p->reserved_zero = false;
+	/* The tail (PAYLOAD_TAIL) is not read. */
 }
 
 /* ---- the checks ---------------------------------------------------------------- */
@@ -343,8 +342,6 @@ static enum ibvmig_esc_err decode(enum ibvmig_esc_msg msg, const uint8_t *mad, s
 		*hdr = hd.h;
 	if (p->version != IBVMIG_ESC_PAYLOAD_VERSION)
 		return IBVMIG_ESC_E_VERSION;
-	if (!p->reserved_zero)
-		return IBVMIG_ESC_E_UNUSED;
 	if (!msgs[msg].answer)
 		return check_request(msg, &p->f);
 	err = check_answer(msg, &p->f);

@@ -31,8 +31,11 @@ enum ibvmig_admin_op {
 	IBVMIG_ADMIN_SUBSCRIBERS = 3,
 	IBVMIG_ADMIN_STATS = 4,
 	IBVMIG_ADMIN_FLUSH = 5,		/* body: vGUID (u64), 0 = every entry */
+	IBVMIG_ADMIN_ESCROW_LIST = 6,	/* the LID escrows (doc/escrow-protocol.md) */
+	IBVMIG_ADMIN_ESCROW_SHOW = 7,	/* body: escrow id (u64) */
+	IBVMIG_ADMIN_ESCROW_CANCEL = 8,	/* body: escrow id (u64): end a held escrow now */
 };
-#define IBVMIG_ADMIN_OP_MAX IBVMIG_ADMIN_FLUSH
+#define IBVMIG_ADMIN_OP_MAX IBVMIG_ADMIN_ESCROW_CANCEL
 
 /* Response status; requests carry 0. */
 enum ibvmig_admin_status {
@@ -44,7 +47,8 @@ enum ibvmig_admin_status {
 	IBVMIG_ADMIN_E_NOT_FOUND = 5,	/* e.g. flush of a vGUID not in the table */
 	IBVMIG_ADMIN_E_INTERNAL = 6,	/* the plugin could not answer (memory...) */
 	IBVMIG_ADMIN_E_REQUEST = 7,	/* malformed body */
-	IBVMIG_ADMIN_E_NOT_READY = 8,	/* the SM is not up yet */
+	IBVMIG_ADMIN_E_NOT_READY = 8,	/* the SM is not up yet; no escrow here (off, standby) */
+	IBVMIG_ADMIN_E_STATE = 9,	/* escrow cancel of an escrow that is not held */
 };
 
 struct ibvmig_admin_header {
@@ -58,6 +62,7 @@ struct ibvmig_admin_header {
 struct ibvmig_admin_request {
 	uint8_t op;			/* enum ibvmig_admin_op */
 	uint64_t vguid;			/* IBVMIG_ADMIN_FLUSH only */
+	uint64_t escrow_id;		/* IBVMIG_ADMIN_ESCROW_SHOW, _CANCEL */
 };
 
 /*
@@ -128,7 +133,15 @@ struct ibvmig_admin_request {
 	X(NOTICES_UNSENT, 61, "notices_unsent") \
 	X(NOTICES_REFUSED, 62, "notices_refused") \
 	X(NOTICE_NUMBER, 63, "notice_number") \
-	X(RECONCILE_SPARED, 64, "reconcile_spared")
+	X(RECONCILE_SPARED, 64, "reconcile_spared") \
+	X(ESCROW_ID, 65, "escrow_id") \
+	X(ESCROW_STATE, 66, "state") \
+	X(SOURCE_GUID, 67, "source_guid") \
+	X(DEST_GUID, 68, "dest_guid") \
+	X(CLAIMANT_GUID, 69, "claimant_guid") \
+	X(CREATED_MS, 70, "created_ms") \
+	X(CHANGED_MS, 71, "changed_ms") \
+	X(PKEYS, 72, "pkeys")
 
 #define IBVMIG_ADMIN_TAG_ENUM(name, value, key) IBVMIG_TAG_##name = value,
 enum ibvmig_admin_tag {

@@ -18,6 +18,15 @@ extern "C" {
 #endif
 
 #define IBVMIG_CONF_GUARD_ALLOW_MAX 32
+#define IBVMIG_CONF_VSWITCH_MAX 256
+/* The escrow's capacity bound: one escrow per unicast LID (IBA vol 1, 4.1.3). */
+#define IBVMIG_CONF_ESCROW_CAPACITY_MAX 0xBFFF
+
+/* One "vswitch <switch node GUID> pf <port GUID>" line. */
+struct ibvmig_conf_vswitch {
+	uint64_t switch_guid;
+	uint64_t pf_guid;
+};
 
 struct ibvmig_conf {
 	uint64_t trap_ttl_ms;		/* trap_ttl (seconds); 0 = never expire */
@@ -31,6 +40,16 @@ struct ibvmig_conf {
 	unsigned guard_allow_count;
 	enum util_log_level log_level;	/* log_level */
 	uint32_t save_delay_ms;		/* save_delay_ms */
+
+	/* The LID/P_Key escrow service (doc/escrow-protocol.md). */
+	bool escrow;			/* escrow */
+	uint64_t escrow_ttl_ms;		/* escrow_ttl (seconds) */
+	uint32_t escrow_capacity;	/* escrow_capacity */
+	char escrow_journal[256];	/* escrow_journal; "" = STATE_DIR/escrow-journal */
+	char escrow_partitions[256];	/* escrow_partitions; "" = STATE_DIR/partitions.conf */
+	uint32_t escrow_sweep_delay_ms;	/* escrow_sweep_delay_ms */
+	struct ibvmig_conf_vswitch vswitch[IBVMIG_CONF_VSWITCH_MAX];	/* vswitch */
+	unsigned vswitch_count;
 };
 
 void ibvmig_conf_defaults(struct ibvmig_conf *c);

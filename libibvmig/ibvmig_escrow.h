@@ -8,7 +8,8 @@
  * Every message is one 256-byte MAD: the 24-byte common MAD header (IBA
  * vol 1, 13.4.2) and one 232-byte payload layout shared by all eight
  * messages; each message says which fields it carries, and a field it does
- * not carry must be zero.  Requests are Set (RELEASE, CLAIM, CANCEL) or Get
+ * not carry must be zero.  Bytes 224-255 are written zero and never read
+ * (umad2sim delivers only 224 bytes of a MAD: doc/escrow-protocol.md).  Requests are Set (RELEASE, CLAIM, CANCEL) or Get
  * (QUERY); every answer is a GetResp carrying the request's TID and
  * attribute.  The escrow's status is in the payload and, when not OK, in the
  * class-specific bits 8-15 of the MAD status (13.4.7), so that a MAD trace
@@ -45,7 +46,8 @@ extern "C" {
 #define IBVMIG_ESC_ATTR_CANCEL 0x0012
 #define IBVMIG_ESC_ATTR_QUERY 0x0013
 #define IBVMIG_ESC_TOKEN_LEN 16
-#define IBVMIG_ESC_KEYS_MAX 64
+/* Keys fill MAD bytes 104..223: umad2sim delivers no byte past 223 (escrow-protocol.md). */
+#define IBVMIG_ESC_KEYS_MAX 60
 #define IBVMIG_ESC_PKEY_FULL 0x8000	/* membership bit of a P_Key (IBA 10.9.1.2) */
 /* MAD status (13.4.7): bits 0-7 common, 8-15 the class's own (the escrow status). */
 #define IBVMIG_ESC_MAD_STATUS_COMMON 0x00FF
@@ -115,7 +117,7 @@ enum ibvmig_esc_err {
 	IBVMIG_ESC_E_LID,		/* not a unicast LID */
 	IBVMIG_ESC_E_MTU,
 	IBVMIG_ESC_E_RATE,
-	IBVMIG_ESC_E_KEY_COUNT,		/* more than 64 memberships */
+	IBVMIG_ESC_E_KEY_COUNT,		/* more than 60 memberships */
 	IBVMIG_ESC_E_PKEY,		/* a zero or default P_Key, or one twice */
 	IBVMIG_ESC_E_UNUSED,		/* a field this message does not carry is not zero */
 };

@@ -94,6 +94,9 @@ struct ibvmig_notice {
 
 void ibvmig_notice_encode(const struct ibvmig_notice *n, uint8_t attr[IBVMIG_NOTICE_LEN]);
 void ibvmig_notice_decode(const uint8_t attr[IBVMIG_NOTICE_LEN], struct ibvmig_notice *n);
+/* The IssuerGID (IBA 4.1.1: network order in the attribute) as prefix and GUID, and back. */
+void ibvmig_notice_get_issuer(const struct ibvmig_notice *n, uint64_t *prefix, uint64_t *guid);
+void ibvmig_notice_set_issuer(struct ibvmig_notice *n, uint64_t prefix, uint64_t guid);
 
 /*
  * Decodes a Notice that must be one of ours: generic trap 68 or 69 with valid

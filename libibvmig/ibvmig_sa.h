@@ -206,6 +206,24 @@ unsigned ibvmig_sa_mtu_bytes(uint8_t mtu);
 /* "2.5", "10", ... Gb/s for an IBA rate code, "?" otherwise. */
 const char *ibvmig_sa_rate_str(uint8_t rate);
 
+/* ---- NodeRecord ------------------------------------------------------- */
+
+/* A NodeRecord (IBA 15.2.5.2), the fields read here, host order. */
+struct ibvmig_sa_node {
+	uint16_t lid;
+	uint8_t node_type;	/* 1 CA, 2 switch, 3 router */
+	uint64_t node_guid;
+	uint64_t port_guid;	/* the port the SA read NodeInfo through: the LID's */
+};
+
+/*
+ * SubnAdmGet(NodeRecord) by LID: one record (a single-record question: RMPP
+ * answers arrive truncated under ibsim, doc/simulator.md, "RMPP").  Learns,
+ * e.g., the port GUID of the master SM from PortInfo's MasterSMLID.
+ * -ENOENT when the SA knows no port of @lid, -EINVAL for LID 0.
+ */
+int ibvmig_sa_node_by_lid(struct ibvmig_sa *sa, uint16_t lid, struct ibvmig_sa_node *out);
+
 /* ---- subscriptions and Reports ----------------------------------------- */
 
 /*
@@ -324,6 +342,17 @@ int ibvmig_sa_query_portinfo(struct ibvmig_sa *sa, struct ibvmig_sa_portinfo *ou
  */
 int ibvmig_sa_send_trap(struct ibvmig_sa *sa, uint16_t dlid, const struct ibvmig_notice *n,
 			unsigned flags);
+
+/*
+ * Sends @n whole (IssuerGID included) as an SA Report(Notice) (method 0x06,
+ * IBA 13.4.8.2) to QP1 of @dlid and waits for its ReportResp, resending the
+ * same TID (@timeout/retries of the handle): 0, or -ETIMEDOUT.  No SA does
+ * this from a host; it is what any host can send a subscriber, and what the
+ * tests' forger sends (an agent must accept Reports from the SM alone).
+ * Under ibsim only a node's issm client receives it.  -EINVAL for LID 0,
+ * -ENETDOWN without a LID.
+ */
+int ibvmig_sa_send_report(struct ibvmig_sa *sa, uint16_t dlid, const struct ibvmig_notice *n);
 
 /* ---- vendor-specific classes 0x09-0x0F ---------------------------------- */
 

@@ -62,7 +62,10 @@ enum ibvmig_vmc_type {
 	IBVMIG_VMC_STATUS = 0x15,
 	/* agent -> VM, unsolicited (id 0, no reply) */
 	IBVMIG_VMC_NOTICE = 0x40,	/* a forwarded RePath/UnPath */
+	IBVMIG_VMC_PATH_UPDATE = 0x41,	/* a re-validated path: take it as an SA answer */
+	IBVMIG_VMC_PATH_GONE = 0x42,	/* re-validation found no path: drop the entry */
 };
+#define IBVMIG_VMC_UNSOLICITED 0x40	/* 0x40-0x7F: agent -> VM, id 0, never answered */
 
 /*
  * Reply statuses (requests and notices carry 0).  Each has an errno twin for
@@ -156,7 +159,16 @@ enum ibvmig_vmc_status {
 	X(SM_RESETS, 88, "sm_resets") \
 	X(REATTACHED, 89, "reattached") \
 	X(NOTICES_MISSED, 90, "notices_missed") \
-	X(VMS_DROPPED, 91, "vms_dropped")
+	X(VMS_DROPPED, 91, "vms_dropped") \
+	X(REJECTED_SOURCE, 92, "rejected_source") \
+	X(REJECTED_ISSUER, 93, "rejected_issuer") \
+	X(NOTICES_LOST, 94, "notices_lost") \
+	X(REVALIDATIONS, 95, "revalidations") \
+	X(PATHS_PUSHED, 96, "paths_pushed") \
+	X(REPEATS, 97, "repeats") \
+	X(ALIASES_RESTORED, 98, "aliases_restored") \
+	X(PORT_DOWNS, 99, "port_downs") \
+	X(SM_PORT_GUID, 100, "sm_port_guid")
 
 #define IBVMIG_VMC_TAG_ENUM(name, value, key) IBVMIG_VMC_TAG_##name = value,
 enum ibvmig_vmc_tag {
@@ -201,6 +213,15 @@ struct ibvmig_vmc_agent {
 	uint64_t reattached;		/* vGUIDs set again after those resets */
 	uint64_t notices_missed;	/* notices for VMs that were not connected */
 	uint64_t vms_dropped;		/* connections closed for reading too slowly */
+	uint64_t rejected_source;	/* Reports not from the master SM's LID */
+	uint64_t rejected_issuer;	/* ...from it, but issued by an untrusted port */
+	uint64_t notices_lost;		/* numbers missing between trusted notices */
+	uint64_t revalidations;		/* re-validation rounds run */
+	uint64_t paths_pushed;		/* PATH_UPDATE and PATH_GONE messages queued to VMs */
+	uint64_t repeats;		/* RePaths dropped as repeats of the last one */
+	uint64_t aliases_restored;	/* vGUIDs set again after the SM lost them */
+	uint64_t port_downs;		/* times the port was seen down */
+	uint64_t sm_port_guid;		/* the master SM's port, as the SA names it; 0 unknown */
 };
 
 /*
@@ -215,6 +236,7 @@ struct ibvmig_vmc_agent {
  *   ATTACH, DETACH     alias        ATTACH|REPLY, DETACH|REPLY   alias
  *   VM_ADD, VM_DEL     vm           VM_LIST|REPLY       count (VMs in all) + items
  *   NOTICE             notice       STATUS|REPLY        agent
+ *   PATH_UPDATE        path         PATH_GONE           gone
  */
 struct ibvmig_vmc_msg {
 	uint8_t type;			/* enum ibvmig_vmc_type, | IBVMIG_VMC_REPLY */
@@ -258,6 +280,12 @@ struct ibvmig_vmc_msg {
 			uint16_t trap;	/* IBVMIG_TRAP_UNPATH or IBVMIG_TRAP_REPATH */
 			struct ibvmig_path_notice n;
 		} notice;
+		struct {
+			struct ibvmig_vmc_gid gid;	/* the DGID re-validated */
+			bool stamped;	/* as in a PATH_QUERY reply */
+			uint32_t epoch;
+			uint64_t seq;
+		} gone;
 	};
 	/* Decoded messages only: the item records, read with ibvmig_vmc_next_*(). */
 	uint32_t n_items;
@@ -295,7 +323,10 @@ int ibvmig_vmc_decode(const uint8_t *buf, size_t len, struct ibvmig_vmc_msg *m);
  * IBVMIG_VMC_HEADER_LEN bytes, -EPROTO for another magic.
  */
 int ibvmig_vmc_peek(const uint8_t *buf, size_t len, uint8_t *type, uint32_t *id);
-/* The path of a decoded successful PATH_QUERY reply; -EINVAL for another message. */
+/*
+ * The path of a decoded successful PATH_QUERY reply or PATH_UPDATE; -EINVAL
+ * for another message.
+ */
 int ibvmig_vmc_get_path(const struct ibvmig_vmc_msg *m, struct ibvmig_sa_path *out);
 /*
  * The next item of a decoded message: 1 and @out filled, 0 after the last,
@@ -336,6 +367,8 @@ uint16_t ibvmig_vmc_status_from_errno(int err);
 /* The negative errno of a status (0 for OK; -EIO for unknown statuses). */
 int ibvmig_vmc_status_errno(uint16_t status);
 const char *ibvmig_vmc_status_text(unsigned status);
+/* True for the types the agent sends unasked (0x40-0x7F: NOTICE, PATH_UPDATE, ...). */
+bool ibvmig_vmc_is_unsolicited(uint8_t type);
 /* "hello", "path-query", ... ; a reply's name is its request's; NULL if unknown. */
 const char *ibvmig_vmc_type_name(uint8_t type);
 /* The JSON key of a tag, NULL for an unknown tag. */

@@ -63,3 +63,76 @@ libibvmig_tests_test_escrow_codec_SOURCES = libibvmig/tests/test_escrow_codec.c
 libibvmig_tests_test_escrow_codec_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 libibvmig_tests_test_escrow_codec_LDADD = libibvmig/libibvmig-wire.la $(UNIT_LIBS)
 EXTRA_DIST += doc/escrow-protocol.md
+
+# ---- fuzzing (doc/fuzzing.md) ----
+# Each harness is a test of make check, replaying its committed corpus (util/fuzz_replay.c
+# gives it a main), and a libFuzzer program of `make fuzz` (FUZZ_LINK, Makefile.am).
+FUZZ_WIRE_FILES = $(libibvmig_libibvmig_wire_la_SOURCES) $(util_libibvmig_util_la_SOURCES) \
+	util/fuzz.h
+LIBIBVMIG_FUZZ = libibvmig/tests/fuzz_notice libibvmig/tests/fuzz_records \
+	libibvmig/tests/fuzz_admin libibvmig/tests/fuzz_vmchan libibvmig/tests/fuzz_conf \
+	libibvmig/tests/fuzz_sa_codec
+check_PROGRAMS += $(LIBIBVMIG_FUZZ)
+TESTS += $(LIBIBVMIG_FUZZ)
+EXTRA_DIST += libibvmig/tests/corpus libibvmig/tests/fuzz_rec.h doc/fuzzing.md
+
+libibvmig_tests_fuzz_notice_SOURCES = libibvmig/tests/fuzz_notice.c $(FUZZ_REPLAY_FILES)
+libibvmig_tests_fuzz_notice_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \
+	-DFUZZ_CORPUS='"libibvmig/tests/corpus/fuzz_notice"'
+libibvmig_tests_fuzz_notice_LDADD = libibvmig/libibvmig-wire.la
+
+libibvmig_tests_fuzz_records_SOURCES = libibvmig/tests/fuzz_records.c libibvmig/tests/fuzz_rec.h \
+	$(FUZZ_REPLAY_FILES)
+libibvmig_tests_fuzz_records_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \
+	-DFUZZ_CORPUS='"libibvmig/tests/corpus/fuzz_records"'
+libibvmig_tests_fuzz_records_LDADD = libibvmig/libibvmig-wire.la
+
+libibvmig_tests_fuzz_admin_SOURCES = libibvmig/tests/fuzz_admin.c libibvmig/tests/fuzz_rec.h \
+	$(FUZZ_REPLAY_FILES)
+libibvmig_tests_fuzz_admin_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \
+	-DFUZZ_CORPUS='"libibvmig/tests/corpus/fuzz_admin"'
+libibvmig_tests_fuzz_admin_LDADD = libibvmig/libibvmig-wire.la
+
+libibvmig_tests_fuzz_vmchan_SOURCES = libibvmig/tests/fuzz_vmchan.c $(FUZZ_REPLAY_FILES)
+libibvmig_tests_fuzz_vmchan_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \
+	-DFUZZ_CORPUS='"libibvmig/tests/corpus/fuzz_vmchan"'
+libibvmig_tests_fuzz_vmchan_LDADD = libibvmig/libibvmig-wire.la
+
+libibvmig_tests_fuzz_conf_SOURCES = libibvmig/tests/fuzz_conf.c $(FUZZ_REPLAY_FILES)
+libibvmig_tests_fuzz_conf_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \
+	-DFUZZ_CORPUS='"libibvmig/tests/corpus/fuzz_conf"'
+libibvmig_tests_fuzz_conf_LDADD = libibvmig/libibvmig-wire.la
+
+libibvmig_tests_fuzz_sa_codec_SOURCES = libibvmig/tests/fuzz_sa_codec.c $(FUZZ_REPLAY_FILES)
+libibvmig_tests_fuzz_sa_codec_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \
+	-DFUZZ_CORPUS='"libibvmig/tests/corpus/fuzz_sa_codec"'
+libibvmig_tests_fuzz_sa_codec_LDADD = libibvmig/libibvmig-sa.la
+
+FUZZ_TARGETS += libibvmig/tests/fuzz_notice-libfuzzer libibvmig/tests/fuzz_records-libfuzzer \
+	libibvmig/tests/fuzz_admin-libfuzzer libibvmig/tests/fuzz_vmchan-libfuzzer \
+	libibvmig/tests/fuzz_conf-libfuzzer libibvmig/tests/fuzz_sa_codec-libfuzzer
+CLEANFILES += libibvmig/tests/fuzz_notice-libfuzzer libibvmig/tests/fuzz_records-libfuzzer \
+	libibvmig/tests/fuzz_admin-libfuzzer libibvmig/tests/fuzz_vmchan-libfuzzer \
+	libibvmig/tests/fuzz_conf-libfuzzer libibvmig/tests/fuzz_sa_codec-libfuzzer
+libibvmig/tests/fuzz_notice-libfuzzer: libibvmig/tests/fuzz_notice.c $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(LIBIBVMIG_CPPFLAGS)
+libibvmig/tests/fuzz_records-libfuzzer: libibvmig/tests/fuzz_records.c \
+		libibvmig/tests/fuzz_rec.h $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(LIBIBVMIG_CPPFLAGS)
+libibvmig/tests/fuzz_admin-libfuzzer: libibvmig/tests/fuzz_admin.c libibvmig/tests/fuzz_rec.h \
+		$(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(LIBIBVMIG_CPPFLAGS)
+libibvmig/tests/fuzz_vmchan-libfuzzer: libibvmig/tests/fuzz_vmchan.c $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(LIBIBVMIG_CPPFLAGS)
+libibvmig/tests/fuzz_conf-libfuzzer: libibvmig/tests/fuzz_conf.c $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(LIBIBVMIG_CPPFLAGS)
+# The codec alone: sa_client.c (libibumad's send and receive) takes no part in decoding.
+libibvmig/tests/fuzz_sa_codec-libfuzzer: libibvmig/tests/fuzz_sa_codec.c libibvmig/sa_codec.c \
+		libibvmig/sa_codec.h libibvmig/ibvmig_sa.h $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(LIBIBVMIG_CPPFLAGS) -libmad -libumad
+# The seeds of those corpora (doc/fuzzing.md), built on demand: make libibvmig/tests/fuzz_seeds.
+EXTRA_PROGRAMS += libibvmig/tests/fuzz_seeds
+CLEANFILES += libibvmig/tests/fuzz_seeds
+libibvmig_tests_fuzz_seeds_SOURCES = libibvmig/tests/fuzz_seeds.c
+libibvmig_tests_fuzz_seeds_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_tests_fuzz_seeds_LDADD = libibvmig/libibvmig-sa.la

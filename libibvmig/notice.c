@@ -87,6 +87,22 @@ void ibvmig_notice_decode(const uint8_t attr[IBVMIG_NOTICE_LEN], struct ibvmig_n
 	wire_get_bytes(&w, n->issuer_gid, sizeof(n->issuer_gid));
 }
 
+void ibvmig_notice_get_issuer(const struct ibvmig_notice *n, uint64_t *prefix, uint64_t *guid)
+{
+	struct wire w = wire_at((uint8_t *)n->issuer_gid, sizeof(n->issuer_gid));
+
+	*prefix = wire_get_u64(&w);
+	*guid = wire_get_u64(&w);
+}
+
+void ibvmig_notice_set_issuer(struct ibvmig_notice *n, uint64_t prefix, uint64_t guid)
+{
+	struct wire w = wire_at(n->issuer_gid, sizeof(n->issuer_gid));
+
+	wire_put_u64(&w, prefix);
+	wire_put_u64(&w, guid);
+}
+
 int ibvmig_path_notice_decode(const uint8_t attr[IBVMIG_NOTICE_LEN],
 			      struct ibvmig_path_notice *n)
 {

@@ -804,6 +804,27 @@ int ibvmig_sa_send_trap(struct ibvmig_sa *sa, uint16_t dlid, const struct ibvmig
 	return rc;
 }
 
+/* ==== Report(Notice) to a port (the tests' forger) ======================= */
+
+static int match_report_resp(const struct ibvmig_sa_mad_hdr *req, const struct ibvmig_sa_mad_hdr *h)
+{
+	return ibvmig_sa_is_response(h, UMAD_METHOD_REPORT, IBVMIG_SA_ATTR_NOTICE, req->tid);
+}
+
+int ibvmig_sa_send_report(struct ibvmig_sa *sa, uint16_t dlid, const struct ibvmig_notice *n)
+{
+	struct mad_dest d = {sa->agent, dlid, GSI_QPN, 0};
+	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
+	size_t len;
+
+	if (!dlid)
+		return -EINVAL;
+	if (!sa->port.lid)
+		return -ENETDOWN;
+	ibvmig_sa_build_report(mad, 0, n);
+	return mad_request(sa, &d, mad, handle_attempts(sa), match_report_resp, resp, &len);
+}
+
 /* ==== vendor classes ===================================================== */
 
 int ibvmig_sa_register_class(struct ibvmig_sa *sa, uint8_t mgmt_class, uint8_t class_version,
@@ -1055,6 +1076,27 @@ int ibvmig_sa_alias_delete_at(struct ibvmig_sa *sa, uint16_t lid, uint64_t vguid
 	if (rc)
 		return rc;
 	return b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] ? -EPROTO : 0;
+}
+
+/* ==== NodeRecord ========================================================= */
+
+int ibvmig_sa_node_by_lid(struct ibvmig_sa *sa, uint16_t lid, struct ibvmig_sa_node *out)
+{
+	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!lid)
+		return -EINVAL;
+	ibvmig_sa_build_node_get(mad, 0, lid);
+	rc = sa_request(sa, mad, resp, &len);
+	if (rc)
+		return rc;
+	if (len < IBVMIG_SA_SA_DATA_OFFS ||
+	    ibvmig_sa_node_decode(resp + IBVMIG_SA_SA_DATA_OFFS, len - IBVMIG_SA_SA_DATA_OFFS, out))
+		return -EPROTO;
+	return out->lid == lid ? 0 : -EPROTO;
 }
 
 /* ==== PathRecord ========================================================= */

@@ -346,6 +346,29 @@ int ibvmig_sa_gir_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_guid_b
 	return 0;
 }
 
+/* ==== NodeRecord (IBA 15.2.5.2): LID, reserved, NodeInfo, NodeDescription == */
+
+void ibvmig_sa_node_encode(uint8_t *rec, const struct ibvmig_sa_node *n)
+{
+	memset(rec, 0, IBVMIG_SA_NODE_REC_LEN);
+	mad_set_field(rec, 0, IB_SA_NR_LID_F, n->lid);
+	mad_set_field(rec, 0, IB_SA_NR_TYPE_F, n->node_type);
+	mad_set_field64(rec, 0, IB_SA_NR_GUID_F, n->node_guid);
+	mad_set_field64(rec, 0, IB_SA_NR_PORT_GUID_F, n->port_guid);
+}
+
+int ibvmig_sa_node_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_node *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (len < IBVMIG_SA_NODE_REC_LEN)
+		return -EBADMSG;
+	n->lid = (uint16_t)mad_get_field(MUT(rec), 0, IB_SA_NR_LID_F);
+	n->node_type = (uint8_t)mad_get_field(MUT(rec), 0, IB_SA_NR_TYPE_F);
+	n->node_guid = mad_get_field64(MUT(rec), 0, IB_SA_NR_GUID_F);
+	n->port_guid = mad_get_field64(MUT(rec), 0, IB_SA_NR_PORT_GUID_F);
+	return 0;
+}
+
 /* ==== PathRecord (IBA 15.2.5.16, Table 207), in table order ============== */
 
 /* Byte 44: RawTraffic(1) Reserved(3) FlowLabel(20) HopLimit(8). */
@@ -515,6 +538,7 @@ int ibvmig_sa_sminfo_decode(const uint8_t *data, size_t len, struct ibvmig_sa_sm
 #define GIR_CM_LID	(1ULL << 0)
 #define GIR_CM_BLOCKNUM (1ULL << 1)
 #define GIR_CM_GID0_BIT 4
+#define NR_CM_LID	(1ULL << 0)	/* NodeRecord: LID (IBA 15.2.5.2) */
 /* PathRecord component mask bits (IBA 15.2.5.16; ib_types.h IB_PR_COMPMASK_*). */
 #define PR_CM_DGID     (1ULL << 2)
 #define PR_CM_SGID     (1ULL << 3)
@@ -579,6 +603,14 @@ void ibvmig_sa_build_path_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint
 	build_sa_request(mad, UMAD_METHOD_GET, IBVMIG_SA_ATTR_PATH_REC, tid,
 			 PR_CM_DGID | PR_CM_SGID | PR_CM_NUMBPATH);
 	ibvmig_sa_path_encode(mad + IBVMIG_SA_SA_DATA_OFFS, &p);
+}
+
+void ibvmig_sa_build_node_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint16_t lid)
+{
+	struct ibvmig_sa_node n = {.lid = lid};
+
+	build_sa_request(mad, UMAD_METHOD_GET, IBVMIG_SA_ATTR_NODE_REC, tid, NR_CM_LID);
+	ibvmig_sa_node_encode(mad + IBVMIG_SA_SA_DATA_OFFS, &n);
 }
 
 void ibvmig_sa_build_inform_set(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,
@@ -692,6 +724,13 @@ int ibvmig_sa_report_ack(uint8_t out[IBVMIG_SA_MAD_LEN], const uint8_t *req, siz
 	h.status = 0;
 	ibvmig_sa_mad_hdr_encode(out, &h);
 	return IBVMIG_SA_MAD_LEN;
+}
+
+void ibvmig_sa_build_report(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,
+			    const struct ibvmig_notice *n)
+{
+	build_sa_request(mad, UMAD_METHOD_REPORT, IBVMIG_SA_ATTR_NOTICE, tid, 0);
+	ibvmig_notice_encode(n, mad + IBVMIG_SA_SA_DATA_OFFS);
 }
 
 /* Traps 64-67 (IBA 14.2.5.1): DataDetails = Reserved(6 bytes) GID(16 bytes). */

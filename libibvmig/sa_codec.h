@@ -28,12 +28,14 @@
 #define IBVMIG_SA_GIR_LEN	 72 /* GUIDInfoRecord, IBA 15.2.5.18 */
 #define IBVMIG_SA_PATH_LEN	 64 /* PathRecord, IBA 15.2.5.16 */
 #define IBVMIG_SA_INFORM_LEN 36 /* InformInfo, IBA 13.4.8.3 */
+#define IBVMIG_SA_NODE_REC_LEN 108 /* NodeRecord, IBA 15.2.5.2 */
 #define IBVMIG_SA_SMINFO_LEN 21 /* SMInfo, IBA 14.2.5.13 (in a 64-byte data area) */
 
 /* Attributes and the SA class version used here (umad_types.h, umad_sa.h). */
 #define IBVMIG_SA_ATTR_NOTICE	0x0002
 #define IBVMIG_SA_ATTR_INFORM_INFO	0x0003
 #define IBVMIG_SA_ATTR_SMINFO	0x0020
+#define IBVMIG_SA_ATTR_NODE_REC	0x0011
 #define IBVMIG_SA_ATTR_GUIDINFO_REC 0x0030
 #define IBVMIG_SA_ATTR_PATH_REC	0x0035
 
@@ -151,6 +153,10 @@ int ibvmig_sa_gir_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_guid_b
 void ibvmig_sa_path_encode(uint8_t *rec, const struct ibvmig_sa_path *p);
 int ibvmig_sa_path_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_path *p);
 
+/* NodeRecord (IBA 15.2.5.2): LID, NodeInfo (14.2.5.3), NodeDescription left out. */
+void ibvmig_sa_node_encode(uint8_t *rec, const struct ibvmig_sa_node *n);
+int ibvmig_sa_node_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_node *n);
+
 struct ibvmig_sa_inform {
 	uint64_t gid_prefix, gid_guid; /* 0:0 = any issuer (then the LID range applies) */
 	uint16_t lid_begin, lid_end;   /* 0xFFFF begin: every port */
@@ -190,6 +196,8 @@ void ibvmig_sa_build_gir(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t method, uint64_
 /* SubnAdmGet(PathRecord) SGID -> DGID, NumbPath 1 (mask DGID | SGID | NumbPath). */
 void ibvmig_sa_build_path_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint64_t sgid_prefix,
 			  uint64_t sgid_guid, uint64_t dgid_prefix, uint64_t dgid_guid);
+/* SubnAdmGet(NodeRecord) of the port of @lid (mask LID): one record for a CA port. */
+void ibvmig_sa_build_node_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint16_t lid);
 /* SubnAdmSet(InformInfo), no component mask (InformInfo is not a record). */
 void ibvmig_sa_build_inform_set(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,
 			    const struct ibvmig_sa_inform *ii);
@@ -226,6 +234,13 @@ int ibvmig_sa_sminfo_reply(uint8_t out[IBVMIG_SA_MAD_LEN], const uint8_t *req, s
  * -ENOMSG if @req is not an SA Report, -EBADMSG if it is too short.
  */
 int ibvmig_sa_report_ack(uint8_t out[IBVMIG_SA_MAD_LEN], const uint8_t *req, size_t len);
+/*
+ * SubnAdmReport(Notice) (IBA 13.4.8.2, 15.2.5.1): the whole 80-byte Notice
+ * at the SA data offset, as the SA sends it to a subscriber.  What ibvmig
+ * itself never sends but a host can: the tests' forger builds it here.
+ */
+void ibvmig_sa_build_report(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,
+			    const struct ibvmig_notice *n);
 /*
  * Decodes the Notice of a Report into @r (everything but the receive time
  * and slid): 0, -ENOMSG if not a Report(Notice), -EBADMSG if short.

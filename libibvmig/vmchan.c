@@ -160,6 +160,15 @@ static const struct field agent_f[] = {
 	FLD(REATTACHED, UINT, MSG, agent.reattached, 0, 0),
 	FLD(NOTICES_MISSED, UINT, MSG, agent.notices_missed, 0, 0),
 	FLD(VMS_DROPPED, UINT, MSG, agent.vms_dropped, 0, 0),
+	FLD(REJECTED_SOURCE, UINT, MSG, agent.rejected_source, 0, 0),
+	FLD(REJECTED_ISSUER, UINT, MSG, agent.rejected_issuer, 0, 0),
+	FLD(NOTICES_LOST, UINT, MSG, agent.notices_lost, 0, 0),
+	FLD(REVALIDATIONS, UINT, MSG, agent.revalidations, 0, 0),
+	FLD(PATHS_PUSHED, UINT, MSG, agent.paths_pushed, 0, 0),
+	FLD(REPEATS, UINT, MSG, agent.repeats, 0, 0),
+	FLD(ALIASES_RESTORED, UINT, MSG, agent.aliases_restored, 0, 0),
+	FLD(PORT_DOWNS, UINT, MSG, agent.port_downs, 0, 0),
+	FLD(SM_PORT_GUID, GUID, MSG, agent.sm_port_guid, 0, 0),
 };
 
 static const struct field notice_f[] = {
@@ -173,6 +182,14 @@ static const struct field notice_f[] = {
 	FLD(OLD_PORT_GUID, GUID, MSG, notice.n.old_port_guid, F_REQ, 0),
 	FLD(EPOCH, UINT, MSG, notice.n.epoch, F_REQ, 0),
 	FLD(SEQ, UINT, MSG, notice.n.seq, F_REQ, 0),
+};
+
+static const struct field gone_f[] = {
+	FLD(GID_PREFIX, GUID, MSG, gone.gid.prefix, F_REQ, 0),
+	FLD(GID_GUID, GUID, MSG, gone.gid.guid, F_REQ | F_NONZERO, 0),
+	FLD(STAMPED, BOOL, MSG, gone.stamped, 0, 0),
+	FLD(EPOCH, UINT, MSG, gone.epoch, 0, 0),
+	FLD(SEQ, UINT, MSG, gone.seq, 0, 0),
 };
 
 static const struct field error_f[] = {
@@ -230,6 +247,9 @@ static const struct msg_desc messages[] = {
 	{ .type = IBVMIG_VMC_STATUS, .name = "status" },
 	{ .type = REPLY(IBVMIG_VMC_STATUS), HEAD(BLOCK(agent_f, B_MSG)) },
 	{ .type = IBVMIG_VMC_NOTICE, .name = "notice", HEAD(BLOCK(notice_f, B_MSG)) },
+	{ .type = IBVMIG_VMC_PATH_UPDATE, .name = "path-update",
+	  HEAD(BLOCK(path_f, B_PATH), BLOCK(stamp_f, B_MSG)) },
+	{ .type = IBVMIG_VMC_PATH_GONE, .name = "path-gone", HEAD(BLOCK(gone_f, B_MSG)) },
 };
 
 /* Every reply with a non-zero status: the error and its text, no items. */
@@ -238,6 +258,11 @@ static const struct msg_desc error_reply = { HEAD(BLOCK(error_f, B_MSG)) };
 static bool is_reply(uint8_t type)
 {
 	return type & IBVMIG_VMC_REPLY;
+}
+
+bool ibvmig_vmc_is_unsolicited(uint8_t type)
+{
+	return (type & ~(IBVMIG_VMC_UNSOLICITED - 1)) == IBVMIG_VMC_UNSOLICITED;
 }
 
 /*
@@ -255,7 +280,7 @@ static const struct msg_desc *describe(uint8_t type, uint16_t status, uint32_t i
 		*err = -EBADMSG;
 		if (status && (!is_reply(type) || status > IBVMIG_VMC_STATUS_MAX))
 			return NULL;
-		if (type == IBVMIG_VMC_NOTICE && id)
+		if (ibvmig_vmc_is_unsolicited(type) && id)
 			return NULL;
 		return status ? &error_reply : &messages[i];
 	}
@@ -684,7 +709,8 @@ int ibvmig_vmc_get_path(const struct ibvmig_vmc_msg *m, struct ibvmig_sa_path *o
 	struct ibvmig_rec_reader r;
 
 	memset(out, 0, sizeof(*out));
-	if (m->type != REPLY(IBVMIG_VMC_PATH_QUERY) || m->status || !m->items.body)
+	if ((m->type != REPLY(IBVMIG_VMC_PATH_QUERY) && m->type != IBVMIG_VMC_PATH_UPDATE) ||
+	    m->status || !m->items.body)
 		return -EINVAL;
 	/* Validated by the decoder: the head record reads again without fault. */
 	if (ibvmig_rec_reader_init(&r, m->items.body, m->items.len) ||

@@ -428,6 +428,26 @@ int esc_expire(struct esc *e, uint64_t now_ms)
 	return esc_expire_due(e, now, UINT32_MAX);
 }
 
+int esc_end(struct esc *e, uint64_t id, uint64_t now_ms)
+{
+	uint64_t now;
+	uint32_t s;
+
+	if (!e->started)
+		return -EIO;
+	now = esc_clock(e, now_ms);
+	esc_gc_done(e, now);
+	s = esc_find_id(e, id);
+	if (s == ESC_NIL)
+		return -ENOENT;
+	if (e->recs[s].v.state != ESC_HELD)
+		return -EBUSY;
+	if (!esc_outbox_room(e, 1))
+		return -ENOSPC;
+	/* The same record an expiry writes: a replay cannot tell them apart, nor need to. */
+	return esc_expire_slots(e, &s, 1, now) ? -EIO : 0;
+}
+
 int esc_move_live(struct esc *e, uint64_t id, uint64_t now_ms)
 {
 	struct esc_view v;

@@ -64,11 +64,16 @@ extern "C" {
 #define JNL_PAYLOAD_MAX (1u << 20)	/* bounds what a torn-tail search reads */
 /* Types below this are the journal's own (none is used yet). */
 #define JNL_TYPE_USER_MIN 0x0100
-/* Registered ranges (doc/escrow-journal.md): the escrow's, the engine's. */
+/*
+ * Registered ranges (doc/escrow-journal.md): the escrow's, the engine's, and
+ * the escrow's SM service's (its partition overlay, esc_prtn.h).
+ */
 #define JNL_TYPE_ESCROW_MIN 0x0100
 #define JNL_TYPE_ESCROW_MAX 0x01FF
 #define JNL_TYPE_ENGINE_MIN 0x0200
 #define JNL_TYPE_ENGINE_MAX 0x02FF
+#define JNL_TYPE_SERVICE_MIN 0x0300
+#define JNL_TYPE_SERVICE_MAX 0x03FF
 
 /*
  * The I/O the journal performs, injectable so that tests can fail or "crash"

@@ -64,7 +64,7 @@ extern "C" {
 #endif
 
 #define ESC_TOKEN_LEN 16
-#define ESC_KEYS_MAX 64			/* memberships one escrow holds (the MAD's bound) */
+#define ESC_KEYS_MAX 60			/* memberships one escrow holds (the MAD's bound) */
 #define ESC_LID_MIN 0x0001		/* unicast LIDs, IBA 1.3 vol 1, 4.1.3 */
 #define ESC_LID_MAX 0xBFFF
 #define ESC_CAPACITY_MAX (ESC_LID_MAX - ESC_LID_MIN + 1)	/* one LID each */
@@ -288,6 +288,16 @@ int esc_move_live(struct esc *e, uint64_t id, uint64_t now_ms);
 
 /* Ends every held escrow past its TTL (queues FREE actions): how many, or -EIO. */
 int esc_expire(struct esc *e, uint64_t now_ms);
+
+/*
+ * The operator ends held escrow @id now, as its expiry would (`ibvmig escrow
+ * cancel`): durably, L back to the free pool, the keys to nobody, a FREE
+ * action queued; its token reads expired.  Nobody's token is needed, so
+ * only the operator's socket may call this.  0, -ENOENT (no such escrow),
+ * -EBUSY (not held: moving or over), -ENOSPC (the action queue is full),
+ * -EIO (journal).
+ */
+int esc_end(struct esc *e, uint64_t id, uint64_t now_ms);
 
 /* The oldest queued action: 0 and @act filled, or -ENOENT. */
 int esc_next_action(struct esc *e, struct esc_action *act);

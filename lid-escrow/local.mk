@@ -7,12 +7,14 @@ noinst_LTLIBRARIES += lid-escrow/libibvmig-journal.la
 lid_escrow_libibvmig_journal_la_SOURCES = lid-escrow/ibvmig_journal.h lid-escrow/journal.c \
 	lid-escrow/be_bytes.h
 lid_escrow_libibvmig_journal_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
-lid_escrow_libibvmig_journal_la_LIBADD = util/libibvmig-util.la
+# No util inside: whatever links these (the plugin, with the engine's copy of
+# util) adds it once, so that no module holds two.
+LID_ESCROW_UTIL = util/libibvmig-util.la
 
 noinst_LTLIBRARIES += lid-escrow/libibvmig-escrow.la
 lid_escrow_libibvmig_escrow_la_SOURCES = lid-escrow/lid_escrow.h lid-escrow/esc_internal.h \
 	lid-escrow/escrow.c lid-escrow/escrow_journal.c lid-escrow/esc_map.h lid-escrow/esc_map.c \
-	lid-escrow/esc_crypto.h lid-escrow/sha256.c
+	lid-escrow/esc_crypto.h lid-escrow/sha256.c lid-escrow/esc_prtn.h lid-escrow/esc_prtn.c
 lid_escrow_libibvmig_escrow_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
 lid_escrow_libibvmig_escrow_la_LIBADD = lid-escrow/libibvmig-journal.la
 
@@ -24,21 +26,27 @@ check_PROGRAMS += lid-escrow/tests/test_journal
 TESTS += lid-escrow/tests/test_journal
 lid_escrow_tests_test_journal_SOURCES = lid-escrow/tests/test_journal.c $(LID_ESCROW_TESTIO)
 lid_escrow_tests_test_journal_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
-lid_escrow_tests_test_journal_LDADD = lid-escrow/libibvmig-journal.la $(UNIT_LIBS)
+lid_escrow_tests_test_journal_LDADD = lid-escrow/libibvmig-journal.la $(LID_ESCROW_UTIL) $(UNIT_LIBS)
 
 check_PROGRAMS += lid-escrow/tests/test_escrow
 TESTS += lid-escrow/tests/test_escrow
 lid_escrow_tests_test_escrow_SOURCES = lid-escrow/tests/test_escrow.c \
 	lid-escrow/tests/esc_fixture.c lid-escrow/tests/esc_fixture.h $(LID_ESCROW_TESTIO)
 lid_escrow_tests_test_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
-lid_escrow_tests_test_escrow_LDADD = lid-escrow/libibvmig-escrow.la $(UNIT_LIBS)
+lid_escrow_tests_test_escrow_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_UTIL) $(UNIT_LIBS)
 
 check_PROGRAMS += lid-escrow/tests/test_escrow_model
 TESTS += lid-escrow/tests/test_escrow_model
 lid_escrow_tests_test_escrow_model_SOURCES = lid-escrow/tests/test_escrow_model.c \
 	lid-escrow/tests/esc_fixture.c lid-escrow/tests/esc_fixture.h $(LID_ESCROW_TESTIO)
 lid_escrow_tests_test_escrow_model_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
-lid_escrow_tests_test_escrow_model_LDADD = lid-escrow/libibvmig-escrow.la $(UNIT_LIBS)
+lid_escrow_tests_test_escrow_model_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_UTIL) $(UNIT_LIBS)
+
+check_PROGRAMS += lid-escrow/tests/test_prtn
+TESTS += lid-escrow/tests/test_prtn
+lid_escrow_tests_test_prtn_SOURCES = lid-escrow/tests/test_prtn.c
+lid_escrow_tests_test_prtn_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_tests_test_prtn_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_UTIL) $(UNIT_LIBS)
 
 # The benchmark: journal append+fsync latency, replay time, escrow requests per second.
 EXTRA_PROGRAMS += lid-escrow/bench_escrow

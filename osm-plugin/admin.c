@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 
+#include "escrow.h"
 #include "plugin.h"
 
 int ibvmig_sm_view(void *plugin, struct eng_sm_view *v)
@@ -37,6 +38,21 @@ static void subscriber_of(const osm_infr_t *infr, struct eng_subscriber *s)
 	s->trap = cl_ntoh16(ii->g_or_v.generic.trap_num);
 	s->range_begin = cl_ntoh16(ii->lid_range_begin);
 	s->range_end = cl_ntoh16(ii->lid_range_end);
+}
+
+/* The escrow's admin ops (escrow_service.c); any other is unknown. */
+int ibvmig_admin_extra(void *plugin, const struct ibvmig_admin_request *req,
+		       struct ibvmig_rec_writer *w, uint16_t *status)
+{
+	switch (req->op) {
+	case IBVMIG_ADMIN_ESCROW_LIST:
+	case IBVMIG_ADMIN_ESCROW_SHOW:
+	case IBVMIG_ADMIN_ESCROW_CANCEL:
+		return ibvmig_escrow_admin(plugin, req, w, status);
+	default:
+		*status = IBVMIG_ADMIN_E_OP;
+		return 0;
+	}
 }
 
 int ibvmig_list_subscribers(void *plugin, struct eng_subscribers *out)

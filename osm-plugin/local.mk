@@ -5,11 +5,13 @@
 lib_LTLIBRARIES += osm-plugin/libibvmig.la
 osm_plugin_libibvmig_la_SOURCES = osm-plugin/plugin.h osm-plugin/plugin.c \
 	osm-plugin/gir_hook.c osm-plugin/notices.c osm-plugin/reconcile.c \
-	osm-plugin/admin.c
-osm_plugin_libibvmig_la_CPPFLAGS = $(ENGINE_CPPFLAGS) $(OSM_CPPFLAGS)
+	osm-plugin/admin.c osm-plugin/escrow.h osm-plugin/escrow_service.c \
+	osm-plugin/escrow_mad.c osm-plugin/lid_reserve.c osm-plugin/partitions.c
+osm_plugin_libibvmig_la_CPPFLAGS = $(ENGINE_CPPFLAGS) $(LID_ESCROW_CPPFLAGS) $(OSM_CPPFLAGS)
 osm_plugin_libibvmig_la_LDFLAGS = -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/osm-plugin/libibvmig.map
-osm_plugin_libibvmig_la_LIBADD = engine/libibvmig-engine.la -lopensm -losmcomp -lpthread
+osm_plugin_libibvmig_la_LIBADD = engine/libibvmig-engine.la lid-escrow/libibvmig-escrow.la \
+	-lopensm -losmvendor -losmcomp -lpthread
 EXTRA_DIST += osm-plugin/libibvmig.map
 # OpenSM dlopens libibvmig.so alone: no libtool archive beside it.
 # (libtool's uninstall reads the archive to know what to remove: remove the module ourselves.)
@@ -28,11 +30,14 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-admin.test osm-plugin/tests/plugin-config.test \
 	osm-plugin/tests/plugin-guard.test osm-plugin/tests/plugin-valgrind.test \
 	osm-plugin/tests/plugin-log.test osm-plugin/tests/plugin-loss.test \
-	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test
+	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test \
+	osm-plugin/tests/plugin-escrow.test osm-plugin/tests/plugin-escrow-refusals.test \
+	osm-plugin/tests/plugin-escrow-vswitch.test osm-plugin/tests/plugin-escrow-restart.test \
+	osm-plugin/tests/plugin-escrow-handover.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
-EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh
+EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh osm-plugin/tests/escrow-lib.sh
 
 # Set -> Report latency and the plugin's cost per Set, on ibsim (`make bench`).
 FABRIC_BENCHMARKS += test-fabric/bench/repath-latency.sh

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escrow.h"
 #include "plugin.h"
 
 /*
@@ -89,6 +90,7 @@ static const struct eng_ops plugin_ops = {
 	.list_aliases = ibvmig_list_aliases,
 	.sm_view = ibvmig_sm_view,
 	.list_subscribers = ibvmig_list_subscribers,
+	.admin_extra = ibvmig_admin_extra,
 };
 
 /* ---- the services, in the order create() starts them ---------------------- */
@@ -110,6 +112,7 @@ static int start_engine(void *plugin)
 	/* OpenSM's own cache directory (guid2lid...), which OSM_CACHE_DIR moves. */
 	snprintf(state_dir, sizeof(state_dir), "%s/ibvmig",
 		 cache && cache[0] ? cache : OSM_DEFAULT_CACHE_DIR);
+	snprintf(p->state_dir, sizeof(p->state_dir), "%s", state_dir);
 	p->eng = eng_create(&cfg, &plugin_ops, p);
 	return p->eng ? 0 : -errno;
 }
@@ -148,6 +151,8 @@ static const struct eng_service plugin_services[] = {
 	{ "the trap table", start_engine, stop_engine },
 	{ "the saved state", start_state, stop_state },
 	{ "the GUIDInfoRecord hook", ibvmig_gir_hook_start, ibvmig_gir_hook_stop },
+	/* Before the worker: the admin socket it serves asks the escrow too. */
+	{ "the LID escrow", ibvmig_escrow_start, ibvmig_escrow_stop },
 	{ "the worker", start_worker, stop_worker },
 };
 #define N_SERVICES (sizeof(plugin_services) / sizeof(plugin_services[0]))
@@ -163,11 +168,13 @@ static void *ibvmig_create(struct osm_opensm *osm)
 		return NULL;
 	}
 	p->osm = osm;
+	ibvmig_notices_init(p);
 	load_conf(p);
 	rc = eng_services_start(plugin_services, N_SERVICES, p, &failed);
 	if (rc) {
 		IBVMIG_ERROR(p, "ERR D803: %s did not start (%s): not loaded; OpenSM runs on "
 			     "without it", plugin_services[failed].name, strerror(-rc));
+		ibvmig_notices_destroy(p);
 		free(p);
 		return NULL;
 	}
@@ -183,25 +190,39 @@ static void ibvmig_delete(void *data)
 		return;
 	eng_services_stop(plugin_services, N_SERVICES, p);
 	IBVMIG_INFO(p, "unloaded");
+	ibvmig_notices_destroy(p);
 	free(p);
 }
 
 /*
  * Called on OpenSM's threads, sometimes under osm->lock (TRAP): only the
- * engine's lock-free calls here.
+ * engine's and the escrow's lock-free calls here (the sweep events come from
+ * the state manager without osm->lock).
  */
 static void ibvmig_report(void *data, osm_epi_event_id_t event_id, void *event_data)
 {
 	struct ibvmig_plugin *p = data;
 
 	(void)event_data;
+	ibvmig_escrow_event(p, event_id);
 	switch (event_id) {
 	case OSM_EVENT_ID_SUBNET_UP:
+		/*
+		 * A standby become master (OpenSM reports no event for that: its first
+		 * SUBNET_UP as master is the first sign) takes over the state its
+		 * predecessor saved in the shared state directory.
+		 */
+		if (p->was_standby && p->osm->subn.sm_state == IB_SMINFO_STATE_MASTER) {
+			p->was_standby = false;
+			eng_takeover(p->eng);
+		}
 		eng_subnet_up(p->eng);
 		break;
 	case OSM_EVENT_ID_STATE_CHANGE:
 		if (p->osm->subn.sm_state != IB_SMINFO_STATE_MASTER)
 			eng_subnet_down(p->eng);
+		if (p->osm->subn.sm_state == IB_SMINFO_STATE_STANDBY)
+			p->was_standby = true;
 		break;
 	default:
 		break;

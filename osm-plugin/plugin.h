@@ -9,9 +9,12 @@
  * subscribers.  Everything that can be tested without an SM lives in
  * engine/, trap-table/ and libibvmig/.
  *
- * LOCKS.  Two locks, always taken in this order, never the other:
+ * LOCKS.  Always taken in this order, never the other:
+ *   the escrow's service mutex (escrow.h; held across fsyncs, so never by an
+ *                    OpenSM thread; it never takes an engine lock);
  *   the engine lock  (engine.h, LOCKS: the watcher, the outbox, the counters),
  *                    or the engine's send lock (the notice numbers), never both;
+ *   hold_lock        the notice hold (notices.c);
  *   osm->lock        OpenSM's cl_plock (not recursive).
  * So: code holding osm->lock never calls into the engine but for
  * eng_subnet_up/down, which take no lock (OpenSM calls report() for
@@ -22,12 +25,16 @@
  *
  * THREADS.  OpenSM's SA Set dispatcher runs the GUIDInfoRecord hook; its
  * state manager calls report(); the engine's worker serves the admin socket,
- * saves the trap table and runs the reconcile that SUBNET_UP asks for.
+ * saves the trap table and runs the reconcile that SUBNET_UP asks for; the
+ * escrow's worker (escrow.h) judges escrow MADs, which OpenSM's umad
+ * receiver thread only queues.
  * Nothing that blocks (file I/O, socket I/O) runs on an OpenSM thread.
  */
 #ifndef IBVMIG_PLUGIN_H
 #define IBVMIG_PLUGIN_H
 
+#include <pthread.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,10 +48,26 @@
 
 #define IBVMIG_PLUGIN_VERSION "ibvmig 0.1.0"
 
+struct ibvmig_escrow;
+struct ibvmig_held_notice;
+
 struct ibvmig_plugin {
 	osm_opensm_t *osm;
 	struct ibvmig_conf conf;
 	struct eng_engine *eng;		/* from the first service on (plugin.c) */
+	char state_dir[PATH_MAX];	/* the engine's default state directory */
+	struct ibvmig_escrow *escrow;	/* the escrow's SM service (escrow.h); NULL: off */
+	bool was_standby;		/* report()'s: this SM was a standby since its last UP */
+
+	/*
+	 * The notice hold (notices.c): while a LID moves, the plugin's own
+	 * notices wait here, in order, under hold_lock (taken before osm->lock).
+	 */
+	pthread_mutex_t hold_lock;
+	bool holding;
+	struct ibvmig_held_notice *held;
+	size_t nheld, held_cap;
+	uint64_t held_dropped;
 
 	/* The GUIDInfoRecord hook (gir_hook.c). */
 	cl_dispatcher_t *gir_disp;	/* the dispatcher our handler is on */
@@ -69,6 +92,10 @@ int ibvmig_send_notice(void *plugin, uint16_t trap,
 int ibvmig_list_aliases(void *plugin, struct eng_aliases *out);	/* reconcile.c */
 int ibvmig_sm_view(void *plugin, struct eng_sm_view *v);	/* admin.c */
 int ibvmig_list_subscribers(void *plugin, struct eng_subscribers *out);	/* admin.c */
+
+/* admin.c: the engine's admin_extra op, the escrow's admin requests. */
+int ibvmig_admin_extra(void *plugin, const struct ibvmig_admin_request *req,
+		       struct ibvmig_rec_writer *w, uint16_t *status);
 
 /* gir_hook.c: a service row (plugin.c) - started after the engine, stopped before. */
 int ibvmig_gir_hook_start(void *plugin);

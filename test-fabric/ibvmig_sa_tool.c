@@ -2,11 +2,15 @@
 /*
  * ibvmig-sa - the command-line face of libibvmig-sa, for tests and for hands:
  * show the own port, set/delete/list its alias GUIDs, ask for a PathRecord,
- * and listen for Reports (one JSON object per line).  See doc/ibvmig-sa.md.
+ * listen for Reports (one JSON object per line), and speak the LID escrow's
+ * MADs (RELEASE/CLAIM/CANCEL/QUERY, and malformed ones) through its codec.
+ * See doc/ibvmig-sa.md.
  */
 #include "ibvmig_cli.h"
+#include "ibvmig_escrow.h"
 #include "ibvmig_sa.h"
 #include "ibvmig_util.h"
+#include "sa_codec.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,6 +40,20 @@ struct args {
 	unsigned long repeat;
 	uint16_t lid;		/* --lid: another port's LID, 0 = the own port */
 	bool stats;
+	/* trap, report: what the forged notice says, when given */
+	struct {
+		bool epoch, seq, number, new_lid, issuer;
+	} set;
+	uint32_t epoch, number;
+	uint64_t seq, issuer_guid;
+	uint16_t new_lid;
+	/* escrow-* */
+	uint64_t guid;		/* --guid: the port a request names; 0 = the own port */
+	uint64_t dest;		/* --dest */
+	uint8_t token[IBVMIG_ESC_TOKEN_LEN];	/* --token */
+	bool have_token;
+	const char *until;	/* --until STATE: escrow-query polls until then */
+	const char *mcase;	/* --case: escrow-raw */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -64,12 +82,27 @@ static volatile sig_atomic_t stop_signal;
 	"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"       \
 	"                                the SA exchange), for benchmarks\n"                       \
 	"  portinfo [--repeat N]         the own port's PortInfo (directed route, hop 0)\n"        \
-	"  trap --vguid G [--traps 68,69] [--lid L]\n"                                             \
+	"  trap --vguid G [--traps 68,69] [--lid L] [NOTICE]\n"                                    \
 	"                                a Trap(Notice) 68/69 about G to the SM (or L)\n"          \
+	"  report --lid L --vguid G [--traps 68,69] [--issuer-guid P] [NOTICE]\n"                 \
+	"                                an SA Report(Notice) straight to port L, as only\n"      \
+	"                                the SA should send (issuer: the SM's port, or P)\n"      \
+	"      NOTICE: [--epoch E] [--seq S] [--number N] [--new-lid L] what it says\n"           \
 	"  vendor-serve [--repeat K] [--count N]\n"                                                \
 	"                                answer class 0x09 requests at their K-th copy\n"          \
 	"  vendor-request --lid L [--vguid G]\n"                                                   \
 	"                                one class 0x09 request to L, resent with one TID\n"       \
+	"  escrow-release [--guid P] [--dest D]\n"                                                 \
+	"                                RELEASE port P (default the own port) into escrow;\n"     \
+	"                                prints the answer, its token included\n"                  \
+	"  escrow-claim --token T [--guid Q]   CLAIM escrow T on port Q\n"                         \
+	"  escrow-cancel --token T [--guid P]  CANCEL escrow T\n"                                  \
+	"  escrow-query --token T [--guid N] [--until STATE]\n"                                    \
+	"                                QUERY escrow T (asking about port N); --until:\n"         \
+	"                                again every 200 ms until STATE, 30 s at most\n"           \
+	"  escrow-raw --case C [--guid P] [--token T]\n"                                           \
+	"                                one malformed escrow MAD (doc/ibvmig-sa.md): prints\n"    \
+	"                                the answer's MAD status\n"                                \
 	"options (anywhere on the line):\n"                                                        \
 	"  -t MS                 SA request timeout per attempt (default 1000)\n"                  \
 	"  -r, --retries N       resends after a timeout (default 3)\n"                            \
@@ -136,6 +169,22 @@ static bool parse_traps(const char *s, struct args *a)
 	return ok && a->n_traps;
 }
 
+/* 32 hex digits. */
+static bool parse_token(const char *s, uint8_t token[IBVMIG_ESC_TOKEN_LEN])
+{
+	unsigned i, byte;
+
+	if (strlen(s) != 2 * IBVMIG_ESC_TOKEN_LEN ||
+	    strspn(s, "0123456789abcdefABCDEF") != 2 * IBVMIG_ESC_TOKEN_LEN)
+		return false;
+	for (i = 0; i < IBVMIG_ESC_TOKEN_LEN; i++) {
+		if (sscanf(s + 2 * i, "%2x", &byte) != 1)
+			return false;
+		token[i] = (uint8_t)byte;
+	}
+	return true;
+}
+
 enum {
 	OPT_SIM = 256,
 	OPT_STATS,
@@ -147,6 +196,16 @@ enum {
 	OPT_REPEAT,
 	OPT_LID,
 	OPT_DURATION,
+	OPT_EPOCH,
+	OPT_SEQ,
+	OPT_NUMBER,
+	OPT_NEW_LID,
+	OPT_ISSUER,
+	OPT_GUID,
+	OPT_DEST,
+	OPT_TOKEN,
+	OPT_UNTIL,
+	OPT_CASE,
 };
 
 static const struct option long_opts[] = {
@@ -161,6 +220,16 @@ static const struct option long_opts[] = {
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "lid", required_argument, NULL, OPT_LID },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "epoch", required_argument, NULL, OPT_EPOCH },
+	{ "seq", required_argument, NULL, OPT_SEQ },
+	{ "number", required_argument, NULL, OPT_NUMBER },
+	{ "new-lid", required_argument, NULL, OPT_NEW_LID },
+	{ "issuer-guid", required_argument, NULL, OPT_ISSUER },
+	{ "guid", required_argument, NULL, OPT_GUID },
+	{ "dest", required_argument, NULL, OPT_DEST },
+	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "case", required_argument, NULL, OPT_CASE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -179,11 +248,39 @@ static const struct cli_tool tool = {
 	.permute = true,
 };
 
+/* The options that say what a forged notice holds (trap, report). */
+static int parse_notice_opt(int c, const char *arg, struct args *a)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_EPOCH:
+		a->set.epoch = true;
+		return util_parse_uint(arg, 0, 0, UINT32_MAX, &v) ? -1 : (a->epoch = (uint32_t)v, 0);
+	case OPT_SEQ:
+		a->set.seq = true;
+		return util_parse_uint(arg, 0, 0, UINT64_MAX, &a->seq) ? -1 : 0;
+	case OPT_NUMBER:
+		a->set.number = true;
+		return util_parse_uint(arg, 0, 0, UINT32_MAX, &v) ? -1 : (a->number = (uint32_t)v, 0);
+	case OPT_NEW_LID:
+		a->set.new_lid = true;
+		return util_parse_uint(arg, 0, 0, 0xFFFF, &v) ? -1 : (a->new_lid = (uint16_t)v, 0);
+	case OPT_ISSUER:
+		a->set.issuer = true;
+		return util_parse_guid(arg, &a->issuer_guid) ? -1 : 0;
+	default:
+		return -1;
+	}
+}
+
 static int parse_opt(int c, const char *arg, void *ctx)
 {
 	struct args *a = ctx;
 	unsigned long v;
 
+	if (c == OPT_EPOCH || c == OPT_SEQ || c == OPT_NUMBER || c == OPT_NEW_LID || c == OPT_ISSUER)
+		return parse_notice_opt(c, arg, a);
 	switch (c) {
 	case 'r':
 		return parse_ulong(arg, 1000, &v) ? (a->opts.retries = (int)v, 0) : -1;
@@ -209,6 +306,18 @@ static int parse_opt(int c, const char *arg, void *ctx)
 		return parse_ulong(arg, 100000000, &a->repeat) && a->repeat ? 0 : -1;
 	case OPT_DURATION:
 		return parse_ulong(arg, 86400000, &v) ? (a->listen_ms = v, 0) : -1;
+	case OPT_GUID:
+		return util_parse_guid(arg, &a->guid) ? -1 : 0;
+	case OPT_DEST:
+		return util_parse_guid(arg, &a->dest) ? -1 : 0;
+	case OPT_TOKEN:
+		return parse_token(arg, a->token) ? (a->have_token = true, 0) : -1;
+	case OPT_UNTIL:
+		a->until = arg;
+		return 0;
+	case OPT_CASE:
+		a->mcase = arg;
+		return 0;
 	default:
 		return -1;
 	}
@@ -622,19 +731,26 @@ static void linger(struct ibvmig_sa *sa)
 	ibvmig_sa_process(sa, LISTEN_SLICE_MS, NULL, NULL);
 }
 
-/* One RePath/UnPath notice from this port about @vguid, as the SM would word it. */
-static void trap_notice(const struct ibvmig_sa_port *p, uint16_t trap, uint64_t vguid,
+/*
+ * One RePath/UnPath notice about a->vguid, as the SM would word it: a RePath
+ * to this port (a->new_lid if given), epoch, sequence and number from @a when
+ * given; the @k-th of a command's notices.
+ */
+static void trap_notice(const struct ibvmig_sa_port *p, const struct args *a, unsigned k,
 			struct ibvmig_notice *n)
 {
+	uint16_t trap = a->traps[k];
+	bool repath = trap == IBVMIG_TRAP_REPATH;
 	struct ibvmig_path_notice pn = {
-	    .reason = trap == IBVMIG_TRAP_REPATH ? IBVMIG_REASON_MIGRATED : IBVMIG_REASON_DELETED,
-	    .new_lid = trap == IBVMIG_TRAP_REPATH ? p->lid : 0,
+	    .reason = repath ? IBVMIG_REASON_MIGRATED : IBVMIG_REASON_DELETED,
+	    .new_lid = !repath ? 0 : a->set.new_lid ? a->new_lid : p->lid,
 	    .subnet_prefix = p->subnet_prefix,
-	    .vguid = vguid,
-	    .new_port_guid = trap == IBVMIG_TRAP_REPATH ? p->port_guid : 0,
-	    .epoch = (uint32_t)getpid(),
+	    .vguid = a->vguid,
+	    .new_port_guid = repath ? p->port_guid : 0,
+	    .epoch = a->set.epoch ? a->epoch : (uint32_t)getpid(),
 	    /* A new sequence per trap: OpenSM suppresses identical traps past 10. */
-	    .seq = util_wall_ns(),
+	    .seq = (a->set.seq ? a->seq : util_wall_ns()) + k,
+	    .number = a->set.number && a->number ? a->number + k : 0,
 	};
 
 	memset(n, 0, sizeof(*n));
@@ -664,7 +780,7 @@ static int cmd_trap(struct ibvmig_sa *sa, const struct args *a)
 		return sa_fail("trap: refresh", rc);
 	p = ibvmig_sa_port(sa);
 	for (t = 0; t < a->n_traps; t++) {
-		trap_notice(p, a->traps[t], a->vguid, &n);
+		trap_notice(p, a, t, &n);
 		rc = ibvmig_sa_send_trap(sa, a->lid, &n, flags);
 		if (rc)
 			return sa_fail("trap", rc);
@@ -674,6 +790,58 @@ static int cmd_trap(struct ibvmig_sa *sa, const struct args *a)
 	}
 	if (flags)
 		linger(sa);
+	return IBVMIG_EXIT_OK;
+}
+
+/* The issuer GUID a forged Report claims: --issuer-guid, else the master SM's port. */
+static int report_issuer(struct ibvmig_sa *sa, const struct args *a, uint64_t *guid)
+{
+	struct ibvmig_sa_node node;
+	int rc;
+
+	if (a->set.issuer) {
+		*guid = a->issuer_guid;
+		return 0;
+	}
+	rc = ibvmig_sa_node_by_lid(sa, ibvmig_sa_port(sa)->sm_lid, &node);
+	*guid = node.port_guid;
+	return rc;
+}
+
+/*
+ * report --lid L --vguid G [--traps 68,69] [--issuer-guid P] [NOTICE]: one SA
+ * Report(Notice) per trap number straight to port L (QP1), as only the SA
+ * should send one, with IssuerLID = the SM's LID and IssuerGID = the SM's
+ * port (or P): the forgery an agent must refuse by the Report's source.
+ * Waits for each ReportResp.
+ */
+static int cmd_report(struct ibvmig_sa *sa, const struct args *a)
+{
+	const struct ibvmig_sa_port *p;
+	struct ibvmig_notice n;
+	uint64_t issuer;
+	unsigned t;
+	int rc;
+
+	if (!a->lid)
+		return cli_usage_error(&tool, "report: --lid is required");
+	rc = ibvmig_sa_refresh(sa);
+	if (!rc)
+		rc = report_issuer(sa, a, &issuer);
+	if (rc)
+		return sa_fail("report: the SM's port", rc);
+	p = ibvmig_sa_port(sa);
+	for (t = 0; t < a->n_traps; t++) {
+		trap_notice(p, a, t, &n);
+		n.issuer_lid = p->sm_lid;
+		ibvmig_notice_set_issuer(&n, p->subnet_prefix, issuer);
+		rc = ibvmig_sa_send_report(sa, a->lid, &n);
+		if (rc)
+			return sa_fail("report", rc);
+		printf("report=%u dlid=%u vguid=0x%016" PRIx64 " issuer_lid=%u "
+		       "issuer_guid=0x%016" PRIx64 " acked=yes\n",
+		       a->traps[t], a->lid, a->vguid, n.issuer_lid, issuer);
+	}
 	return IBVMIG_EXIT_OK;
 }
 
@@ -798,6 +966,222 @@ static int cmd_vendor_request(struct ibvmig_sa *sa, const struct args *a)
 			   : IBVMIG_EXIT_OK;
 }
 
+/* ---- the LID escrow (doc/escrow-protocol.md), through its codec ------------- */
+
+#define ESCROW_UNTIL_MS	 30000
+#define ESCROW_POLL_MS	 200
+
+static void print_hex(const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%02x", b[i]);
+}
+
+/* One answer, one line: what the tests grep. */
+static void print_escrow_answer(uint16_t mad_status, const struct ibvmig_esc_resp *r)
+{
+	unsigned i;
+
+	printf("status=%s mad_status=0x%04x", ibvmig_esc_status_name(r->status), mad_status);
+	if (r->status == IBVMIG_ESC_OK) {
+		printf(" state=%s lid=%u mtu=%u rate=%u source=0x%016" PRIx64 " dest=0x%016" PRIx64
+		       " claimant=0x%016" PRIx64 " expires_in_ms=%u keys=",
+		       ibvmig_esc_state_name(r->state), r->lid, r->mtu, r->rate, r->source_guid,
+		       r->dest_guid, r->claimant_guid, r->expires_in_ms);
+		for (i = 0; i < r->nkeys; i++)
+			printf("%s0x%04x", i ? "," : "", r->keys[i]);
+		if (!r->nkeys)
+			printf("-");
+		if (memcmp(r->token, (uint8_t[IBVMIG_ESC_TOKEN_LEN]){ 0 }, sizeof(r->token))) {
+			printf(" token=");	/* RELEASE's answer only */
+			print_hex(r->token, sizeof(r->token));
+		}
+	}
+	if (r->retry_after_ms)
+		printf(" retry_after_ms=%u", r->retry_after_ms);
+	printf("\n");
+	fflush(stdout);
+}
+
+/*
+ * Sends @mad (256 bytes, an escrow request as encoded) to the SM's LID and
+ * gives back the answer's 256 bytes and its MAD status.
+ */
+static int escrow_exchange(struct ibvmig_sa *sa, const uint8_t mad[IBVMIG_ESC_MAD_LEN],
+			   uint8_t answer[IBVMIG_ESC_MAD_LEN], uint16_t *mad_status)
+{
+	struct ibvmig_sa_vendor_mad req, resp;
+	int rc;
+
+	rc = ibvmig_sa_refresh(sa);	/* the master's LID, after a failover too */
+	if (rc)
+		return rc;
+	rc = ibvmig_sa_vendor_decode(mad, IBVMIG_ESC_MAD_LEN, &req);
+	if (rc)
+		return rc;
+	rc = ibvmig_sa_register_class(sa, IBVMIG_ESC_MGMT_CLASS, IBVMIG_ESC_CLASS_VERSION, NULL,
+				      NULL);
+	if (rc && rc != -EEXIST)
+		return rc;
+	rc = ibvmig_sa_vendor_request(sa, ibvmig_sa_port(sa)->sm_lid, &req, NULL, &resp);
+	if (rc)
+		return rc;
+	ibvmig_sa_vendor_encode(answer, &resp);
+	*mad_status = resp.status;
+	return 0;
+}
+
+typedef enum ibvmig_esc_err (*esc_req_encode_fn)(uint64_t, const struct ibvmig_esc_req *,
+						  uint8_t *);
+typedef enum ibvmig_esc_err (*esc_resp_decode_fn)(const uint8_t *, size_t,
+						   struct ibvmig_esc_hdr *,
+						   struct ibvmig_esc_resp *);
+
+static const struct escrow_op {
+	const char *name;
+	esc_req_encode_fn encode;
+	esc_resp_decode_fn decode;
+	bool token;
+} escrow_ops[] = {
+	{ "escrow-release", ibvmig_esc_release_req_encode, ibvmig_esc_release_resp_decode, false },
+	{ "escrow-claim", ibvmig_esc_claim_req_encode, ibvmig_esc_claim_resp_decode, true },
+	{ "escrow-cancel", ibvmig_esc_cancel_req_encode, ibvmig_esc_cancel_resp_decode, true },
+	{ "escrow-query", ibvmig_esc_query_req_encode, ibvmig_esc_query_resp_decode, true },
+};
+
+static const struct escrow_op *escrow_op_of(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(escrow_ops) / sizeof(escrow_ops[0]); i++)
+		if (!strcmp(escrow_ops[i].name, cmd))
+			return &escrow_ops[i];
+	return NULL;
+}
+
+/* One request of @op; *@resp the decoded answer.  Returns an exit code, or -1 to go on. */
+static int escrow_once(struct ibvmig_sa *sa, const struct args *a, const struct escrow_op *op,
+		       struct ibvmig_esc_resp *resp, uint16_t *mad_status)
+{
+	struct ibvmig_esc_req r = { .port_guid = a->guid ? a->guid : ibvmig_sa_port(sa)->port_guid,
+				    .dest_guid = a->dest };
+	uint8_t mad[IBVMIG_ESC_MAD_LEN], answer[IBVMIG_ESC_MAD_LEN];
+	enum ibvmig_esc_err err;
+	int rc;
+
+	if (op->token)
+		memcpy(r.token, a->token, sizeof(r.token));
+	err = op->encode(0, &r, mad);
+	if (err)
+		return cli_fail(&tool, IBVMIG_EXIT_USAGE, "%s: %s", op->name,
+				ibvmig_esc_strerror(err));
+	rc = escrow_exchange(sa, mad, answer, mad_status);
+	if (rc)
+		return sa_fail(op->name, rc);
+	if (*mad_status & IBVMIG_ESC_MAD_STATUS_COMMON) {
+		printf("status=mad-error mad_status=0x%04x\n", *mad_status);
+		return IBVMIG_EXIT_FAILED;
+	}
+	err = op->decode(answer, IBVMIG_ESC_MAD_LEN, NULL, resp);
+	if (err)
+		return cli_fail(&tool, IBVMIG_EXIT_PROTOCOL, "%s: the SM's answer: %s", op->name,
+				ibvmig_esc_strerror(err));
+	return -1;
+}
+
+/* escrow-release/-claim/-cancel/-query: one request, one line (--until: polled). */
+static int cmd_escrow(struct ibvmig_sa *sa, const struct args *a)
+{
+	const struct escrow_op *op = escrow_op_of(a->cmd);
+	uint64_t deadline = util_mono_ms() + ESCROW_UNTIL_MS;
+	struct timespec pause = { 0, ESCROW_POLL_MS * 1000000L };
+	struct ibvmig_esc_resp resp;
+	uint16_t mad_status = 0;
+	int code;
+
+	if (op->token && !a->have_token)
+		return cli_usage_error(&tool, "%s: --token is required", a->cmd);
+	for (;;) {
+		code = escrow_once(sa, a, op, &resp, &mad_status);
+		if (code >= 0)
+			return code;
+		if (!a->until || (resp.status == IBVMIG_ESC_OK &&
+				  !strcmp(ibvmig_esc_state_name(resp.state), a->until)))
+			break;
+		if (util_mono_ms() > deadline) {
+			print_escrow_answer(mad_status, &resp);
+			return cli_fail(&tool, IBVMIG_EXIT_UNREACHABLE, "%s: not %s within %d s",
+					a->cmd, a->until, ESCROW_UNTIL_MS / 1000);
+		}
+		nanosleep(&pause, NULL);
+	}
+	print_escrow_answer(mad_status, &resp);
+	return resp.status == IBVMIG_ESC_OK ? IBVMIG_EXIT_OK : IBVMIG_EXIT_FAILED;
+}
+
+/*
+ * escrow-raw --case C: an escrow MAD that is wrong in one way, made from a
+ * well-formed one by changing bytes at the offsets doc/escrow-protocol.md
+ * gives ("The MAD"); prints the MAD status of the answer (and its escrow
+ * status when it decodes).  Cases:
+ *   unknown-attribute  attribute 0x0014 (no such message)      -> 0x000C
+ *   wrong-method       RELEASE as a Get                        -> 0x000C
+ *   attribute-modifier RELEASE with modifier 1                 -> 0x001C
+ *   payload-version    RELEASE with payload version 2          -> 0x001C
+ *   zero-port          RELEASE of port GUID 0                  -> 0x001C
+ *   release-token      RELEASE carrying a token                -> 0x001C
+ *   zero-token         CLAIM with an all-zero token            -> 0x001C
+ *   tail               QUERY with bytes 224-255 set: never read -> an answer
+ */
+static int cmd_escrow_raw(struct ibvmig_sa *sa, const struct args *a)
+{
+	struct ibvmig_esc_req r = { .port_guid = a->guid ? a->guid : ibvmig_sa_port(sa)->port_guid };
+	uint8_t mad[IBVMIG_ESC_MAD_LEN], answer[IBVMIG_ESC_MAD_LEN];
+	const char *c = a->mcase ? a->mcase : "";
+	struct ibvmig_esc_resp resp;
+	uint16_t mad_status = 0;
+	int rc;
+
+	memcpy(r.token, a->token, sizeof(r.token));
+	if (!a->have_token)
+		memset(r.token, 0x5A, sizeof(r.token));
+	if (!strcmp(c, "zero-token") || !strcmp(c, "tail"))
+		(!strcmp(c, "tail") ? ibvmig_esc_query_req_encode : ibvmig_esc_claim_req_encode)(
+			0, &r, mad);
+	else
+		ibvmig_esc_release_req_encode(0, &r, mad);
+	if (!strcmp(c, "unknown-attribute"))
+		mad[17] = 0x14;			/* AttributeID, bytes 16-17 */
+	else if (!strcmp(c, "wrong-method"))
+		mad[3] = IBVMIG_ESC_METHOD_GET;	/* Method, byte 3 */
+	else if (!strcmp(c, "attribute-modifier"))
+		mad[23] = 1;			/* AttributeModifier, bytes 20-23 */
+	else if (!strcmp(c, "payload-version"))
+		mad[24] = 2;
+	else if (!strcmp(c, "zero-port"))
+		memset(mad + 32, 0, 8);		/* port GUID, bytes 32-39 */
+	else if (!strcmp(c, "release-token"))
+		mad[64] = 1;			/* token, bytes 64-79 */
+	else if (!strcmp(c, "zero-token"))
+		memset(mad + 64, 0, 16);
+	else if (!strcmp(c, "tail"))
+		memset(mad + 224, 0xA5, IBVMIG_ESC_MAD_LEN - 224);
+	else
+		return cli_usage_error(&tool, "escrow-raw: unknown --case \"%s\"", c);
+	rc = escrow_exchange(sa, mad, answer, &mad_status);
+	if (rc)
+		return sa_fail("escrow-raw", rc);
+	if (!(mad_status & IBVMIG_ESC_MAD_STATUS_COMMON) &&
+	    !ibvmig_esc_query_resp_decode(answer, IBVMIG_ESC_MAD_LEN, NULL, &resp)) {
+		print_escrow_answer(mad_status, &resp);
+		return IBVMIG_EXIT_OK;
+	}
+	printf("status=mad-error mad_status=0x%04x\n", mad_status);
+	return IBVMIG_EXIT_OK;
+}
+
 struct command {
 	const char *name;
 	int (*run)(struct ibvmig_sa *sa, const struct args *a);
@@ -814,8 +1198,14 @@ static const struct command commands[] = {
     {"batch", cmd_batch, false},
     {"portinfo", cmd_portinfo, false},
     {"trap", cmd_trap, true},
+    {"report", cmd_report, true},
     {"vendor-serve", cmd_vendor_serve, false},
     {"vendor-request", cmd_vendor_request, false},
+    {"escrow-release", cmd_escrow, false},
+    {"escrow-claim", cmd_escrow, false},
+    {"escrow-cancel", cmd_escrow, false},
+    {"escrow-query", cmd_escrow, false},
+    {"escrow-raw", cmd_escrow_raw, false},
 };
 
 int main(int argc, char **argv)

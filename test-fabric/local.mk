@@ -11,7 +11,8 @@ test_fabric_ibvmig_sa_LDADD = libibvmig/libibvmig-sa.la cli/libibvmig-cli.la
 # host/tests source these.
 EXTRA_DIST += test-fabric/lib/plugin-lib.sh test-fabric/lib/host-lib.sh
 EXTRA_DIST += test-fabric/fabric.sh test-fabric/fabric-config.sh.in \
-	test-fabric/topologies/small.net \
+	test-fabric/topologies/small.net test-fabric/topologies/vswitch.net \
+	test-fabric/topologies/escrow.net \
 	test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.test \
 	test-fabric/tests/fabric-restart.test
 if FABRIC_TESTS

@@ -28,8 +28,8 @@
  * THREAD SAFETY: a table is not locked internally.  Every call on one table,
  * readers (tt_lookup, tt_snapshot, tt_stats) included, must be serialised by
  * the caller (the plugin holds its own mutex around each call).  Distinct
- * tables are independent.  tt_write_file and tt_read_file touch no table and
- * may run concurrently with anything.
+ * tables are independent.  The file and image functions (tt_*_file,
+ * tt_*_buf) touch no table and may run concurrently with anything.
  *
  * ERRORS: functions return 0 or a negative errno value; no function exits or
  * prints.
@@ -183,6 +183,17 @@ int tt_restore(struct tt_table *t, const struct tt_entry_view *entries, size_t n
 int tt_write_file(const char *path, const struct tt_entry_view *entries, size_t n);
 int tt_read_file(const char *path, struct tt_entry_view **out, size_t *n,
 		 const char **why);
+/*
+ * The same image in memory, for callers that move it themselves and for the
+ * fuzzing harness (doc/fuzzing.md): tt_encode_buf gives a malloc'ed image of
+ * @n entries (the caller frees it; -EINVAL above TT_CAPACITY_MAX, -ENOMEM);
+ * tt_decode_buf checks @len bytes at @buf exactly as tt_read_file checks a
+ * file, and reads nothing outside them.  tt_read_file is tt_decode_buf of
+ * the file's contents, tt_write_file writes what tt_encode_buf gives.
+ */
+int tt_encode_buf(const struct tt_entry_view *entries, size_t n, uint8_t **buf, size_t *len);
+int tt_decode_buf(const uint8_t *buf, size_t len, struct tt_entry_view **out, size_t *n,
+		  const char **why);
 
 const char *tt_verdict_name(enum tt_verdict v);
 const char *tt_drop_reason_name(enum tt_drop_reason r);

@@ -104,26 +104,43 @@ static int tt_sync_dir(const char *path)
 	return rc;
 }
 
+int tt_encode_buf(const struct tt_entry_view *entries, size_t n, uint8_t **out, size_t *len)
+{
+	uint8_t *buf;
+
+	*out = NULL;
+	*len = 0;
+	if (n > TT_CAPACITY_MAX)
+		return -EINVAL;
+	buf = malloc(tt_file_size(n));
+	if (!buf)
+		return -ENOMEM;
+	tt_encode(buf, entries, n);
+	*out = buf;
+	*len = tt_file_size(n);
+	return 0;
+}
+
 int tt_write_file(const char *path, const struct tt_entry_view *entries, size_t n)
 {
 	char tmp[PATH_MAX];
 	uint8_t *buf;
+	size_t len;
 	int fd, rc;
 
 	if (n > TT_CAPACITY_MAX)
 		return -EINVAL;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	buf = malloc(tt_file_size(n));
-	if (!buf)
-		return -ENOMEM;
-	tt_encode(buf, entries, n);
+	rc = tt_encode_buf(entries, n, &buf, &len);
+	if (rc)
+		return rc;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		goto out;
 	}
-	rc = tt_write_all(fd, buf, tt_file_size(n));
+	rc = tt_write_all(fd, buf, len);
 	if (!rc && fsync(fd))
 		rc = -errno;
 	if (close(fd) && !rc)
@@ -229,12 +246,37 @@ static const char *tt_decode(const uint8_t *buf, size_t n, struct tt_entry_view 
 	return NULL;
 }
 
-int tt_read_file(const char *path, struct tt_entry_view **out, size_t *n, const char **why)
+int tt_decode_buf(const uint8_t *buf, size_t len, struct tt_entry_view **out, size_t *n,
+		  const char **why)
 {
 	struct tt_entry_view *views = NULL;
 	const char *reason;
+	size_t count = 0;
+
+	*out = NULL;
+	*n = 0;
+	*why = NULL;
+	reason = tt_check_image(buf, len, &count);
+	if (!reason && count) {
+		views = malloc(count * sizeof(*views));
+		if (!views)
+			return -ENOMEM;
+		reason = tt_decode(buf, count, views);
+	}
+	if (reason) {
+		*why = reason;
+		free(views);
+		return -EBADMSG;
+	}
+	*out = views;
+	*n = count;
+	return 0;
+}
+
+int tt_read_file(const char *path, struct tt_entry_view **out, size_t *n, const char **why)
+{
 	uint8_t *buf = NULL;
-	size_t len = 0, count = 0;
+	size_t len = 0;
 	int rc;
 
 	*out = NULL;
@@ -245,24 +287,7 @@ int tt_read_file(const char *path, struct tt_entry_view **out, size_t *n, const 
 		*why = "not a regular file, or too large";
 	if (rc)
 		return rc;
-	reason = tt_check_image(buf, len, &count);
-	if (!reason && count) {
-		views = malloc(count * sizeof(*views));
-		if (!views) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		reason = tt_decode(buf, count, views);
-	}
-	if (reason) {
-		*why = reason;
-		free(views);
-		rc = -EBADMSG;
-		goto out;
-	}
-	*out = views;
-	*n = count;
-out:
+	rc = tt_decode_buf(buf, len, out, n, why);
 	free(buf);
 	return rc;
 }

@@ -18,3 +18,7 @@ TESTS += util/tests/test_util
 util_tests_test_util_SOURCES = util/tests/test_util.c
 util_tests_test_util_CPPFLAGS = $(UTIL_CPPFLAGS)
 util_tests_test_util_LDADD = util/libibvmig-util.la $(UNIT_LIBS)
+
+# What every fuzzing harness (FOLDER/tests/fuzz_*.c, doc/fuzzing.md) is built with for make
+# check: fuzz.h, and the main() that replays its committed corpus.
+FUZZ_REPLAY_FILES = util/fuzz.h util/fuzz_replay.c

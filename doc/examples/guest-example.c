@@ -55,6 +55,12 @@ static void on_event(void *ctx, const struct ibvmig_guest_event *ev)
 	case IBVMIG_GUEST_GONE:
 		printf("channel closed: %s\n", ev->text);
 		break;
+	case IBVMIG_GUEST_PATH_PUSHED:
+		printf("path to 0x%016" PRIx64 " re-validated: LID %u\n", ev->peer, ev->path->dlid);
+		break;
+	case IBVMIG_GUEST_PATH_GONE:
+		printf("no path to 0x%016" PRIx64 " now: suspended\n", ev->peer);
+		break;
 	}
 }
 

@@ -320,6 +320,45 @@ static void test_the_worker_serves_saves_and_reconciles(void)
 	fake_stop(&h);
 }
 
+/*
+ * A standby that becomes master takes over what the master saved after the
+ * standby started (a shared state directory): the trap table and the live
+ * aliases; one that changed its own table keeps it.
+ */
+static void test_a_takeover_loads_the_previous_masters_state(void)
+{
+	struct ibvmig_conf conf;
+	struct fake_host m, s;
+
+	start_in_scratch(&m, "/shared");
+	conf_in_scratch(&conf, "/shared");
+	snprintf(conf.admin_socket, sizeof(conf.admin_socket), "%s/shared/standby.sock", dir);
+	fake_start(&s, &conf);
+	CU_ASSERT_EQUAL(eng_state_start(s.e), 0);	/* the standby starts: nothing saved */
+	fake_set(&m, VG(1), PORT_A, LID_A);
+	fake_delete(&m, VG(1), PORT_A, LID_A);
+	fake_set(&m, VG(2), PORT_A, LID_A);
+	CU_ASSERT_EQUAL(eng_save(m.e), 0);
+	fake_stop(&m);				/* the master dies */
+	CU_ASSERT_EQUAL(fake_value(&s, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ENTRIES), 0);
+	CU_ASSERT_EQUAL_FATAL(eng_worker_start(s.e), 0);
+	eng_takeover(s.e);
+	CU_ASSERT(WITHIN_3S(fake_value(&s, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ENTRIES) == 1));
+	CU_ASSERT_EQUAL(fake_value(&s, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ALIASES_BEFORE_RESTART), 1);
+	CU_ASSERT_EQUAL(fake_logged(&s, "previous master's state taken over"), 1);
+	fake_set(&s, VG(1), PORT_B, LID_B);	/* the VM comes back elsewhere: a migration */
+	CU_ASSERT_EQUAL_FATAL(s.n_sent, 1);
+	CU_ASSERT_EQUAL(s.sent[0].n.reason, IBVMIG_REASON_MIGRATED);
+	CU_ASSERT_EQUAL(s.sent[0].n.old_lid, LID_A);
+	/* A second takeover, with changes of its own: kept. */
+	eng_takeover(s.e);
+	CU_ASSERT(WITHIN_3S(fake_logged(&s, "keeps its own") == 1));
+	CU_ASSERT_EQUAL(fake_value(&s, IBVMIG_ADMIN_STATUS, IBVMIG_TAG_ALIASES_BEFORE_RESTART), 1);
+	eng_worker_stop(s.e);
+	eng_state_stop(s.e);
+	fake_stop(&s);
+}
+
 static uint64_t stat_value(struct fake_host *h, uint16_t tag)
 {
 	return fake_value(h, IBVMIG_ADMIN_STATS, tag);
@@ -512,6 +551,7 @@ int main(void)
 		UNIT_TEST(test_stamps_from_the_future_are_taken_as_made_now),
 		UNIT_TEST(test_a_fifo_in_place_of_a_state_file_does_not_block_the_start),
 		UNIT_TEST(test_the_worker_serves_saves_and_reconciles),
+		UNIT_TEST(test_a_takeover_loads_the_previous_masters_state),
 		UNIT_TEST(test_an_unreachable_socket_costs_only_the_admin),
 		UNIT_TEST(test_a_save_that_keeps_failing_is_logged_once_and_tried_less_often),
 		UNIT_TEST(test_idle_connections_delay_neither_a_client_nor_a_save),

@@ -314,6 +314,111 @@ static void test_random_operations_match_the_model(void)
 	at_destroy(t);
 }
 
+/* ---- re-validation and repeats ---------------------------------------------------------- */
+
+static void test_interest_gids_lists_each_gid_once(void)
+{
+	struct at_table *t = table(4, 64);
+	struct at_gid gids[16];
+	int a = at_vm_add(t, "a", 0, 0), b = at_vm_add(t, "b", 0, 0);
+	size_t n, i, j;
+
+	CU_ASSERT_EQUAL(at_interest_gids(t, gids, 16), 0);
+	for (i = 1; i <= 5; i++)
+		at_interest_add(t, a, PREFIX, VG(i));
+	for (i = 3; i <= 7; i++)
+		at_interest_add(t, b, PREFIX, VG(i));
+	n = at_interest_gids(t, gids, 16);
+	CU_ASSERT_EQUAL(n, 7);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT(gids[i].prefix == PREFIX && gids[i].guid >= VG(1) && gids[i].guid <= VG(7));
+		for (j = 0; j < i; j++)
+			CU_ASSERT(gids[j].guid != gids[i].guid);
+	}
+	CU_ASSERT_EQUAL(at_interest_gids(t, gids, 2), 7);	/* the count, whatever the room */
+	at_vm_remove(t, b);
+	CU_ASSERT_EQUAL(at_interest_gids(t, gids, 16), 5);
+	at_destroy(t);
+}
+
+static struct at_notice repath(uint64_t vguid, uint16_t old_lid, uint16_t new_lid)
+{
+	return (struct at_notice){ .trap = 69, .reason = 3, .new_lid = new_lid,
+				   .old_lid = old_lid, .prefix = PREFIX, .vguid = vguid,
+				   .new_port_guid = 0x41, .old_port_guid = 0x21 };
+}
+
+static void test_a_repath_like_the_last_notice_is_a_repeat(void)
+{
+	struct at_table *t = table(4, 8);
+	struct at_notice r = repath(VG(1), 4, 6), u = r;
+
+	CU_ASSERT_FALSE(at_notice_repeats(t, &r));	/* the RePath */
+	CU_ASSERT_TRUE(at_notice_repeats(t, &r));	/* again after an SM crash: a repeat */
+	CU_ASSERT_TRUE(at_notice_repeats(t, &r));	/* and again */
+	/* An UnPath between makes the same RePath news again (a reboot at the same place). */
+	u.trap = 68;
+	u.reason = 4;
+	u.new_lid = 0;
+	u.new_port_guid = 0;
+	CU_ASSERT_FALSE(at_notice_repeats(t, &u));
+	CU_ASSERT_FALSE(at_notice_repeats(t, &u));	/* UnPaths are never dropped */
+	CU_ASSERT_FALSE(at_notice_repeats(t, &r));
+	at_destroy(t);
+}
+
+static void test_any_difference_is_news(void)
+{
+	struct at_table *t = table(4, 8);
+	struct at_notice r = repath(VG(1), 4, 6), d;
+	unsigned k;
+
+	for (k = 0; k < 5; k++) {
+		at_notice_repeats(t, &r);
+		d = r;
+		if (k == 0)
+			d.reason = 5;
+		else if (k == 1)
+			d.new_lid = 7;
+		else if (k == 2)
+			d.old_lid = 5;
+		else if (k == 3)
+			d.new_port_guid++;
+		else
+			d.old_port_guid++;
+		CU_ASSERT_FALSE(at_notice_repeats(t, &d));
+		CU_ASSERT_FALSE(at_notice_repeats(t, &r));	/* back: the last was d */
+	}
+	d = r;
+	d.prefix++;		/* another subnet's vGID: its own first notice */
+	CU_ASSERT_FALSE(at_notice_repeats(t, &d));
+	/* Back and forth: A -> B, B -> A, A -> B is three migrations. */
+	d = repath(VG(2), 4, 6);
+	CU_ASSERT_FALSE(at_notice_repeats(t, &d));
+	r = repath(VG(2), 6, 4);
+	CU_ASSERT_FALSE(at_notice_repeats(t, &r));
+	CU_ASSERT_FALSE(at_notice_repeats(t, &d));
+	at_destroy(t);
+}
+
+static void test_repeats_are_per_vguid(void)
+{
+	struct at_table *t = table(4, 8);
+	struct at_notice a = repath(VG(1), 4, 6), b = repath(VG(2), 4, 6);
+	unsigned i;
+
+	CU_ASSERT_FALSE(at_notice_repeats(t, &a));
+	CU_ASSERT_FALSE(at_notice_repeats(t, &b));	/* same move, another vGUID */
+	CU_ASSERT_TRUE(at_notice_repeats(t, &a));
+	CU_ASSERT_TRUE(at_notice_repeats(t, &b));
+	/* Many vGUIDs: most are remembered, and a collision only forgets (never a false repeat). */
+	for (i = 0; i < AT_NOTICE_SLOTS; i++) {
+		a = repath(VG(1000 + i), 4, 6);
+		CU_ASSERT_FALSE(at_notice_repeats(t, &a));
+	}
+	at_destroy(t);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -328,6 +433,10 @@ int main(void)
 		UNIT_TEST(test_forward_all_reaches_every_other_vm),
 		UNIT_TEST(test_forward_counts_per_vm),
 		UNIT_TEST(test_random_operations_match_the_model),
+		UNIT_TEST(test_interest_gids_lists_each_gid_once),
+		UNIT_TEST(test_a_repath_like_the_last_notice_is_a_repeat),
+		UNIT_TEST(test_any_difference_is_news),
+		UNIT_TEST(test_repeats_are_per_vguid),
 	};
 
 	return unit_run("agent_table", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));

@@ -418,6 +418,41 @@ static void test_insert_keeps_the_notice_stamp(void)
 	ibvmig_pc_destroy(c);
 }
 
+static void test_sa_no_path_suspends_until_the_repath(void)
+{
+	struct ibvmig_pc_cache *c = cache_with(8, 0, 1000);
+	struct ibvmig_pc_stamp five = { EPOCH, 5 };
+	struct ibvmig_pc_stats st;
+	int r;
+
+	insert(c, VG(1), LID_A, 0);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 4, LID_A, 1), IBVMIG_PC_APPLIED);
+	/* UnPath 5 was lost; the SA, asked after it, has no path. */
+	CU_ASSERT_EQUAL(ibvmig_pc_suspend(c, PREFIX, VG(1), &five, 10), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 11, &r), 0);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_SUSPENDED);
+	/* The lost UnPath, late, is older than the answer; the RePath resumes it. */
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 5, 12), IBVMIG_PC_STALE);
+	CU_ASSERT_EQUAL(repath(c, VG(1), EPOCH, 6, LID_B, 13), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 14, NULL), LID_B);
+	/* Already suspended by an UnPath: the clock runs from the UnPath. */
+	CU_ASSERT_EQUAL(unpath(c, VG(1), EPOCH, 7, 100), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(ibvmig_pc_suspend(c, PREFIX, VG(1), NULL, 900), IBVMIG_PC_APPLIED);
+	CU_ASSERT_EQUAL(dlid_of(c, VG(1), 1100, &r), 0);
+	CU_ASSERT_EQUAL(r, IBVMIG_PC_MISS);		/* expired at 1100, not at 1900 */
+	/* An uncached GID: nothing to suspend. */
+	CU_ASSERT_EQUAL(ibvmig_pc_suspend(c, PREFIX, VG(2), NULL, 1200), IBVMIG_PC_UNCACHED);
+	CU_ASSERT_EQUAL(ibvmig_pc_suspend(c, PREFIX, 0, NULL, 1200), -EINVAL);
+	/* An insert resumes a suspension by the SA too. */
+	insert(c, VG(3), LID_A, 1300);
+	CU_ASSERT_EQUAL(ibvmig_pc_suspend(c, PREFIX, VG(3), NULL, 1301), IBVMIG_PC_APPLIED);
+	insert(c, VG(3), LID_C, 1302);
+	CU_ASSERT_EQUAL(dlid_of(c, VG(3), 1303, NULL), LID_C);
+	ibvmig_pc_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.suspended_now, 0);
+	ibvmig_pc_destroy(c);
+}
+
 static void test_insert_with_agent_stamp(void)
 {
 	struct ibvmig_pc_cache *c = cache_with(8, 0, 0);
@@ -1087,6 +1122,7 @@ int main(void)
 		UNIT_TEST(test_insert_clears_suspension),
 		UNIT_TEST(test_insert_keeps_the_notice_stamp),
 		UNIT_TEST(test_insert_with_agent_stamp),
+		UNIT_TEST(test_sa_no_path_suspends_until_the_repath),
 		UNIT_TEST(test_unstamped_entry_takes_any_notice),
 		UNIT_TEST(test_suspension_limit_drops_the_entry),
 		UNIT_TEST(test_newer_unpath_restarts_the_clock),

@@ -23,6 +23,13 @@ static void test_defaults_without_a_file(void)
 	CU_ASSERT_STRING_EQUAL(conf.state_dir, "");
 	CU_ASSERT_STRING_EQUAL(conf.admin_socket, "/var/run/opensm-ibvmig.sock");
 	CU_ASSERT_EQUAL(conf.log_level, UTIL_LOG_INFO);
+	CU_ASSERT_FALSE(conf.escrow);
+	CU_ASSERT_EQUAL(conf.escrow_ttl_ms, 600000);
+	CU_ASSERT_EQUAL(conf.escrow_capacity, 1024);
+	CU_ASSERT_EQUAL(conf.escrow_sweep_delay_ms, 50);
+	CU_ASSERT_STRING_EQUAL(conf.escrow_journal, "");
+	CU_ASSERT_STRING_EQUAL(conf.escrow_partitions, "");
+	CU_ASSERT_EQUAL(conf.vswitch_count, 0);
 	CU_ASSERT_EQUAL(ibvmig_conf_load("", &conf, err, sizeof(err)), 0);
 }
 
@@ -41,6 +48,14 @@ static void test_every_option(void)
 		"alias_guard_allow 0x0002c90300000013\n"
 		"log_level debug\n"
 		"save_delay_ms 0\n"
+		"escrow TRUE\n"
+		"escrow_ttl 30\n"
+		"escrow_capacity 16\n"
+		"escrow_journal /var/lib/ibvmig/j\n"
+		"escrow_partitions /var/lib/ibvmig/p.conf\n"
+		"escrow_sweep_delay_ms 2000\n"
+		"vswitch 0x0002c90300000100 pf 0x0002c90300000111\n"
+		"vswitch\t0x0002c90300000200  pf\t0x0002c90300000211 # hypervisor 2\n"
 		"\n";
 
 	CU_ASSERT_EQUAL_FATAL(ibvmig_conf_parse(text, "t", &conf, err, sizeof(err)), 0);
@@ -55,6 +70,15 @@ static void test_every_option(void)
 	CU_ASSERT_EQUAL(conf.guard_allow[2], 0x0002c90300000013ULL);
 	CU_ASSERT_EQUAL(conf.log_level, UTIL_LOG_DEBUG);
 	CU_ASSERT_EQUAL(conf.save_delay_ms, 0);
+	CU_ASSERT_TRUE(conf.escrow);
+	CU_ASSERT_EQUAL(conf.escrow_ttl_ms, 30000);
+	CU_ASSERT_EQUAL(conf.escrow_capacity, 16);
+	CU_ASSERT_STRING_EQUAL(conf.escrow_journal, "/var/lib/ibvmig/j");
+	CU_ASSERT_STRING_EQUAL(conf.escrow_partitions, "/var/lib/ibvmig/p.conf");
+	CU_ASSERT_EQUAL(conf.escrow_sweep_delay_ms, 2000);
+	CU_ASSERT_EQUAL_FATAL(conf.vswitch_count, 2);
+	CU_ASSERT_EQUAL(conf.vswitch[1].switch_guid, 0x0002c90300000200ULL);
+	CU_ASSERT_EQUAL(conf.vswitch[1].pf_guid, 0x0002c90300000211ULL);
 }
 
 /* Each bad line: refused with its line number, and nothing of the file kept. */
@@ -87,6 +111,18 @@ static void test_bad_lines_give_defaults_and_a_message(void)
 	expect_error("alias_guard_allow 0x1,xyz\n", "\"xyz\" is not a number");
 	expect_error("log_level loud\n", "is not error, info, verbose or debug");
 	expect_error("save_delay_ms 60001\n", "above the maximum");
+	expect_error("escrow maybe\n", "is not TRUE or FALSE");
+	expect_error("escrow_ttl 0\n", "escrow_ttl: must be at least 1");
+	expect_error("escrow_capacity 0\n", "at least 1");
+	expect_error("escrow_capacity 49152\n", "above the maximum");
+	expect_error("escrow_journal j\n", "not an absolute path");
+	expect_error("vswitch 0x100\n", "not \"<switch node GUID> pf <port GUID>\"");
+	expect_error("vswitch 0x100 vf 0x111\n", "not \"<switch node GUID> pf");
+	expect_error("vswitch 0x100 pf 0x111 0x222\n", "not \"<switch node GUID> pf");
+	expect_error("vswitch 0x100 pf 0\n", "GUID 0 is not");
+	expect_error("vswitch 0x100 pf zz\n", "\"zz\" is not a number");
+	expect_error("vswitch 0x100 pf 0x1\nvswitch 0x100 pf 0x2\n", "f.conf:2: vswitch: switch "
+		     "0x0000000000000100 declared twice");
 }
 
 static void test_too_many_allowed_ports(void)
@@ -132,6 +168,35 @@ static void test_missing_and_binary_files(void)
 	remove(path);
 }
 
+/*
+ * Found by fuzz_conf: for an empty file getdelim() returns -1 and leaves the
+ * buffer it allocated unterminated, and the loader parsed those bytes.  The
+ * heap is dirtied first so that the buffer glibc hands out (the chunk just
+ * freed) holds no NUL: before the fix the parse read garbage, and past the
+ * buffer under ASan.
+ */
+static void test_empty_file_is_the_defaults_whatever_the_heap_held(void)
+{
+	char path[] = "/tmp/ibvmig-conf-XXXXXX";
+	int fd = mkstemp(path), i;
+	char *dirt;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	for (i = 0; i < 3; i++) {
+		dirt = malloc(120);	/* the size getdelim() allocates first */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dirt);
+		memset(dirt, 'x', 120);
+		free(dirt);
+		memset(&conf, 0xEE, sizeof(conf));
+		CU_ASSERT_EQUAL(ibvmig_conf_load(path, &conf, err, sizeof(err)), 0);
+		CU_ASSERT_STRING_EQUAL(err, "");
+		CU_ASSERT_EQUAL(conf.trap_ttl_ms, 3600000);
+		CU_ASSERT_TRUE(conf.unpath);
+	}
+	remove(path);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -141,6 +206,7 @@ int main(void)
 		UNIT_TEST(test_too_many_allowed_ports),
 		UNIT_TEST(test_overlong_line),
 		UNIT_TEST(test_missing_and_binary_files),
+		UNIT_TEST(test_empty_file_is_the_defaults_whatever_the_heap_held),
 	};
 
 	return unit_run("conf", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));

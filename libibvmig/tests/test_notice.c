@@ -173,6 +173,19 @@ static void test_path_notice_decode_accepts_only_ours(void)
 	CU_ASSERT_EQUAL(ibvmig_path_notice_decode(attr, &p), -EPROTONOSUPPORT);
 }
 
+static void test_issuer_gid_is_network_order(void)
+{
+	struct ibvmig_notice n = repath_notice();
+	uint64_t prefix, guid;
+
+	ibvmig_notice_set_issuer(&n, 0xfe80000000000001ULL, 0x0002c90300000011ULL);
+	CU_ASSERT(n.issuer_gid[0] == 0xfe && n.issuer_gid[7] == 0x01);
+	CU_ASSERT(n.issuer_gid[8] == 0x00 && n.issuer_gid[10] == 0xc9 && n.issuer_gid[15] == 0x11);
+	ibvmig_notice_get_issuer(&n, &prefix, &guid);
+	CU_ASSERT_EQUAL(prefix, 0xfe80000000000001ULL);
+	CU_ASSERT_EQUAL(guid, 0x0002c90300000011ULL);
+}
+
 static void test_stamp_ordering(void)
 {
 	CU_ASSERT_TRUE(ibvmig_stamp_is_newer(7, 11, 7, 10));
@@ -197,6 +210,7 @@ int main(void)
 		UNIT_TEST(test_an_old_senders_zeros_read_as_unnumbered),
 		UNIT_TEST(test_notice_attribute_layout),
 		UNIT_TEST(test_path_notice_decode_accepts_only_ours),
+		UNIT_TEST(test_issuer_gid_is_network_order),
 		UNIT_TEST(test_stamp_ordering),
 		UNIT_TEST(test_reason_names),
 	};

@@ -320,6 +320,43 @@ static void test_path_get_request(void)
 	CU_ASSERT_EQUAL(p.dlid, 0);
 }
 
+/* ---- NodeRecord ------------------------------------------------------------ */
+
+static void test_node_record_layout_is_iba_15_2_5_2(void)
+{
+	struct ibvmig_sa_node n = {.lid = 0x0102, .node_type = 1, .node_guid = PORT_GUID - 1,
+				   .port_guid = PORT_GUID}, back;
+	uint8_t rec[IBVMIG_SA_NODE_REC_LEN], want[8];
+
+	memset(rec, 0xEE, sizeof(rec));
+	ibvmig_sa_node_encode(rec, &n);
+	/* LID, 2 reserved, then NodeInfo: NodeType at 2, NodeGUID at 12, PortGUID at 20. */
+	CU_ASSERT(rec[0] == 0x01 && rec[1] == 0x02 && rec[2] == 0 && rec[3] == 0);
+	CU_ASSERT_EQUAL(rec[4 + 2], 1);
+	put_be(want, PORT_GUID - 1, 8);
+	CU_ASSERT_EQUAL(memcmp(rec + 4 + 12, want, 8), 0);
+	put_be(want, PORT_GUID, 8);
+	CU_ASSERT_EQUAL(memcmp(rec + 4 + 20, want, 8), 0);
+	CU_ASSERT_EQUAL(mad_get_field64(rec, 0, IB_SA_NR_PORT_GUID_F), PORT_GUID);
+	CU_ASSERT(all_zero(rec + 44, sizeof(rec) - 44));	/* NodeDescription */
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_node_decode(rec, sizeof(rec), &back), 0);
+	CU_ASSERT(back.lid == n.lid && back.node_type == 1 && back.node_guid == n.node_guid &&
+		  back.port_guid == PORT_GUID);
+	CU_ASSERT_EQUAL(ibvmig_sa_node_decode(rec, sizeof(rec) - 1, &back), -EBADMSG);
+}
+
+static void test_node_get_asks_one_lid(void)
+{
+	struct ibvmig_sa_node n;
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+
+	ibvmig_sa_build_node_get(mad, 1, 7);
+	check_sa_request(mad, 0x01, 0x11, 0x1ULL);	/* Get(NodeRecord), mask LID */
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_node_decode(mad + 56, 200, &n), 0);
+	CU_ASSERT_EQUAL(n.lid, 7);
+	CU_ASSERT_EQUAL(n.port_guid, 0);
+}
+
 /* ---- InformInfo ------------------------------------------------------------ */
 
 /* Field by field: padding bytes of a struct on the stack are unspecified. */
@@ -612,6 +649,30 @@ static void test_report_parse_decodes_our_notice(void)
 	report_mad(mad, 68, 0x02);
 	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_report_parse(mad, sizeof(mad), &r), 0);
 	CU_ASSERT_EQUAL(r.path_rc, 68);
+}
+
+static void test_report_builder_is_what_report_parse_reads(void)
+{
+	struct ibvmig_notice n = {.generic = true, .type = IBVMIG_NOTICE_TYPE_INFO,
+				  .producer_or_vendor = IBVMIG_NOTICE_PRODUCER_CLASS_MGR,
+				  .trap_or_device = 69, .issuer_lid = 5};
+	uint8_t mad[IBVMIG_SA_MAD_LEN], want[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_report r;
+
+	ibvmig_details_encode(&sample_notice, n.details);
+	put_be(n.issuer_gid, PREFIX, 8);
+	put_be(n.issuer_gid + 8, 0x0002c90300000011ULL, 8);
+	ibvmig_sa_build_report(mad, 0x0001000002DAB001ULL, &n);
+	check_sa_request(mad, 0x06, 0x02, 0);
+	/* OpenSM's Report but for the IssuerLID: details and IssuerGID at the same bytes. */
+	report_mad(want, 69, 0x02);
+	CU_ASSERT_EQUAL(memcmp(mad + 56, want + 56, 6), 0);
+	CU_ASSERT_EQUAL(memcmp(mad + 56 + 8, want + 56 + 8, 72), 0);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_report_parse(mad, sizeof(mad), &r), 0);
+	CU_ASSERT_EQUAL(r.path_rc, 69);
+	CU_ASSERT_EQUAL(r.notice.issuer_lid, 5);
+	CU_ASSERT_EQUAL(memcmp(r.notice.issuer_gid, n.issuer_gid, 16), 0);
+	CU_ASSERT_EQUAL(r.path.vguid, VGUID);
 }
 
 static void test_report_parse_keeps_foreign_notices_and_refuses_short(void)
@@ -1038,6 +1099,7 @@ static void test_random_input_never_crashes_a_decoder(void)
 {
 	uint8_t mad[IBVMIG_SA_MAD_LEN], out[IBVMIG_SA_MAD_LEN];
 	struct ibvmig_sa_guid_block b;
+	struct ibvmig_sa_node nr;
 	struct ibvmig_sa_report r;
 	struct ibvmig_sa_path p;
 	struct ibvmig_sa_inform ii;
@@ -1068,6 +1130,7 @@ static void test_random_input_never_crashes_a_decoder(void)
 		(void)ibvmig_sa_mad_hdr_decode(buf, len, &h);
 		(void)ibvmig_sa_class_hdr_decode(buf, len, &s);
 		(void)ibvmig_sa_gir_decode(buf, len, &b);
+		(void)ibvmig_sa_node_decode(buf, len, &nr);
 		(void)ibvmig_sa_path_decode(buf, len, &p);
 		(void)ibvmig_sa_inform_decode(buf, len, &ii);
 		(void)ibvmig_sa_sminfo_decode(buf, len, &si);
@@ -1115,6 +1178,9 @@ int main(void)
 	    UNIT_TEST(test_portinfo_layout_is_iba_14_2_5_6),
 	    UNIT_TEST(test_local_portinfo_get_is_dr_hop_0_permissive),
 	    UNIT_TEST(test_trap_carries_the_notice_but_its_issuer_gid),
+	    UNIT_TEST(test_node_record_layout_is_iba_15_2_5_2),
+	    UNIT_TEST(test_node_get_asks_one_lid),
+	    UNIT_TEST(test_report_builder_is_what_report_parse_reads),
 	    UNIT_TEST(test_trap_repress_matches_on_low_32_tid_bits),
 	    UNIT_TEST(test_vendor_mad_layout_is_iba_13_4_2),
 	    UNIT_TEST(test_vendor_response_is_getresp_with_the_requests_tid),

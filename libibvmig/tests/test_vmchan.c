@@ -101,6 +101,10 @@ static const struct ibvmig_vmc_msg samples[] = {
 			0x0002c90300000021ULL, PORT_1, 77, 1234 } } },
 	{ .type = REPLY(IBVMIG_VMC_PATH_QUERY), .id = 21, .status = IBVMIG_VMC_E_FAILED,
 	  .error = ETIMEDOUT, .text = "SA did not answer" },
+	{ .type = IBVMIG_VMC_PATH_UPDATE, .id = 0,
+	  .path = { &the_path, true, 0xCAFEF00D, 0xFFFFFFFFFFFFFFFFULL } },
+	{ .type = IBVMIG_VMC_PATH_GONE, .id = 0,
+	  .gone = { { PREFIX, VGUID }, true, 0xCAFEF00D, 42 } },
 };
 
 #define N_SAMPLES (sizeof(samples) / sizeof(samples[0]))
@@ -373,6 +377,52 @@ static void test_every_message_round_trips(void)
 	CU_ASSERT_STRING_EQUAL(back.text, "SA did not answer");
 	CU_ASSERT_EQUAL(ibvmig_vmc_get_path(&back, &got), -EINVAL);
 	free(buf);
+}
+
+static void test_pushed_paths_round_trip(void)
+{
+	struct ibvmig_vmc_msg m = samples[21], back;
+	struct ibvmig_sa_path got;
+	size_t len;
+	uint8_t *buf = encode(&m, &len);
+
+	decode_ok(buf, len, &back);
+	CU_ASSERT_EQUAL(back.type, IBVMIG_VMC_PATH_UPDATE);
+	CU_ASSERT_EQUAL(ibvmig_vmc_get_path(&back, &got), 0);
+	CU_ASSERT(same_path(&got, &the_path));
+	CU_ASSERT(back.path.stamped);
+	CU_ASSERT_EQUAL(back.path.epoch, 0xCAFEF00D);
+	CU_ASSERT_EQUAL(back.path.seq, 0xFFFFFFFFFFFFFFFFULL);
+	free(buf);
+
+	m = samples[22];
+	buf = encode(&m, &len);
+	decode_ok(buf, len, &back);
+	CU_ASSERT_EQUAL(back.gone.gid.prefix, PREFIX);
+	CU_ASSERT_EQUAL(back.gone.gid.guid, VGUID);
+	CU_ASSERT(back.gone.stamped);
+	CU_ASSERT_EQUAL(back.gone.epoch, 0xCAFEF00D);
+	CU_ASSERT_EQUAL(back.gone.seq, 42);
+	CU_ASSERT_EQUAL(ibvmig_vmc_get_path(&back, &got), -EINVAL);
+	free(buf);
+
+	/* Unsolicited: no id, no reply, no zero GID, and a path update carries a path. */
+	m = samples[22];
+	m.id = 1;
+	CU_ASSERT_EQUAL(ibvmig_vmc_encode(&m, &buf, &len), -EINVAL);
+	m.id = 0;
+	m.type = IBVMIG_VMC_PATH_GONE | IBVMIG_VMC_REPLY;
+	CU_ASSERT_EQUAL(ibvmig_vmc_encode(&m, &buf, &len), -EINVAL);
+	m = samples[22];
+	m.gone.gid.guid = 0;
+	CU_ASSERT_EQUAL(ibvmig_vmc_encode(&m, &buf, &len), -EINVAL);
+	m = samples[21];
+	m.path.path = NULL;
+	CU_ASSERT_EQUAL(ibvmig_vmc_encode(&m, &buf, &len), -EINVAL);
+	CU_ASSERT(ibvmig_vmc_is_unsolicited(IBVMIG_VMC_NOTICE));
+	CU_ASSERT(ibvmig_vmc_is_unsolicited(IBVMIG_VMC_PATH_GONE));
+	CU_ASSERT_FALSE(ibvmig_vmc_is_unsolicited(IBVMIG_VMC_STATUS));
+	CU_ASSERT_FALSE(ibvmig_vmc_is_unsolicited(IBVMIG_VMC_NOTICE | IBVMIG_VMC_REPLY));
 }
 
 static void test_optional_fields_default_to_zero(void)
@@ -943,6 +993,8 @@ static void test_names(void)
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_type_name(IBVMIG_VMC_VM_LIST | IBVMIG_VMC_REPLY),
 			       "vm-list");
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_type_name(IBVMIG_VMC_NOTICE), "notice");
+	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_type_name(IBVMIG_VMC_PATH_UPDATE), "path-update");
+	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_type_name(IBVMIG_VMC_PATH_GONE), "path-gone");
 	CU_ASSERT_PTR_NULL(ibvmig_vmc_type_name(IBVMIG_VMC_NOTICE | IBVMIG_VMC_REPLY));
 	CU_ASSERT_PTR_NULL(ibvmig_vmc_type_name(0x7F));
 }
@@ -955,6 +1007,7 @@ int main(void)
 		UNIT_TEST(test_interest_add_bytes),
 		UNIT_TEST(test_error_reply_bytes),
 		UNIT_TEST(test_every_message_round_trips),
+		UNIT_TEST(test_pushed_paths_round_trip),
 		UNIT_TEST(test_optional_fields_default_to_zero),
 		UNIT_TEST(test_items_round_trip_at_the_limit),
 		UNIT_TEST(test_largest_message_fits),

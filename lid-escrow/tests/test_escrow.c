@@ -822,6 +822,48 @@ static void test_a_moving_escrow_does_not_expire(void)
 	fx_teardown(&f);
 }
 
+static void test_the_operator_ends_a_held_escrow(void)
+{
+	struct esc_port q = fx_port(Q, LID_Q), x = fx_port(X, LID_P);
+	struct esc_action acts[2];
+	struct esc_answer a;
+	uint8_t token[16];
+	struct fx f;
+
+	setup(&f);
+	CU_ASSERT_EQUAL(esc_end(f.e, 1, 10), -ENOENT);
+	released(&f, 0, token);
+	drain(&f);
+	CU_ASSERT_EQUAL(esc_end(f.e, 2, 10), -ENOENT);
+	CU_ASSERT_EQUAL(esc_end(f.e, 1, 10), 0);
+	CU_ASSERT(!esc_lid_reserved(f.e, LID_P));
+	CU_ASSERT_EQUAL_FATAL(fx_actions(&f, acts, 2), 1);
+	CU_ASSERT_EQUAL(acts[0].type, ESC_ACT_FREE);
+	CU_ASSERT_EQUAL(acts[0].lid, LID_P);
+	CU_ASSERT_EQUAL(esc_end(f.e, 1, 11), -EBUSY);
+	CU_ASSERT_EQUAL(with_token(esc_claim, &f, Q, &q, token, 3, 12, &a), ESC_E_EXPIRED_TOKEN);
+	/* Ended for good, across a restart too. */
+	CU_ASSERT_EQUAL_FATAL(fx_reopen(&f, 13), 0);
+	CU_ASSERT_EQUAL(fx_actions(&f, acts, 2), 0);
+	CU_ASSERT_EQUAL(release(&f, X, &x, 0, 4, 14, &a), ESC_OK);
+	fx_teardown(&f);
+}
+
+static void test_a_moving_escrow_is_not_ended_by_the_operator(void)
+{
+	struct esc_port q = fx_port(Q, LID_Q);
+	struct esc_answer a;
+	uint8_t token[16];
+	struct fx f;
+
+	setup(&f);
+	released(&f, 0, token);
+	CU_ASSERT_EQUAL(with_token(esc_claim, &f, Q, &q, token, 2, 5, &a), ESC_OK);
+	CU_ASSERT_EQUAL(esc_end(f.e, 1, 6), -EBUSY);
+	CU_ASSERT(esc_lid_reserved(f.e, LID_P));
+	fx_teardown(&f);
+}
+
 static void test_the_clock_going_back_is_clamped(void)
 {
 	struct esc_port q = fx_port(Q, LID_Q), x = fx_port(X, 0x444);
@@ -1252,6 +1294,8 @@ int main(void)
 		UNIT_TEST(test_expiry_frees_the_lid_and_never_earlier),
 		UNIT_TEST(test_a_claim_after_the_ttl_expires_the_escrow),
 		UNIT_TEST(test_a_moving_escrow_does_not_expire),
+		UNIT_TEST(test_the_operator_ends_a_held_escrow),
+		UNIT_TEST(test_a_moving_escrow_is_not_ended_by_the_operator),
 		UNIT_TEST(test_the_clock_going_back_is_clamped),
 		UNIT_TEST(test_finished_escrows_are_forgotten_in_time),
 		UNIT_TEST(test_a_retransmission_gets_the_first_answer),

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+# Shared by the LID escrow's end-to-end tests (doc/escrow-protocol.md): stock
+# OpenSM with the plugin's escrow on, requests sent with ibvmig-sa escrow-*,
+# the ports' LIDs and P_Keys read from the ports themselves with smpquery.
+# Source after plugin-lib.sh.
+
+# escrow_wait_bound: until the plugin has bound the escrow's class.  Under
+# umad2sim a MAD of a class OpenSM never registered kills it
+# (doc/simulator.md, "umad2sim Reads and Polls"): no escrow MAD before this.
+escrow_wait_bound() {
+	fabric_wait_for "$(fabric_sm_log)" "escrow: bound management class 0x09" 20
+}
+
+# esc NODE COMMAND [ARGS...]: one escrow request from NODE; the answer line on stdout.
+esc() { local node=$1; shift; fabric_run "$node" "$SA" "$@" 2>&1; }
+
+# ans_field LINE NAME: a field of an escrow answer line ("name=value ...").
+ans_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p; s/^$2=\([^ ]*\).*/\1/p" <<<"$1" | head -n 1; }
+
+# own_lid NODE: the LID in NODE's own PortInfo (a directed-route SMP from NODE to
+# itself: what the port holds, whatever OpenSM's tables say).
+own_lid() {
+	fabric_smpquery "$1" -D portinfo 0 2>/dev/null | sed -n 's/^Lid:\.*\([0-9]*\)$/\1/p'
+}
+
+# wait_own_lid NODE LID: until NODE's own PortInfo shows LID (20 s at most).
+wait_own_lid() {
+	local i
+	for i in $(seq 100); do
+		[ "$(own_lid "$1")" = "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# wait_lid_changes NODE OLD: until NODE's LID is not OLD (20 s); prints the new one.
+wait_lid_changes() {
+	local i lid
+	for i in $(seq 100); do
+		lid=$(own_lid "$1")
+		if [ -n "$lid" ] && [ "$lid" != "$2" ]; then
+			echo "$lid"
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# pkeys NODE: the non-zero P_Keys of NODE's port table, one line, from NODE itself.
+pkeys() {
+	fabric_smpquery "$1" -D pkeys 0 2>/dev/null |
+		sed -n 's/^ *[0-9]*: //p' | tr ' ' '\n' | grep -v '^0x0000$' | sort | tr '\n' ' '
+}
+
+# heavy_sweep: a HUP (OpenSM re-reads its configuration and sweeps) and its SUBNET UP.
+heavy_sweep() {
+	fabric_sm_mark && fabric_sm_signal HUP && fabric_sm_wait_up 30 >/dev/null 2>&1
+}
+
+# sm_log_count REGEX: lines of the current OpenSM log matching REGEX.
+sm_log_count() { grep -acE -- "$1" "$(fabric_sm_log)" || true; }
