@@ -411,6 +411,9 @@ static void sm_lines(struct sim *sim, struct sim_sm *sm, char *text)
 				sm->node), sm->role);
 			/* A new master knows no subscription and no alias of any agent. */
 			steps_master_changed(sim);
+		} else if (strstr(l, "escrow: bound management class 0x09")) {
+			/* Before it, an escrow MAD kills OpenSM (doc/escrow-protocol.md). */
+			sm->escrow_bound = true;
 		} else if (strcasestr(l, "Entering STANDBY state")) {
 			sm->standby_seen = true;
 			if (sm->master || sm->starts == 1 || sim->opt.verbose)
@@ -470,6 +473,9 @@ static int write_plugin_conf(struct sim *sim, struct sim_sm *sm, const char *pat
 	fprintf(f, "admin_socket %s\n", sm->admin);
 	fprintf(f, "state_dir %s/state\n", sm->dir);
 	fprintf(f, "log_level verbose\n");
+	/* The escrow's service only where a step needs it: it takes over the partition file. */
+	if (steps_need_escrow(sim))
+		fprintf(f, "escrow TRUE\n");
 	return fclose(f) ? -errno : 0;
 }
 
@@ -536,7 +542,7 @@ int fabric_sm_start(struct sim *sim, struct sim_sm *sm)
 	fabric_reap_slots(sim);
 	sm->log_off = 0;
 	sm->ups = 0;
-	sm->master = sm->standby_seen = false;
+	sm->master = sm->standby_seen = sm->escrow_bound = false;
 	sim_words_init(&argv);
 	sim_words_add(&argv, "%s", sim->tools.opensm);
 	sim_words_add(&argv, "-F");

@@ -102,12 +102,14 @@ static int cli_status(int status)
 	return 128 + WTERMSIG(status);
 }
 
-static struct sup_proc *cli_spawn(struct sim *sim, const char *name, char **argv)
+/* A command line whose output is kept; @env and @dir (may be NULL) as sup_spawn() takes them. */
+static struct sup_proc *cli_spawn_in(struct sim *sim, const char *name, char **argv, char **env,
+				     const char *dir)
 {
 	char log[PATH_MAX + 16];
 	struct sup_spawn sp = { .name = name, .rank = RANK_CLI, .argv = argv, .stdin_fd = -1,
-				.log_path = log, .capture = true, .on_line = cli_line,
-				.ctx = sim };
+				.env = env, .dir = dir, .log_path = log, .capture = true,
+				.on_line = cli_line, .ctx = sim };
 	struct sup_proc *p;
 	int rc;
 
@@ -143,9 +145,27 @@ static int cli_finish(struct sim *sim, struct sup_proc *p, char **out)
 	return rc;
 }
 
+static struct sup_proc *cli_spawn(struct sim *sim, const char *name, char **argv)
+{
+	return cli_spawn_in(sim, name, argv, NULL, NULL);
+}
+
 int hosts_run(struct sim *sim, char *name, char **argv, char **out)
 {
 	return cli_finish(sim, cli_spawn(sim, name, argv), out);
+}
+
+int hosts_client_run(struct sim *sim, int node, char *name, char **argv, char **out)
+{
+	struct sim_words env;
+	char dir[PATH_MAX + 16];
+
+	/* An ibsim client of its own, from a scratch directory (umad2sim writes there). */
+	sim_path(sim, dir, sizeof(dir), "%s-%s", name, sim_node_name(sim, node));
+	sim_words_init(&env);
+	fabric_client_env(sim, node, &env);
+	fabric_reap_slots(sim);
+	return cli_finish(sim, cli_spawn_in(sim, name, argv, env.v, dir), out);
 }
 
 static void words_va(struct sim_words *w, va_list ap)

@@ -524,13 +524,13 @@ static int parse_step(struct scn *s, const struct line *l)
 		return -ENOMEM;
 	if (!strcmp(w, "migrate")) {
 		st->op = SCN_MIGRATE;
-		if ((l->n != 4 && l->n != 5) || strcmp(l->w[2], "to") ||
-		    (l->n == 5 && strcmp(l->w[4], "escrow")))
-			return fail(s, l, "usage: migrate NAME to NODE [escrow]");
+		if ((l->n != 4 && l->n != 6) || strcmp(l->w[2], "to") ||
+		    (l->n == 6 && (strcmp(l->w[4], "with") || strcmp(l->w[5], "escrow"))))
+			return fail(s, l, "usage: migrate NAME to NODE [with escrow]");
 		if ((st->vm = vm(s, l, l->w[1])) < 0 ||
 		    (st->node = agent_node(s, l, l->w[3])) < 0)
 			return -EINVAL;
-		st->flag = l->n == 5;
+		st->flag = l->n == 6;
 		return 0;
 	}
 	if (!strcmp(w, "evacuate")) {
@@ -716,7 +716,7 @@ void scn_step_str(const struct scn *s, const struct scn_step *st, char *buf, siz
 		snprintf(buf, len, "reboot %s", vm);
 		break;
 	case SCN_MIGRATE:
-		snprintf(buf, len, "migrate %s to %s%s", vm, nd, st->flag ? " escrow" : "");
+		snprintf(buf, len, "migrate %s to %s%s", vm, nd, st->flag ? " with escrow" : "");
 		break;
 	case SCN_EVACUATE:
 		snprintf(buf, len, "evacuate %s to %s", nd, s->nodes[st->node2]);

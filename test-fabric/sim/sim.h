@@ -9,6 +9,7 @@
  *   hosts.c   the agents, the VM processes and what they print, CLI calls
  *   steps.c   the steps and the expectations of a scenario
  *   report.c  the timeline, the figures, the JSON summary
+ *   escrow.c  the migrations with escrow
  *   inject.c  the malformed MADs (run as an ibsim client: ibvmig-sim --inject)
  *
  * THREAD SAFETY: one thread; everything waits in sup_pump().
@@ -61,6 +62,7 @@ struct sim_tools {
 	char ibsim[PATH_MAX], opensm[PATH_MAX], umad2sim[PATH_MAX];
 	char agent[PATH_MAX], vm[PATH_MAX], host_cli[PATH_MAX], cli[PATH_MAX];
 	char smx[PATH_MAX], plugin_dir[PATH_MAX], self[PATH_MAX];
+	char sa[PATH_MAX];	/* ibvmig-sa: the escrow's client until the agents speak it */
 	bool have_plugin, have_smx, have_escrow;
 };
 
@@ -89,6 +91,7 @@ struct sim_sm {
 	unsigned ups;		/* SUBNET UP lines since the last start */
 	bool master;		/* its last state line: MASTER (true) or STANDBY */
 	bool standby_seen;	/* it entered STANDBY since its start */
+	bool escrow_bound;	/* its plugin bound the escrow's class: escrow MADs may come */
 	uint64_t notices_prev;	/* notices sent by earlier incarnations (last known) */
 	uint64_t notices_last;	/* ... and by this one, when last asked */
 };
@@ -245,6 +248,8 @@ int hosts_cli_finish(struct sim *sim, struct sup_proc *p, char **out);
  * NULL) gets the output, to be freed.
  */
 int hosts_run(struct sim *sim, char *out_name, char **argv, char **out);
+/* The same, run as an ibsim client of scn node @node (ibvmig-sa, say). */
+int hosts_client_run(struct sim *sim, int node, char *name, char **argv, char **out);
 /* ibvmig-host ARGS... against @node's agent. */
 int hosts_cli(struct sim *sim, int node, char **out, ...) __attribute__((sentinel));
 /* ibvmig ARGS... against the SM side's admin socket (the master's); -ENOTCONN if none. */
@@ -264,6 +269,14 @@ void steps_check_unsupported(struct sim *sim, bool *fatal);
 void steps_close_window(struct sim *sim);
 /* An OpenSM became master: every running agent must set its vGUIDs again. */
 void steps_master_changed(struct sim *sim);
+/* The scenario has a migration with escrow: the plugin runs the escrow's service. */
+bool steps_need_escrow(const struct sim *sim);
+
+/* ---- escrow.c -------------------------------------------------------------------------------- */
+/* A migration of VM @v to @to with escrow may start: dedicated ports, the class bound. */
+int escrow_check(struct sim *sim, int v, int to);
+/* RELEASE at @from, CLAIM at @to, until live; the agents' LIDs follow. The VM is detached. */
+int escrow_move(struct sim *sim, int from, int to);
 
 /* ---- report.c -------------------------------------------------------------------------------- */
 void report_expect(struct sim *sim, bool ok, const char *what, const char *fmt, ...)

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define POLL_CLI_MS 100		/* counters asked through a command line: this often */
 #define SETTLE_MS 2000		/* a window's Reports: the longest wait for the late ones */
@@ -256,12 +257,14 @@ static int do_reboot(struct sim *sim, const struct scn_step *st)
 	return 0;
 }
 
-static int migrate_one(struct sim *sim, int v, int to)
+/* @v leaves @from (detached, gone from its agent); with @escrow its port's LID goes to @to. */
+static int migrate_one(struct sim *sim, int v, int to, bool escrow)
 {
 	int from = sim->vms[v].node;
 	struct sim_mig *m;
 
-	if (detach(sim, v, from, true) || vm_up(sim, v, to))
+	if (detach(sim, v, from, true) || (escrow && escrow_move(sim, from, to)) ||
+	    vm_up(sim, v, to))
 		return -1;
 	m = new_mig(sim, v, from, to);
 	if (!m)
@@ -273,9 +276,19 @@ static int migrate_one(struct sim *sim, int v, int to)
 
 static const char *escrow_missing(const struct sim *sim)
 {
-	if (!sim->tools.have_escrow)
-		return "ibvmig-host has no escrow commands yet";
-	return "ibvmig-sim does not drive the escrow's host commands yet";
+	if (access(sim->tools.sa, X_OK))
+		return "ibvmig-sa, its client, is not there";
+	return "this ibvmig has no escrow commands";
+}
+
+bool steps_need_escrow(const struct sim *sim)
+{
+	size_t i;
+
+	for (i = 0; i < sim->scn->n_steps; i++)
+		if (sim->scn->steps[i].op == SCN_MIGRATE && sim->scn->steps[i].flag)
+			return sim->tools.have_escrow;
+	return false;
 }
 
 static int do_migrate(struct sim *sim, const struct scn_step *st)
@@ -284,10 +297,10 @@ static int do_migrate(struct sim *sim, const struct scn_step *st)
 
 	if (created(sim, st, "migrate"))
 		return -1;
-	if (st->flag) {
+	if (st->flag && !sim->tools.have_escrow) {
 		/* Only with --skip-unsupported: steps_check_unsupported() stopped the others. */
 		sim->n_unsupported++;
-		sim_say(sim, "(escrow: coming) migrate %s to %s with escrow: not supported yet "
+		sim_say(sim, "(escrow: coming) migrate %s to %s with escrow: not supported here "
 			"(%s); step skipped", vm_name(sim, v), sim_node_name(sim, st->node),
 			escrow_missing(sim));
 		return 0;
@@ -297,10 +310,18 @@ static int do_migrate(struct sim *sim, const struct scn_step *st)
 			sim_node_name(sim, from));
 		return -1;
 	}
+	if (st->flag && escrow_check(sim, v, st->node))
+		return -1;
 	open_window(sim);
-	sim_say(sim, "%s migrates %s -> %s: detach at the source, attach at the destination",
-		vm_name(sim, v), sim_node_name(sim, from), sim_node_name(sim, st->node));
-	if (migrate_one(sim, v, st->node))
+	if (st->flag)
+		sim_say(sim, "%s migrates %s -> %s with escrow: detach at the source, its LID "
+			"through the escrow, attach at the destination", vm_name(sim, v),
+			sim_node_name(sim, from), sim_node_name(sim, st->node));
+	else
+		sim_say(sim, "%s migrates %s -> %s: detach at the source, attach at the "
+			"destination", vm_name(sim, v), sim_node_name(sim, from),
+			sim_node_name(sim, st->node));
+	if (migrate_one(sim, v, st->node, st->flag))
 		return -1;
 	sim->n_migrate++;
 	return 0;
@@ -822,7 +843,7 @@ static void do_show(struct sim *sim, const struct scn_step *st)
 		return show_sm(sim);
 	if (!strcmp(what, "escrow")) {
 		if (!sim->tools.have_escrow)
-			return show_lines(sim, "(escrow: coming - ibvmig has no escrow commands yet)");
+			return show_lines(sim, "(no escrow here: ibvmig has no escrow commands)");
 		rc = hosts_admin(sim, &out, "escrow", "list", NULL);
 	} else {
 		rc = hosts_admin(sim, &out, what, NULL);
@@ -849,9 +870,9 @@ void steps_check_unsupported(struct sim *sim, bool *fatal)
 	for (i = 0; i < sim->scn->n_steps; i++) {
 		const struct scn_step *st = &sim->scn->steps[i];
 
-		if (st->op != SCN_MIGRATE || !st->flag)
+		if (st->op != SCN_MIGRATE || !st->flag || sim->tools.have_escrow)
 			continue;
-		sim_say(sim, "%s: line %u: migrate %s to %s escrow: not supported yet (%s)%s",
+		sim_say(sim, "%s: line %u: migrate %s to %s with escrow: not supported here (%s)%s",
 			sim->opt.scenario, st->line, vm_name(sim, st->vm),
 			sim->scn->nodes[st->node], escrow_missing(sim),
 			sim->opt.skip_unsupported ? "; skipped (--skip-unsupported)" : "");

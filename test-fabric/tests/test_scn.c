@@ -46,7 +46,7 @@ static const char story[] =
 	"interest db web\n"
 	"create web db\n"
 	"migrate web to hostc\n"
-	"migrate db to hosta escrow\n"
+	"migrate db to hosta with escrow\n"
 	"evacuate hostc to hostb\n"
 	"wait 1.5s\n"
 	"expect path db web lid-of hostb within 10s\n"
@@ -130,7 +130,7 @@ static void test_step_lines_read_back(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	scn_step_str(s, &s->steps[3], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "migrate db to hosta escrow");
+	CU_ASSERT_STRING_EQUAL(buf, "migrate db to hosta with escrow");
 	scn_step_str(s, &s->steps[6], buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "expect path db web lid-of hostb within 10s");
 	scn_step_str(s, &s->steps[7], buf, sizeof(buf));
@@ -191,6 +191,12 @@ static void test_vms_need_agents_and_names(void)
 	refused("fabric small\nagent hosta\nvm a on hosta\nmigrate a to hostb\n", 4,
 		"no agent on hostb");
 	refused("fabric small\nagent hosta\nvm a on hosta\ncreate b\n", 4, "no VM named b");
+	refused("fabric small\nagent hosta hostb\nvm a on hosta\nmigrate a to hostb escrow\n", 4,
+		"usage: migrate NAME to NODE [with escrow]");
+	refused("fabric small\nagent hosta hostb\nvm a on hosta\nmigrate a to hostb with\n", 4,
+		"usage: migrate");
+	refused("fabric small\nagent hosta hostb\nvm a on hosta\n"
+		"migrate a to hostb with care\n", 4, "usage: migrate");
 }
 
 static void test_expectations_say_what_they_need(void)
