@@ -102,7 +102,8 @@ TESTS += $(SCENARIO_TESTS) test-fabric/tests/sim-runner.test \
 endif
 EXTRA_DIST += test-fabric/tests/sim-runner.test test-fabric/tests/demo-scenario.test
 # make bench: the bench scenarios, one JSON line last.
-BENCH_SCENARIOS = test-fabric/scenarios/bench-migrate.scn test-fabric/scenarios/bench-evacuate.scn
+BENCH_SCENARIOS = test-fabric/scenarios/bench-migrate.scn test-fabric/scenarios/bench-evacuate.scn \
+	test-fabric/scenarios/bench-evacuate31.scn
 FABRIC_BENCHMARKS += test-fabric/bench/scenarios.sh
 EXTRA_DIST += test-fabric/bench/scenarios.sh
 scenariodir = $(pkgdatadir)/scenarios

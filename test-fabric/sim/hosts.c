@@ -396,6 +396,8 @@ static void latency(struct sim *sim, int observer, int k, int moved, const char 
 		return;
 	pa->lat_mig = m + 1;
 	sim->migs[m].samples++;
+	if (t > sim->migs[m].last_us)
+		sim->migs[m].last_us = t;
 	report_latency(sim, (double)(t - sim->migs[m].set_us) / 1000.0);
 }
 

@@ -185,6 +185,47 @@ static void tails(struct sim *sim)
 	tail(sim->out, path, 5);
 }
 
+/*
+ * An evacuation's figures: from its first Set to the last RePath about its VMs at an
+ * interested VM (0 if none came), and the Reports its window brought.
+ */
+static void evac_figures(const struct sim *sim, size_t first, double *ms, double *reports)
+{
+	const struct sim_mig *g = &sim->migs[first];
+	uint64_t start = UINT64_MAX, end = 0;
+	size_t i;
+
+	*reports = 0;
+	for (i = first; i < first + g->group && i < sim->n_migs; i++) {
+		const struct sim_mig *m = &sim->migs[i];
+
+		start = m->set_us < start ? m->set_us : start;
+		end = m->last_us > end ? m->last_us : end;
+		*reports += m->reports;
+	}
+	*ms = end > start ? (double)(end - start) / 1000.0 : 0;
+}
+
+/* An evacuation's first migration: the head of a group of more than one. */
+static bool evac_head(const struct sim *sim, size_t i)
+{
+	return sim->migs[i].group > 1 && sim->migs[i].first == i;
+}
+
+static void summary_evacuations(const struct sim *sim, FILE *o)
+{
+	double ms, reports;
+	size_t i;
+
+	for (i = 0; i < sim->n_migs; i++) {
+		if (!evac_head(sim, i))
+			continue;
+		evac_figures(sim, i, &ms, &reports);
+		fprintf(o, "   evacuation of %u VMs: first Set -> last RePath at an interested VM "
+			"%.2f ms, %g Reports\n", sim->migs[i].group, ms, reports);
+	}
+}
+
 void report_summary(struct sim *sim)
 {
 	const struct figures f = fig;
@@ -222,6 +263,7 @@ void report_summary(struct sim *sim)
 		fprintf(o, "   latency, the destination's Set -> RePath at a peer VM: %zu samples, "
 			"median %.2f ms, p99 %.2f ms, max %.2f ms\n", sim->n_lat, f.lat_median,
 			f.lat_p99, f.lat_max);
+	summary_evacuations(sim, o);
 	for (i = 0; i < sim->n_failures; i++)
 		fprintf(o, "   FAILED: %s\n", sim->failures[i]);
 	if (sim->sup.orphans)
@@ -254,6 +296,24 @@ static void json_hosts(struct sim *sim)
 	printf("}");
 }
 
+static void json_evacuations(const struct sim *sim)
+{
+	double ms, reports;
+	size_t i;
+	bool any = false;
+
+	printf(",\"evacuations\":[");
+	for (i = 0; i < sim->n_migs; i++) {
+		if (!evac_head(sim, i))
+			continue;
+		evac_figures(sim, i, &ms, &reports);
+		printf("%s{\"vms\":%u,\"set_to_last_update_ms\":%.3f,\"reports\":%g}",
+		       any ? "," : "", sim->migs[i].group, ms, reports);
+		any = true;
+	}
+	printf("]");
+}
+
 void report_json(struct sim *sim)
 {
 	const struct figures f = fig;
@@ -277,6 +337,7 @@ void report_json(struct sim *sim)
 		printf("%s%g", i ? "," : "", sim->migs[i].reports);
 	printf("],\"latency_ms\":{\"samples\":%zu,\"median\":%.3f,\"p99\":%.3f,\"max\":%.3f}",
 	       sim->n_lat, f.lat_median, f.lat_p99, f.lat_max);
+	json_evacuations(sim);
 	printf(",\"escrows\":{\"done\":%u,\"not_supported\":%u}", sim->n_escrow,
 	       sim->n_unsupported);
 	printf(",\"failures\":[");

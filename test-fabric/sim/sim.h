@@ -140,6 +140,8 @@ struct sim_mig {
 	bool closed;
 	double reports;		/* the window's Reports / group */
 	unsigned samples;	/* latency samples it gave */
+	size_t first;		/* its window's first migration (an evacuation's group) */
+	uint64_t last_us;	/* the latest RePath about it at an interested VM, wall clock */
 };
 
 struct sim {

@@ -106,6 +106,7 @@ static struct sim_mig *new_mig(struct sim *sim, int v, int from, int to)
 	m->from = from;
 	m->to = to;
 	m->reports_start = hosts_reports_total(sim);
+	m->first = sim->window_first;
 	sim->vms[v].mig = (int)sim->n_migs++;
 	return m;
 }
