@@ -77,10 +77,11 @@ static volatile sig_atomic_t stop_signal;
 	"                                subscribe, print one JSON object per Report,\n"           \
 	"                                stop after N Reports, MS milliseconds, TERM or\n"         \
 	"                                INT, then unsubscribe\n"                                  \
-	"  batch                         read \"set G I\", \"delete G I\" or \"path G\"\n"         \
+	"  batch                         read \"set G I [L]\", \"delete G I\" or \"path G\"\n"     \
 	"                                lines on stdin; for each print \"<op> G rc=N\n"           \
 	"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"       \
-	"                                the SA exchange), for benchmarks\n"                       \
+	"                                the SA exchange), for benchmarks; \"set G I L\"\n"         \
+	"                                sets G at index I of the port of LID L\n"                \
 	"  portinfo [--repeat N]         the own port's PortInfo (directed route, hop 0)\n"        \
 	"  trap --vguid G [--traps 68,69] [--lid L] [NOTICE]\n"                                    \
 	"                                a Trap(Notice) 68/69 about G to the SM (or L)\n"          \
@@ -477,15 +478,18 @@ static void batch_line(struct ibvmig_sa *sa, const char *line)
 	char op[16];
 	unsigned long long guid;
 	int index = -1, n, rc;
+	unsigned lid = 0;
 	uint64_t t0, t1;
 
-	n = sscanf(line, "%15s %llx %d", op, &guid, &index);
-	if (n < 2) {
+	n = sscanf(line, "%15s %llx %d %u", op, &guid, &index, &lid);
+	if (n < 2 || (n == 4 && (!lid || lid > 0xbfff || index < 1))) {
 		printf("? rc=%d\n", -EINVAL);
 		return;
 	}
 	t0 = util_wall_ns();
-	if (!strcmp(op, "set"))
+	if (!strcmp(op, "set") && lid)	/* another port's, as a management node would */
+		rc = ibvmig_sa_alias_set_at(sa, (uint16_t)lid, guid, index);
+	else if (!strcmp(op, "set"))
 		rc = ibvmig_sa_alias_set(sa, guid, index);
 	else if (!strcmp(op, "delete"))
 		rc = ibvmig_sa_alias_delete(sa, guid, index);

@@ -37,6 +37,9 @@ endif
 # Its benchmark: 500- and 2000-HCA fabrics of both models up under stock OpenSM.
 FABRIC_BENCHMARKS += test-fabric/bench/topogen-up.sh
 EXTRA_DIST += test-fabric/bench/topogen-up.sh
+# The plugin's cost on the SM: heavy sweeps at 500 and 2000 hosts x 31 aliases, with and without.
+FABRIC_BENCHMARKS += test-fabric/bench/sweep-cost.sh
+EXTRA_DIST += test-fabric/bench/sweep-cost.sh
 
 # doc/simulator.md's facts and the tool that re-checks the ones no stock tool can show
 # (doc/simulator-checks/run.sh runs each on its own fabric).
