@@ -134,24 +134,7 @@ static int pick_sm_node(struct sim *sim, char *sm_line)
 	if (k >= 0)
 		return k;
 	/* Not mentioned by the scenario: add it to the scenario's node table. */
-	{
-		struct scn *s = sim->scn;
-		char **nodes = realloc(s->nodes, (s->n_nodes + 1) * sizeof(*nodes));
-		bool *agent;
-
-		if (!nodes)
-			return -ENOMEM;
-		s->nodes = nodes;
-		agent = realloc(s->agent, (s->n_nodes + 1) * sizeof(*agent));
-		if (!agent)
-			return -ENOMEM;
-		s->agent = agent;
-		nodes[s->n_nodes] = strdup(sm_line);
-		if (!nodes[s->n_nodes])
-			return -ENOMEM;
-		agent[s->n_nodes] = false;
-		return (int)s->n_nodes++;
-	}
+	return scn_node_add(sim->scn, sm_line);
 }
 
 int fabric_load(struct sim *sim)

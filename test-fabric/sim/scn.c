@@ -147,8 +147,6 @@ int scn_vm_find(const struct scn *s, const char *name)
 /* The index of node @w, added if new; a negative errno on a bad name. */
 static int node(struct scn *s, const struct line *l, const char *w)
 {
-	char **nodes;
-	bool *agent;
 	int i = scn_node_find(s, w);
 
 	if (i >= 0)
@@ -156,6 +154,14 @@ static int node(struct scn *s, const struct line *l, const char *w)
 	if (!is_name(w))
 		return fail(s, l, "\"%s\" is not a node name (1-%d of [A-Za-z0-9._-])", w,
 			    SCN_NAME_MAX);
+	return scn_node_add(s, w);
+}
+
+int scn_node_add(struct scn *s, const char *w)
+{
+	char **nodes;
+	bool *agent;
+
 	nodes = realloc(s->nodes, (s->n_nodes + 1) * sizeof(*nodes));
 	if (!nodes)
 		return -ENOMEM;

@@ -112,6 +112,8 @@ const char *scn_sm_name(enum scn_sm sm);
 int scn_vm_find(const struct scn *s, const char *name);
 /* The node index of @name, or -1. */
 int scn_node_find(const struct scn *s, const char *name);
+/* Adds node @name (no agent; the caller checked the name): its index, or -ENOMEM. */
+int scn_node_add(struct scn *s, const char *name);
 /* The step as one line, for the report: "migrate web to hostc". */
 void scn_step_str(const struct scn *s, const struct scn_step *st, char *buf, size_t len);
 /* "10s", "250ms", "1.5s": parses a duration into *ms; 0 or -EINVAL. */
