@@ -193,8 +193,13 @@ int escrow_move(struct sim *sim, int from, int to)
 	sim_say(sim, "%s RELEASEs its port's LID %u into escrow (%s): the SM keeps it for the VM "
 		"and gives %s's port a fresh LID; the token goes to %s (not shown)", src, rel.lid,
 		rel.state, src, dst);
-	if (esc_request(sim, to, &ans, "escrow-claim", rel.token, NULL))
+	if (esc_request(sim, to, &ans, "escrow-claim", rel.token, NULL)) {
+		/* The protocol's abort: the LID back to the source rather than held to expiry. */
+		if (!esc_request(sim, from, &ans, "escrow-cancel", rel.token, NULL))
+			sim_say(sim, "%s CANCELs the escrow: LID %u goes back to its port (%s)", src,
+				rel.lid, ans.state);
 		return -1;
+	}
 	sim_say(sim, "%s CLAIMs LID %u with the token: %s", dst, rel.lid, ans.state);
 	if (esc_request(sim, to, &ans, "escrow-query", rel.token, "live"))
 		return -1;
