@@ -36,6 +36,7 @@ struct args {
 	unsigned n_traps;
 	unsigned long count;
 	uint64_t listen_ms;		/* listen --duration; 0: until --count or a signal */
+	bool leave;			/* listen --leave: end without unsubscribing */
 	unsigned per_vm;
 	unsigned long repeat;
 	uint16_t lid;		/* --lid: another port's LID, 0 = the own port */
@@ -76,12 +77,13 @@ static volatile sig_atomic_t stop_signal;
 	"  listen [--traps 68,69] [--count N] [--duration MS] [--per-vm-range N]\n"                \
 	"                                subscribe, print one JSON object per Report,\n"           \
 	"                                stop after N Reports, MS milliseconds, TERM or\n"         \
-	"                                INT, then unsubscribe\n"                                  \
-	"  batch                         read \"set G I [L]\", \"delete G I\" or \"path G\"\n"     \
+	"                                INT, then unsubscribe (--leave: not, as a\n"             \
+	"                                client that died would)\n"                               \
+	"  batch                         read \"set G I [L]\", \"delete G I [L]\" or \"path G\"\n" \
 	"                                lines on stdin; for each print \"<op> G rc=N\n"           \
 	"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"       \
-	"                                the SA exchange), for benchmarks; \"set G I L\"\n"         \
-	"                                sets G at index I of the port of LID L\n"                \
+	"                                the SA exchange), for benchmarks; with L, at\n"          \
+	"                                index I of the port of LID L\n"                          \
 	"  portinfo [--repeat N]         the own port's PortInfo (directed route, hop 0)\n"        \
 	"  trap --vguid G [--traps 68,69] [--lid L] [NOTICE]\n"                                    \
 	"                                a Trap(Notice) 68/69 about G to the SM (or L)\n"          \
@@ -207,6 +209,7 @@ enum {
 	OPT_TOKEN,
 	OPT_UNTIL,
 	OPT_CASE,
+	OPT_LEAVE,
 };
 
 static const struct option long_opts[] = {
@@ -221,6 +224,7 @@ static const struct option long_opts[] = {
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "lid", required_argument, NULL, OPT_LID },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "leave", no_argument, NULL, OPT_LEAVE },
 	{ "epoch", required_argument, NULL, OPT_EPOCH },
 	{ "seq", required_argument, NULL, OPT_SEQ },
 	{ "number", required_argument, NULL, OPT_NUMBER },
@@ -307,6 +311,9 @@ static int parse_opt(int c, const char *arg, void *ctx)
 		return parse_ulong(arg, 100000000, &a->repeat) && a->repeat ? 0 : -1;
 	case OPT_DURATION:
 		return parse_ulong(arg, 86400000, &v) ? (a->listen_ms = v, 0) : -1;
+	case OPT_LEAVE:
+		a->leave = true;
+		return 0;
 	case OPT_GUID:
 		return util_parse_guid(arg, &a->guid) ? -1 : 0;
 	case OPT_DEST:
@@ -491,6 +498,8 @@ static void batch_line(struct ibvmig_sa *sa, const char *line)
 		rc = ibvmig_sa_alias_set_at(sa, (uint16_t)lid, guid, index);
 	else if (!strcmp(op, "set"))
 		rc = ibvmig_sa_alias_set(sa, guid, index);
+	else if (!strcmp(op, "delete") && lid)
+		rc = ibvmig_sa_alias_delete_at(sa, (uint16_t)lid, guid, index);
 	else if (!strcmp(op, "delete"))
 		rc = ibvmig_sa_alias_delete(sa, guid, index);
 	else if (!strcmp(op, "path"))
@@ -649,6 +658,15 @@ static int cmd_listen(struct ibvmig_sa *sa, const struct args *a)
 		code =
 		    cli_fail(&tool, IBVMIG_EXIT_UNREACHABLE,
 			     "listen: %lu of %lu Reports before the timeout", st.reports, a->count);
+	/*
+	 * --leave: a client gone without a word, whose subscriptions OpenSM keeps. Not
+	 * through ibvmig_sa_close(), which drops them; exit() still runs umad2sim's atexit
+	 * handler, which frees the ibsim slot (doc/simulator.md, "Client Slots").
+	 */
+	if (a->leave && code == IBVMIG_EXIT_OK) {
+		fflush(NULL);
+		exit(IBVMIG_EXIT_OK);
+	}
 	rc = unsubscribe_all(sa, a);
 	if (rc && code == IBVMIG_EXIT_OK)
 		code = sa_fail("listen: unsubscribe", rc);
