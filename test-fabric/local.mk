@@ -40,8 +40,8 @@ EXTRA_DIST += test-fabric/bench/topogen-up.sh
 # The plugin's cost on the SM: heavy sweeps at 500 and 2000 hosts x 31 aliases, with and without.
 FABRIC_BENCHMARKS += test-fabric/bench/sweep-cost.sh
 EXTRA_DIST += test-fabric/bench/sweep-cost.sh
-# Reports per migration on the SM side from dead subscriptions, up to 2000 hosts (by hand:
-# its arguments choose the size; doc/benchmarks.md gives the runs).
+# Reports per migration on the SM side from dead subscriptions (other sizes by hand).
+FABRIC_BENCHMARKS += test-fabric/bench/sm-fanout.sh
 EXTRA_DIST += test-fabric/bench/sm-fanout.sh
 
 # doc/simulator.md's facts and the tool that re-checks the ones no stock tool can show
