@@ -637,22 +637,38 @@ const char *fabric_admin(struct sim *sim)
 /* ---- the standalone extension ---------------------------------------------------------------- */
 
 /*
- * ibvmig-smx beside stock OpenSM: a client of the SM node, its admin socket speaking the
- * plugin's admin protocol, its options file ibvmig.conf(5)'s.  The command line is the one
- * the extension's man page is to give; ibvmig-sim refuses extension scenarios while no
- * ibvmig-smx is built (exit 9).
+ * ibvmig-smx beside stock OpenSM without the plugin (ibvmig-smx(8)): a client of the
+ * scenario's "extension NODE", never the SM's (under ibsim a vendor MAD to OpenSM's node
+ * kills OpenSM: sm-extension/tests/smx-lib.sh), its admin socket speaking the plugin's
+ * admin protocol.  Its poll settings are its own tests' (six ports, quick); ibvmig-sim
+ * refuses extension scenarios while no ibvmig-smx is built (exit 9).
  */
-/*
- * A hook until ibvmig-smx is on main (doc/scenarios.md, "The standalone extension"): its
- * branch's tests run it on a node other than the SM's and start the agents with
- * --extension and --trust-issuer; this has not run yet.
- */
+static void smx_line(void *ctx, struct sup_proc *p, char *line)
+{
+	struct sim *sim = ctx;
+
+	(void)p;
+	if (strstr(line, "subscribed to traps 64, 65, 68, 69"))
+		sim->smx_subscribed = true;
+	else if (strstr(line, "LID scan 1 done"))
+		sim->smx_scanned = true;
+	if (sim->opt.verbose)
+		sim_detail(sim, "ibvmig-smx: %s", line);
+}
+
+static bool smx_ready(struct sim *sim, void *ctx)
+{
+	(void)ctx;
+	return !sup_running(sim->smx) || (sim->smx_subscribed && sim->smx_scanned);
+}
+
 int fabric_ext_start(struct sim *sim)
 {
 	char dir[PATH_MAX + 16], conf[PATH_MAX + 32], out[PATH_MAX + 16];
 	struct sim_words argv, env;
 	struct sup_spawn sp;
 	FILE *f;
+	int rc;
 
 	if (sup_running(sim->smx))
 		return -EALREADY;
@@ -669,6 +685,7 @@ int fabric_ext_start(struct sim *sim)
 		return -errno;
 	fprintf(f, "admin_socket %s\nstate_dir %s/state\nlog_level verbose\n", sim->smx_admin,
 		dir);
+	fprintf(f, "poll_rate 200\npoll_interval_ms 300\ncheck_interval_ms 1000\n");
 	if (fclose(f))
 		return -errno;
 	fabric_reap_slots(sim);
@@ -678,10 +695,18 @@ int fabric_ext_start(struct sim *sim)
 	sim_words_add(&argv, "-c");
 	sim_words_add(&argv, "%s", conf);
 	sim_words_init(&env);
-	fabric_client_env(sim, sim->sm_node, &env);
+	fabric_client_env(sim, sim->scn->ext_node, &env);
+	sim->smx_subscribed = sim->smx_scanned = false;
 	sp = (struct sup_spawn){ .name = "ibvmig-smx", .rank = RANK_EXT, .dir = dir,
-				 .argv = argv.v, .env = env.v, .stdin_fd = -1, .log_path = out };
-	return sup_spawn(&sim->sup, &sp, &sim->smx);
+				 .argv = argv.v, .env = env.v, .stdin_fd = -1, .log_path = out,
+				 .on_line = smx_line, .ctx = sim };
+	rc = sup_spawn(&sim->sup, &sp, &sim->smx);
+	if (rc)
+		return rc;
+	/* Subscribed and its first LID scan done: before that it knows no port. */
+	if (!sim_wait_for(sim, smx_ready, NULL, SIM_UP_MS) || !sup_running(sim->smx))
+		return -ETIMEDOUT;
+	return 0;
 }
 
 int fabric_ext_kill(struct sim *sim)
@@ -740,6 +765,28 @@ static int sm_init(struct sim *sim, struct sim_sm *sm, const char *role, int nod
 	return sm->wd < 0 ? -errno : 0;
 }
 
+/* ibvmig-smx up on its node, and that node's port known for the agents. */
+static int ext_up(struct sim *sim)
+{
+	int n = sim->scn->ext_node, rc;
+
+	if (n == sim->sm_node)
+		return sim_fatal(sim, 2, "extension %s: the SM's node; ibvmig-smx runs on another "
+				 "(a vendor MAD to OpenSM's node kills it under ibsim)",
+				 sim_node_name(sim, n));
+	if (hosts_port_info(sim, n, &sim->smx_lid, &sim->smx_guid))
+		return sim_fatal(sim, 3, "the port of %s cannot be read (ibvmig-sa info)",
+				 sim_node_name(sim, n));
+	rc = fabric_ext_start(sim);
+	if (rc)
+		return sim_fatal(sim, 3, "%s on %s did not come up (subscribed, first LID scan): "
+				 "%s (see smx/smx.out)", sim->tools.smx, sim_node_name(sim, n),
+				 strerror(-rc));
+	sim_say(sim, "ibvmig-smx on %s (LID %u) up: subscribed to traps 64, 65, 68, 69, its "
+		"first LID scan done", sim_node_name(sim, n), sim->smx_lid);
+	return 0;
+}
+
 int fabric_start(struct sim *sim)
 {
 	struct scn *s = sim->scn;
@@ -774,12 +821,8 @@ int fabric_start(struct sim *sim)
 					 "(see %s)", sim_node_name(sim, s->standby),
 					 sim->sm[1].log);
 	}
-	if (s->sm == SCN_SM_EXTENSION) {
-		rc = fabric_ext_start(sim);
-		if (rc)
-			return sim_fatal(sim, 3, "cannot start %s: %s", sim->tools.smx,
-					 strerror(-rc));
-	}
+	if (s->sm == SCN_SM_EXTENSION)
+		return ext_up(sim);
 	return 0;
 }
 

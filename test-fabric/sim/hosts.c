@@ -155,6 +155,24 @@ int hosts_run(struct sim *sim, char *name, char **argv, char **out)
 	return cli_finish(sim, cli_spawn(sim, name, argv), out);
 }
 
+int hosts_port_info(struct sim *sim, int node, unsigned *lid, uint64_t *guid)
+{
+	struct sim_words w;
+	char *out = NULL, *g, *l;
+	int rc;
+
+	sim_words_init(&w);
+	sim_words_add(&w, "%s", sim->tools.sa);
+	sim_words_add(&w, "info");
+	rc = hosts_client_run(sim, node, "ibvmig-sa", w.v, &out);
+	g = out ? strstr(out, " guid=") : NULL;
+	l = out ? strstr(out, " lid=") : NULL;
+	rc = rc || !g || !l || sscanf(g, " guid=%" SCNx64, guid) != 1 ||
+	     sscanf(l, " lid=%u", lid) != 1 ? -1 : 0;
+	free(out);
+	return rc;
+}
+
 int hosts_client_run(struct sim *sim, int node, char *name, char **argv, char **out)
 {
 	struct sim_words env;
@@ -295,6 +313,13 @@ int hosts_agent_start(struct sim *sim, int node)
 	sim_words_add(&argv, "%s", a->vm_sock);
 	sim_words_add(&argv, "-S");
 	sim_words_add(&argv, "%s", a->host_sock);
+	if (sim->scn->sm == SCN_SM_EXTENSION) {
+		/* Alias changes told to the extension, its notices believed (ibvmigd(8)). */
+		sim_words_add(&argv, "--extension");
+		sim_words_add(&argv, "%u", sim->smx_lid);
+		sim_words_add(&argv, "--trust-issuer");
+		sim_words_add(&argv, "0x%016" PRIx64, sim->smx_guid);
+	}
 	sim_words_init(&env);
 	fabric_client_env(sim, node, &env);
 	a->subscribed = a->resync_wanted = false;

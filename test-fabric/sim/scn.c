@@ -301,6 +301,17 @@ static int parse_setup(struct scn *s, const struct line *l)
 		return parse_fabric(s, l);
 	if (!s->topology)
 		return fail(s, l, "the first line must be \"fabric TOPOLOGY ...\"");
+	if (!strcmp(w, "extension")) {
+		if (l->n != 2)
+			return fail(s, l, "usage: extension NODE");
+		if (s->sm != SCN_SM_EXTENSION)
+			return fail(s, l, "extension: the fabric line says no \"extension\"");
+		k = node(s, l, l->w[1]);
+		if (k < 0)
+			return k;
+		s->ext_node = k;
+		return 0;
+	}
 	if (!strcmp(w, "sm")) {
 		if (l->n != 2)
 			return fail(s, l, "usage: sm NODE");
@@ -579,7 +590,7 @@ static int parse_step(struct scn *s, const struct line *l)
 static bool is_setup(const char *w)
 {
 	return !strcmp(w, "fabric") || !strcmp(w, "sm") || !strcmp(w, "agent") ||
-	       !strcmp(w, "vm") || !strcmp(w, "interest");
+	       !strcmp(w, "vm") || !strcmp(w, "interest") || !strcmp(w, "extension");
 }
 
 /* ---- the whole text ----------------------------------------------------------------------- */
@@ -612,6 +623,9 @@ static int check_whole(struct scn *s)
 
 	if (!s->topology)
 		return fail(s, &end, "no fabric line");
+	if (s->sm == SCN_SM_EXTENSION && s->ext_node < 0)
+		return fail(s, &end, "\"fabric ... extension\" needs an \"extension NODE\" line: "
+			    "where ibvmig-smx runs (not the SM's node)");
 	for (i = 0; i < s->n_vms; i++)
 		for (j = 0; j < i; j++)
 			if (s->vms[i].vguid == s->vms[j].vguid) {
@@ -633,7 +647,7 @@ int scn_parse(const char *text, struct scn **out)
 	*out = s;
 	if (!s)
 		return -ENOMEM;
-	s->sm_node = s->standby = -1;
+	s->sm_node = s->standby = s->ext_node = -1;
 	while (*p && !rc) {
 		nl = strchr(p, '\n');
 		if (!nl)

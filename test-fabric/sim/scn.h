@@ -92,6 +92,7 @@ struct scn {
 	enum scn_sm sm;
 	int sm_node;		/* "sm NODE", -1: the topology's */
 	int standby;		/* "standby NODE", -1: none */
+	int ext_node;		/* "extension NODE": where ibvmig-smx runs, -1: none */
 	char **nodes;		/* every node name mentioned, once each */
 	size_t n_nodes;
 	bool *agent;		/* per node: an agent runs there */

@@ -165,6 +165,9 @@ struct sim {
 	struct sim_sm sm[2];
 	struct sup_proc *smx;
 	char smx_admin[PATH_MAX + 16];
+	bool smx_subscribed, smx_scanned;	/* its lines since its last start */
+	unsigned smx_lid;		/* its node's port: what the agents tell and trust */
+	uint64_t smx_guid;
 	uint64_t smx_notices_prev, smx_notices_last;
 	struct sim_agent *agents;	/* per scn node (used where scn->agent[i]) */
 	struct sim_vm *vms;		/* per scn VM */
@@ -252,6 +255,8 @@ int hosts_cli_finish(struct sim *sim, struct sup_proc *p, char **out);
 int hosts_run(struct sim *sim, char *out_name, char **argv, char **out);
 /* The same, run as an ibsim client of scn node @node (ibvmig-sa, say). */
 int hosts_client_run(struct sim *sim, int node, char *name, char **argv, char **out);
+/* @node's port as it says itself (ibvmig-sa info): 0, or -1 if it cannot be read. */
+int hosts_port_info(struct sim *sim, int node, unsigned *lid, uint64_t *guid);
 /* ibvmig-host ARGS... against @node's agent. */
 int hosts_cli(struct sim *sim, int node, char **out, ...) __attribute__((sentinel));
 /* ibvmig ARGS... against the SM side's admin socket (the master's); -ENOTCONN if none. */

@@ -822,6 +822,7 @@ static void show_sm(struct sim *sim)
 		 " Deletes: %" PRIu64 " creations, %" PRIu64 " reboots, %" PRIu64 " migrations, %"
 		 PRIu64 " expiries; it sent %" PRIu64 " UnPath and %" PRIu64 " RePath notices",
 		 sim->scn->sm == SCN_SM_EXTENSION ? "extension" : "plugin in the master OpenSM",
+		 sim->scn->sm == SCN_SM_EXTENSION ? sim_node_name(sim, sim->scn->ext_node) :
 		 m ? sim_node_name(sim, m->node) : "?", v[0], v[1], v[2], v[3], v[4], v[5], v[6],
 		 v[7]);
 	show_lines(sim, line);

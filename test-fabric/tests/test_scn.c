@@ -225,6 +225,10 @@ static void test_faults_say_what_they_need(void)
 {
 	refused("fabric small\nfault standby kill\n", 2, "names no standby");
 	refused("fabric small plugin\nfault extension restart\n", 2, "runs no extension");
+	refused("fabric small extension\nfault extension restart\n", 0,
+		"needs an \"extension NODE\" line");
+	refused("fabric small plugin\nextension spare\n", 2, "says no \"extension\"");
+	refused("fabric small extension\nextension spare hostd\n", 2, "usage: extension NODE");
 	refused("fabric small\nfault sm reboot\n", 2, "usage: fault sm");
 	refused("fabric small\nfault loss hosta 0 10\n", 2, "ports are 1 to 254");
 	refused("fabric small\nfault loss hosta 1 101\n", 2, "percent");
@@ -256,12 +260,15 @@ static void test_stop_and_create_elsewhere(void)
 
 static void test_extension_and_none(void)
 {
-	struct scn *s = parse_ok("fabric ../x/big.net extension\nfault extension kill\n");
+	struct scn *s = parse_ok("fabric ../x/big.net extension\nextension spare\n"
+				 "fault extension kill\n");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_STRING_EQUAL(s->topology, "../x/big.net");
 	CU_ASSERT_EQUAL(s->sm, SCN_SM_EXTENSION);
 	CU_ASSERT_EQUAL(s->standby, -1);
+	CU_ASSERT_EQUAL(s->ext_node, scn_node_find(s, "spare"));
+	CU_ASSERT(s->ext_node >= 0);
 	scn_free(s);
 	s = parse_ok("fabric small\nexpect saved within 5s\nexpect resync\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
