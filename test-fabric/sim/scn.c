@@ -177,6 +177,20 @@ int scn_node_add(struct scn *s, const char *w)
 	return (int)s->n_nodes++;
 }
 
+/* "WORD NODE": the node's index into *@where. */
+static int node_line(struct scn *s, const struct line *l, int *where)
+{
+	int k;
+
+	if (l->n != 2)
+		return fail(s, l, "usage: %s NODE", l->w[0]);
+	k = node(s, l, l->w[1]);
+	if (k < 0)
+		return k;
+	*where = k;
+	return 0;
+}
+
 /* A node that must run an agent (VMs live there, notices are counted there). */
 static int agent_node(struct scn *s, const struct line *l, const char *w)
 {
@@ -302,25 +316,12 @@ static int parse_setup(struct scn *s, const struct line *l)
 	if (!s->topology)
 		return fail(s, l, "the first line must be \"fabric TOPOLOGY ...\"");
 	if (!strcmp(w, "extension")) {
-		if (l->n != 2)
-			return fail(s, l, "usage: extension NODE");
 		if (s->sm != SCN_SM_EXTENSION)
 			return fail(s, l, "extension: the fabric line says no \"extension\"");
-		k = node(s, l, l->w[1]);
-		if (k < 0)
-			return k;
-		s->ext_node = k;
-		return 0;
+		return node_line(s, l, &s->ext_node);
 	}
-	if (!strcmp(w, "sm")) {
-		if (l->n != 2)
-			return fail(s, l, "usage: sm NODE");
-		k = node(s, l, l->w[1]);
-		if (k < 0)
-			return k;
-		s->sm_node = k;
-		return 0;
-	}
+	if (!strcmp(w, "sm"))
+		return node_line(s, l, &s->sm_node);
 	if (!strcmp(w, "agent")) {
 		if (l->n < 2)
 			return fail(s, l, "usage: agent NODE...");
