@@ -8,10 +8,11 @@
  * asks of an agent: the VM's vGUID deleted at the source (a port holding an
  * alias is refused), RELEASE from the source port (the token), the VM's
  * process at the destination, CLAIM there with the token, QUERY until live,
- * then the vGUID set at the destination, whose port now has the LID.  Until
- * ibvmig-host has migrate-out/migrate-in, the requests are ibvmig-sa's
- * escrow-* (the MADs the plugin's escrow tests send), run as ibsim clients
- * of the two hosts; esc_request() is the one place to switch.
+ * then the vGUID set at the destination, whose port now has the LID.  Where
+ * ibvmig-host has migrate-out/migrate-in (ibvmig-host(8)), the agents do it
+ * (escrow_agent_out/_in); else the requests are ibvmig-sa's escrow-* (the
+ * MADs the plugin's escrow tests send), run as ibsim clients of the two
+ * hosts (escrow_move).
  *
  * The token is the VM's LID: it stays in the runner's memory and its scratch
  * files (cli.log), never on the report.
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TOKEN_HEX 32		/* 128 bits */
 
@@ -208,6 +210,95 @@ int escrow_move(struct sim *sim, int from, int to)
 		"LID %u", util_mono_ms() - t0, dst, rel.lid, src, fresh);
 	/* Where the VM's LID is now: what "lid-of" means from here on. */
 	sim->agents[to].lid = rel.lid;
+	if (fresh)
+		sim->agents[from].lid = fresh;
+	sim->n_escrow++;
+	return 0;
+}
+
+/* ---- through the agents: ibvmig-host migrate-out, migrate-in ------------------------------ */
+
+static void token_file(const struct sim *sim, int v, char *buf, size_t len)
+{
+	sim_path(sim, buf, len, "%s.token", sim->scn->vms[v].name);
+}
+
+/* An agent command that must succeed: 0, or the failure reported and -1. */
+static int agent_ok(struct sim *sim, int rc, char *out, const char *what, int v, int node)
+{
+	if (!rc)
+		return 0;
+	if (out)
+		out[strcspn(out, "\n")] = '\0';
+	report_fail(sim, "%s of %s at %s: exit %d: %s", what, sim->scn->vms[v].name,
+		    sim_node_name(sim, node), rc, out && *out ? out : "no output");
+	return -1;
+}
+
+/* The "lid N" line of an escrow answer as ibvmig-host prints it; 0 if none. */
+static unsigned answer_lid(const char *out)
+{
+	const char *l;
+	unsigned lid;
+
+	for (l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (sscanf(l, " lid %u", &lid) == 1)
+			return lid;
+	return 0;
+}
+
+int escrow_agent_out(struct sim *sim, int v)
+{
+	int from = sim->vms[v].node;
+	char g[24], tf[PATH_MAX + 16], *out = NULL;
+	int rc;
+
+	snprintf(g, sizeof(g), "0x%016" PRIx64, sim->scn->vms[v].vguid);
+	token_file(sim, v, tf, sizeof(tf));
+	rc = hosts_cli(sim, from, &out, "migrate-out", "--vguid", g, "--token-file", tf, NULL);
+	sim->vms[v].esc_lid = out ? answer_lid(out) : 0;
+	if (agent_ok(sim, rc, out, "migrate-out", v, from)) {
+		free(out);
+		return -1;
+	}
+	free(out);
+	sim_say(sim, "%s RELEASEs its port's LID %u into escrow (ibvmig-host migrate-out: the vGUID "
+		"detached first; the token in a file of mode 0600, not shown)",
+		sim_node_name(sim, from), sim->vms[v].esc_lid);
+	rc = hosts_cli(sim, from, &out, "vm", "remove", sim->scn->vms[v].name, NULL);
+	if (agent_ok(sim, rc, out, "vm remove", v, from)) {
+		free(out);
+		return -1;
+	}
+	free(out);
+	/* The agent closes the removed VM's channel: its process ends by itself. */
+	return hosts_vm_gone(sim, v);
+}
+
+int escrow_agent_in(struct sim *sim, int v, int from, int to)
+{
+	char g[24], tf[PATH_MAX + 16], *out = NULL;
+	uint64_t t0 = util_mono_ms(), guid;
+	unsigned fresh = 0, lid = sim->vms[v].esc_lid;
+	int rc;
+
+	snprintf(g, sizeof(g), "0x%016" PRIx64, sim->scn->vms[v].vguid);
+	token_file(sim, v, tf, sizeof(tf));
+	rc = hosts_cli(sim, to, &out, "migrate-in", "--token-file", tf, "--vguid", g, "--vm",
+		       sim->scn->vms[v].name, NULL);
+	unlink(tf);	/* the VM's LID: kept no longer than the migration */
+	if (agent_ok(sim, rc, out, "migrate-in", v, to)) {
+		free(out);
+		return -1;
+	}
+	free(out);
+	if (hosts_port_info(sim, from, &fresh, &guid))
+		fresh = 0;
+	sim_say(sim, "%s CLAIMs LID %u (ibvmig-host migrate-in): live, and the vGUID attached, "
+		"after %" PRIu64 " ms; %s's port has LID %u", sim_node_name(sim, to), lid,
+		util_mono_ms() - t0, sim_node_name(sim, from), fresh);
+	if (lid)
+		sim->agents[to].lid = lid;
 	if (fresh)
 		sim->agents[from].lid = fresh;
 	sim->n_escrow++;

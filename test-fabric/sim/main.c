@@ -224,10 +224,13 @@ static int find_tools(struct sim *sim)
 	snprintf(plugin, sizeof(plugin), "%s/libibvmig.so", t->plugin_dir);
 	t->have_plugin = !b || !access(plugin, R_OK);
 	/*
-	 * The escrow's requests go through ibvmig-sa's escrow-* (the MADs of the plugin's
-	 * tests) until ibvmig-host's migrate-out/migrate-in exist; its views through ibvmig.
+	 * The escrow's requests go through the agents (ibvmig-host migrate-out/migrate-in)
+	 * where they have them, else through ibvmig-sa's escrow-* (the MADs of the plugin's
+	 * tests); its views through ibvmig.
 	 */
-	t->have_escrow = !access(t->sa, X_OK) && help_mentions(sim, t->cli, "escrow");
+	t->escrow_agent = help_mentions(sim, t->host_cli, "migrate-out");
+	t->have_escrow = (t->escrow_agent || !access(t->sa, X_OK)) &&
+			 help_mentions(sim, t->cli, "escrow");
 	if (!*t->umad2sim)
 		return sim_fatal(sim, 3, "libumad2sim.so not found: install the Debian package "
 				 "libumad2sim0 (or set FABRIC_UMAD2SIM)");

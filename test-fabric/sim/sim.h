@@ -64,6 +64,7 @@ struct sim_tools {
 	char smx[PATH_MAX], plugin_dir[PATH_MAX], self[PATH_MAX];
 	char sa[PATH_MAX];	/* ibvmig-sa: the escrow's client until the agents speak it */
 	bool have_plugin, have_smx, have_escrow;
+	bool escrow_agent;	/* ibvmig-host has migrate-out/migrate-in: the agents do it */
 };
 
 /* One node of the net file: its ports' peers, for "Link" after an "Unlink". */
@@ -129,6 +130,7 @@ struct sim_vm {
 	uint64_t notices_total;
 	struct sim_path path[SCN_PEERS_MAX];	/* by its scn peers' order */
 	int mig;		/* its open migration (index into sim.migs), -1 if none */
+	unsigned esc_lid;	/* the LID its migrate-out released, for the migrate-in */
 };
 
 /* One migration: its Set's time and the Reports its window brought. */
@@ -284,6 +286,10 @@ bool steps_need_escrow(const struct sim *sim);
 int escrow_check(struct sim *sim, int v, int to);
 /* RELEASE at @from, CLAIM at @to, until live; the agents' LIDs follow. The VM is detached. */
 int escrow_move(struct sim *sim, int from, int to);
+/* Through the agents: migrate-out at the VM's node (detach, RELEASE; the VM leaves it). */
+int escrow_agent_out(struct sim *sim, int v);
+/* ... and migrate-in at @to (CLAIM, until live, attach), the VM's process there. */
+int escrow_agent_in(struct sim *sim, int v, int from, int to);
 
 /* ---- report.c -------------------------------------------------------------------------------- */
 void report_expect(struct sim *sim, bool ok, const char *what, const char *fmt, ...)

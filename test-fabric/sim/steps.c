@@ -258,12 +258,31 @@ static int do_reboot(struct sim *sim, const struct scn_step *st)
 	return 0;
 }
 
+/* With escrow, by the agents (ibvmig-host migrate-out, migrate-in): they detach and attach. */
+static int migrate_by_agents(struct sim *sim, int v, int to)
+{
+	int from = sim->vms[v].node;
+	struct sim_mig *m;
+
+	if (escrow_agent_out(sim, v) || vm_up(sim, v, to))
+		return -1;
+	m = new_mig(sim, v, from, to);
+	if (!m)
+		return sim_fatal(sim, 1, "out of memory");
+	m->group = 1;
+	/* The Set comes at migrate-in's end, after the claim and the move: latencies include it. */
+	m->set_us = util_wall_ns() / 1000;
+	return escrow_agent_in(sim, v, from, to);
+}
+
 /* @v leaves @from (detached, gone from its agent); with @escrow its port's LID goes to @to. */
 static int migrate_one(struct sim *sim, int v, int to, bool escrow)
 {
 	int from = sim->vms[v].node;
 	struct sim_mig *m;
 
+	if (escrow && sim->tools.escrow_agent)
+		return migrate_by_agents(sim, v, to);
 	if (detach(sim, v, from, true) || (escrow && escrow_move(sim, from, to)) ||
 	    vm_up(sim, v, to))
 		return -1;
@@ -278,7 +297,7 @@ static int migrate_one(struct sim *sim, int v, int to, bool escrow)
 static const char *escrow_missing(const struct sim *sim)
 {
 	if (access(sim->tools.sa, X_OK))
-		return "ibvmig-sa, its client, is not there";
+		return "neither ibvmig-host migrate-out/migrate-in nor ibvmig-sa is there";
 	return "this ibvmig has no escrow commands";
 }
 
