@@ -713,11 +713,22 @@ static int pick_index(struct sa_ctx *c, uint64_t vguid, int *index)
 	return *index < 0 ? -ENOSPC : 0;
 }
 
+/*
+ * The port's LID as PortInfo says now: an escrow may have given the port another since the
+ * last check, and an alias change sent to the old LID would reach another port, or nobody.
+ */
+static void refresh_port(struct sa_ctx *c)
+{
+	if (ibvmig_sa_refresh(c->sa))
+		c->st.sa_errors++;
+}
+
 static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
 		       struct agent_ev_reply *r)
 {
 	int index = (int)job->index, rc = 0;
 
+	refresh_port(c);
 	if (!index)
 		rc = pick_index(c, job->vguid, &index);
 	if (!rc) {
@@ -759,6 +770,7 @@ static void job_detach(struct sa_ctx *c, const struct agent_job_alias *job,
 	int i = alias_find(c, job->vguid);
 	int index = job->index ? (int)job->index : i >= 0 ? c->aliases[i].index : -1;
 
+	refresh_port(c);
 	r->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, index);
 	if (r->rc == -ENOENT && index >= 0 && !job->index)	/* moved? look it up */
 		r->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, -1);

@@ -36,6 +36,7 @@ struct args {
 	unsigned n_traps;
 	unsigned long count;
 	uint64_t listen_ms;		/* listen --duration; 0: until --count or a signal */
+	bool leave;			/* listen --leave: end without unsubscribing */
 	unsigned per_vm;
 	unsigned long repeat;
 	uint16_t lid;		/* --lid: another port's LID, 0 = the own port */
@@ -77,11 +78,13 @@ static volatile sig_atomic_t stop_signal;
 	"  listen [--traps 68,69] [--count N] [--duration MS] [--per-vm-range N]\n"                \
 	"                                subscribe, print one JSON object per Report,\n"           \
 	"                                stop after N Reports, MS milliseconds, TERM or\n"         \
-	"                                INT, then unsubscribe\n"                                  \
-	"  batch                         read \"set G I\", \"delete G I\" or \"path G\"\n"         \
+	"                                INT, then unsubscribe (--leave: not, as a\n"             \
+	"                                client that died would)\n"                               \
+	"  batch                         read \"set G I [L]\", \"delete G I [L]\" or \"path G\"\n" \
 	"                                lines on stdin; for each print \"<op> G rc=N\n"           \
 	"                                t0=NS t1=NS [dlid=N]\" (CLOCK_REALTIME ns around\n"       \
-	"                                the SA exchange), for benchmarks\n"                       \
+	"                                the SA exchange), for benchmarks; with L, at\n"          \
+	"                                index I of the port of LID L\n"                          \
 	"  portinfo [--repeat N]         the own port's PortInfo (directed route, hop 0)\n"        \
 	"  trap --vguid G [--traps 68,69] [--lid L] [NOTICE]\n"                                    \
 	"                                a Trap(Notice) 68/69 about G to the SM (or L)\n"          \
@@ -193,6 +196,7 @@ enum {
 	OPT_TOKEN,
 	OPT_UNTIL,
 	OPT_CASE,
+	OPT_LEAVE,
 	OPT_TID,
 };
 
@@ -208,6 +212,7 @@ static const struct option long_opts[] = {
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "lid", required_argument, NULL, OPT_LID },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "leave", no_argument, NULL, OPT_LEAVE },
 	{ "epoch", required_argument, NULL, OPT_EPOCH },
 	{ "seq", required_argument, NULL, OPT_SEQ },
 	{ "number", required_argument, NULL, OPT_NUMBER },
@@ -295,6 +300,9 @@ static int parse_opt(int c, const char *arg, void *ctx)
 		return parse_ulong(arg, 100000000, &a->repeat) && a->repeat ? 0 : -1;
 	case OPT_DURATION:
 		return parse_ulong(arg, 86400000, &v) ? (a->listen_ms = v, 0) : -1;
+	case OPT_LEAVE:
+		a->leave = true;
+		return 0;
 	case OPT_GUID:
 		return util_parse_guid(arg, &a->guid) ? -1 : 0;
 	case OPT_DEST:
@@ -468,16 +476,21 @@ static void batch_line(struct ibvmig_sa *sa, const char *line)
 	char op[16];
 	unsigned long long guid;
 	int index = -1, n, rc;
+	unsigned lid = 0;
 	uint64_t t0, t1;
 
-	n = sscanf(line, "%15s %llx %d", op, &guid, &index);
-	if (n < 2) {
+	n = sscanf(line, "%15s %llx %d %u", op, &guid, &index, &lid);
+	if (n < 2 || (n == 4 && (!lid || lid > 0xbfff || index < 1))) {
 		printf("? rc=%d\n", -EINVAL);
 		return;
 	}
 	t0 = util_wall_ns();
-	if (!strcmp(op, "set"))
+	if (!strcmp(op, "set") && lid)	/* another port's, as a management node would */
+		rc = ibvmig_sa_alias_set_at(sa, (uint16_t)lid, guid, index);
+	else if (!strcmp(op, "set"))
 		rc = ibvmig_sa_alias_set(sa, guid, index);
+	else if (!strcmp(op, "delete") && lid)
+		rc = ibvmig_sa_alias_delete_at(sa, (uint16_t)lid, guid, index);
 	else if (!strcmp(op, "delete"))
 		rc = ibvmig_sa_alias_delete(sa, guid, index);
 	else if (!strcmp(op, "path"))
@@ -636,6 +649,15 @@ static int cmd_listen(struct ibvmig_sa *sa, const struct args *a)
 		code =
 		    cli_fail(&tool, IBVMIG_EXIT_UNREACHABLE,
 			     "listen: %lu of %lu Reports before the timeout", st.reports, a->count);
+	/*
+	 * --leave: a client gone without a word, whose subscriptions OpenSM keeps. Not
+	 * through ibvmig_sa_close(), which drops them; exit() still runs umad2sim's atexit
+	 * handler, which frees the ibsim slot (doc/simulator.md, "Client Slots").
+	 */
+	if (a->leave && code == IBVMIG_EXIT_OK) {
+		fflush(NULL);
+		exit(IBVMIG_EXIT_OK);
+	}
 	rc = unsubscribe_all(sa, a);
 	if (rc && code == IBVMIG_EXIT_OK)
 		code = sa_fail("listen: unsubscribe", rc);

@@ -4,7 +4,8 @@
 # a configured build/).  Builds the Debian packages from a copy of the committed tree
 # (the package build's own tests off: check.sh ran them), checks them with lintian,
 # installs them, runs a migration on ibsim with nothing of ibvmig but the installed
-# files (tests/installed-migration.sh), and removes the packages again, so that an
+# files (tests/installed-migration.sh) and the installed ibvmig-sim on its installed
+# migrate.scn, and removes the packages again, so that an
 # installed plugin never shadows the built one in later tests.  Prints one line per
 # step; exits non-zero when one fails.
 #
@@ -15,6 +16,7 @@ build=$(cd "${1:-$src/build}" && pwd) || exit 1
 . "$src/build-aux/setup.sh"
 IBVMIG_PACKAGES="debhelper lintian pkg-config build-essential"
 PACKAGES="ibvmig-opensm-plugin ibvmig-host ibvmig-smx ibvmig-admin libibvmig-guest0 libibvmig-guest-dev"
+PACKAGES="$PACKAGES ibvmig-sim"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/ibvmig-packages.XXXXXX") || exit 1
 installed=0
 
@@ -61,6 +63,9 @@ install_packages() {
 installed_files() {
 	local la
 	test -f /usr/sbin/ibvmigd && test -f /usr/bin/ibvmig-host && test -f /usr/bin/ibvmig &&
+		test -x /usr/bin/ibvmig-sim && test -x /usr/libexec/ibvmig/ibvmig-vm &&
+		test -x /usr/libexec/ibvmig/ibvmig-sa &&
+		test -f /usr/share/ibvmig/scenarios/migrate.scn &&
 		test -f /lib/systemd/system/ibvmigd@.service &&
 		test -f /usr/sbin/ibvmig-smx && test -f /lib/systemd/system/ibvmig-smx.service &&
 		test -f /usr/include/ibvmig/ibvmig_guest.h &&
@@ -71,6 +76,10 @@ installed_files() {
 }
 migration() {
 	top_srcdir=$src top_builddir=$build bash "$src/test-fabric/tests/installed-migration.sh"
+}
+# The installed runner on an installed scenario: only installed programs (no -B).
+scenario() {
+	/usr/bin/ibvmig-sim -q /usr/share/ibvmig/scenarios/migrate.scn
 }
 removed() {
 	remove_packages || return 1
@@ -88,5 +97,6 @@ step lintian run_lintian
 step install install_packages
 step installed-files installed_files
 step installed-migration migration
+step installed-scenario scenario
 step remove removed
 echo "package: every step passed"

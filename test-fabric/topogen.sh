@@ -431,3 +431,16 @@ END {
 }
 EOF
 }
+
+# topogen_shape NAME: the generator's options for the benchmarks' fabric NAME (plain500,
+# plain2000, vsw500, vsw2000, three2000: doc/benchmarks.md).
+topogen_shape() {
+	case $1 in
+	plain500) echo --hosts-per-leaf 25 --leaves 20 --spines 4 ;;
+	plain2000) echo --hosts-per-leaf 40 --leaves 50 --spines 8 ;;
+	vsw500) echo --hosts-per-leaf 20 --leaves 5 --spines 4 --vswitch --vfs 4 ;;
+	vsw2000) echo --hosts-per-leaf 20 --leaves 20 --spines 4 --vswitch --vfs 4 ;;
+	three2000) echo --levels 3 --pods 5 --leaves 10 --spines 4 --cores 8 --hosts-per-leaf 40 ;;
+	*) return 1 ;;
+	esac
+}

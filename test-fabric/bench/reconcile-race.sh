@@ -13,7 +13,7 @@
 # usage: reconcile-race.sh [N]  (default 20000 pairs; needs top_srcdir, top_builddir)
 set -u
 N=${1:-20000}
-. "$top_srcdir/osm-plugin/tests/plugin-lib.sh"
+. "$top_srcdir/test-fabric/lib/plugin-lib.sh"
 VM=0x0002c903abcd0f10
 export FABRIC_RUN_TIMEOUT=0
 

@@ -9,7 +9,7 @@
 # usage: repath-latency.sh [N]  (default 200; needs top_srcdir, top_builddir)
 set -u
 N=${1:-200}
-. "$top_srcdir/osm-plugin/tests/plugin-lib.sh"
+. "$top_srcdir/test-fabric/lib/plugin-lib.sh"
 VM=0x0002c903abcd0f00
 
 # mover NODE NAME: an ibvmig-sa batch client on NODE fed through a FIFO on fd 7/8.

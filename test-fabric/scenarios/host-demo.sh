@@ -10,7 +10,7 @@
 # aliases, and tells the peers when web is set again at hostc.
 # Needs top_srcdir and top_builddir (demo.sh sets them).
 set -u
-. "$top_srcdir/host/tests/host-lib.sh"
+. "$top_srcdir/test-fabric/lib/host-lib.sh"
 WEB=0x0002c903abcd0e0b
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
