@@ -6,7 +6,7 @@ lib_LTLIBRARIES += osm-plugin/libibvmig.la
 osm_plugin_libibvmig_la_SOURCES = osm-plugin/plugin.h osm-plugin/plugin.c \
 	osm-plugin/gir_hook.c osm-plugin/notices.c osm-plugin/reconcile.c \
 	osm-plugin/admin.c osm-plugin/escrow.h osm-plugin/escrow_service.c \
-	osm-plugin/escrow_mad.c osm-plugin/lid_reserve.c osm-plugin/partitions.c
+	osm-plugin/escrow_mad.c osm-plugin/lid_reserve.c osm-plugin/lid_fast.c osm-plugin/partitions.c
 osm_plugin_libibvmig_la_CPPFLAGS = $(ENGINE_CPPFLAGS) $(LID_ESCROW_CPPFLAGS) $(OSM_CPPFLAGS)
 osm_plugin_libibvmig_la_LDFLAGS = -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/osm-plugin/libibvmig.map
@@ -33,7 +33,7 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test \
 	osm-plugin/tests/plugin-escrow.test osm-plugin/tests/plugin-escrow-refusals.test \
 	osm-plugin/tests/plugin-escrow-vswitch.test osm-plugin/tests/plugin-escrow-restart.test \
-	osm-plugin/tests/plugin-escrow-handover.test
+	osm-plugin/tests/plugin-escrow-handover.test osm-plugin/tests/plugin-escrow-fast.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
