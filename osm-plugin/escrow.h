@@ -86,6 +86,7 @@ struct esc_ticket {
 	uint64_t id;			/* the escrow's */
 	struct ibvmig_lid_ticket t;
 	uint64_t asked_ms;		/* when a heavy sweep was last asked for it */
+	uint64_t rx_ns;			/* when its request came (util_mono_ns); 0: none */
 };
 
 struct ibvmig_escrow {

@@ -43,6 +43,9 @@ EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh osm-plugin/tests/es
 # Set -> Report latency and the plugin's cost per Set, on ibsim (`make bench`).
 FABRIC_BENCHMARKS += test-fabric/bench/repath-latency.sh
 EXTRA_DIST += test-fabric/bench/repath-latency.sh
+# The escrow's fast LID move on 500- and 2000-HCA fat trees, both models (`make bench`).
+FABRIC_BENCHMARKS += test-fabric/bench/escrow-fast.sh
+EXTRA_DIST += test-fabric/bench/escrow-fast.sh
 # The reconcile against the SA hook under a heavy sweep every 50 ms (`make bench`).
 FABRIC_BENCHMARKS += test-fabric/bench/reconcile-race.sh
 EXTRA_DIST += test-fabric/bench/reconcile-race.sh
