@@ -119,6 +119,8 @@ struct ibvmig_escrow {
 	atomic_uint_fast64_t sweep_lft_at_start;	/* lft_events then */
 	atomic_uint_fast64_t last_sweep_ns;	/* the last heavy sweep, start to SUBNET_UP */
 	atomic_uint_fast64_t last_sweep_lft;	/* LFT blocks it had acknowledged */
+	atomic_uint_fast64_t sweep_smps_at_start;	/* OpenSM's QP0 MADs sent then */
+	atomic_uint_fast64_t last_sweep_smps;	/* QP0 MADs the last heavy sweep sent */
 
 	pthread_t thread;
 	bool thread_started;

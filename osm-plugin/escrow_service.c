@@ -135,6 +135,7 @@ void ibvmig_escrow_event(struct ibvmig_plugin *p, osm_epi_event_id_t id, const v
 	case OSM_EVENT_ID_HEAVY_SWEEP_START:
 		atomic_store(&svc->sweep_start_ns, util_mono_ns());
 		atomic_store(&svc->sweep_lft_at_start, atomic_load(&svc->lft_events));
+		atomic_store(&svc->sweep_smps_at_start, (uint32_t)p->osm->stats.qp0_mads_sent);
 		atomic_fetch_add(&svc->sweeps_started, 1);
 		/* OpenSM has bound its port by its first sweep; we bind as soon as it has. */
 		ibvmig_escrow_bind(svc);
@@ -144,6 +145,10 @@ void ibvmig_escrow_event(struct ibvmig_plugin *p, osm_epi_event_id_t id, const v
 		atomic_store(&svc->last_sweep_ns, util_mono_ns() - atomic_load(&svc->sweep_start_ns));
 		atomic_store(&svc->last_sweep_lft,
 			     atomic_load(&svc->lft_events) - atomic_load(&svc->sweep_lft_at_start));
+		/* OpenSM's counter is 32 bits: the difference modulo 2^32. */
+		atomic_store(&svc->last_sweep_smps,
+			     (uint32_t)((uint32_t)p->osm->stats.qp0_mads_sent -
+					(uint32_t)atomic_load(&svc->sweep_smps_at_start)));
 		atomic_store(&svc->sweep_up_of, atomic_load(&svc->sweeps_started));
 		atomic_fetch_add(&svc->sweeps_up, 1);
 		wake(svc);
@@ -791,9 +796,10 @@ static void log_sweep(struct ibvmig_escrow *svc)
 {
 	if (!svc->esc)
 		return;
-	IBVMIG_INFO(svc->p, "escrow: heavy sweep: sweep_us=%" PRIu64 " lft_acked=%" PRIu64,
-		    (uint64_t)atomic_load(&svc->last_sweep_ns) / 1000,
-		    (uint64_t)atomic_load(&svc->last_sweep_lft));
+	IBVMIG_INFO(svc->p, "escrow: heavy sweep: sweep_us=%" PRIu64 " lft_acked=%" PRIu64
+		    " smps=%" PRIu64, (uint64_t)atomic_load(&svc->last_sweep_ns) / 1000,
+		    (uint64_t)atomic_load(&svc->last_sweep_lft),
+		    (uint64_t)atomic_load(&svc->last_sweep_smps));
 }
 
 static void *worker(void *arg)

@@ -67,7 +67,7 @@ forced_sweep() {
 		sleep 0.1
 	done
 	grep -a 'escrow: heavy sweep: ' "$(fabric_sm_log)" | tail -n 1 |
-		sed -n 's/.*sweep_us=\([0-9]*\) lft_acked=\([0-9]*\).*/\1 \2/p'
+		sed -n 's/.*sweep_us=\([0-9]*\) lft_acked=\([0-9]*\) smps=\([0-9]*\).*/\1 \2 \3/p'
 }
 
 # switches LIST: the switches' node GUIDs of a --list table.
@@ -104,6 +104,7 @@ one_move() {
 one() {
 	local name=$1 base hcas nsw conf log rc=0 i from to L held=0
 	local pre_us=null pre_lft=null post_us=null post_lft=null post2_us=null post2_lft=null
+	local pre_smps=null post_smps=null post2_smps=null
 	local -a args ends sws
 	read -ra args <<<"$(shape "$name")" || { bmsg "no fabric $name"; return 1; }
 	fabric_init "escrow-fast-$name" || return 1
@@ -118,7 +119,7 @@ one() {
 	escrow_wait_bound >&2 || return 1
 	fabric_wait_for "$(fabric_sm_log)" "escrow: heavy sweep: " 60 >&2 || return 1
 	log=$(fabric_sm_log)
-	read -r pre_us pre_lft <<<"$(forced_sweep)"
+	read -r pre_us pre_lft pre_smps <<<"$(forced_sweep)"
 	bmsg "$name: $hcas HCAs, $nsw switches; forced heavy sweep ${pre_us}us, $pre_lft LFT blocks"
 	mapfile -t ends < <(chain "$base.list" "$MOVES")
 	from=${ends[0]}
@@ -149,8 +150,8 @@ one() {
 	if [ "$DUMP" = 1 ] && [ -d "$FABRIC_DIR/d2" ]; then
 		dump_min=$(changed_blocks "$FABRIC_DIR/d0" "$FABRIC_DIR/d2")
 	fi
-	read -r post_us post_lft <<<"$(forced_sweep)"
-	read -r post2_us post2_lft <<<"$(forced_sweep)"
+	read -r post_us post_lft post_smps <<<"$(forced_sweep)"
+	read -r post2_us post2_lft post2_smps <<<"$(forced_sweep)"
 	bmsg "$name: $nclaims fast claims, $nrel fast releases, $fallbacks fallbacks; first move's" \
 		"blocks from ibroute $dump_min; heavy sweeps after: ${post_us}us $post_lft blocks," \
 		"${post2_us}us $post2_lft blocks"
@@ -174,33 +175,47 @@ one() {
 			one_move "$from" "$to" || { rc=1; break; }
 			from=$to
 		done
-		grep -a "live: port .* has LID $L; rx_to_live_us=" "$log" |
+		grep -aE "live: port .* has LID $L[,;].*rx_to_live_us=" "$log" |
 			sed -n 's/.*rx_to_live_us=\([0-9]*\).*/\1/p' >"$FABRIC_DIR/safe"
 		grep -a "escrow: heavy sweep: " "$log" | tail -n +2 |
-			sed -n 's/.*sweep_us=\([0-9]*\) lft_acked=\([0-9]*\).*/\1 \2/p' >"$FABRIC_DIR/safe-sweeps"
+			sed -n 's/.*sweep_us=\([0-9]*\) lft_acked=\([0-9]*\) smps=\([0-9]*\).*/\1 \2 \3/p' \
+			>"$FABRIC_DIR/safe-sweeps"
 		s=$(stats <"$FABRIC_DIR/safe")
 		safe_json=$(printf '{"moves":%d,"claim_to_live_us":{"median":%s,"max":%s},' \
 			"$(wc -l <"$FABRIC_DIR/safe")" "$(cut -d' ' -f1 <<<"$s")" "$(cut -d' ' -f3 <<<"$s")")
-		safe_json+=$(printf '"sweeps":%d,"sweep_lft_blocks":{"median":%s,"max":%s}}' \
+		safe_json+=$(printf '"sweeps":%d,"sweep_us_median":%s,"sweep_smps_median":%s,' \
 			"$(wc -l <"$FABRIC_DIR/safe-sweeps")" \
+			"$(awk '{ print $1 }' "$FABRIC_DIR/safe-sweeps" | stats | cut -d' ' -f1)" \
+			"$(awk '{ print $3 }' "$FABRIC_DIR/safe-sweeps" | stats | cut -d' ' -f1)")
+		safe_json+=$(printf '"sweep_lft_blocks":{"median":%s,"max":%s}}' \
 			"$(awk '{ print $2 }' "$FABRIC_DIR/safe-sweeps" | stats | cut -d' ' -f1)" \
 			"$(awk '{ print $2 }' "$FABRIC_DIR/safe-sweeps" | stats | cut -d' ' -f3)")
 	fi
+	local c_eq c_ack r_eq
+	c_eq=$(all_eq "$FABRIC_DIR/claims" 1 2)
+	c_ack=$(all_eq "$FABRIC_DIR/claims" 1 3)
+	r_eq=$(all_eq "$FABRIC_DIR/releases" 1 2)
+	# The plugin's lines, for doc/benchmarks.md (the fabric's directory goes with it).
+	cat "$FABRIC_DIR"/opensm.log* 2>/dev/null | grep -a 'ibvmig: escrow' \
+		>"${top_builddir}/escrow-fast-$name.log" || :
 	fabric_cleanup || rc=1
 	printf '{"name":"%s","hcas":%d,"switches":%d,"moves":%d,' "$name" "$hcas" "$nsw" "$MOVES"
 	printf '"claim":{"fast":%d,"lft_blocks":{"median":%s,"max":%s},"sent_eq_minimum":%s,' \
 		"$nclaims" "$(cut -d' ' -f1 <<<"$cb")" "$(cut -d' ' -f3 <<<"$cb")" \
-		"$(all_eq "$FABRIC_DIR/claims" 1 2)"
+		"$c_eq"
 	printf '"acked_eq_sent":%s,"rx_to_live_us":{"median":%s,"p99":%s,"max":%s}},' \
-		"$(all_eq "$FABRIC_DIR/claims" 1 3)" "$c_med" "$c_p99" "$c_max"
+		"$c_ack" "$c_med" "$c_p99" "$c_max"
 	printf '"release":{"fast":%d,"lft_blocks":{"median":%s,"max":%s},"sent_eq_minimum":%s,' \
 		"$nrel" "$(cut -d' ' -f1 <<<"$rb")" "$(cut -d' ' -f3 <<<"$rb")" \
-		"$(all_eq "$FABRIC_DIR/releases" 1 2)"
+		"$r_eq"
 	printf '"rx_to_live_us":{"median":%s,"p99":%s,"max":%s}},' "$r_med" "$r_p99" "$r_max"
 	printf '"first_move_blocks_from_ibroute":%s,"fallbacks":%d,' "$dump_min" "$fallbacks"
-	printf '"forced_heavy_sweep":{"before_us":%s,"before_lft_blocks":%s,' "$pre_us" "$pre_lft"
-	printf '"after_moves_us":%s,"after_moves_lft_blocks":%s,' "$post_us" "$post_lft"
-	printf '"second_after_us":%s,"second_after_lft_blocks":%s},' "$post2_us" "$post2_lft"
+	printf '"forced_heavy_sweep":{"before_us":%s,"before_lft_blocks":%s,"before_smps":%s,' \
+		"$pre_us" "$pre_lft" "$pre_smps"
+	printf '"after_moves_us":%s,"after_moves_lft_blocks":%s,"after_moves_smps":%s,' \
+		"$post_us" "$post_lft" "$post_smps"
+	printf '"second_after_us":%s,"second_after_lft_blocks":%s,"second_after_smps":%s},' \
+		"$post2_us" "$post2_lft" "$post2_smps"
 	printf '"safe":%s,"ok":%s}\n' "$safe_json" "$([ "$rc" = 0 ] && echo true || echo false)"
 	return "$rc"
 }
