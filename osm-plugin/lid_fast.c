@@ -296,6 +296,17 @@ static osm_physp_t *switch_port0(osm_subn_t *subn, uint64_t guid, osm_switch_t *
 	return sw ? osm_node_get_physp_ptr(sw->p_node, 0) : NULL;
 }
 
+/* One SubnSet on OpenSM's directed route to @physp, its answer to OpenSM's receiver (@ctx). */
+static int set_smp(osm_opensm_t *osm, osm_physp_t *physp, ib_net16_t attr, uint32_t mod,
+		   const void *payload, size_t len, const osm_madw_context_t *ctx)
+{
+	if (osm_req_set(&osm->sm, osm_physp_get_dr_path_ptr(physp), payload, len, attr,
+			cl_hton32(mod), FALSE, ib_port_info_get_m_key(&physp->port_info), 0,
+			CL_DISP_MSGID_NONE, ctx) != IB_SUCCESS)
+		return -EIO;
+	return 0;
+}
+
 static int send_block(osm_opensm_t *osm, const struct fast_block *b)
 {
 	osm_madw_context_t ctx;
@@ -310,12 +321,7 @@ static int send_block(osm_opensm_t *osm, const struct fast_block *b)
 	ctx.lft_context.set_method = TRUE;
 	/* As set_lft_block(): an answer that never comes leaves it for the next sweep. */
 	memset(sw->lft + (size_t)b->block * ESC_LFT_BLOCK, 0, ESC_LFT_BLOCK);
-	if (osm_req_set(&osm->sm, osm_physp_get_dr_path_ptr(p0), b->want, ESC_LFT_BLOCK,
-			IB_MAD_ATTR_LIN_FWD_TBL, cl_hton32(b->block), FALSE,
-			ib_port_info_get_m_key(&p0->port_info), 0, CL_DISP_MSGID_NONE,
-			&ctx) != IB_SUCCESS)
-		return -EIO;
-	return 0;
+	return set_smp(osm, p0, IB_MAD_ATTR_LIN_FWD_TBL, b->block, b->want, ESC_LFT_BLOCK, &ctx);
 }
 
 static int send_top(osm_opensm_t *osm, const struct fast_top *t)
@@ -337,11 +343,7 @@ static int send_top(osm_opensm_t *osm, const struct fast_top *t)
 	ctx.si_context.node_guid = osm_node_get_node_guid(sw->p_node);
 	ctx.si_context.set_method = TRUE;
 	ctx.si_context.lft_top_change = TRUE;
-	if (osm_req_set(&osm->sm, osm_physp_get_dr_path_ptr(p0), (uint8_t *)&si, sizeof(si),
-			IB_MAD_ATTR_SWITCH_INFO, 0, FALSE, ib_port_info_get_m_key(&p0->port_info),
-			0, CL_DISP_MSGID_NONE, &ctx) != IB_SUCCESS)
-		return -EIO;
-	return 0;
+	return set_smp(osm, p0, IB_MAD_ATTR_SWITCH_INFO, 0, &si, sizeof(si), &ctx);
 }
 
 /* The port's PortInfo with the new LID and nothing else changed, as lid_mgr_set_physp_pi(). */
@@ -364,12 +366,8 @@ static int send_portinfo(osm_opensm_t *osm, osm_port_t *port, uint16_t lid)
 	ctx.pi_context.set_method = TRUE;
 	/* The stored base LID says what the port has acknowledged (doc/simulator.md, "LIDs"). */
 	osm_physp_set_base_lid(physp, 0);
-	if (osm_req_set(&osm->sm, osm_physp_get_dr_path_ptr(physp), payload, sizeof(payload),
-			IB_MAD_ATTR_PORT_INFO, cl_hton32(osm_physp_get_port_num(physp)), FALSE,
-			ib_port_info_get_m_key(&physp->port_info), 0, CL_DISP_MSGID_NONE,
-			&ctx) != IB_SUCCESS)
-		return -EIO;
-	return 0;
+	return set_smp(osm, physp, IB_MAD_ATTR_PORT_INFO, osm_physp_get_port_num(physp), payload,
+		       sizeof(payload), &ctx);
 }
 
 static int send_all(struct ibvmig_escrow *svc, struct ibvmig_fast *f, osm_port_t *port)

@@ -39,6 +39,17 @@ static void test_only_engines_routing_by_port_and_lmc_0_are_allowed(void)
 	CU_ASSERT_PTR_NOT_NULL(esc_lft_refusal(NULL, 0));
 }
 
+/* @before filled from @seed (with @unrouted forwarded nowhere), @e applied: changed blocks. */
+static size_t move(const struct esc_lft_edit *e, size_t n, unsigned seed, uint16_t unrouted,
+		   uint8_t *before, uint8_t *after, uint16_t blocks[4])
+{
+	fill(before, SIZE, seed);
+	if (unrouted)
+		before[unrouted] = ESC_LFT_NO_PATH;
+	CU_ASSERT_EQUAL(esc_lft_apply(before, after, SIZE, e, n), 0);
+	return esc_lft_changed_blocks(before, after, SIZE, blocks, 4);
+}
+
 static void test_a_release_forwards_the_fresh_lid_as_the_released_one(void)
 {
 	uint8_t before[SIZE], after[SIZE];
@@ -47,12 +58,9 @@ static void test_a_release_forwards_the_fresh_lid_as_the_released_one(void)
 	size_t n = esc_lft_release_edits(10, 300, e);
 
 	CU_ASSERT_EQUAL_FATAL(n, 1);
-	fill(before, SIZE, 3);
-	before[300] = ESC_LFT_NO_PATH;
-	CU_ASSERT_EQUAL(esc_lft_apply(before, after, SIZE, e, n), 0);
+	CU_ASSERT_EQUAL(move(e, n, 3, 300, before, after, blocks), 1);
 	CU_ASSERT_EQUAL(after[300], before[10]);
 	CU_ASSERT_EQUAL(after[10], before[10]);	/* L stays: a claim copies from nobody's */
-	CU_ASSERT_EQUAL(esc_lft_changed_blocks(before, after, SIZE, blocks, 4), 1);
 	CU_ASSERT_EQUAL(blocks[0], 4);
 	CU_ASSERT_EQUAL(esc_lft_top(e, n), 300);
 	CU_ASSERT_EQUAL(esc_lft_release_edits(10, 10, e), 0);
@@ -68,11 +76,9 @@ static void test_a_claim_forwards_the_lid_as_the_old_one_and_the_old_one_nowhere
 	size_t n = esc_lft_claim_edits(10, 200, e);
 
 	CU_ASSERT_EQUAL_FATAL(n, 2);
-	fill(before, SIZE, 5);
-	CU_ASSERT_EQUAL(esc_lft_apply(before, after, SIZE, e, n), 0);
+	CU_ASSERT_EQUAL(move(e, n, 5, 0, before, after, blocks), 2);
 	CU_ASSERT_EQUAL(after[10], before[200]);
 	CU_ASSERT_EQUAL(after[200], ESC_LFT_NO_PATH);
-	CU_ASSERT_EQUAL(esc_lft_changed_blocks(before, after, SIZE, blocks, 4), 2);
 	CU_ASSERT_EQUAL(blocks[0], 0);
 	CU_ASSERT_EQUAL(blocks[1], 3);
 	CU_ASSERT_EQUAL(esc_lft_top(e, n), 10);	/* nowhere raises no top */

@@ -29,16 +29,6 @@ set -u
 : "${MOVES:=50}" "${SAFE:=5}" "${DUMP:=1}"
 export FABRIC_UP_TIMEOUT FABRIC_RUN_TIMEOUT
 
-shape() {
-	case $1 in
-	plain500) echo --hosts-per-leaf 25 --leaves 20 --spines 4 ;;
-	plain2000) echo --hosts-per-leaf 40 --leaves 50 --spines 8 ;;
-	vsw500) echo --hosts-per-leaf 20 --leaves 5 --spines 4 --vswitch --vfs 4 ;;
-	vsw2000) echo --hosts-per-leaf 20 --leaves 20 --spines 4 --vswitch --vfs 4 ;;
-	*) return 1 ;;
-	esac
-}
-
 bmsg() { echo "bench: $*" >&2; }
 
 # stats: "median p99 max" of the numbers on stdin (nearest rank).
@@ -106,7 +96,7 @@ one() {
 	local pre_us=null pre_lft=null post_us=null post_lft=null post2_us=null post2_lft=null
 	local pre_smps=null post_smps=null post2_smps=null
 	local -a args ends sws
-	read -ra args <<<"$(shape "$name")" || { bmsg "no fabric $name"; return 1; }
+	read -ra args <<<"$(topogen_bench_shape "$name")" || { bmsg "no fabric $name"; return 1; }
 	fabric_init "escrow-fast-$name" || return 1
 	base=$FABRIC_DIR/$name
 	topogen_generate "$base" "${args[@]}" || return 1
@@ -222,13 +212,4 @@ one() {
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(plain500 vsw500)
-json=
-failed=0
-for n in "${names[@]}"; do
-	obj=$(one "$n") || failed=1
-	[ -n "$obj" ] || obj="{\"name\":\"$n\",\"ok\":false}"
-	json=${json:+$json,}$obj
-done
-printf '{"benchmark":"escrow-fast","date":"%s","cpus":%d,"load1":%s,"fabrics":[%s]}\n' \
-	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$json"
-exit "$failed"
+topogen_bench_run escrow-fast one "${names[@]}"

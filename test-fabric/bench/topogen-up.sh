@@ -17,18 +17,6 @@ set -u
 : "${FABRIC_RUN_TIMEOUT:=600}"
 export FABRIC_UP_TIMEOUT FABRIC_RUN_TIMEOUT
 
-# shape NAME: the generator's options for fabric NAME.
-shape() {
-	case $1 in
-	plain500) echo --hosts-per-leaf 25 --leaves 20 --spines 4 ;;
-	plain2000) echo --hosts-per-leaf 40 --leaves 50 --spines 8 ;;
-	vsw500) echo --hosts-per-leaf 20 --leaves 5 --spines 4 --vswitch --vfs 4 ;;
-	vsw2000) echo --hosts-per-leaf 20 --leaves 20 --spines 4 --vswitch --vfs 4 ;;
-	three2000) echo --levels 3 --pods 5 --leaves 10 --spines 4 --cores 8 --hosts-per-leaf 40 ;;
-	*) return 1 ;;
-	esac
-}
-
 # secs_since T0: seconds (3 decimals) since EPOCHREALTIME T0.
 secs_since() {
 	printf '%.3f' "$(echo "$EPOCHREALTIME - $1" | bc)"
@@ -38,7 +26,7 @@ secs_since() {
 one() {
 	local name=$1 base t0 start hup check osm hcas switches opts rc
 	local -a args
-	read -ra args <<<"$(shape "$name")" || { echo "bench: no fabric $name" >&2; return 1; }
+	read -ra args <<<"$(topogen_bench_shape "$name")" || { echo "bench: no fabric $name" >&2; return 1; }
 	fabric_init "topogen-$name" || return 1
 	base=$FABRIC_DIR/$name
 	topogen_generate "$base" "${args[@]}" && topogen_check_list "$base.list" || return 1
@@ -73,15 +61,4 @@ one() {
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(plain500 vsw500 plain2000 vsw2000)
-json=
-failed=0
-for n in "${names[@]}"; do
-	obj=$(one "$n") || failed=1
-	[ -n "$obj" ] || obj="{\"name\":\"$n\",\"ok\":false}"
-	json=${json:+$json,}$obj
-done
-printf '{"benchmark":"topogen-up","date":"%s","cpus":%d,"opensm":"%s","fabrics":[%s]}\n' \
-	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" \
-	"$("$FABRIC_OPENSM" --version 2>&1 | sed -n 's/^\(OpenSM [0-9.]*\)$/\1/p' | head -n 1)" \
-	"$json"
-exit "$failed"
+topogen_bench_run topogen-up one "${names[@]}"
