@@ -34,7 +34,8 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-escrow.test osm-plugin/tests/plugin-escrow-refusals.test \
 	osm-plugin/tests/plugin-escrow-vswitch.test osm-plugin/tests/plugin-escrow-restart.test \
 	osm-plugin/tests/plugin-escrow-handover.test osm-plugin/tests/plugin-escrow-fast.test \
-	osm-plugin/tests/plugin-escrow-fast-fail.test osm-plugin/tests/plugin-escrow-fast-vswitch.test
+	osm-plugin/tests/plugin-escrow-fast-fail.test osm-plugin/tests/plugin-escrow-fast-vswitch.test \
+	osm-plugin/tests/plugin-escrow-fast-engines.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
