@@ -45,6 +45,10 @@ vm_start() {
 	local name=$1 node=$2 dir=$FABRIC_DIR/vm-$1
 	shift 2
 	mkdir -p "$dir" || return 1
+	# An earlier VM of this name (removed at its old host) may still be writing
+	# its "gone" line: it must have ended before its output is emptied, or the
+	# wait below reads that line as this VM's (seen under load in host-migrate).
+	vm_stop "$name"
 	# Emptied here, not by the background redirection: the wait below must not
 	# read the "gone" line of an earlier VM of the same name.
 	: >"$FABRIC_DIR/$name.out" || return 1
