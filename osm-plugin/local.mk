@@ -12,7 +12,7 @@ osm_plugin_libibvmig_la_LDFLAGS = -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/osm-plugin/libibvmig.map
 osm_plugin_libibvmig_la_LIBADD = engine/libibvmig-engine.la lid-escrow/libibvmig-escrow.la \
 	-lopensm -losmvendor -losmcomp -lpthread
-EXTRA_DIST += osm-plugin/libibvmig.map
+EXTRA_DIST += osm-plugin/libibvmig.map doc/fast-move.md
 # OpenSM dlopens libibvmig.so alone: no libtool archive beside it.
 # (libtool's uninstall reads the archive to know what to remove: remove the module ourselves.)
 install-exec-hook: install-plugin-no-la
