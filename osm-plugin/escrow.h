@@ -13,6 +13,9 @@
  *   lid_reserve.c     OpenSM's LID tables: the reservation placeholder, the
  *                     one LID move function, the port facts, the rewrite of
  *                     subscriptions' report addresses;
+ *   lid_fast.c        the fast move (doc/fast-move.md): the PortInfo Set and
+ *                     the changed LFT blocks sent through OpenSM's request
+ *                     path, their acknowledgements, the fallback;
  *   partitions.c      the derived partition file OpenSM reads.
  *
  * LOCKS, in the order taken (never the reverse):
@@ -30,7 +33,10 @@
  * sweep events (report(), without osm->lock), which only set counters and
  * wake the worker - and bind the class at HEAVY_SWEEP_START until bound.
  * Everything else runs on the worker: no fsync, file write or LID move
- * delays an SM MAD.
+ * delays an SM MAD.  The fast move's SMPs are OpenSM's own requests (its
+ * VL15 poller sends them, its receivers store the answers); the worker only
+ * posts them and polls OpenSM's stored copies, every millisecond while one
+ * is in flight.  LFT_CHANGE events only count (lft_events).
  */
 #ifndef IBVMIG_ESCROW_SVC_H
 #define IBVMIG_ESCROW_SVC_H
