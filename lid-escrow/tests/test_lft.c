@@ -39,51 +39,54 @@ static void test_only_engines_routing_by_port_and_lmc_0_are_allowed(void)
 	CU_ASSERT_PTR_NOT_NULL(esc_lft_refusal(NULL, 0));
 }
 
-/* @before filled from @seed (with @unrouted forwarded nowhere), @e applied: changed blocks. */
-static size_t move(const struct esc_lft_edit *e, size_t n, unsigned seed, uint16_t unrouted,
-		   uint8_t *before, uint8_t *after, uint16_t blocks[4])
+/* One move on one switch's table: the edits, the tables before and after, the changed blocks. */
+struct move {
+	struct esc_lft_edit e[ESC_LFT_EDITS];
+	size_t n;
+	uint8_t before[SIZE], after[SIZE];
+	uint16_t blocks[4];
+};
+
+/* @m's table filled from @seed (with @unrouted forwarded nowhere), its edits applied. */
+static size_t apply_move(struct move *m, unsigned seed, uint16_t unrouted)
 {
-	fill(before, SIZE, seed);
+	fill(m->before, SIZE, seed);
 	if (unrouted)
-		before[unrouted] = ESC_LFT_NO_PATH;
-	CU_ASSERT_EQUAL(esc_lft_apply(before, after, SIZE, e, n), 0);
-	return esc_lft_changed_blocks(before, after, SIZE, blocks, 4);
+		m->before[unrouted] = ESC_LFT_NO_PATH;
+	CU_ASSERT_EQUAL(esc_lft_apply(m->before, m->after, SIZE, m->e, m->n), 0);
+	return esc_lft_changed_blocks(m->before, m->after, SIZE, m->blocks, 4);
 }
 
 static void test_a_release_forwards_the_fresh_lid_as_the_released_one(void)
 {
-	uint8_t before[SIZE], after[SIZE];
-	struct esc_lft_edit e[ESC_LFT_EDITS];
-	uint16_t blocks[4];
-	size_t n = esc_lft_release_edits(10, 300, e);
+	struct move m = { .n = 0 };
 
-	CU_ASSERT_EQUAL_FATAL(n, 1);
-	CU_ASSERT_EQUAL(move(e, n, 3, 300, before, after, blocks), 1);
-	CU_ASSERT_EQUAL(after[300], before[10]);
-	CU_ASSERT_EQUAL(after[10], before[10]);	/* L stays: a claim copies from nobody's */
-	CU_ASSERT_EQUAL(blocks[0], 4);
-	CU_ASSERT_EQUAL(esc_lft_top(e, n), 300);
-	CU_ASSERT_EQUAL(esc_lft_release_edits(10, 10, e), 0);
-	CU_ASSERT_EQUAL(esc_lft_release_edits(0, 12, e), 0);
-	CU_ASSERT_EQUAL(esc_lft_release_edits(12, 0, e), 0);
+	m.n = esc_lft_release_edits(10, 300, m.e);
+	CU_ASSERT_EQUAL_FATAL(m.n, 1);
+	CU_ASSERT_EQUAL(apply_move(&m, 3, 300), 1);
+	CU_ASSERT_EQUAL(m.after[300], m.before[10]);
+	CU_ASSERT_EQUAL(m.after[10], m.before[10]);	/* L stays: a claim copies from nobody's */
+	CU_ASSERT_EQUAL(m.blocks[0], 4);
+	CU_ASSERT_EQUAL(esc_lft_top(m.e, m.n), 300);
+	CU_ASSERT_EQUAL(esc_lft_release_edits(10, 10, m.e), 0);
+	CU_ASSERT_EQUAL(esc_lft_release_edits(0, 12, m.e), 0);
+	CU_ASSERT_EQUAL(esc_lft_release_edits(12, 0, m.e), 0);
 }
 
 static void test_a_claim_forwards_the_lid_as_the_old_one_and_the_old_one_nowhere(void)
 {
-	uint8_t before[SIZE], after[SIZE];
-	struct esc_lft_edit e[ESC_LFT_EDITS];
-	uint16_t blocks[4];
-	size_t n = esc_lft_claim_edits(10, 200, e);
+	struct move m = { .n = 0 };
 
-	CU_ASSERT_EQUAL_FATAL(n, 2);
-	CU_ASSERT_EQUAL(move(e, n, 5, 0, before, after, blocks), 2);
-	CU_ASSERT_EQUAL(after[10], before[200]);
-	CU_ASSERT_EQUAL(after[200], ESC_LFT_NO_PATH);
-	CU_ASSERT_EQUAL(blocks[0], 0);
-	CU_ASSERT_EQUAL(blocks[1], 3);
-	CU_ASSERT_EQUAL(esc_lft_top(e, n), 10);	/* nowhere raises no top */
-	CU_ASSERT_EQUAL(esc_lft_claim_edits(10, 0, e), 0);
-	CU_ASSERT_EQUAL(esc_lft_claim_edits(0, 10, e), 0);
+	m.n = esc_lft_claim_edits(10, 200, m.e);
+	CU_ASSERT_EQUAL_FATAL(m.n, 2);
+	CU_ASSERT_EQUAL(apply_move(&m, 5, 0), 2);
+	CU_ASSERT_EQUAL(m.after[10], m.before[200]);
+	CU_ASSERT_EQUAL(m.after[200], ESC_LFT_NO_PATH);
+	CU_ASSERT_EQUAL(m.blocks[0], 0);
+	CU_ASSERT_EQUAL(m.blocks[1], 3);
+	CU_ASSERT_EQUAL(esc_lft_top(m.e, m.n), 10);	/* nowhere raises no top */
+	CU_ASSERT_EQUAL(esc_lft_claim_edits(10, 0, m.e), 0);
+	CU_ASSERT_EQUAL(esc_lft_claim_edits(0, 10, m.e), 0);
 }
 
 static void test_edits_read_the_table_before_any_of_them(void)
