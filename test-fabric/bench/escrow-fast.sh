@@ -19,14 +19,15 @@
 # The last line printed is one JSON object.
 #
 # usage: escrow-fast.sh [FABRIC...]  (default: plain500 vsw500; also plain2000 vsw2000)
-#        MOVES (default 50), SAFE (default 5), DUMP=0 skips the ibroute count.
+#        MOVES (default 50), SAFE (default 5), DUMP=0 skips the ibroute count,
+#        OSM_OPT="key value" adds a line to opensm.conf (e.g. "max_wire_smps 32").
 set -u
 . "$top_srcdir/osm-plugin/tests/plugin-lib.sh" || exit 1
 . "$top_srcdir/osm-plugin/tests/escrow-lib.sh" || exit 1
 . "$top_srcdir/test-fabric/topogen.sh" || exit 1
 : "${FABRIC_UP_TIMEOUT:=300}"
 : "${FABRIC_RUN_TIMEOUT:=600}"
-: "${MOVES:=50}" "${SAFE:=5}" "${DUMP:=1}"
+: "${MOVES:=50}" "${SAFE:=5}" "${DUMP:=1}" "${OSM_OPT:=}"
 export FABRIC_UP_TIMEOUT FABRIC_RUN_TIMEOUT
 
 bmsg() { echo "bench: $*" >&2; }
@@ -104,7 +105,9 @@ one() {
 	mapfile -t sws < <(switches "$base.list")
 	nsw=${#sws[@]}
 	conf=$(plugin_conf escrow TRUE escrow_ttl 3600)
-	topogen_start "$base.net" --plugin "$conf" 2>"$FABRIC_DIR/start.err" || {
+	local -a osm=()
+	[ -z "$OSM_OPT" ] || osm=(--osm-opt "$OSM_OPT")
+	topogen_start "$base.net" --plugin "$conf" "${osm[@]}" 2>"$FABRIC_DIR/start.err" || {
 		cat "$FABRIC_DIR/start.err" >&2; return 1; }
 	escrow_wait_bound >&2 || return 1
 	fabric_wait_for "$(fabric_sm_log)" "escrow: heavy sweep: " 60 >&2 || return 1
