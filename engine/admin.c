@@ -19,6 +19,29 @@ struct status_copy {
 	uint64_t last_save, unsaved;
 };
 
+/* The host's own fields at the end of a status or stats record. */
+static int put_host_fields(struct eng_engine *e, uint8_t op, struct ibvmig_rec_writer *w)
+{
+	struct eng_host_fields *h;
+	unsigned i;
+	int rc;
+
+	if (!e->ops.host_fields)
+		return 0;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	rc = e->ops.host_fields(e->ctx, op, h);
+	for (i = 0; !rc && i < h->count && i < ENG_HOST_FIELDS_MAX; i++) {
+		if (h->f[i].is_str)
+			ibvmig_rec_put_str(w, h->f[i].tag, h->f[i].str);
+		else
+			ibvmig_rec_put_uint(w, h->f[i].tag, h->f[i].value);
+	}
+	free(h);
+	return rc;
+}
+
 static int answer_status(struct eng_engine *e, struct ibvmig_rec_writer *w)
 {
 	struct eng_subscribers subs = { 0 };
@@ -61,7 +84,8 @@ static int answer_status(struct eng_engine *e, struct ibvmig_rec_writer *w)
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_LAST_SAVE_MS, c.last_save);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_UNSAVED_CHANGES, c.unsaved);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_NOTICE_NUMBER, atomic_load(&e->shown_number));
-	return 0;
+	ibvmig_rec_put_bool(w, IBVMIG_TAG_PASSIVE, atomic_load(&e->passive));
+	return put_host_fields(e, IBVMIG_ADMIN_STATUS, w);
 }
 
 static int answer_traps(struct eng_engine *e, struct ibvmig_rec_writer *w)
@@ -128,7 +152,7 @@ static void put_table_stats(struct ibvmig_rec_writer *w, const struct tt_stats *
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_RESTORED, st->restored);
 }
 
-static void answer_stats(struct eng_engine *e, struct ibvmig_rec_writer *w)
+static int answer_stats(struct eng_engine *e, struct ibvmig_rec_writer *w)
 {
 	struct eng_counters c;
 	struct tt_stats st;
@@ -161,6 +185,15 @@ static void answer_stats(struct eng_engine *e, struct ibvmig_rec_writer *w)
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_HOOK_CALLS, c.hook_calls);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_HOOK_NS, c.hook_ns);
 	ibvmig_rec_put_uint(w, IBVMIG_TAG_HOOK_MAX_NS, c.hook_max_ns);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_PORT_READS, c.port_reads);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_UNTRUSTED_MOVES, aw.untrusted_moves);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_HELD_RELEASED, aw.held_released);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_HELD_DROPPED, aw.held_dropped);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_STALE_GONE, aw.stale_gone);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_SM_FORGETS, aw.forgets);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_NOTICES_PASSIVE, c.notices_passive);
+	ibvmig_rec_put_uint(w, IBVMIG_TAG_FOREIGN_NOTICES, c.foreign_notices);
+	return put_host_fields(e, IBVMIG_ADMIN_STATS, w);
 }
 
 /* Returns an admin status. */
@@ -204,7 +237,7 @@ int eng_admin_answer(struct eng_engine *e, const struct ibvmig_admin_request *re
 		rc = answer_subscribers(e, &w);
 		break;
 	case IBVMIG_ADMIN_STATS:
-		answer_stats(e, &w);
+		rc = answer_stats(e, &w);
 		break;
 	case IBVMIG_ADMIN_FLUSH:
 		status = answer_flush(e, req->vguid, &w);

@@ -26,6 +26,16 @@ struct aw_live {
 	uint16_t lid;
 };
 
+/* A RePath an untrusted feed asked for, held until a trusted one confirms it. */
+struct aw_held {
+	uint64_t port_guid;		/* where the move went */
+	uint64_t at_ms;
+	struct ibvmig_path_notice n;	/* n.vguid is the key */
+};
+
+/* Held RePaths at most: beyond, the oldest gives way (an attacker's flood costs only these). */
+#define AW_HELD_MAX 1024
+
 struct aw_watch {
 	struct aw_config cfg;
 	aw_notify_fn notify;
@@ -36,6 +46,8 @@ struct aw_watch {
 	uint32_t live_count, live_cap;
 	struct gi_index index;
 	uint32_t generation;
+	struct aw_held *held;	/* held_count used of held_cap, unordered */
+	uint32_t held_count, held_cap;
 	struct aw_stats st;
 };
 
@@ -95,6 +107,7 @@ void aw_destroy(struct aw_watch *w)
 	tt_destroy(w->forgotten);
 	gi_destroy(&w->index);
 	free(w->live);
+	free(w->held);
 	free(w);
 }
 
@@ -160,11 +173,11 @@ static void aw_live_remove(struct aw_watch *w, uint32_t pos)
 
 /* ---- notices ----------------------------------------------------------- */
 
-static void aw_notify(struct aw_watch *w, uint16_t trap, uint8_t reason, uint64_t vguid,
-		      const struct tt_entry_view *old, uint16_t new_lid, uint64_t new_port,
-		      const struct tt_stamp *stamp)
+static void aw_fill(const struct aw_watch *w, struct ibvmig_path_notice *n, uint8_t reason,
+		    uint64_t vguid, const struct tt_entry_view *old, uint16_t new_lid,
+		    uint64_t new_port, const struct tt_stamp *stamp)
 {
-	struct ibvmig_path_notice n = {
+	*n = (struct ibvmig_path_notice){
 		.version = IBVMIG_NOTICE_VERSION,
 		.reason = reason,
 		.new_lid = new_lid,
@@ -176,12 +189,115 @@ static void aw_notify(struct aw_watch *w, uint16_t trap, uint8_t reason, uint64_
 		.epoch = stamp->epoch,
 		.seq = stamp->seq,
 	};
+}
 
+static void aw_send(struct aw_watch *w, uint16_t trap, const struct ibvmig_path_notice *n)
+{
 	if (trap == IBVMIG_TRAP_UNPATH)
 		w->st.unpath++;
 	else
 		w->st.repath++;
-	w->notify(w->ctx, trap, &n);
+	w->notify(w->ctx, trap, n);
+}
+
+static void aw_notify(struct aw_watch *w, uint16_t trap, uint8_t reason, uint64_t vguid,
+		      const struct tt_entry_view *old, uint16_t new_lid, uint64_t new_port,
+		      const struct tt_stamp *stamp)
+{
+	struct ibvmig_path_notice n;
+
+	aw_fill(w, &n, reason, vguid, old, new_lid, new_port, stamp);
+	aw_send(w, trap, &n);
+}
+
+/* ---- held RePaths (untrusted moves) ------------------------------------------------ */
+
+static int aw_held_find(const struct aw_watch *w, uint64_t vguid)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->held_count; i++)
+		if (w->held[i].n.vguid == vguid)
+			return (int)i;
+	return -1;
+}
+
+static void aw_held_remove(struct aw_watch *w, int i)
+{
+	w->held[i] = w->held[--w->held_count];
+}
+
+/* The alias moved on (or left): a RePath held for where it was is never sent. */
+static void aw_held_drop(struct aw_watch *w, uint64_t vguid)
+{
+	int i = aw_held_find(w, vguid);
+
+	if (i < 0)
+		return;
+	aw_held_remove(w, i);
+	w->st.held_dropped++;
+}
+
+static bool aw_held_room(struct aw_watch *w)
+{
+	uint32_t i, oldest = 0, cap;
+	struct aw_held *held;
+
+	if (w->held_count < w->held_cap)
+		return true;
+	if (w->held_cap < AW_HELD_MAX) {
+		cap = w->held_cap ? w->held_cap * 2 : 16;
+		held = realloc(w->held, cap * sizeof(*held));
+		if (held) {
+			w->held = held;
+			w->held_cap = cap;
+			return true;
+		}
+	}
+	if (!w->held_count)
+		return false;
+	for (i = 1; i < w->held_count; i++)
+		if (w->held[i].at_ms < w->held[oldest].at_ms)
+			oldest = i;
+	aw_held_remove(w, (int)oldest);
+	w->st.held_dropped++;
+	return true;
+}
+
+static void aw_hold(struct aw_watch *w, uint64_t port_guid, const struct ibvmig_path_notice *n,
+		    uint64_t now_ms)
+{
+	w->st.untrusted_moves++;
+	if (!aw_held_room(w)) {
+		w->st.held_dropped++;
+		return;
+	}
+	w->held[w->held_count++] = (struct aw_held){ port_guid, now_ms, *n };
+}
+
+/* A RePath for a move onto another port: what a port without the guard could fake. */
+static bool aw_is_move(uint8_t reason)
+{
+	return reason == IBVMIG_REASON_MIGRATED || reason == IBVMIG_REASON_MOVED_SAME_LID;
+}
+
+int aw_release_held(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint64_t now_ms)
+{
+	int i = aw_held_find(w, vguid);
+	struct aw_held h;
+
+	if (i < 0 || w->held[i].port_guid != port_guid)
+		return 0;
+	h = w->held[i];
+	aw_held_remove(w, i);
+	/* As old as a trap table entry may get: its peers gave up waiting since. */
+	if (w->cfg.table.ttl_ms && now_ms - h.at_ms > w->cfg.table.ttl_ms) {
+		w->st.held_dropped++;
+		return 0;
+	}
+	w->st.held_released++;
+	aw_send(w, IBVMIG_TRAP_REPATH, &h.n);
+	return 1;
 }
 
 /* The alias left (port, lid): remember it, and tell peers to pause. */
@@ -192,6 +308,7 @@ static int aw_departed(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, u
 	struct tt_stamp stamp;
 	int rc = tt_delete(w->table, vguid, lid, port_guid, now_ms, &stamp);
 
+	aw_held_drop(w, vguid);
 	if (!rc && w->cfg.unpath)
 		aw_notify(w, IBVMIG_TRAP_UNPATH, reason, vguid, &old, 0, 0, &stamp);
 	return rc;
@@ -204,11 +321,17 @@ static bool aw_wants_repath(const struct aw_watch *w, enum tt_verdict v)
 	return w->cfg.unpath || v == TT_MIGRATED;
 }
 
-/* The alias arrived at (port, lid): judge it and re-path peers if needed. */
+/*
+ * The alias arrived at (port, lid): judge it and re-path peers if needed; a
+ * move that an untrusted feed saw is held (see alias_watch.h).
+ */
 static int aw_arrived(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
-		      uint64_t now_ms)
+		      uint64_t now_ms, bool trusted)
 {
 	struct tt_set_result res, before_restart;
+	const struct tt_entry_view *old = &res.old;
+	struct ibvmig_path_notice n;
+	uint8_t reason;
 	int rc = aw_live_add(w, vguid, port_guid, lid);
 
 	if (rc)
@@ -218,14 +341,21 @@ static int aw_arrived(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, ui
 		return rc;
 	/* Always: a forgotten alias set again is forgotten no more. */
 	tt_set(w->forgotten, vguid, lid, port_guid, now_ms, &before_restart);
+	aw_held_drop(w, vguid);
 	if (res.verdict == TT_CREATED && before_restart.verdict == TT_MIGRATED) {
 		w->st.migrated_while_down++;
-		aw_notify(w, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, vguid, &before_restart.old,
-			  lid, port_guid, &res.stamp);
+		reason = IBVMIG_REASON_MIGRATED;
+		old = &before_restart.old;
 	} else if (aw_wants_repath(w, res.verdict)) {
-		aw_notify(w, IBVMIG_TRAP_REPATH, (uint8_t)res.verdict, vguid, &res.old, lid,
-			  port_guid, &res.stamp);
+		reason = (uint8_t)res.verdict;
+	} else {
+		return 0;
 	}
+	aw_fill(w, &n, reason, vguid, old, lid, port_guid, &res.stamp);
+	if (!trusted && aw_is_move(reason))
+		aw_hold(w, port_guid, &n, now_ms);
+	else
+		aw_send(w, IBVMIG_TRAP_REPATH, &n);
 	return 0;
 }
 
@@ -247,14 +377,14 @@ static void aw_lid_changed(struct aw_watch *w, struct aw_live *l, uint16_t lid)
  * 0 when it was already so, or a negative errno.
  */
 static int aw_observe(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
-		      uint64_t now_ms)
+		      uint64_t now_ms, bool trusted)
 {
 	uint32_t pos = aw_find(w, vguid);
 	struct aw_live *l;
 	int rc;
 
 	if (pos == w->index.size) {
-		rc = aw_arrived(w, vguid, port_guid, lid, now_ms);
+		rc = aw_arrived(w, vguid, port_guid, lid, now_ms, trusted);
 		return rc ? rc : 1;
 	}
 	l = &w->live[gi_entry(&w->index, pos)];
@@ -269,7 +399,7 @@ static int aw_observe(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, ui
 	rc = aw_departed(w, vguid, l->port_guid, l->lid, IBVMIG_REASON_DELETED, now_ms);
 	aw_live_remove(w, pos);
 	if (!rc)
-		rc = aw_arrived(w, vguid, port_guid, lid, now_ms);
+		rc = aw_arrived(w, vguid, port_guid, lid, now_ms, trusted);
 	return rc ? rc : 1;
 }
 
@@ -298,10 +428,61 @@ int aw_alias_set(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_
 
 	if (!aw_valid(vguid, port_guid, lid))
 		return -EINVAL;
-	rc = aw_observe(w, vguid, port_guid, lid, now_ms);
+	rc = aw_observe(w, vguid, port_guid, lid, now_ms, true);
 	if (!rc)
 		w->st.ignored++;
 	return rc < 0 ? rc : 0;
+}
+
+int aw_alias_seen(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		  bool trusted, uint64_t now_ms)
+{
+	if (!aw_valid(vguid, port_guid, lid))
+		return -EINVAL;
+	return aw_observe(w, vguid, port_guid, lid, now_ms, trusted);
+}
+
+bool aw_holds(const struct aw_watch *w, uint64_t vguid, uint64_t port_guid)
+{
+	uint32_t pos = aw_find(w, vguid);
+
+	return pos != w->index.size && w->live[gi_entry(&w->index, pos)].port_guid == port_guid;
+}
+
+int aw_alias_gone(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		  uint8_t reason, uint64_t now_ms)
+{
+	uint32_t pos;
+
+	if (!aw_valid(vguid, port_guid, lid))
+		return -EINVAL;
+	pos = aw_find(w, vguid);
+	if (pos == w->index.size)
+		return 0;	/* gone already, or forgotten with the SM */
+	if (w->live[gi_entry(&w->index, pos)].port_guid != port_guid) {
+		w->st.stale_gone++;	/* seen on its new port first */
+		return 0;
+	}
+	aw_live_remove(w, pos);
+	aw_departed(w, vguid, port_guid, lid, reason, now_ms);
+	return 1;
+}
+
+uint32_t aw_forget_live(struct aw_watch *w, uint64_t now_ms)
+{
+	uint32_t n = w->live_count;
+
+	while (w->live_count) {
+		struct aw_live l = w->live[w->live_count - 1];
+
+		/* A full table gives its oldest entry way: the same rule as at a restore. */
+		tt_delete(w->forgotten, l.vguid, l.lid, l.port_guid, now_ms, NULL);
+		aw_live_remove(w, aw_find(w, l.vguid));
+	}
+	w->st.held_dropped += w->held_count;
+	w->held_count = 0;
+	w->st.forgets++;
+	return n;
 }
 
 /* Every live alias the pass did not see has left with its port. */
@@ -367,7 +548,7 @@ int aw_reconcile(struct aw_watch *w, const struct aw_alias *seen, size_t n, cons
 		if (!aw_valid(seen[i].vguid, seen[i].port_guid, seen[i].lid) ||
 		    aw_spared(spare, n_spare, seen[i].vguid))
 			continue;
-		rc = aw_observe(w, seen[i].vguid, seen[i].port_guid, seen[i].lid, now_ms);
+		rc = aw_observe(w, seen[i].vguid, seen[i].port_guid, seen[i].lid, now_ms, true);
 		if (rc > 0)
 			changes++;
 	}

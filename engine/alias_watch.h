@@ -21,6 +21,21 @@
  *   set, unpath off     -> RePath only for "migrated" (Algorithm 1 exactly)
  *   base LID changed    -> RePath (reason port-lid-changed), always
  *
+ * A THIRD FEED, the standalone SM extension's (no hook in the SM: it reads
+ * ports through the SA, one at a time, so a pass is no snapshot):
+ *  - aw_alias_seen: a read of a port showed the alias there;
+ *  - aw_alias_gone: a read of a port no longer showed it there.  Only the
+ *    port the watcher holds it at can take it away: a read of the old port
+ *    made after the alias was seen on its new one is stale and changes
+ *    nothing, so an alias seen on two ports or on none during a migration
+ *    never sends a notice that did not happen (an UnPath when it left, a
+ *    RePath when it arrived).
+ * Without the plugin's alias guard any port may set another's vGUID on
+ * itself, so a move (a RePath "migrated" or "moved-same-lid") seen by an
+ * untrusted feed is HELD: counted, not sent, and sent only if a trusted feed
+ * (the new port's own agent told of the Set, confirmed by a read) sees the
+ * alias there before it moves again or the trap table's TTL runs out.
+ *
  * ACROSS SM RESTARTS.  OpenSM forgets every alias when it restarts and hosts
  * set them again.  The saved trap table tells a migration whose delete came
  * before the restart; the aliases live at the last save tell one whose delete
@@ -71,6 +86,11 @@ struct aw_stats {
 	uint64_t ignored;		/* feeds that changed nothing (seen already) */
 	uint64_t overflow;		/* aliases not tracked: max_aliases reached */
 	uint64_t migrated_while_down;	/* RePaths for forgotten aliases set elsewhere */
+	uint64_t untrusted_moves;	/* moves an untrusted feed saw: RePath held */
+	uint64_t held_released;		/* ...sent later, a trusted feed confirming them */
+	uint64_t held_dropped;		/* ...never sent: moved again, expired, no room */
+	uint64_t stale_gone;		/* reads of a port the alias had left already */
+	uint64_t forgets;		/* aw_forget_live calls (the SM forgot every alias) */
 	uint32_t live;
 	uint32_t forgotten;		/* aliases from before a restart, not set again */
 };
@@ -88,6 +108,36 @@ int aw_alias_deleted(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uin
 /* 0, -EINVAL as above, -ENOSPC when max_aliases are live, -ENOMEM. */
 int aw_alias_set(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
 		 uint64_t now_ms);
+
+/*
+ * The extension's feed (see A THIRD FEED): the alias is on (port, lid) as a
+ * read just showed; @trusted says whether a move onto that port is believed.
+ * Returns 1 when that changed something, 0 when it was so already, -EINVAL
+ * as above, -ENOSPC, -ENOMEM.
+ */
+int aw_alias_seen(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		  bool trusted, uint64_t now_ms);
+/*
+ * A read of (port, lid) no longer shows the alias: an UnPath with @reason
+ * (IBVMIG_REASON_DELETED or IBVMIG_REASON_PORT_GONE) if the watcher holds it
+ * at that port; nothing if it holds it at another (stats stale_gone) or not
+ * at all.  Returns 1 when it departed, 0 when nothing changed, -EINVAL.
+ */
+int aw_alias_gone(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint16_t lid,
+		  uint8_t reason, uint64_t now_ms);
+/* True when the watcher holds @vguid live at @port_guid. */
+bool aw_holds(const struct aw_watch *w, uint64_t vguid, uint64_t port_guid);
+/*
+ * A trusted feed saw the alias on @port_guid: the RePath held for that move,
+ * if any, is sent now.  Returns 1 when one was sent, else 0.
+ */
+int aw_release_held(struct aw_watch *w, uint64_t vguid, uint64_t port_guid, uint64_t now_ms);
+/*
+ * The SM forgot every alias (a restart, a new master): every live alias
+ * becomes one from before the restart (see ACROSS SM RESTARTS), without a
+ * notice; held RePaths are dropped.  Returns how many were live.
+ */
+uint32_t aw_forget_live(struct aw_watch *w, uint64_t now_ms);
 
 /*
  * @seen lists every live alias a sweep found.  Invalid entries are skipped;

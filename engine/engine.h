@@ -5,7 +5,8 @@
  * notices, the counters, the saved state (doc/trap-table-file.md), the
  * admin socket's answers (doc/admin-protocol.md) and the worker thread that
  * serves them, saves and reconciles.  Two hosts drive it: the OpenSM event
- * plugin (osm-plugin/) and the standalone SM extension.  A host reaches the
+ * plugin (osm-plugin/) and the standalone SM extension (sm-extension/, which
+ * feeds it through the calls under "THE SECOND HOST").  A host reaches the
  * engine through the calls below and the engine reaches its host only
  * through the table of operations it was created with (struct eng_ops).
  *
@@ -96,9 +97,24 @@ struct eng_port_snapshot {
 	uint64_t guids[ENG_PORT_GUIDS_MAX];	/* [0] is the base port GUID; 0: unused */
 };
 
+/* Fields of the host's own in an admin answer: tags of ibvmig_admin.h. */
+#define ENG_HOST_FIELDS_MAX 32
+struct eng_host_field {
+	uint16_t tag;			/* an IBVMIG_TAG_* */
+	bool is_str;
+	uint64_t value;			/* numbers and booleans */
+	char str[48];
+};
+
+struct eng_host_fields {
+	unsigned count;
+	struct eng_host_field f[ENG_HOST_FIELDS_MAX];
+};
+
 /*
  * The host's side.  @ctx is the pointer given to eng_create().  Every op is
- * required.  See LOCKS above for which are called with the engine lock.
+ * required but host_fields.  See LOCKS above for which are called with the
+ * engine lock.
  */
 struct eng_ops {
 	/* One line at a UTIL_LOG_* level, already filtered by conf.log_level, no newline. */
@@ -116,6 +132,12 @@ struct eng_ops {
 	int (*sm_view)(void *ctx, struct eng_sm_view *v);
 	/* Add every generic subscription the SM holds: 0 or -errno. */
 	int (*list_subscribers)(void *ctx, struct eng_subscribers *out);
+	/*
+	 * Optional (NULL: none): the host's own fields, appended to the record
+	 * of a status or stats answer (@op IBVMIG_ADMIN_STATUS or _STATS; @out
+	 * zeroed by the engine).  Called on the worker without the engine lock.
+	 */
+	int (*host_fields)(void *ctx, uint8_t op, struct eng_host_fields *out);
 	/*
 	 * Optional (NULL: such ops are unknown): the answer to an admin op the
 	 * engine does not serve itself - the host's services', e.g. the LID
@@ -222,6 +244,71 @@ void eng_count_guard_refused(struct eng_engine *e);
  */
 int eng_admin_answer(struct eng_engine *e, const struct ibvmig_admin_request *req,
 		     uint8_t **msg, size_t *len);
+
+/*
+ * ---- THE SECOND HOST: the standalone SM extension -----------------------------
+ *
+ * A host with no hook in the SM reads each port's GUID table through the SA,
+ * when a hypervisor's agent tells it of a Set or Delete and in a paced poll,
+ * and sends the notices as Traps that the SM forwards (ibvmig-smx(8)).  The
+ * calls below are its feed and what it learns of the SM; the signalling
+ * rules (which read may take an alias away, which move is believed, when to
+ * stay quiet) are the engine's.  None may be called with the host's own
+ * locks held around a call into the engine's ops; each takes the engine lock.
+ */
+
+/* Flags of eng_port_read(). */
+#define ENG_READ_TRUSTED 0x1u	/* the configuration trusts the port: moves onto it count */
+
+/*
+ * One read of a port's GUID table: @after as the SA just answered, @before
+ * as the host last read that port (zeroed: never read).  @after->port_guid 0
+ * (no port has the LID any more) or another port at the LID: @before's
+ * aliases left with their port (UnPath port-gone).  An alias of @before
+ * missing from @after left (UnPath deleted) - unless the watcher holds it at
+ * another port already: then that read is stale and changes nothing.  An
+ * alias of @after is seen there: a creation, a return, or a move; a move is
+ * believed (RePath) only if @told is that vGUID (the port's own agent told
+ * of its Set) or ENG_READ_TRUSTED is set, and is held otherwise until a
+ * trusted read of the same port confirms it (stats untrusted_moves,
+ * held_released).  Index 0 is ignored.
+ */
+void eng_port_read(struct eng_engine *e, const struct eng_port_snapshot *before,
+		   const struct eng_port_snapshot *after, uint64_t told, unsigned flags);
+/*
+ * True when eng_port_read(@before, @after, @told) would take away an alias
+ * that the engine holds live at that port and that @told does not name (an
+ * UnPath nobody reported): what a host must not feed before it knows that
+ * the SM answering was not one that just restarted and forgot every alias
+ * (then eng_sm_forgot() first, after which such a read drops nothing).
+ */
+bool eng_port_read_drops(struct eng_engine *e, const struct eng_port_snapshot *before,
+			 const struct eng_port_snapshot *after, uint64_t told);
+/*
+ * The SM forgot every alias (it restarted, or another SM became master):
+ * every live alias waits to be set again, and one set again where it was
+ * sends nothing (alias_watch.h, ACROSS SM RESTARTS).  No notice is sent.  A
+ * passive spell ends: the SM may have come back without its plugin.
+ */
+void eng_sm_forgot(struct eng_engine *e);
+/*
+ * The master SM's port as the host last learnt it (0: none).  A change
+ * ends a passive spell (below): the new SM may have no plugin.
+ */
+void eng_sm_port(struct eng_engine *e, uint64_t sm_port_guid);
+/*
+ * A RePath/UnPath Report reached the host: @issued_by_sm when its IssuerGID
+ * is the master SM's port (and it came from the SM's LID).  One with another
+ * epoch than this engine's, issued by the SM, is an ibvmig plugin's: the
+ * engine turns passive - it follows every alias as before but sends no
+ * notice (stats notices_passive) - until the master SM changes or restarts
+ * (eng_sm_forgot).  Others are counted (foreign_notices) and change nothing.
+ */
+void eng_notice_seen(struct eng_engine *e, uint16_t trap, const struct ibvmig_path_notice *n,
+		     bool issued_by_sm);
+bool eng_passive(struct eng_engine *e);
+/* The trap table's epoch: the one in every notice of this engine. */
+uint32_t eng_epoch(struct eng_engine *e);
 
 /*
  * A host's services, started in order from one table and stopped in reverse:

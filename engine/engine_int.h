@@ -64,6 +64,10 @@ struct eng_counters {
 	uint64_t admin_requests, admin_errors;
 	/* The host's own time per SA Set/Delete, the SM's handler left out. */
 	uint64_t hook_calls, hook_ns, hook_max_ns;
+	/* The second host (engine.h, THE SECOND HOST). */
+	uint64_t port_reads;		/* eng_port_read calls */
+	uint64_t notices_passive;	/* not sent: a plugin on the SM sends them */
+	uint64_t foreign_notices;	/* RePath/UnPath of another epoch seen */
 };
 
 struct eng_engine {
@@ -94,6 +98,10 @@ struct eng_engine {
 	int save_error;			/* 0: the last save worked */
 	char save_error_path[PATH_MAX];
 	uint64_t save_failures;		/* in a row */
+
+	/* The second host: a plugin seen on this master SM (engine.h). */
+	atomic_bool passive;
+	uint64_t sm_port_guid;		/* under e->lock */
 
 	/* Set by the host's events, consumed by the worker. */
 	atomic_bool subnet_up;

@@ -22,11 +22,16 @@ engine_tests_test_alias_watch_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
 
 # The engine through its public header only, against a fake host (fake_host.h).
 ENGINE_TEST_SOURCES = engine/tests/fake_host.c engine/tests/fake_host.h
-check_PROGRAMS += engine/tests/test_engine engine/tests/test_engine_state
-TESTS += engine/tests/test_engine engine/tests/test_engine_state
+check_PROGRAMS += engine/tests/test_engine engine/tests/test_engine_state \
+	engine/tests/test_engine_smx
+TESTS += engine/tests/test_engine engine/tests/test_engine_state engine/tests/test_engine_smx
 engine_tests_test_engine_SOURCES = engine/tests/test_engine.c $(ENGINE_TEST_SOURCES)
 engine_tests_test_engine_CPPFLAGS = $(ENGINE_CPPFLAGS)
 engine_tests_test_engine_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
+# The second host's calls (engine.h, THE SECOND HOST).
+engine_tests_test_engine_smx_SOURCES = engine/tests/test_engine_smx.c $(ENGINE_TEST_SOURCES)
+engine_tests_test_engine_smx_CPPFLAGS = $(ENGINE_CPPFLAGS)
+engine_tests_test_engine_smx_LDADD = engine/libibvmig-engine.la $(UNIT_LIBS)
 engine_tests_test_engine_state_SOURCES = engine/tests/test_engine_state.c \
 	$(ENGINE_TEST_SOURCES)
 # ...and writes the state files it restores with the trap table's own file code.

@@ -15,6 +15,7 @@
 #include "engine_int.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,13 @@ void eng_outbox_send(struct eng_engine *e, struct eng_outbox *out)
 
 	if (!out->count && !out->dropped)
 		goto out;
+	/* A plugin on this SM sends them: not numbered, so receivers see no gap of ours. */
+	if (atomic_load(&e->passive)) {
+		pthread_mutex_lock(&e->lock);
+		e->counters.notices_passive += out->count + out->dropped;
+		pthread_mutex_unlock(&e->lock);
+		goto out;
+	}
 	pthread_mutex_lock(&e->send_lock);
 	/* A notice that could not even be queued keeps a number too. */
 	for (i = 0; i < out->dropped; i++)
@@ -125,4 +133,56 @@ void eng_outbox_send(struct eng_engine *e, struct eng_outbox *out)
 	count_tally(e, &t);
 out:
 	eng_outbox_free(out);
+}
+
+/* ---- another producer on the fabric (engine.h, THE SECOND HOST) ------------------------ */
+
+uint32_t eng_epoch(struct eng_engine *e)
+{
+	struct tt_stats st;
+
+	pthread_mutex_lock(&e->lock);
+	tt_get_stats(aw_table(e->watch), &st);
+	pthread_mutex_unlock(&e->lock);
+	return st.epoch;
+}
+
+bool eng_passive(struct eng_engine *e)
+{
+	return atomic_load(&e->passive);
+}
+
+void eng_notice_seen(struct eng_engine *e, uint16_t trap, const struct ibvmig_path_notice *n,
+		     bool issued_by_sm)
+{
+	uint64_t sm;
+
+	if (n->epoch == eng_epoch(e))
+		return;		/* one of ours, back from the SM */
+	pthread_mutex_lock(&e->lock);
+	e->counters.foreign_notices++;
+	sm = e->sm_port_guid;
+	pthread_mutex_unlock(&e->lock);
+	/* Only the SM can issue with its own port's GID: a host's trap carries its own. */
+	if (!issued_by_sm || atomic_exchange(&e->passive, true))
+		return;
+	ENG_INFO(e, "a %s of epoch 0x%08x issued by the master SM (port 0x%016" PRIx64 "): an "
+		 "ibvmig plugin runs there; passive: every alias followed, no notice sent, until "
+		 "the master SM changes", trap == IBVMIG_TRAP_UNPATH ? "UnPath" : "RePath",
+		 n->epoch, sm);
+}
+
+void eng_sm_port(struct eng_engine *e, uint64_t sm_port_guid)
+{
+	uint64_t old;
+
+	pthread_mutex_lock(&e->lock);
+	old = e->sm_port_guid;
+	e->sm_port_guid = sm_port_guid;
+	pthread_mutex_unlock(&e->lock);
+	if (!old || old == sm_port_guid || !sm_port_guid)
+		return;
+	if (atomic_exchange(&e->passive, false))
+		ENG_INFO(e, "the master SM changed (port 0x%016" PRIx64 " -> 0x%016" PRIx64 "): "
+			 "active again", old, sm_port_guid);
 }

@@ -109,3 +109,122 @@ void eng_port_change(struct eng_engine *e, eng_port_apply_fn apply, void *arg)
 		eng_wake(e);
 	account(e, util_mono_ns() - t0 - sm_ns);
 }
+
+/* ---- the second host's reads (engine.h, THE SECOND HOST) ------------------------------ */
+
+static bool holds(const struct eng_port_snapshot *s, uint64_t guid)
+{
+	unsigned i, n = entries_of(s);
+
+	for (i = 1; i < n; i++)
+		if (s->guids[i] == guid)
+			return true;
+	return false;
+}
+
+/* The read shows @before's port gone: no port at the LID, or another one. */
+static bool port_left(const struct eng_port_snapshot *before, const struct eng_port_snapshot *after)
+{
+	return before->port_guid && before->port_guid != after->port_guid;
+}
+
+bool eng_port_read_drops(struct eng_engine *e, const struct eng_port_snapshot *before,
+			 const struct eng_port_snapshot *after, uint64_t told)
+{
+	unsigned i, n = entries_of(before);
+	bool left = port_left(before, after), drops = false;
+
+	if (!before->port_guid)
+		return false;
+	pthread_mutex_lock(&e->lock);
+	for (i = 1; i < n && !drops; i++) {
+		uint64_t g = before->guids[i];
+
+		drops = g && g != told && (left || !holds(after, g)) &&
+			aw_holds(e->watch, g, before->port_guid);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return drops;
+}
+
+/* Counts and notes one change of a read; e->lock held. */
+static void read_changed(struct eng_engine *e, uint64_t vguid, bool *changed)
+{
+	eng_table_changed(e);
+	eng_note_fed(e, vguid);
+	*changed = true;
+}
+
+static void read_gone(struct eng_engine *e, const struct eng_port_snapshot *before,
+		      const struct eng_port_snapshot *after, uint64_t now, bool *changed)
+{
+	bool left = port_left(before, after);
+	uint8_t reason = left ? IBVMIG_REASON_PORT_GONE : IBVMIG_REASON_DELETED;
+	unsigned i, n = entries_of(before);
+	int rc;
+
+	for (i = 1; i < n; i++) {
+		uint64_t g = before->guids[i];
+
+		/* Present at another index of the same port: no alias left. */
+		if (!g || (!left && holds(after, g)))
+			continue;
+		rc = aw_alias_gone(e->watch, g, before->port_guid, before->lid, reason, now);
+		if (rc < 0)
+			feed_error(e, "gone", g, rc);
+		if (rc <= 0)
+			continue;
+		read_changed(e, g, changed);
+		ENG_VERBOSE(e, "alias 0x%016" PRIx64 " gone from port 0x%016" PRIx64 " LID %u "
+			    "index %u (%s)", g, before->port_guid, before->lid, i,
+			    left ? "port gone" : "read");
+	}
+}
+
+static void read_seen(struct eng_engine *e, const struct eng_port_snapshot *after, uint64_t told,
+		      bool trusted, uint64_t now, bool *changed)
+{
+	unsigned i, n = entries_of(after);
+	int rc;
+
+	for (i = 1; i < n; i++) {
+		uint64_t g = after->guids[i];
+
+		if (!g)
+			continue;
+		rc = aw_alias_seen(e->watch, g, after->port_guid, after->lid, trusted || g == told,
+				   now);
+		if (rc < 0)
+			feed_error(e, "seen", g, rc);
+		if (rc <= 0)
+			continue;
+		read_changed(e, g, changed);
+		ENG_VERBOSE(e, "alias 0x%016" PRIx64 " seen on port 0x%016" PRIx64 " LID %u "
+			    "index %u%s", g, after->port_guid, after->lid, i,
+			    trusted || g == told ? "" : " (untrusted)");
+	}
+	/* The port's own agent confirms a move an untrusted read saw first. */
+	if (told && holds(after, told) && aw_release_held(e->watch, told, after->port_guid, now))
+		read_changed(e, told, changed);
+}
+
+void eng_port_read(struct eng_engine *e, const struct eng_port_snapshot *before,
+		   const struct eng_port_snapshot *after, uint64_t told, unsigned flags)
+{
+	uint64_t now = util_wall_ms();
+	bool changed = false, was_dirty;
+	struct eng_outbox out;
+
+	pthread_mutex_lock(&e->lock);
+	was_dirty = eng_unsaved_changes(e) != 0;
+	e->counters.port_reads++;
+	if (before->port_guid)
+		read_gone(e, before, after, now, &changed);
+	if (after->port_guid)
+		read_seen(e, after, told, flags & ENG_READ_TRUSTED, now, &changed);
+	eng_outbox_take(e, &out);
+	pthread_mutex_unlock(&e->lock);
+	eng_outbox_send(e, &out);
+	if (changed && !was_dirty)
+		eng_wake(e);
+}

@@ -117,3 +117,23 @@ out:
 	pthread_mutex_unlock(&e->reconcile_lock);
 	free(seen.items);
 }
+
+/*
+ * The second host's SM restart: no list to compare, the SM holds none; every
+ * live alias waits to be set again (alias_watch.h, ACROSS SM RESTARTS).
+ */
+void eng_sm_forgot(struct eng_engine *e)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&e->lock);
+	n = aw_forget_live(e->watch, util_wall_ms());
+	eng_table_changed(e);
+	pthread_mutex_unlock(&e->lock);
+	eng_wake(e);
+	ENG_INFO(e, "the SM forgot every alias (a restart or a new master): %u live aliases wait "
+		 "to be set again; one set again where it was sends nothing", n);
+	/* A restarted SM may have come back without its plugin: its notices will say. */
+	if (atomic_exchange(&e->passive, false))
+		ENG_INFO(e, "active again: the SM restarted, with or without its plugin");
+}

@@ -68,6 +68,7 @@ struct agent_opts {
 	int vm_sndbuf;			/* SO_SNDBUF of accepted connections; 0: default */
 	struct at_limits limits;
 	int verbose;			/* -v count: 0 errors and events, 1 every notice, 2 debug */
+	uint16_t extension_lid;		/* --extension: the SM extension to tell; 0: none */
 };
 
 /* What the SA thread publishes (under agent.status_lock). */
@@ -208,6 +209,7 @@ struct agent {
 	struct agent_sa_status sa_status;
 	int64_t started_ms;		/* CLOCK_MONOTONIC */
 	int vm_fd, admin_fd, vsock_fd;	/* listeners, -1 when absent */
+	struct agent_tell *tell;	/* the SA thread's (agent_tell.c); NULL: no extension */
 };
 
 /* agent_main.c */
@@ -227,6 +229,20 @@ void agent_items_free(struct agent_item *list);
 /* agent_sa.c: the SA thread's body. */
 void *agent_sa_thread(void *arg);
 void agent_sa_status_get(struct agent *a, struct agent_sa_status *out);
+
+/*
+ * agent_tell.c: tells the standalone SM extension, ibvmig-smx(8), of every
+ * alias Set and Delete (doc/tell-protocol.md), and takes its direct
+ * PathNotices.  All on the SA thread; no-ops without --extension.
+ */
+#define AGENT_OPT_EXTENSION 0x200	/* --extension's option value */
+bool agent_tell_parse(const char *arg, struct agent_opts *o);
+int agent_tell_start(struct agent *a, struct ibvmig_sa *sa);
+void agent_tell_stop(struct agent *a);
+/* A Set or Delete (IBVMIG_TELL_SET, _DELETE) the SA answered @rc; @index <= 0: not known. */
+void agent_tell_alias(struct agent *a, uint8_t op, uint64_t vguid, int index, int rc);
+/* Sends what is queued (and a hello when due), after the jobs of a slice. */
+void agent_tell_step(struct agent *a, struct ibvmig_sa *sa);
 
 /* agent_chan.c: the channel thread's body and its listeners. */
 int agent_chan_listen(struct agent *a);

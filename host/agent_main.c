@@ -21,12 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static pthread_t main_thread;
+static struct util_signals signals;
 
 void agent_stop(struct agent *a)
 {
 	atomic_store(&a->stop, true);
-	pthread_kill(main_thread, SIGUSR2);	/* ends the main thread's sigwait() */
+	util_signals_wake(&signals);	/* ends the main thread's wait */
 }
 
 /* ---- options ---------------------------------------------------------------------------- */
@@ -44,6 +44,8 @@ static const char help[] =
 	"      --sim                   ibsim/umad2sim only: hold the issm device and\n"
 	"                              answer SMInfo so that Reports arrive (never on\n"
 	"                              hardware)\n"
+	"      --extension LID         tell the SM extension (ibvmig-smx(8)) at LID of\n"
+	"                              every alias Set and Delete; take its notices\n"
 	"  -s, --vm-socket PATH        the VMs' Unix socket (default " IBVMIG_RUN_DIR
 	"/CA-PORT/vm.sock)\n"
 	"  -S, --admin-socket PATH     the host CLI's socket (default " IBVMIG_RUN_DIR "/CA-PORT/\n"
@@ -95,6 +97,7 @@ static bool parse_instance(const char *s)
 }
 
 static const struct option long_opts[] = {
+	{ "extension", required_argument, NULL, AGENT_OPT_EXTENSION },
 	{ "retries", required_argument, NULL, 'r' },
 	{ "sim", no_argument, NULL, OPT_SIM },
 	{ "vm-socket", required_argument, NULL, 's' },
@@ -186,6 +189,8 @@ static bool parse_own(int c, const char *arg, struct agent_opts *o)
 		return true;
 	case OPT_INSTANCE:
 		return parse_instance(arg);
+	case AGENT_OPT_EXTENSION:
+		return agent_tell_parse(arg, o);
 	case 's':
 		return path_opt(o->vm_socket, sizeof(o->vm_socket), arg);
 	case 'S':
@@ -367,21 +372,7 @@ static void agent_fini(struct agent *a)
 }
 
 /* Waits for TERM or INT (or an agent_stop()); HUP is ignored (nothing to re-read). */
-static int wait_for_end(struct agent *a, const sigset_t *set)
-{
-	int sig;
-
-	for (;;) {
-		if (sigwait(set, &sig))
-			continue;
-		if (sig == SIGHUP)
-			continue;
-		if (sig != SIGUSR2 || atomic_load(&a->stop))
-			return sig;
-	}
-}
-
-static int run(struct agent *a, const sigset_t *set)
+static int run(struct agent *a)
 {
 	pthread_t sa_tid, chan_tid;
 	int sig, rc;
@@ -401,7 +392,7 @@ static int run(struct agent *a, const sigset_t *set)
 	}
 	util_log(UTIL_LOG_INFO, "ready: VMs on %s%s, host CLI on %s", a->opts.vm_socket,
 		 a->vsock_fd >= 0 ? " and AF_VSOCK" : "", a->opts.admin_socket);
-	sig = wait_for_end(a, set);
+	sig = util_signals_wait(&signals, &a->stop);
 	util_log(UTIL_LOG_INFO, "%s: stopping", sig == SIGUSR2 ? "internal error" : strsignal(sig));
 	atomic_store(&a->stop, true);
 	(void)!write(a->wake[1], "", 1);
@@ -413,18 +404,10 @@ static int run(struct agent *a, const sigset_t *set)
 int main(int argc, char **argv)
 {
 	static struct agent a;
-	sigset_t set;
 	int code;
 
 	/* Before anything starts a thread (umad2sim does, in the port's open). */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);	/* a VM gone mid-write is an EPIPE, not a death */
-	main_thread = pthread_self();
+	util_signals_block(&signals);
 	code = parse_args(argc, argv, &a.opts);
 	if (code >= 0)
 		return code;
@@ -433,7 +416,7 @@ int main(int argc, char **argv)
 		agent_fini(&a);
 		return 1;
 	}
-	code = run(&a, &set);
+	code = run(&a);
 	agent_fini(&a);
 	util_log(UTIL_LOG_INFO, "stopped");
 	return code;

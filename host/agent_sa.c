@@ -57,6 +57,7 @@
  * a cause that comes during one runs another after it.
  */
 #include "agent.h"
+#include "ibvmig_tell.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -525,6 +526,7 @@ static void set_aliases_again(struct sa_ctx *c)
 		struct alias al = c->aliases[i];
 
 		rc = ibvmig_sa_alias_set(c->sa, al.vguid, al.index);
+		agent_tell_alias(c->a, IBVMIG_TELL_SET, al.vguid, al.index, rc);
 		/* A lost one is forgotten and the last one swapped in: same i again. */
 		if ((rc == -EEXIST || rc == -EINVAL) && alias_lost(c, al.vguid, al.index, rc))
 			continue;
@@ -581,6 +583,7 @@ static int restore_alias(struct sa_ctx *c, struct alias al)
 {
 	int rc = ibvmig_sa_alias_set(c->sa, al.vguid, al.index);
 
+	agent_tell_alias(c->a, IBVMIG_TELL_SET, al.vguid, al.index, rc);
 	if ((rc == -EEXIST || rc == -EINVAL) && alias_lost(c, al.vguid, al.index, rc))
 		return 0;
 	if (rc == -EEXIST)
@@ -680,8 +683,10 @@ static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
 
 	if (!index)
 		rc = pick_index(c, job->vguid, &index);
-	if (!rc)
+	if (!rc) {
 		rc = ibvmig_sa_alias_set(c->sa, job->vguid, index);
+		agent_tell_alias(c->a, IBVMIG_TELL_SET, job->vguid, index, rc);
+	}
 	if (!rc)
 		rc = alias_remember(c, job->vguid, index);
 	r->rc = rc;
@@ -720,6 +725,7 @@ static void job_detach(struct sa_ctx *c, const struct agent_job_alias *job,
 	r->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, index);
 	if (r->rc == -ENOENT && index >= 0 && !job->index)	/* moved? look it up */
 		r->rc = ibvmig_sa_alias_delete(c->sa, job->vguid, -1);
+	agent_tell_alias(c->a, IBVMIG_TELL_DELETE, job->vguid, index, r->rc);
 	if (!r->rc || r->rc == -ENOENT || sa_silent(r->rc))
 		alias_forget(c, job->vguid);
 	if (r->rc == -ENOENT)
@@ -987,6 +993,7 @@ static void sa_step(struct sa_ctx *c)
 	if (c->subscribed && c->a->opts.revalidate_ms > 0 && now >= c->next_round_ms)
 		revalidate(c, "periodic");
 	more = run_jobs(c);
+	agent_tell_step(c->a, c->sa);
 	/* Jobs cannot wake this thread (agent.h): the slice bounds their wait. */
 	rc = ibvmig_sa_process(c->sa, more ? 0 : c->a->opts.slice_ms, on_report, c);
 	if (rc < 0 && rc != -EINTR) {
@@ -1020,8 +1027,10 @@ void *agent_sa_thread(void *arg)
 			 a->opts.trust_issuers[i]);
 	}
 	c->next_round_ms = (int64_t)util_mono_ms() + a->opts.revalidate_ms;
+	agent_tell_start(a, c->sa);
 	while (!atomic_load(&a->stop))
 		sa_step(c);
+	agent_tell_stop(a);
 	/* Subscriptions outlive their client in OpenSM: the close drops ours, the canary too. */
 	ibvmig_sa_close(c->sa);
 	a->sa = NULL;

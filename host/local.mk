@@ -41,7 +41,8 @@ EXTRA_DIST += host/tests/abi.test
 sbin_PROGRAMS += host/ibvmigd
 host_ibvmigd_SOURCES = host/agent.h host/agent_main.c host/agent_queue.c host/agent_sa.c \
 	host/agent_chan.h host/agent_chan.c host/agent_dispatch.c \
-	host/agent_table.h host/agent_table.c host/agent_trust.h host/agent_trust.c
+	host/agent_table.h host/agent_table.c host/agent_trust.h host/agent_trust.c \
+	host/agent_tell.c
 host_ibvmigd_CPPFLAGS = $(HOST_CPPFLAGS) -I$(top_srcdir)/cli
 host_ibvmigd_LDADD = libibvmig/libibvmig-sa.la cli/libibvmig-cli.la -lpthread
 

@@ -40,6 +40,8 @@ struct parser {
 	unsigned line;
 	char *err;
 	size_t errlen;
+	ibvmig_conf_extra_fn extra;	/* the host's own keys, or NULL */
+	void *extra_ctx;
 };
 
 static int bad(struct parser *p, const char *fmt, ...)
@@ -163,6 +165,19 @@ static int parse_log_level(struct parser *p, const char *v, enum util_log_level 
 	return bad(p, "log_level: \"%s\" is not error, info, verbose or debug", v);
 }
 
+/* A key of the host's own (ibvmig-smx(8)), or unknown. */
+static int apply_extra(struct parser *p, const char *key, char *v)
+{
+	char msg[256] = "";
+	int rc = p->extra ? p->extra(p->extra_ctx, key, v, msg, sizeof(msg)) : -ENOENT;
+
+	if (rc == -ENOENT)
+		return bad(p, "unknown option \"%s\"", key);
+	if (rc)
+		return bad(p, "%s: %s", key, msg[0] ? msg : "bad value");
+	return 0;
+}
+
 static int apply(struct parser *p, struct ibvmig_conf *c, const char *key, char *v)
 {
 	uint64_t n = 0;
@@ -219,7 +234,7 @@ static int apply(struct parser *p, struct ibvmig_conf *c, const char *key, char 
 	} else if (!strcmp(key, "vswitch")) {
 		rc = parse_vswitch(p, c, v);
 	} else {
-		rc = bad(p, "unknown option \"%s\"", key);
+		rc = apply_extra(p, key, v);
 	}
 	return rc;
 }
@@ -254,7 +269,14 @@ static int parse_line(struct parser *p, struct ibvmig_conf *c, char *line)
 int ibvmig_conf_parse(const char *text, const char *name, struct ibvmig_conf *c, char *err,
 		      size_t errlen)
 {
-	struct parser p = { .name = name, .err = err, .errlen = errlen };
+	return ibvmig_conf_parse_with(text, name, c, NULL, NULL, err, errlen);
+}
+
+int ibvmig_conf_parse_with(const char *text, const char *name, struct ibvmig_conf *c,
+			   ibvmig_conf_extra_fn extra, void *ctx, char *err, size_t errlen)
+{
+	struct parser p = { .name = name, .err = err, .errlen = errlen, .extra = extra,
+			    .extra_ctx = ctx };
 	char line[LINE_MAX_LEN];
 	int rc = 0;
 
@@ -280,6 +302,12 @@ int ibvmig_conf_parse(const char *text, const char *name, struct ibvmig_conf *c,
 }
 
 int ibvmig_conf_load(const char *path, struct ibvmig_conf *c, char *err, size_t errlen)
+{
+	return ibvmig_conf_load_with(path, c, NULL, NULL, err, errlen);
+}
+
+int ibvmig_conf_load_with(const char *path, struct ibvmig_conf *c, ibvmig_conf_extra_fn extra,
+			  void *ctx, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -310,7 +338,8 @@ int ibvmig_conf_load(const char *path, struct ibvmig_conf *c, char *err, size_t 
 		 * An empty file: getdelim returns -1 with a buffer it allocated
 		 * but never terminated, so its bytes are whatever the heap held.
 		 */
-		rc = ibvmig_conf_parse(got > 0 ? text : "", path, c, err, errlen);
+		rc = ibvmig_conf_parse_with(got > 0 ? text : "", path, c, extra, ctx, err,
+					    errlen);
 	}
 	free(text);
 	fclose(f);

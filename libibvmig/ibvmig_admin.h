@@ -141,7 +141,38 @@ struct ibvmig_admin_request {
 	X(CLAIMANT_GUID, 69, "claimant_guid") \
 	X(CREATED_MS, 70, "created_ms") \
 	X(CHANGED_MS, 71, "changed_ms") \
-	X(PKEYS, 72, "pkeys")
+	X(PKEYS, 72, "pkeys") \
+	X(PASSIVE, 73, "passive") \
+	X(PORT_READS, 74, "port_reads") \
+	X(UNTRUSTED_MOVES, 75, "untrusted_moves") \
+	X(HELD_RELEASED, 76, "held_released") \
+	X(HELD_DROPPED, 77, "held_dropped") \
+	X(STALE_GONE, 78, "stale_gone") \
+	X(SM_FORGETS, 79, "sm_forgets") \
+	X(NOTICES_PASSIVE, 80, "notices_passive") \
+	X(FOREIGN_NOTICES, 81, "foreign_notices") \
+	X(DELIVERY, 82, "delivery") \
+	X(PORT_LID, 83, "port_lid") \
+	X(AGENTS, 84, "agents") \
+	X(POLL_RATE, 85, "poll_rate") \
+	X(POLL_PORTS, 86, "poll_ports") \
+	X(POLL_CYCLES, 87, "poll_cycles") \
+	X(POLL_CYCLE_MS, 88, "poll_cycle_ms") \
+	X(POLL_REQUESTS, 89, "poll_requests") \
+	X(POLL_ERRORS, 90, "poll_errors") \
+	X(LEARN_REQUESTS, 91, "learn_requests") \
+	X(TELLS, 92, "tells") \
+	X(TELLS_REFUSED, 93, "tells_refused") \
+	X(TELL_READS, 94, "tell_reads") \
+	X(CANARY_CHECKS, 95, "canary_checks") \
+	X(TRAPS_SENT, 96, "traps_sent") \
+	X(TRAP_ERRORS, 97, "trap_errors") \
+	X(DIRECT_SENT, 98, "direct_sent") \
+	X(DIRECT_ERRORS, 99, "direct_errors") \
+	X(REPORTS_REFUSED, 100, "reports_refused") \
+	X(DEFERRED_READS, 101, "deferred_reads") \
+	X(SM_CHANGES, 102, "sm_changes") \
+	X(SA_TIMEOUTS, 103, "sa_timeouts")
 
 #define IBVMIG_ADMIN_TAG_ENUM(name, value, key) IBVMIG_TAG_##name = value,
 enum ibvmig_admin_tag {

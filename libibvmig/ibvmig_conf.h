@@ -64,6 +64,25 @@ int ibvmig_conf_load(const char *path, struct ibvmig_conf *c, char *err, size_t 
 int ibvmig_conf_parse(const char *text, const char *name, struct ibvmig_conf *c, char *err,
 		      size_t errlen);
 
+/*
+ * A key the file format does not know, offered to the host that reads the
+ * file (the standalone SM extension's own options, ibvmig-smx(8)): 0 when
+ * the host took it; -ENOENT when it does not know it either ("unknown
+ * option"); any other negative errno refuses the value, with @msg (the
+ * parser adds "FILE:LINE: KEY: ").  @value may be modified.
+ */
+typedef int (*ibvmig_conf_extra_fn)(void *ctx, const char *key, char *value, char *msg,
+				    size_t msglen);
+/*
+ * ibvmig_conf_parse() and ibvmig_conf_load() with @extra (NULL: none) for
+ * the keys they do not know, called in file order.  All or nothing for *@c
+ * as above; the host resets what @extra set when the call fails.
+ */
+int ibvmig_conf_parse_with(const char *text, const char *name, struct ibvmig_conf *c,
+			   ibvmig_conf_extra_fn extra, void *ctx, char *err, size_t errlen);
+int ibvmig_conf_load_with(const char *path, struct ibvmig_conf *c, ibvmig_conf_extra_fn extra,
+			  void *ctx, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

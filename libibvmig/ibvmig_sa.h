@@ -191,6 +191,14 @@ int ibvmig_sa_alias_delete_at(struct ibvmig_sa *sa, uint16_t lid, uint64_t vguid
 /* One GUID block of the own port: -ENOENT past the port's GUIDCap. */
 int ibvmig_sa_guid_block(struct ibvmig_sa *sa, uint8_t block, struct ibvmig_sa_guid_block *out);
 /*
+ * The same of the port of @lid (what the standalone SM extension polls):
+ * -ENOENT past that port's GUIDCap and when no port has @lid; a port that
+ * never had an alias answers zeros (doc/simulator.md, "Alias GUIDs through
+ * the SA").  -EINVAL for LID 0.
+ */
+int ibvmig_sa_guid_block_at(struct ibvmig_sa *sa, uint16_t lid, uint8_t block,
+			    struct ibvmig_sa_guid_block *out);
+/*
  * Scans the own port's blocks (one single-record Get each; RMPP answers are
  * truncated under ibsim): *@held is the index holding @vguid or -1, *@free
  * the first free alias index or -1.  Either pointer may be NULL.
@@ -301,6 +309,7 @@ struct ibvmig_sa_portinfo {
 	uint8_t sm_sl;	    /* MasterSMSL, 4 bits */
 	uint8_t neighbor_mtu;
 	bool client_rereg; /* ClientReregister */
+	uint8_t guid_cap;   /* GUIDCap: GUIDs the port's table holds, its own first */
 };
 
 /*
@@ -312,6 +321,16 @@ struct ibvmig_sa_portinfo {
  * -EPROTO for a bad answer, or the SMP status's errno.
  */
 int ibvmig_sa_query_portinfo(struct ibvmig_sa *sa, struct ibvmig_sa_portinfo *out);
+
+/*
+ * SubnAdmGet(PortInfoRecord, IBA 15.2.5.3) of the end port of @lid, by
+ * EndportLID alone: one record for a CA port, its PortInfo in @out (GUIDCap
+ * among the fields).  For a switch every port matches: the SA answers with
+ * a status (-E2BIG, or the first record of a truncated table under ibsim):
+ * ask a CA's LID (ibvmig_sa_node_by_lid() says which).  -ENOENT when no port
+ * has @lid, -EINVAL for LID 0.
+ */
+int ibvmig_sa_portinfo_by_lid(struct ibvmig_sa *sa, uint16_t lid, struct ibvmig_sa_portinfo *out);
 
 /* ---- Trap(Notice) to the SM -------------------------------------------- */
 

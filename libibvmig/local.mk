@@ -5,9 +5,9 @@ LIBIBVMIG_CPPFLAGS = $(UTIL_CPPFLAGS) -I$(top_srcdir)/libibvmig
 noinst_LTLIBRARIES += libibvmig/libibvmig-wire.la
 libibvmig_libibvmig_wire_la_SOURCES = libibvmig/ibvmig_notice.h libibvmig/ibvmig_records.h \
 	libibvmig/ibvmig_admin.h libibvmig/ibvmig_conf.h libibvmig/ibvmig_vmchan.h \
-	libibvmig/ibvmig_path.h \
+	libibvmig/ibvmig_path.h libibvmig/ibvmig_tell.h \
 	libibvmig/wire.h libibvmig/notice.c libibvmig/records.c libibvmig/admin.c \
-	libibvmig/conf.c libibvmig/vmchan.c
+	libibvmig/conf.c libibvmig/vmchan.c libibvmig/tell.c
 libibvmig_libibvmig_wire_la_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 libibvmig_libibvmig_wire_la_LIBADD = util/libibvmig-util.la
 
@@ -16,6 +16,14 @@ TESTS += libibvmig/tests/test_notice
 libibvmig_tests_test_notice_SOURCES = libibvmig/tests/test_notice.c
 libibvmig_tests_test_notice_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 libibvmig_tests_test_notice_LDADD = libibvmig/libibvmig-wire.la $(UNIT_LIBS)
+
+# The agents' and the SM extension's vendor messages (doc/tell-protocol.md).
+check_PROGRAMS += libibvmig/tests/test_tell
+TESTS += libibvmig/tests/test_tell
+libibvmig_tests_test_tell_SOURCES = libibvmig/tests/test_tell.c
+libibvmig_tests_test_tell_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
+libibvmig_tests_test_tell_LDADD = libibvmig/libibvmig-wire.la $(UNIT_LIBS)
+EXTRA_DIST += doc/tell-protocol.md
 
 check_PROGRAMS += libibvmig/tests/test_admin
 TESTS += libibvmig/tests/test_admin

@@ -989,6 +989,15 @@ int ibvmig_sa_guid_block(struct ibvmig_sa *sa, uint8_t block, struct ibvmig_sa_g
 	return guid_block_of(sa, sa->port.lid, block, out);
 }
 
+int ibvmig_sa_guid_block_at(struct ibvmig_sa *sa, uint16_t lid, uint8_t block,
+			    struct ibvmig_sa_guid_block *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!lid)
+		return -EINVAL;
+	return guid_block_of(sa, lid, block, out);
+}
+
 int ibvmig_sa_alias_set(struct ibvmig_sa *sa, uint64_t vguid, int index)
 {
 	return ibvmig_sa_alias_set_at(sa, sa->port.lid, vguid, index);
@@ -1097,6 +1106,32 @@ int ibvmig_sa_node_by_lid(struct ibvmig_sa *sa, uint16_t lid, struct ibvmig_sa_n
 	    ibvmig_sa_node_decode(resp + IBVMIG_SA_SA_DATA_OFFS, len - IBVMIG_SA_SA_DATA_OFFS, out))
 		return -EPROTO;
 	return out->lid == lid ? 0 : -EPROTO;
+}
+
+/* ==== PortInfoRecord ===================================================== */
+
+int ibvmig_sa_portinfo_by_lid(struct ibvmig_sa *sa, uint16_t lid, struct ibvmig_sa_portinfo *out)
+{
+	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
+	struct ibvmig_sa_portinfo_rec r;
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!lid)
+		return -EINVAL;
+	ibvmig_sa_build_portinfo_rec_get(mad, 0, lid);
+	rc = sa_request(sa, mad, resp, &len);
+	if (rc)
+		return rc;
+	if (len < IBVMIG_SA_SA_DATA_OFFS ||
+	    ibvmig_sa_portinfo_rec_decode(resp + IBVMIG_SA_SA_DATA_OFFS,
+					  len - IBVMIG_SA_SA_DATA_OFFS, &r))
+		return -EPROTO;
+	if (r.lid != lid)
+		return -EPROTO;
+	*out = r.info;
+	return 0;
 }
 
 /* ==== PathRecord ========================================================= */

@@ -151,6 +151,7 @@ void ibvmig_sa_portinfo_encode(uint8_t data[IBVMIG_SA_PORTINFO_LEN],
 	mad_set_field(data, 0, IB_PORT_NEIGHBOR_MTU_F, pi->neighbor_mtu);
 	mad_set_field(data, 0, IB_PORT_SMSL_F, pi->sm_sl);
 	mad_set_field(data, 0, IB_PORT_CLIENT_REREG_F, pi->client_rereg);
+	mad_set_field(data, 0, IB_PORT_GUID_CAP_F, pi->guid_cap);
 }
 
 int ibvmig_sa_portinfo_decode(const uint8_t *data, size_t len, struct ibvmig_sa_portinfo *pi)
@@ -172,6 +173,7 @@ int ibvmig_sa_portinfo_decode(const uint8_t *data, size_t len, struct ibvmig_sa_
 	pi->neighbor_mtu = (uint8_t)mad_get_field(d, 0, IB_PORT_NEIGHBOR_MTU_F);
 	pi->sm_sl = (uint8_t)mad_get_field(d, 0, IB_PORT_SMSL_F);
 	pi->client_rereg = mad_get_field(d, 0, IB_PORT_CLIENT_REREG_F);
+	pi->guid_cap = (uint8_t)mad_get_field(d, 0, IB_PORT_GUID_CAP_F);
 	return 0;
 }
 
@@ -369,6 +371,33 @@ int ibvmig_sa_node_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_node 
 	return 0;
 }
 
+/* ==== PortInfoRecord (IBA 15.2.5.3): EndportLID, PortNum, Options, PortInfo === */
+
+#define PIR_INFO_OFFS 4	/* PortInfo follows EndportLID (2), PortNum (1), Options (1) */
+
+void ibvmig_sa_portinfo_rec_encode(uint8_t *rec, const struct ibvmig_sa_portinfo_rec *r)
+{
+	struct wire w = wire_at(rec, PIR_INFO_OFFS);
+
+	wire_put_u16(&w, r->lid);
+	wire_put_u8(&w, r->port_num);
+	wire_put_u8(&w, 0);
+	ibvmig_sa_portinfo_encode(rec + PIR_INFO_OFFS, &r->info);
+}
+
+int ibvmig_sa_portinfo_rec_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_portinfo_rec *r)
+{
+	struct wire w;
+
+	memset(r, 0, sizeof(*r));
+	if (len < IBVMIG_SA_PORTINFO_REC_LEN)
+		return -EBADMSG;
+	w = wire_at((uint8_t *)rec, PIR_INFO_OFFS);
+	r->lid = wire_get_u16(&w);
+	r->port_num = wire_get_u8(&w);
+	return ibvmig_sa_portinfo_decode(rec + PIR_INFO_OFFS, len - PIR_INFO_OFFS, &r->info);
+}
+
 /* ==== PathRecord (IBA 15.2.5.16, Table 207), in table order ============== */
 
 /* Byte 44: RawTraffic(1) Reserved(3) FlowLabel(20) HopLimit(8). */
@@ -539,6 +568,7 @@ int ibvmig_sa_sminfo_decode(const uint8_t *data, size_t len, struct ibvmig_sa_sm
 #define GIR_CM_BLOCKNUM (1ULL << 1)
 #define GIR_CM_GID0_BIT 4
 #define NR_CM_LID	(1ULL << 0)	/* NodeRecord: LID (IBA 15.2.5.2) */
+#define PIR_CM_LID	(1ULL << 0)	/* PortInfoRecord: EndportLID (IBA 15.2.5.3) */
 /* PathRecord component mask bits (IBA 15.2.5.16; ib_types.h IB_PR_COMPMASK_*). */
 #define PR_CM_DGID     (1ULL << 2)
 #define PR_CM_SGID     (1ULL << 3)
@@ -611,6 +641,14 @@ void ibvmig_sa_build_node_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint
 
 	build_sa_request(mad, UMAD_METHOD_GET, IBVMIG_SA_ATTR_NODE_REC, tid, NR_CM_LID);
 	ibvmig_sa_node_encode(mad + IBVMIG_SA_SA_DATA_OFFS, &n);
+}
+
+void ibvmig_sa_build_portinfo_rec_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint16_t lid)
+{
+	struct ibvmig_sa_portinfo_rec r = {.lid = lid};
+
+	build_sa_request(mad, UMAD_METHOD_GET, IBVMIG_SA_ATTR_PORTINFO_REC, tid, PIR_CM_LID);
+	ibvmig_sa_portinfo_rec_encode(mad + IBVMIG_SA_SA_DATA_OFFS, &r);
 }
 
 void ibvmig_sa_build_inform_set(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,

@@ -29,6 +29,7 @@
 #define IBVMIG_SA_PATH_LEN	 64 /* PathRecord, IBA 15.2.5.16 */
 #define IBVMIG_SA_INFORM_LEN 36 /* InformInfo, IBA 13.4.8.3 */
 #define IBVMIG_SA_NODE_REC_LEN 108 /* NodeRecord, IBA 15.2.5.2 */
+#define IBVMIG_SA_PORTINFO_REC_LEN 68 /* PortInfoRecord, IBA 15.2.5.3 */
 #define IBVMIG_SA_SMINFO_LEN 21 /* SMInfo, IBA 14.2.5.13 (in a 64-byte data area) */
 
 /* Attributes and the SA class version used here (umad_types.h, umad_sa.h). */
@@ -36,6 +37,7 @@
 #define IBVMIG_SA_ATTR_INFORM_INFO	0x0003
 #define IBVMIG_SA_ATTR_SMINFO	0x0020
 #define IBVMIG_SA_ATTR_NODE_REC	0x0011
+#define IBVMIG_SA_ATTR_PORTINFO_REC	0x0012
 #define IBVMIG_SA_ATTR_GUIDINFO_REC 0x0030
 #define IBVMIG_SA_ATTR_PATH_REC	0x0035
 
@@ -157,6 +159,16 @@ int ibvmig_sa_path_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_path 
 void ibvmig_sa_node_encode(uint8_t *rec, const struct ibvmig_sa_node *n);
 int ibvmig_sa_node_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_node *n);
 
+/* PortInfoRecord (IBA 15.2.5.3): EndportLID, PortNum, Options, then PortInfo (14.2.5.6). */
+struct ibvmig_sa_portinfo_rec {
+	uint16_t lid;
+	uint8_t port_num;
+	struct ibvmig_sa_portinfo info;
+};
+
+void ibvmig_sa_portinfo_rec_encode(uint8_t *rec, const struct ibvmig_sa_portinfo_rec *r);
+int ibvmig_sa_portinfo_rec_decode(const uint8_t *rec, size_t len, struct ibvmig_sa_portinfo_rec *r);
+
 struct ibvmig_sa_inform {
 	uint64_t gid_prefix, gid_guid; /* 0:0 = any issuer (then the LID range applies) */
 	uint16_t lid_begin, lid_end;   /* 0xFFFF begin: every port */
@@ -198,6 +210,8 @@ void ibvmig_sa_build_path_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint
 			  uint64_t sgid_guid, uint64_t dgid_prefix, uint64_t dgid_guid);
 /* SubnAdmGet(NodeRecord) of the port of @lid (mask LID): one record for a CA port. */
 void ibvmig_sa_build_node_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint16_t lid);
+/* SubnAdmGet(PortInfoRecord) of the end port of @lid (mask EndportLID). */
+void ibvmig_sa_build_portinfo_rec_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint16_t lid);
 /* SubnAdmSet(InformInfo), no component mask (InformInfo is not a record). */
 void ibvmig_sa_build_inform_set(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid,
 			    const struct ibvmig_sa_inform *ii);

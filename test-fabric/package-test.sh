@@ -14,7 +14,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd) || exit 1
 . "$src/build-aux/setup.sh"
 IBVMIG_PACKAGES="debhelper lintian pkg-config build-essential"
-PACKAGES="ibvmig-opensm-plugin ibvmig-host ibvmig-admin libibvmig-guest0 libibvmig-guest-dev"
+PACKAGES="ibvmig-opensm-plugin ibvmig-host ibvmig-smx ibvmig-admin libibvmig-guest0 libibvmig-guest-dev"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/ibvmig-packages.XXXXXX") || exit 1
 installed=0
 
@@ -62,6 +62,7 @@ installed_files() {
 	local la
 	test -f /usr/sbin/ibvmigd && test -f /usr/bin/ibvmig-host && test -f /usr/bin/ibvmig &&
 		test -f /lib/systemd/system/ibvmigd@.service &&
+		test -f /usr/sbin/ibvmig-smx && test -f /lib/systemd/system/ibvmig-smx.service &&
 		test -f /usr/include/ibvmig/ibvmig_guest.h &&
 		pkg-config --exists ibvmig-guest || return 1
 	# OpenSM dlopens libibvmig.so: no libtool archive may lie beside it, nor any other.

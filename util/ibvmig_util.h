@@ -14,6 +14,9 @@
 #ifndef IBVMIG_UTIL_H
 #define IBVMIG_UTIL_H
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,6 +104,24 @@ int util_stream_connect(const struct sockaddr *addr, unsigned addrlen);
  */
 int util_write_all(int fd, const void *buf, size_t len, int timeout_ms);
 int util_read_all(int fd, void *buf, size_t len, int timeout_ms);
+
+/* ---- a daemon's signals (signals.c) ------------------------------------------ */
+
+/*
+ * TERM and INT end a daemon, HUP is ignored, SIGUSR2 is its own threads'
+ * request to stop; SIGPIPE is ignored.  util_signals_block() runs in main()
+ * before any thread starts (umad2sim starts one when a port opens), so that
+ * only the main thread's util_signals_wait() takes them.
+ */
+struct util_signals {
+	sigset_t set;
+	pthread_t main;		/* the thread that called util_signals_block() */
+};
+void util_signals_block(struct util_signals *sg);
+/* From any thread, after setting *stop: ends the main thread's wait. */
+void util_signals_wake(const struct util_signals *sg);
+/* Until TERM or INT, or SIGUSR2 with *stop set: the signal. */
+int util_signals_wait(const struct util_signals *sg, atomic_bool *stop);
 
 #ifdef __cplusplus
 }

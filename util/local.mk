@@ -4,7 +4,7 @@
 UTIL_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/util
 noinst_LTLIBRARIES += util/libibvmig-util.la
 util_libibvmig_util_la_SOURCES = util/ibvmig_util.h util/clock.c util/parse.c util/log.c \
-	util/sock.c
+	util/sock.c util/signals.c
 util_libibvmig_util_la_CPPFLAGS = $(UTIL_CPPFLAGS)
 
 # The CUnit runner (unit.h): each unit-test program is its tests and a table.

@@ -10,7 +10,8 @@
 
 /*
  * Whether the engine lock is free: another thread asks for the stats, which
- * take the engine lock and call no op, and must be answered within a second.
+ * take the engine lock and call no op but host_fields, and must be answered
+ * within a second.
  * A probe left blocked ends once the engine unlocks; fake_stop() joins it.
  */
 static void *probe_main(void *arg)
@@ -113,12 +114,26 @@ static int fake_list_subscribers(void *ctx, struct eng_subscribers *out)
 	return rc;
 }
 
+/*
+ * The host's own fields: what the test put in h->host, for both answers.  No
+ * check_unlocked() here: its probe asks for the stats, which call this op.
+ */
+static int fake_host_fields(void *ctx, uint8_t op, struct eng_host_fields *out)
+{
+	struct fake_host *h = ctx;
+
+	(void)op;
+	*out = h->host;
+	return 0;
+}
+
 static const struct eng_ops fake_ops = {
 	.log = fake_log,
 	.send_notice = fake_send,
 	.list_aliases = fake_list_aliases,
 	.sm_view = fake_sm_view,
 	.list_subscribers = fake_list_subscribers,
+	.host_fields = fake_host_fields,
 };
 
 void fake_conf(struct ibvmig_conf *c, const char *dir)

@@ -53,6 +53,7 @@ struct fake_host {
 	struct eng_sm_view sm;
 	struct eng_subscriber subs[8];
 	size_t n_subs;
+	struct eng_host_fields host;	/* what host_fields answers */
 };
 
 /* An engine on a fake host (prefix FAKE_PREFIX, epoch random), conf from @conf or defaults. */

@@ -490,6 +490,187 @@ static void test_forgotten_aliases_survive_restarts_within_max_aliases(void)
 	aw_destroy(w);
 }
 
+/* ---- the extension's feed: reads of one port at a time --------------------------------- */
+
+#define PORT_C 0x0002c90300000013ULL
+#define LID_C 6
+
+static void test_seen_on_the_new_port_first_then_gone_from_the_old_is_one_migration(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_stats st;
+
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), PORT_A, LID_A, true, 1), 1);
+	CU_ASSERT_EQUAL(nsent, 0);
+	/* The poll reads C after the migration, A not yet: the alias on two ports. */
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), PORT_C, LID_C, true, 2), 1);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_DELETED, 0, 0, LID_A, PORT_A);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C, PORT_C, LID_A, PORT_A);
+	/* Then A's read no longer shows it: stale, nothing more. */
+	CU_ASSERT_EQUAL(aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 3), 0);
+	CU_ASSERT_EQUAL(nsent, 2);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.stale_gone, 1);
+	CU_ASSERT_EQUAL(st.live, 1);
+	aw_destroy(w);
+}
+
+static void test_gone_from_the_old_port_first_then_seen_on_the_new_is_one_migration(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+
+	aw_alias_seen(w, VG(1), PORT_A, LID_A, true, 1);
+	/* The poll reads A after the delete, C before the set: the alias on none. */
+	CU_ASSERT_EQUAL(aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 2), 1);
+	CU_ASSERT_EQUAL(aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 3), 0);
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), PORT_C, LID_C, true, 4), 1);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(0, IBVMIG_TRAP_UNPATH, IBVMIG_REASON_DELETED, 0, 0, LID_A, PORT_A);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C, PORT_C, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+static void test_seeing_an_alias_again_sends_nothing_and_counts_nothing(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_stats st;
+
+	aw_alias_seen(w, VG(1), PORT_A, LID_A, false, 1);
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), PORT_A, LID_A, false, 2), 0);
+	CU_ASSERT_EQUAL(nsent, 0);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.ignored, 0);
+	/* The base port's LID changed under it: the SM's doing, believed from any read. */
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), PORT_A, LID_B, false, 3), 1);
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_PORT_LID_CHANGED, LID_B, PORT_A, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+static void test_an_untrusted_move_is_held_and_a_trusted_read_releases_it(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_stats st;
+
+	aw_alias_seen(w, VG(1), PORT_A, LID_A, false, 1);
+	aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 2);
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), PORT_C, LID_C, false, 3), 1);
+	CU_ASSERT_EQUAL(nsent, 1);	/* the UnPath only: peers wait, nobody is re-pathed */
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.untrusted_moves, 1);
+	/* Another port's confirmation releases nothing. */
+	CU_ASSERT_EQUAL(aw_release_held(w, VG(1), PORT_B, 4), 0);
+	CU_ASSERT_EQUAL(aw_release_held(w, VG(2), PORT_C, 4), 0);
+	CU_ASSERT_EQUAL(aw_release_held(w, VG(1), PORT_C, 5), 1);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C, PORT_C, LID_A, PORT_A);
+	CU_ASSERT_EQUAL(aw_release_held(w, VG(1), PORT_C, 6), 0);	/* once */
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.held_released, 1);
+	aw_destroy(w);
+}
+
+static void test_a_trusted_read_of_a_move_repaths_at_once(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+
+	aw_alias_seen(w, VG(1), PORT_A, LID_A, false, 1);
+	aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 2);
+	aw_alias_seen(w, VG(1), PORT_C, LID_C, true, 3);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C, PORT_C, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+static void test_an_untrusted_reboot_is_no_move_and_repaths(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+
+	aw_alias_seen(w, VG(1), PORT_A, LID_A, false, 1);
+	aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 2);
+	aw_alias_seen(w, VG(1), PORT_A, LID_A, false, 3);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	expect(1, IBVMIG_TRAP_REPATH, IBVMIG_REASON_RESTARTED, LID_A, PORT_A, LID_A, PORT_A);
+	aw_destroy(w);
+}
+
+static void test_a_held_move_that_moves_on_or_ages_is_never_sent(void)
+{
+	struct aw_watch *w = watch(true, 1000, 100);
+	struct aw_stats st;
+
+	aw_alias_seen(w, VG(1), PORT_A, LID_A, true, 1);
+	aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 2);
+	aw_alias_seen(w, VG(1), PORT_C, LID_C, false, 3);		/* held */
+	aw_alias_gone(w, VG(1), PORT_C, LID_C, IBVMIG_REASON_DELETED, 4);	/* UnPath, dropped */
+	CU_ASSERT_EQUAL(aw_release_held(w, VG(1), PORT_C, 5), 0);
+	aw_alias_seen(w, VG(2), PORT_A, LID_A, true, 10);
+	aw_alias_gone(w, VG(2), PORT_A, LID_A, IBVMIG_REASON_DELETED, 11);
+	aw_alias_seen(w, VG(2), PORT_C, LID_C, false, 12);		/* held */
+	CU_ASSERT_EQUAL(aw_release_held(w, VG(2), PORT_C, 2000), 0);	/* past the TTL */
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.untrusted_moves, 2);
+	CU_ASSERT_EQUAL(st.held_dropped, 2);
+	CU_ASSERT_EQUAL(st.held_released, 0);
+	CU_ASSERT_EQUAL(st.repath, 0);
+	aw_destroy(w);
+}
+
+static void test_gone_of_an_unknown_alias_or_a_bad_read_changes_nothing(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+
+	CU_ASSERT_EQUAL(aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 1), 0);
+	CU_ASSERT_EQUAL(aw_alias_gone(w, 0, PORT_A, LID_A, IBVMIG_REASON_DELETED, 1), -EINVAL);
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), 0, LID_A, true, 1), -EINVAL);
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), PORT_A, 0, true, 1), -EINVAL);
+	CU_ASSERT_EQUAL(nsent, 0);
+	aw_destroy(w);
+}
+
+static void test_forget_live_makes_returns_silent_and_moves_migrations(void)
+{
+	struct aw_watch *w = watch(true, 0, 100);
+	struct aw_stats st;
+
+	aw_alias_seen(w, VG(1), PORT_A, LID_A, true, 1);
+	aw_alias_seen(w, VG(2), PORT_B, LID_B, true, 1);
+	CU_ASSERT_EQUAL(aw_forget_live(w, 2), 2);
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.live, 0);
+	CU_ASSERT_EQUAL(st.forgotten, 2);
+	CU_ASSERT_EQUAL(st.forgets, 1);
+	/* The restarted SM's ports read empty: nothing is gone that was live. */
+	CU_ASSERT_EQUAL(aw_alias_gone(w, VG(1), PORT_A, LID_A, IBVMIG_REASON_DELETED, 3), 0);
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(1), PORT_A, LID_A, true, 4), 1);
+	CU_ASSERT_EQUAL(nsent, 0);
+	CU_ASSERT_EQUAL(aw_alias_seen(w, VG(2), PORT_C, LID_C, true, 5), 1);
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	expect(0, IBVMIG_TRAP_REPATH, IBVMIG_REASON_MIGRATED, LID_C, PORT_C, LID_B, PORT_B);
+	aw_destroy(w);
+}
+
+static void test_held_moves_are_bounded(void)
+{
+	struct aw_watch *w = watch(true, 0, 5000);
+	struct aw_stats st;
+	uint64_t i;
+
+	for (i = 1; i <= 1100; i++) {
+		aw_alias_seen(w, VG(i), PORT_A, LID_A, true, i);
+		aw_alias_gone(w, VG(i), PORT_A, LID_A, IBVMIG_REASON_DELETED, i);
+		aw_alias_seen(w, VG(i), PORT_C, LID_C, false, i);
+	}
+	aw_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.untrusted_moves, 1100);
+	CU_ASSERT_EQUAL(st.held_dropped, 1100 - 1024);
+	/* The oldest gave way; the newest is still held. */
+	CU_ASSERT_EQUAL(aw_release_held(w, VG(1), PORT_C, 2000), 0);
+	CU_ASSERT_EQUAL(aw_release_held(w, VG(1100), PORT_C, 2000), 1);
+	aw_destroy(w);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -516,6 +697,16 @@ int main(void)
 		UNIT_TEST(test_forgotten_aliases_expire_with_the_ttl),
 		UNIT_TEST(test_reconcile_finds_a_migration_while_down),
 		UNIT_TEST(test_forgotten_aliases_survive_restarts_within_max_aliases),
+		UNIT_TEST(test_seen_on_the_new_port_first_then_gone_from_the_old_is_one_migration),
+		UNIT_TEST(test_gone_from_the_old_port_first_then_seen_on_the_new_is_one_migration),
+		UNIT_TEST(test_seeing_an_alias_again_sends_nothing_and_counts_nothing),
+		UNIT_TEST(test_an_untrusted_move_is_held_and_a_trusted_read_releases_it),
+		UNIT_TEST(test_a_trusted_read_of_a_move_repaths_at_once),
+		UNIT_TEST(test_an_untrusted_reboot_is_no_move_and_repaths),
+		UNIT_TEST(test_a_held_move_that_moves_on_or_ages_is_never_sent),
+		UNIT_TEST(test_gone_of_an_unknown_alias_or_a_bad_read_changes_nothing),
+		UNIT_TEST(test_forget_live_makes_returns_silent_and_moves_migrations),
+		UNIT_TEST(test_held_moves_are_bounded),
 	};
 
 	return unit_run("alias_watch", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));

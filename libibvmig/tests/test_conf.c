@@ -171,6 +171,49 @@ static void test_missing_and_binary_files(void)
 	remove(path);
 }
 
+/* A host's own key for the _with parsers: "rate N", N 1..1000. */
+struct extra_seen {
+	unsigned calls, rate;
+};
+
+static int extra_key(void *ctx, const char *key, char *value, char *msg, size_t msglen)
+{
+	struct extra_seen *x = ctx;
+	int n;
+
+	x->calls++;
+	if (strcmp(key, "rate"))
+		return -ENOENT;
+	n = atoi(value);
+	if (n < 1 || n > 1000) {
+		snprintf(msg, msglen, "\"%s\" is not 1..1000", value);
+		return -EINVAL;
+	}
+	x->rate = (unsigned)n;
+	return 0;
+}
+
+static void test_a_hosts_own_keys_go_to_its_function(void)
+{
+	struct extra_seen x = { 0 };
+
+	CU_ASSERT_EQUAL(ibvmig_conf_parse_with("unpath off\nrate 200\ntrap_ttl 5\n", "f", &conf,
+					       extra_key, &x, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(x.calls, 1);	/* the file format's own keys never reach it */
+	CU_ASSERT_EQUAL(x.rate, 200);
+	CU_ASSERT_FALSE(conf.unpath);
+	CU_ASSERT_EQUAL(conf.trap_ttl_ms, 5000);
+	CU_ASSERT_EQUAL(ibvmig_conf_parse_with("unpath off\nrate 0\n", "f", &conf, extra_key, &x,
+					       err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "f:2: rate: \"0\" is not 1..1000");
+	CU_ASSERT_TRUE(conf.unpath);	/* all or nothing */
+	CU_ASSERT_EQUAL(ibvmig_conf_parse_with("speed 3\n", "f", &conf, extra_key, &x, err,
+					       sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "f:1: unknown option \"speed\"");
+	CU_ASSERT_EQUAL(ibvmig_conf_parse("rate 200\n", "f", &conf, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "f:1: unknown option \"rate\"");
+}
+
 /*
  * Found by fuzz_conf: for an empty file getdelim() returns -1 and leaves the
  * buffer it allocated unterminated, and the loader parsed those bytes.  The
@@ -209,6 +252,7 @@ int main(void)
 		UNIT_TEST(test_too_many_allowed_ports),
 		UNIT_TEST(test_overlong_line),
 		UNIT_TEST(test_missing_and_binary_files),
+		UNIT_TEST(test_a_hosts_own_keys_go_to_its_function),
 		UNIT_TEST(test_empty_file_is_the_defaults_whatever_the_heap_held),
 	};
 

@@ -357,6 +357,45 @@ static void test_node_get_asks_one_lid(void)
 	CU_ASSERT_EQUAL(n.port_guid, 0);
 }
 
+/* ---- PortInfoRecord ------------------------------------------------------ */
+
+static void portinfo_bytes(uint8_t d[IBVMIG_SA_PORTINFO_LEN]);	/* with PortInfo's tests */
+
+static void test_portinfo_record_layout_is_iba_15_2_5_3(void)
+{
+	struct ibvmig_sa_portinfo_rec r;
+	uint8_t rec[IBVMIG_SA_PORTINFO_REC_LEN], got[IBVMIG_SA_PORTINFO_REC_LEN];
+
+	/* EndportLID, PortNum, Options, then the 64 bytes of PortInfo. */
+	memset(rec, 0, sizeof(rec));
+	put_be(rec, 0x0107, 2);
+	rec[2] = 1;
+	portinfo_bytes(rec + 4);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_portinfo_rec_decode(rec, sizeof(rec), &r), 0);
+	CU_ASSERT_EQUAL(r.lid, 0x0107);
+	CU_ASSERT_EQUAL(r.port_num, 1);
+	CU_ASSERT_EQUAL(r.info.guid_cap, 32);
+	CU_ASSERT_EQUAL(r.info.lid, 7);
+	CU_ASSERT_EQUAL(mad_get_field(rec + 4, 0, IB_PORT_GUID_CAP_F), 32);
+	memset(got, 0xEE, sizeof(got));
+	ibvmig_sa_portinfo_rec_encode(got, &r);
+	CU_ASSERT(got[0] == 0x01 && got[1] == 0x07 && got[2] == 1 && got[3] == 0);
+	CU_ASSERT_EQUAL(got[4 + 50], 32);
+	CU_ASSERT_EQUAL(ibvmig_sa_portinfo_rec_decode(rec, sizeof(rec) - 1, &r), -EBADMSG);
+}
+
+static void test_portinfo_record_get_asks_one_end_port(void)
+{
+	struct ibvmig_sa_portinfo_rec r;
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+
+	ibvmig_sa_build_portinfo_rec_get(mad, 1, 9);
+	check_sa_request(mad, 0x01, 0x12, 0x1ULL);	/* Get(PortInfoRecord), mask EndportLID */
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_portinfo_rec_decode(mad + 56, 200, &r), 0);
+	CU_ASSERT_EQUAL(r.lid, 9);
+	CU_ASSERT_EQUAL(r.port_num, 0);
+}
+
 /* ---- InformInfo ------------------------------------------------------------ */
 
 /* Field by field: padding bytes of a struct on the stack are unspecified. */
@@ -849,6 +888,7 @@ static void portinfo_bytes(uint8_t d[IBVMIG_SA_PORTINFO_LEN])
 	d[33] = 0x52;	/* PortPhysicalState 5 (LinkUp) | LinkDownDefaultState 2 */
 	d[34] = 0x43;	/* M_KeyProtectBits 1 | LMC 3 */
 	d[36] = 0x4A;	/* NeighborMTU 4 | MasterSMSL 10 */
+	d[50] = 32;	/* GUIDCap */
 	d[51] = 0x80;	/* ClientReregister */
 }
 
@@ -871,6 +911,7 @@ static void test_portinfo_layout_is_iba_14_2_5_6(void)
 	CU_ASSERT_EQUAL(pi.neighbor_mtu, 4);
 	CU_ASSERT_EQUAL(pi.sm_sl, 10);
 	CU_ASSERT_TRUE(pi.client_rereg);
+	CU_ASSERT_EQUAL(pi.guid_cap, 32);
 	/* The encoder writes those fields and nothing else (the rest is zero). */
 	want[32] &= 0x0F;	/* LinkSpeedSupported: not ours */
 	want[33] &= 0xF0;	/* LinkDownDefaultState: not ours */
@@ -1100,6 +1141,7 @@ static void test_random_input_never_crashes_a_decoder(void)
 	uint8_t mad[IBVMIG_SA_MAD_LEN], out[IBVMIG_SA_MAD_LEN];
 	struct ibvmig_sa_guid_block b;
 	struct ibvmig_sa_node nr;
+	struct ibvmig_sa_portinfo_rec pir;
 	struct ibvmig_sa_report r;
 	struct ibvmig_sa_path p;
 	struct ibvmig_sa_inform ii;
@@ -1131,6 +1173,7 @@ static void test_random_input_never_crashes_a_decoder(void)
 		(void)ibvmig_sa_class_hdr_decode(buf, len, &s);
 		(void)ibvmig_sa_gir_decode(buf, len, &b);
 		(void)ibvmig_sa_node_decode(buf, len, &nr);
+		(void)ibvmig_sa_portinfo_rec_decode(buf, len, &pir);
 		(void)ibvmig_sa_path_decode(buf, len, &p);
 		(void)ibvmig_sa_inform_decode(buf, len, &ii);
 		(void)ibvmig_sa_sminfo_decode(buf, len, &si);
@@ -1180,6 +1223,8 @@ int main(void)
 	    UNIT_TEST(test_trap_carries_the_notice_but_its_issuer_gid),
 	    UNIT_TEST(test_node_record_layout_is_iba_15_2_5_2),
 	    UNIT_TEST(test_node_get_asks_one_lid),
+	    UNIT_TEST(test_portinfo_record_layout_is_iba_15_2_5_3),
+	    UNIT_TEST(test_portinfo_record_get_asks_one_end_port),
 	    UNIT_TEST(test_report_builder_is_what_report_parse_reads),
 	    UNIT_TEST(test_trap_repress_matches_on_low_32_tid_bits),
 	    UNIT_TEST(test_vendor_mad_layout_is_iba_13_4_2),

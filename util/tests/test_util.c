@@ -3,7 +3,7 @@
  * CUnit tests of libibvmig-util: strict parsing (what every tool's options
  * and the admin CLI's arguments go through), string copies that must fit,
  * the Unix listener that never steals a live server's path, and socket I/O
- * that gives up at its deadline.
+ * that gives up at its deadline, and a daemon's wait for its end.
  */
 #include "ibvmig_util.h"
 #include "unit.h"
@@ -169,6 +169,34 @@ static void test_clocks_move_forward(void)
 	CU_ASSERT(util_wall_ms() > 1577836800000ULL);
 }
 
+static atomic_bool stop_asked;
+static struct util_signals sigs;
+
+static void *ask_stop(void *arg)
+{
+	(void)arg;
+	atomic_store(&stop_asked, true);
+	util_signals_wake(&sigs);
+	return NULL;
+}
+
+static void test_signals_end_the_wait_on_term_or_a_stop_asked(void)
+{
+	pthread_t t;
+
+	util_signals_block(&sigs);
+	/* Pending together: the SIGUSR2 nobody asked for is passed over, TERM ends it. */
+	pthread_kill(pthread_self(), SIGUSR2);
+	pthread_kill(pthread_self(), SIGHUP);
+	pthread_kill(pthread_self(), SIGTERM);
+	CU_ASSERT_EQUAL(util_signals_wait(&sigs, &stop_asked), SIGTERM);
+	/* Another thread that asks to stop ends it with SIGUSR2. */
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, ask_stop, NULL) == 0);
+	CU_ASSERT_EQUAL(util_signals_wait(&sigs, &stop_asked), SIGUSR2);
+	pthread_join(t, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &sigs.set, NULL);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -180,6 +208,7 @@ int main(void)
 		UNIT_TEST(test_listen_never_removes_another_file),
 		UNIT_TEST(test_io_round_trip_and_deadline),
 		UNIT_TEST(test_clocks_move_forward),
+		UNIT_TEST(test_signals_end_the_wait_on_term_or_a_stop_asked),
 	};
 
 	return unit_run("util", make_dir, remove_dir, tests, sizeof(tests) / sizeof(tests[0]));
