@@ -4,6 +4,7 @@
  * every ibvmig command-line program (ibvmig_cli.h, ibvmig(7)).
  */
 #include "ibvmig_cli.h"
+#include "ibvmig_escrow.h"
 #include "ibvmig_util.h"
 
 #include <errno.h>
@@ -243,6 +244,52 @@ int cli_transport_error(const struct cli_tool *t, const char *socket, int timeou
 	default:
 		return cli_fail(t, IBVMIG_EXIT_UNREACHABLE, "%s: %s", socket, strerror(-rc));
 	}
+}
+
+/* ---- the LID escrow's statuses ----------------------------------------------------------- */
+
+static const struct {
+	int code;
+	const char *hint;
+} escrow_exits[IBVMIG_ESC_STATUS_MAX + 1] = {
+	[IBVMIG_ESC_OK] = { IBVMIG_EXIT_OK, "" },
+	[IBVMIG_ESC_MALFORMED] = { IBVMIG_EXIT_PROTOCOL, "the SM could not take the request" },
+	[IBVMIG_ESC_UNKNOWN_TOKEN] = { IBVMIG_EXIT_NOT_FOUND, "no escrow has this token" },
+	[IBVMIG_ESC_EXPIRED_TOKEN] = { IBVMIG_EXIT_NOT_FOUND,
+				       "the escrow expired: its LID went back to the pool" },
+	[IBVMIG_ESC_USED_TOKEN] = { IBVMIG_EXIT_HELD,
+				    "claimed or cancelled already: query says by whom" },
+	[IBVMIG_ESC_WRONG_REQUESTER] = { IBVMIG_EXIT_DENIED,
+					 "this port may not ask for that port (nor its PF), or "
+					 "the release named another destination" },
+	[IBVMIG_ESC_PORT_HAS_ALIASES] = { IBVMIG_EXIT_HELD,
+					  "the port holds vGUIDs: detach them first" },
+	[IBVMIG_ESC_PORT_IN_ESCROW] = { IBVMIG_EXIT_HELD, "the port has an escrow already" },
+	[IBVMIG_ESC_PATH_DIFFERS] = { IBVMIG_EXIT_FAILED,
+				      "the port's MTU or rate is below the source's: pick another" },
+	[IBVMIG_ESC_GROUP_RULE_KEY] = { IBVMIG_EXIT_FAILED,
+					"a membership comes only from a partition group rule" },
+	[IBVMIG_ESC_LID_BUSY] = { IBVMIG_EXIT_HELD, "the LID is another port's" },
+	[IBVMIG_ESC_NOT_MASTER] = { IBVMIG_EXIT_UNREACHABLE,
+				    "that SM is not master: ask again after the handover" },
+	[IBVMIG_ESC_JOURNAL] = { IBVMIG_EXIT_UNREACHABLE,
+				 "the SM cannot make anything durable now: ask again" },
+	[IBVMIG_ESC_RATE_LIMITED] = { IBVMIG_EXIT_DENIED,
+				      "too many failed token requests from this port" },
+	[IBVMIG_ESC_CAPACITY] = { IBVMIG_EXIT_FULL, "the SM's escrow is at its bound" },
+	[IBVMIG_ESC_INTERNAL] = { IBVMIG_EXIT_FAILED, "the SM's random source failed" },
+};
+
+int cli_escrow_exit(unsigned esc_status, const char **hint)
+{
+	if (esc_status > IBVMIG_ESC_STATUS_MAX) {
+		if (hint)
+			*hint = "not a status of the escrow protocol";
+		return IBVMIG_EXIT_PROTOCOL;
+	}
+	if (hint)
+		*hint = escrow_exits[esc_status].hint;
+	return escrow_exits[esc_status].code;
 }
 
 /* ---- rendering ----------------------------------------------------------------------- */

@@ -107,6 +107,17 @@ int cli_usage_error(const struct cli_tool *t, const char *fmt, ...)
  */
 int cli_transport_error(const struct cli_tool *t, const char *socket, int timeout_ms, int rc);
 
+/*
+ * The exit status that answers the LID escrow's status @esc_status (enum
+ * ibvmig_esc_status, doc/escrow-protocol.md): OK 0; a token unknown or
+ * expired NOT_FOUND; used, a port holding aliases or in escrow, a LID busy
+ * HELD; wrong requester and rate limited DENIED; not master and journal
+ * unavailable UNREACHABLE (ask again: an SM is coming); capacity FULL;
+ * malformed and unknown statuses PROTOCOL; path differs, group-rule key,
+ * internal FAILED.  *@hint (may be NULL) gets what the requester can do.
+ */
+int cli_escrow_exit(unsigned esc_status, const char **hint);
+
 /* ---- rendering record lists ------------------------------------------------------- */
 
 typedef const char *(*cli_tag_name_fn)(uint16_t tag);

@@ -101,6 +101,7 @@ enum agent_item_kind {
 	AGENT_JOB_DETACH,		/* alias Delete of vguid */
 	AGENT_JOB_SUBSCRIPTIONS,	/* per-VM mode: hold n_subs subscriptions per trap */
 	AGENT_JOB_REVALIDATE,		/* one PathRecord of a re-validation round */
+	AGENT_JOB_ESCROW,		/* one LID escrow request to the master SM */
 	/* events: SA -> channel */
 	AGENT_EV_REPLY,			/* a job's result: rc and path or alias */
 	AGENT_EV_NOTICE,		/* a RePath/UnPath Report */
@@ -138,6 +139,15 @@ struct agent_job_revalidate {
 	bool last;			/* the round's last job: the SA thread may start another */
 };
 
+/*
+ * AGENT_JOB_ESCROW: @type is the host CLI's request (IBVMIG_VMC_ESC_*), @esc
+ * its fields; the reply carries the SM's answer in the same struct.
+ */
+struct agent_job_escrow {
+	uint8_t type;
+	struct ibvmig_vmc_escrow esc;
+};
+
 /* AGENT_EV_REVALIDATED: what the SA answered for @gid, stamped as a path-query reply. */
 struct agent_ev_revalidated {
 	struct ibvmig_vmc_gid gid;
@@ -161,6 +171,7 @@ struct agent_ev_reply {
 			uint64_t seq;
 		} path;
 		struct agent_job_alias alias;	/* jobs AGENT_JOB_ATTACH, AGENT_JOB_DETACH */
+		struct agent_job_escrow esc;	/* job AGENT_JOB_ESCROW */
 	};
 };
 
@@ -185,6 +196,7 @@ struct agent_item {
 		struct agent_job_alias alias;	/* AGENT_JOB_ATTACH, AGENT_JOB_DETACH */
 		struct agent_job_subs subs;	/* AGENT_JOB_SUBSCRIPTIONS */
 		struct agent_job_revalidate reval;	/* AGENT_JOB_REVALIDATE */
+		struct agent_job_escrow esc;	/* AGENT_JOB_ESCROW */
 		struct agent_ev_reply reply;	/* AGENT_EV_REPLY */
 		struct agent_ev_notice notice;	/* AGENT_EV_NOTICE */
 		struct agent_ev_revalidated revalidated;	/* AGENT_EV_REVALIDATED */
@@ -229,6 +241,29 @@ void agent_items_free(struct agent_item *list);
 /* agent_sa.c: the SA thread's body. */
 void *agent_sa_thread(void *arg);
 void agent_sa_status_get(struct agent *a, struct agent_sa_status *out);
+
+/*
+ * agent_escrow.c: runs an escrow job on the SA thread's handle @sa (the SA
+ * thread only); the answer, or why none came, into @r.  The token is never
+ * logged.  Returns what the answer means for this agent's own port.
+ */
+enum agent_escrow_window {
+	AGENT_ESC_NONE,			/* the own port's LID stays */
+	AGENT_ESC_OPEN,			/* the own port's LID moves: the SM readdressed its
+					 * subscriptions, and the port takes the LID later */
+	AGENT_ESC_CLOSE,		/* the move the own port was part of is over */
+};
+enum agent_escrow_window agent_escrow_job(struct ibvmig_sa *sa, const struct agent_job_escrow *job,
+					  struct agent_ev_reply *r);
+/*
+ * The rule (pure, for the tests): answer @a to request @type, asked by the
+ * port @own.  OPEN: an OK RELEASE, CLAIM or CANCEL of @own, or a QUERY of
+ * @own that says moving; CLOSE: a QUERY of @own that says live, cancelled or
+ * expired; NONE otherwise (a refusal, another port such as a VF, a held
+ * escrow).
+ */
+enum agent_escrow_window agent_escrow_window(uint8_t type, uint64_t own,
+					     const struct ibvmig_vmc_escrow *a);
 
 /*
  * agent_tell.c: tells the standalone SM extension, ibvmig-smx(8), of every

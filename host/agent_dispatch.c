@@ -279,6 +279,19 @@ static int on_detach(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
 	return 0;
 }
 
+/* An escrow request: the SA thread asks the SM (agent_escrow.c). */
+static int on_escrow(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
+{
+	struct agent_item *job = job_for(ch, c, m, AGENT_JOB_ESCROW);
+
+	if (!job)
+		return 0;
+	job->esc.type = m->type;
+	job->esc.esc = m->esc;
+	agent_queue_push(&ch->a->jobs, job);
+	return 0;
+}
+
 static int on_vm_add(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
 {
 	int vm = at_vm_add(ch->table, m->vm.name, m->vm.vguid, m->vm.cid);
@@ -427,6 +440,10 @@ static const struct {
 	{ IBVMIG_VMC_VM_DEL, HOST_ONLY, on_vm_del },
 	{ IBVMIG_VMC_VM_LIST, HOST_ONLY, on_vm_list },
 	{ IBVMIG_VMC_STATUS, HOST_ONLY, on_status },
+	{ IBVMIG_VMC_ESC_RELEASE, HOST_ONLY, on_escrow },
+	{ IBVMIG_VMC_ESC_CLAIM, HOST_ONLY, on_escrow },
+	{ IBVMIG_VMC_ESC_CANCEL, HOST_ONLY, on_escrow },
+	{ IBVMIG_VMC_ESC_QUERY, HOST_ONLY, on_escrow },
 };
 
 void dispatch_request(struct chan *ch, struct conn *c, struct ibvmig_vmc_msg *m)
@@ -490,6 +507,8 @@ static void on_reply(struct chan *ch, const struct agent_item *ev)
 		r.path.stamped = rp->path.stamped;
 		r.path.epoch = rp->path.epoch;
 		r.path.seq = rp->path.seq;
+	} else if (rp->job == AGENT_JOB_ESCROW) {
+		r.esc = rp->esc.esc;
 	} else if (rp->job != AGENT_JOB_SUBSCRIPTIONS) {
 		r.alias.vguid = rp->alias.vguid;
 		r.alias.index = rp->alias.index;

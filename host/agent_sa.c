@@ -73,6 +73,7 @@
 #define ROUND_MAX_MS 120000	/* a re-validation round that never ended is given up */
 #define SETTLE_MIN_MS 10000	/* after an SM change, "no path" says nothing for this long */
 #define PORT_ACTIVE 4		/* PortInfo PortState (IBA 14.2.5.6) */
+#define ESCROW_WINDOW_MS 60000	/* an escrow's LID move this port waits for at most */
 
 static const uint16_t traps[] = { IBVMIG_TRAP_UNPATH, IBVMIG_TRAP_REPATH };
 #define N_TRAPS (sizeof(traps) / sizeof(traps[0]))
@@ -118,6 +119,9 @@ struct sa_ctx {
 	unsigned n_aliases;
 	struct stamp *stamps;		/* STAMP_SLOTS of them */
 	unsigned seed;
+	/* An escrow moves this port's LID (agent_escrow.c): no canary check until it has. */
+	int64_t escrow_until_ms;	/* 0: no move */
+	uint16_t escrow_lid;		/* the port's LID when the move began */
 };
 
 /* ---- notice stamps ------------------------------------------------------------------------ */
@@ -479,6 +483,39 @@ static int check_canary(struct sa_ctx *c, int64_t now)
 	return rc;
 }
 
+/*
+ * True while an escrow moves this port's LID and the port has not taken the
+ * new one: the SM's subscriptions are at the new LID already, so a canary
+ * asked from this one proves nothing.  The window ends when the LID changed,
+ * when a QUERY said the move is over, or after ESCROW_WINDOW_MS.
+ */
+static bool escrow_moving(struct sa_ctx *c, int64_t now)
+{
+	uint16_t lid = ibvmig_sa_port(c->sa)->lid;
+
+	if (!c->escrow_until_ms)
+		return false;
+	if (now < c->escrow_until_ms && lid == c->escrow_lid) {
+		util_log(UTIL_LOG_DEBUG, "check: the escrow moves this port's LID %u: later", lid);
+		return true;
+	}
+	util_log(UTIL_LOG_INFO, "the escrow's move of this port's LID is over: LID %u", lid);
+	c->escrow_until_ms = 0;
+	return false;
+}
+
+static void escrow_window(struct sa_ctx *c, enum agent_escrow_window w)
+{
+	if (w == AGENT_ESC_OPEN) {
+		/* A QUERY saying "moving" keeps the LID the move began at. */
+		if (!c->escrow_until_ms)
+			c->escrow_lid = ibvmig_sa_port(c->sa)->lid;
+		c->escrow_until_ms = (int64_t)util_mono_ms() + ESCROW_WINDOW_MS;
+	} else if (w == AGENT_ESC_CLOSE && c->escrow_until_ms) {
+		c->escrow_until_ms = 1;	/* the next check ends it, at the LID the port has */
+	}
+}
+
 /* The periodic check: the port and the master SM, the held canary, the vGUIDs. */
 static void check_sm(struct sa_ctx *c, int64_t now)
 {
@@ -488,7 +525,7 @@ static void check_sm(struct sa_ctx *c, int64_t now)
 	c->next_check_ms = now + c->a->opts.check_ms;
 	c->st.checks++;
 	learn_sm(c);
-	if (!port_active(c))
+	if (!port_active(c) || escrow_moving(c, now))
 		return;
 	rc = check_canary(c, now);
 	if (rc == 1)
@@ -809,6 +846,8 @@ static void run_job(struct sa_ctx *c, const struct agent_item *job)
 	} else if (job->kind == AGENT_JOB_DETACH) {
 		r->alias = job->alias;
 		job_detach(c, &job->alias, r);
+	} else if (job->kind == AGENT_JOB_ESCROW) {
+		escrow_window(c, agent_escrow_job(c->sa, &job->esc, r));
 	}
 	/* "No such path/alias" is an answer; the rest are the SA failing us. */
 	if (r->rc && r->rc != -ENOENT && r->rc != -EEXIST && r->rc != -ENOSPC)

@@ -7,22 +7,33 @@
  *
  * A migration is "detach at the source, then attach at the destination": the
  * SA refuses an alias that another port still holds, and this tool says so.
+ * With the LID escrow (doc/escrow-protocol.md), migrate-out and migrate-in
+ * also take the VM's LID and partitions along: the agent asks the SM, this
+ * tool hands the token to the operator (stdout or a file of mode 0600) and
+ * takes it back at the destination.
  */
 #include "ibvmig_cli.h"
+#include "ibvmig_escrow.h"
 #include "ibvmig_util.h"
 #include "ibvmig_vmchan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 10000	/* an attach may wait for SA retries */
+#define DEFAULT_WAIT_MS 30000		/* migrate-*: a claim live, an SM back */
+#define ESCROW_POLL_MS 200		/* QUERY's pace (doc/escrow-protocol.md) */
+#define TOKEN_HEX (2 * IBVMIG_ESC_TOKEN_LEN)
 
 struct options {
 	struct cli_common c;		/* -C -P -S -t -j */
@@ -31,18 +42,32 @@ struct options {
 	unsigned index;
 	const char *vm;
 	uint32_t cid;
+	uint64_t port_guid;		/* escrow: the port asked about, 0: the agent's */
+	uint64_t dest_guid;		/* release: the destination named */
+	uint8_t token[IBVMIG_ESC_TOKEN_LEN];
+	bool have_token;		/* --token */
+	const char *token_file;
+	int wait_ms;
 };
 
 static int parse_opt(int c, const char *arg, void *ctx);
-static struct options opts = { .c.timeout_ms = DEFAULT_TIMEOUT_MS };
+static struct options opts = { .c.timeout_ms = DEFAULT_TIMEOUT_MS, .wait_ms = DEFAULT_WAIT_MS };
 
-enum { OPT_VGUID = 256, OPT_INDEX, OPT_VM, OPT_CID };
+enum {
+	OPT_VGUID = 256, OPT_INDEX, OPT_VM, OPT_CID, OPT_PORT_GUID, OPT_DEST, OPT_TOKEN,
+	OPT_TOKEN_FILE, OPT_WAIT,
+};
 
 static const struct option longopts[] = {
 	{ "vguid", required_argument, NULL, OPT_VGUID },
 	{ "index", required_argument, NULL, OPT_INDEX },
 	{ "vm", required_argument, NULL, OPT_VM },
 	{ "cid", required_argument, NULL, OPT_CID },
+	{ "port-guid", required_argument, NULL, OPT_PORT_GUID },
+	{ "dest", required_argument, NULL, OPT_DEST },
+	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -57,6 +82,14 @@ static const struct cli_tool tool = {
 		"  vm remove NAME                             forget a VM\n"
 		"  vm list                                    the agent's VMs\n"
 		"  status                                     the agent's port and counters\n"
+		"The LID escrow (the VM keeps its LID; T: --token HEX or --token-file F):\n"
+		"  migrate-out [--vguid G] [--port-guid P] [--dest D] [--token-file F]\n"
+		"                  detach G, RELEASE port P's LID: the token on stdout or in F\n"
+		"  migrate-in T [--vguid G [--vm NAME]] [--port-guid Q] [--wait MS]\n"
+		"                  CLAIM it on port Q, wait until live, attach G\n"
+		"  release [--port-guid P] [--dest D] [--token-file F]   RELEASE alone\n"
+		"  claim T [--port-guid Q]  cancel T [--port-guid P]  query T [--port-guid N]\n"
+		"P, Q, N: the agent's own port by default; a PF's agent names its VFs.\n"
 		"A migration is: detach at the source, then attach at the destination.\n"
 		"The agent: -S, else $IBVMIG_HOST_SOCKET, else that of -C/-P (port 1 by default)\n"
 		"under " IBVMIG_RUN_DIR ", else the only agent of this host. -t default: 10000.\n",
@@ -340,6 +373,282 @@ static int cmd_status(const struct options *o)
 	return run(o, &req, "status", false, NULL);
 }
 
+/* ---- the LID escrow (doc/escrow-protocol.md, "The agent's side") ---------------------------- */
+
+/* --token, else --token-file (32 hex digits, a newline after them allowed). */
+static int load_token(const struct options *o, uint64_t field[2])
+{
+	uint8_t token[IBVMIG_ESC_TOKEN_LEN];
+	char text[TOKEN_HEX + 3] = "";
+	FILE *f;
+	size_t n;
+
+	if (o->have_token) {
+		ibvmig_vmc_token_put(field, o->token);
+		return 0;
+	}
+	f = fopen(o->token_file, "r");
+	if (!f)
+		return cli_fail(&tool, IBVMIG_EXIT_FAILED, "%s: %s", o->token_file,
+				strerror(errno));
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (n && text[n - 1] == '\n')
+		text[n - 1] = '\0';
+	if (util_parse_hex(text, token, sizeof(token)))
+		return cli_fail(&tool, IBVMIG_EXIT_USAGE, "%s: not a token (32 hex digits)",
+				o->token_file);
+	ibvmig_vmc_token_put(field, token);
+	return 0;
+}
+
+/* The token into a file of mode 0600 (it is the VM's LID: nobody else may read it). */
+static int save_token(const char *path, const char *hex)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f;
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0600)) {		/* a file that was there kept its own mode */
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = fprintf(f, "%s\n", hex) < 0 ? -EIO : 0;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/* An agent's error reply to an escrow request: the MAD client's errno says which exit. */
+static int escrow_agent_error(const char *what, const struct ibvmig_vmc_msg *rep)
+{
+	int code = IBVMIG_EXIT_FAILED;
+
+	if (rep->error == ETIMEDOUT || rep->error == ENETDOWN)
+		code = IBVMIG_EXIT_UNREACHABLE;
+	else if (rep->error == EPROTO || rep->error == EBADMSG)
+		code = IBVMIG_EXIT_PROTOCOL;
+	else
+		return refused(what, rep);
+	return cli_fail(&tool, code, "%s: %s", what, rep->text[0] ? rep->text :
+			ibvmig_vmc_status_text(rep->status));
+}
+
+/*
+ * One escrow request of @type with @in through the agent; the SM's answer,
+ * whatever its escrow status, in @out.  0, or the exit status (reported).
+ */
+static int escrow_ask(const struct options *o, uint8_t type, const struct ibvmig_vmc_escrow *in,
+		      const char *what, struct ibvmig_vmc_escrow *out)
+{
+	struct ibvmig_vmc_msg req = { .type = type, .id = (uint32_t)getpid() }, rep;
+	uint8_t *raw;
+	int code;
+
+	req.esc = *in;
+	code = call(o, &req, &rep, &raw);
+	if (code)
+		return code;
+	code = rep.status ? escrow_agent_error(what, &rep) : 0;
+	if (!code)
+		*out = rep.esc;
+	free(raw);
+	return code;
+}
+
+/* The SM refused: its status, what to do about it, the exit that says so. */
+static int escrow_refused(const char *what, const struct ibvmig_vmc_escrow *a)
+{
+	const char *hint;
+	int code = cli_escrow_exit(a->esc_status, &hint);
+
+	if (a->esc_status == IBVMIG_ESC_RATE_LIMITED)
+		return cli_fail(&tool, code, "%s: refused by the SM: %s (%s; retry in %u ms)",
+				what, ibvmig_esc_status_name(a->esc_status), hint,
+				a->retry_after_ms);
+	return cli_fail(&tool, code, "%s: refused by the SM: %s (%s)", what,
+			ibvmig_esc_status_name(a->esc_status), hint);
+}
+
+/* Not master, journal unavailable: nothing happened, and an SM is coming. */
+static bool escrow_retryable(unsigned esc_status)
+{
+	return esc_status == IBVMIG_ESC_NOT_MASTER || esc_status == IBVMIG_ESC_JOURNAL;
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* escrow_ask(), asked again while the SM says "not yet" (a handover), within --wait. */
+static int escrow_ask_patiently(const struct options *o, uint8_t type,
+				const struct ibvmig_vmc_escrow *in, const char *what,
+				struct ibvmig_vmc_escrow *out)
+{
+	uint64_t deadline = util_mono_ms() + (uint64_t)o->wait_ms;
+	int code;
+
+	for (;;) {
+		code = escrow_ask(o, type, in, what, out);
+		if (code || !escrow_retryable(out->esc_status) || util_mono_ms() >= deadline)
+			return code;
+		pause_ms(ESCROW_POLL_MS * 2);
+	}
+}
+
+/* The answer: "name value" lines or one JSON object; the token only when @token is set. */
+static void print_escrow(const struct options *o, const struct ibvmig_vmc_escrow *a,
+			 const char *token)
+{
+	const char *state = ibvmig_esc_state_name(a->state);
+
+	if (o->c.json) {
+		printf("{\"port_guid\":\"0x%016" PRIx64 "\",\"state\":\"%s\",\"lid\":%u,"
+		       "\"source_guid\":\"0x%016" PRIx64 "\",\"dest_guid\":\"0x%016" PRIx64 "\","
+		       "\"claimant_guid\":\"0x%016" PRIx64 "\",\"keys\":%u,\"expires_in_ms\":%u,"
+		       "\"sm_lid\":%u", a->port_guid, state, a->lid, a->source_guid, a->dest_guid,
+		       a->claimant_guid, a->keys, a->expires_in_ms, a->sm_lid);
+		if (token)
+			printf(",\"token\":\"%s\"", token);
+		printf("}\n");
+		return;
+	}
+	printf("port_guid          0x%016" PRIx64 "\nstate              %s\nlid                %u\n"
+	       "source_guid        0x%016" PRIx64 "\ndest_guid          0x%016" PRIx64 "\n"
+	       "claimant_guid      0x%016" PRIx64 "\nkeys               %u\n"
+	       "expires_in_ms      %u\nsm_lid             %u\n", a->port_guid, state, a->lid,
+	       a->source_guid, a->dest_guid, a->claimant_guid, a->keys, a->expires_in_ms,
+	       a->sm_lid);
+	if (token)
+		printf("token              %s\n", token);
+}
+
+/* RELEASE's token, shown once: into --token-file, else on stdout with the answer. */
+static int hand_over_token(const struct options *o, const struct ibvmig_vmc_escrow *a)
+{
+	uint8_t token[IBVMIG_ESC_TOKEN_LEN];
+	char hex[TOKEN_HEX + 1];
+	int rc;
+
+	ibvmig_vmc_token_get(a->token, token);
+	util_format_hex(token, sizeof(token), hex);
+	if (!o->token_file) {
+		print_escrow(o, a, hex);
+		return IBVMIG_EXIT_OK;
+	}
+	rc = save_token(o->token_file, hex);
+	memset(hex, 0, sizeof(hex));
+	print_escrow(o, a, NULL);
+	if (rc)
+		return cli_fail(&tool, IBVMIG_EXIT_FAILED, "%s: %s: the token is lost, cancel "
+				"is impossible; the escrow expires after its TTL", o->token_file,
+				strerror(-rc));
+	return IBVMIG_EXIT_OK;
+}
+
+/* release, claim, cancel, query: one request, its answer. */
+static int cmd_escrow(const struct options *o, uint8_t type, const char *what)
+{
+	struct ibvmig_vmc_escrow in = { .port_guid = o->port_guid, .dest_guid = o->dest_guid };
+	struct ibvmig_vmc_escrow out;
+	int code = type == IBVMIG_VMC_ESC_RELEASE ? 0 : load_token(o, in.token);
+
+	if (!code)
+		code = escrow_ask(o, type, &in, what, &out);
+	if (code)
+		return code;
+	if (out.esc_status)
+		return escrow_refused(what, &out);
+	if (type == IBVMIG_VMC_ESC_RELEASE)
+		return hand_over_token(o, &out);
+	print_escrow(o, &out, NULL);
+	return IBVMIG_EXIT_OK;
+}
+
+/*
+ * migrate-out: steps 1 and 2 of the protocol.  The vGUID goes first (a port
+ * holding one is refused); a refused RELEASE sets it back, so that the VM
+ * keeps running where it is.
+ */
+static int cmd_migrate_out(const struct options *o)
+{
+	struct ibvmig_vmc_escrow in = { .port_guid = o->port_guid, .dest_guid = o->dest_guid };
+	struct ibvmig_vmc_escrow out;
+	int code = o->vguid ? alias_request(o, IBVMIG_VMC_DETACH) : 0;
+
+	if (code)
+		return code;
+	code = escrow_ask_patiently(o, IBVMIG_VMC_ESC_RELEASE, &in, "migrate-out: release", &out);
+	if (!code && out.esc_status)
+		code = escrow_refused("migrate-out: release", &out);
+	if (code && o->vguid && alias_request(o, IBVMIG_VMC_ATTACH) == 0)
+		fprintf(stderr, "%s: the vGUID is set back on this port\n", tool.prog);
+	return code ? code : hand_over_token(o, &out);
+}
+
+/* QUERY about the claimant until the move is live (the claim outlasts a MAD timeout). */
+static int wait_live(const struct options *o, const struct ibvmig_vmc_escrow *claim,
+		     struct ibvmig_vmc_escrow *out)
+{
+	struct ibvmig_vmc_escrow in = *claim;
+	uint64_t deadline = util_mono_ms() + (uint64_t)o->wait_ms;
+	int code;
+
+	for (;;) {
+		code = escrow_ask(o, IBVMIG_VMC_ESC_QUERY, &in, "migrate-in: query", out);
+		if (code)
+			return code;
+		if (out->esc_status && !escrow_retryable(out->esc_status))
+			return escrow_refused("migrate-in: query", out);
+		if (!out->esc_status && out->state == IBVMIG_ESC_LIVE)
+			return 0;
+		if (!out->esc_status && out->state != IBVMIG_ESC_MOVING)
+			return cli_fail(&tool, IBVMIG_EXIT_FAILED, "migrate-in: the escrow is %s, "
+					"not moving to this port", ibvmig_esc_state_name(out->state));
+		if (util_mono_ms() >= deadline)
+			return cli_fail(&tool, IBVMIG_EXIT_UNREACHABLE, "migrate-in: not live within "
+					"%d ms (still %s): query again later", o->wait_ms,
+					out->esc_status ? ibvmig_esc_status_name(out->esc_status)
+							: ibvmig_esc_state_name(out->state));
+		pause_ms(ESCROW_POLL_MS);
+	}
+}
+
+/* migrate-in: steps 4 and 5: CLAIM, QUERY until live, then the vGUID. */
+static int cmd_migrate_in(const struct options *o)
+{
+	struct ibvmig_vmc_escrow in = { .port_guid = o->port_guid }, out;
+	int code = load_token(o, in.token);
+
+	if (!code)
+		code = escrow_ask_patiently(o, IBVMIG_VMC_ESC_CLAIM, &in, "migrate-in: claim",
+					    &out);
+	if (!code && out.esc_status)
+		code = escrow_refused("migrate-in: claim", &out);
+	if (!code) {
+		in.port_guid = out.claimant_guid;	/* ask about the claimant */
+		code = wait_live(o, &in, &out);
+	}
+	memset(&in, 0, sizeof(in));
+	if (code)
+		return code;
+	print_escrow(o, &out, NULL);
+	return o->vguid ? alias_request(o, IBVMIG_VMC_ATTACH) : IBVMIG_EXIT_OK;
+}
+
 /* ---- arguments ------------------------------------------------------------------------------ */
 
 static int parse_opt(int c, const char *arg, void *ctx)
@@ -363,18 +672,92 @@ static int parse_opt(int c, const char *arg, void *ctx)
 			return -1;
 		o->cid = (uint32_t)v;
 		return 0;
+	case OPT_PORT_GUID:
+		return util_parse_guid(arg, &o->port_guid) ? -1 : 0;
+	case OPT_DEST:
+		return util_parse_guid(arg, &o->dest_guid) ? -1 : 0;
+	case OPT_TOKEN:
+		return util_parse_hex(arg, o->token, sizeof(o->token)) ? -1
+								      : (o->have_token = true, 0);
+	case OPT_TOKEN_FILE:
+		o->token_file = arg;
+		return *arg ? 0 : -1;
+	case OPT_WAIT:
+		if (util_parse_uint(arg, 0, 0, 3600000, &v))
+			return -1;
+		o->wait_ms = (int)v;
+		return 0;
 	default:
 		return -1;
 	}
 }
 
 /* What the words ask for; -1 when they make a command, else the usage error's exit status. */
-enum command { CMD_ATTACH, CMD_DETACH, CMD_STATUS, CMD_VM_LIST, CMD_VM_ADD, CMD_VM_REMOVE };
+enum command {
+	CMD_ATTACH, CMD_DETACH, CMD_STATUS, CMD_VM_LIST, CMD_VM_ADD, CMD_VM_REMOVE,
+	CMD_RELEASE, CMD_CLAIM, CMD_CANCEL, CMD_QUERY, CMD_MIGRATE_OUT, CMD_MIGRATE_IN,
+};
+
+static const struct {
+	const char *word;
+	enum command cmd;
+	bool token_in;			/* takes --token or --token-file (else: --token-file out) */
+	bool vguid;			/* may take --vguid */
+} escrow_cmds[] = {
+	{ "release", CMD_RELEASE, false, false },
+	{ "claim", CMD_CLAIM, true, false },
+	{ "cancel", CMD_CANCEL, true, false },
+	{ "query", CMD_QUERY, true, false },
+	{ "migrate-out", CMD_MIGRATE_OUT, false, true },
+	{ "migrate-in", CMD_MIGRATE_IN, true, true },
+};
+
+static bool escrow_options(const struct options *o)
+{
+	return o->port_guid || o->dest_guid || o->have_token || o->token_file ||
+	       o->wait_ms != DEFAULT_WAIT_MS;
+}
+
+/* An escrow command's words and options: -1 when they make it, else the usage error. */
+static int check_escrow_words(const struct options *o, size_t k, int n)
+{
+	const char *w = escrow_cmds[k].word;
+
+	if (n != 1)
+		return cli_usage_error(&tool, "%s takes no words, only options", w);
+	if (escrow_cmds[k].token_in && o->have_token == !!o->token_file)
+		return cli_usage_error(&tool, "%s needs --token HEX or --token-file FILE (one)", w);
+	if (!escrow_cmds[k].token_in && o->have_token)
+		return cli_usage_error(&tool, "%s takes no --token: it makes one", w);
+	if (o->dest_guid && escrow_cmds[k].cmd != CMD_RELEASE &&
+	    escrow_cmds[k].cmd != CMD_MIGRATE_OUT)
+		return cli_usage_error(&tool, "%s takes no --dest", w);
+	if ((o->vguid || o->index) && !escrow_cmds[k].vguid)
+		return cli_usage_error(&tool, "%s takes no --vguid: use migrate-out/migrate-in", w);
+	if (o->vm && escrow_cmds[k].cmd != CMD_MIGRATE_IN)
+		return cli_usage_error(&tool, "%s takes no --vm", w);
+	if (o->vm && !o->vguid)
+		return cli_usage_error(&tool, "%s: --vm needs --vguid", w);
+	if (o->wait_ms != DEFAULT_WAIT_MS && escrow_cmds[k].cmd != CMD_MIGRATE_IN &&
+	    escrow_cmds[k].cmd != CMD_MIGRATE_OUT)
+		return cli_usage_error(&tool, "%s takes no --wait", w);
+	return -1;
+}
 
 static int check_words(const struct options *o, char **w, int n, enum command *cmd)
 {
+	size_t k;
+
 	if (n == 0)
 		return cli_usage_error(&tool, "%s", "no command");
+	for (k = 0; k < sizeof(escrow_cmds) / sizeof(escrow_cmds[0]); k++) {
+		if (!strcmp(w[0], escrow_cmds[k].word)) {
+			*cmd = escrow_cmds[k].cmd;
+			return check_escrow_words(o, k, n);
+		}
+	}
+	if (escrow_options(o))
+		return cli_usage_error(&tool, "%s takes no escrow options", w[0]);
 	if (!strcmp(w[0], "attach") || !strcmp(w[0], "detach")) {
 		*cmd = w[0][0] == 'a' ? CMD_ATTACH : CMD_DETACH;
 		if (n != 1)
@@ -414,6 +797,18 @@ static int run_command(const struct options *o, enum command cmd, char **w)
 		return cmd_status(o);
 	case CMD_VM_LIST:
 		return cmd_vm(o, "list", NULL);
+	case CMD_RELEASE:
+		return cmd_escrow(o, IBVMIG_VMC_ESC_RELEASE, "release");
+	case CMD_CLAIM:
+		return cmd_escrow(o, IBVMIG_VMC_ESC_CLAIM, "claim");
+	case CMD_CANCEL:
+		return cmd_escrow(o, IBVMIG_VMC_ESC_CANCEL, "cancel");
+	case CMD_QUERY:
+		return cmd_escrow(o, IBVMIG_VMC_ESC_QUERY, "query");
+	case CMD_MIGRATE_OUT:
+		return cmd_migrate_out(o);
+	case CMD_MIGRATE_IN:
+		return cmd_migrate_in(o);
 	default:
 		return cmd_vm(o, w[1], w[2]);
 	}

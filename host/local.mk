@@ -42,7 +42,7 @@ sbin_PROGRAMS += host/ibvmigd
 host_ibvmigd_SOURCES = host/agent.h host/agent_main.c host/agent_queue.c host/agent_sa.c \
 	host/agent_chan.h host/agent_chan.c host/agent_dispatch.c \
 	host/agent_table.h host/agent_table.c host/agent_trust.h host/agent_trust.c \
-	host/agent_tell.c
+	host/agent_tell.c host/agent_escrow.c
 host_ibvmigd_CPPFLAGS = $(HOST_CPPFLAGS) -I$(top_srcdir)/cli
 host_ibvmigd_LDADD = libibvmig/libibvmig-sa.la cli/libibvmig-cli.la -lpthread
 
@@ -68,6 +68,11 @@ host_tests_test_agent_table_SOURCES = host/tests/test_agent_table.c host/agent_t
 	host/agent_table.h
 host_tests_test_agent_table_CPPFLAGS = $(HOST_CPPFLAGS)
 host_tests_test_agent_table_LDADD = $(UNIT_LIBS)
+check_PROGRAMS += host/tests/test_agent_escrow
+TESTS += host/tests/test_agent_escrow
+host_tests_test_agent_escrow_SOURCES = host/tests/test_agent_escrow.c host/agent_escrow.c
+host_tests_test_agent_escrow_CPPFLAGS = $(HOST_CPPFLAGS) -I$(top_srcdir)/cli
+host_tests_test_agent_escrow_LDADD = libibvmig/libibvmig-sa.la $(UNIT_LIBS)
 host_tests_test_agent_trust_SOURCES = host/tests/test_agent_trust.c host/agent_trust.c \
 	host/agent_trust.h
 host_tests_test_agent_trust_CPPFLAGS = $(HOST_CPPFLAGS)
@@ -82,7 +87,8 @@ host_tests_vmc_raw_client_LDADD = libibvmig/libibvmig-wire.la
 # End to end on ibsim: stock OpenSM with the plugin, agents, VMs (host/tests/host-lib.sh).
 HOST_FABRIC_TESTS = host/tests/host-migrate.test host/tests/host-agent.test \
 	host/tests/host-forge.test host/tests/host-flap.test host/tests/host-loss.test \
-	host/tests/host-crash-repeat.test
+	host/tests/host-crash-repeat.test host/tests/host-escrow.test \
+	host/tests/host-escrow-vswitch.test
 if FABRIC_TESTS
 TESTS += $(HOST_FABRIC_TESTS)
 endif

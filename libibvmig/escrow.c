@@ -449,6 +449,27 @@ ANSWER_CODEC(claim, IBVMIG_ESC_CLAIM_RESP)
 ANSWER_CODEC(cancel, IBVMIG_ESC_CANCEL_RESP)
 ANSWER_CODEC(query, IBVMIG_ESC_QUERY_RESP)
 
+/* By message (a request's answer is the next message), for a requester choosing at run time. */
+enum ibvmig_esc_err ibvmig_esc_req_encode(enum ibvmig_esc_msg msg, uint64_t tid,
+					  const struct ibvmig_esc_req *r,
+					  uint8_t mad[IBVMIG_ESC_MAD_LEN])
+{
+	if (msg < IBVMIG_ESC_RELEASE_REQ || msg > IBVMIG_ESC_QUERY_RESP || msgs[msg].answer)
+		return IBVMIG_ESC_E_METHOD;
+	return encode_req(msg, tid, r, mad);
+}
+
+enum ibvmig_esc_err ibvmig_esc_answer_decode(enum ibvmig_esc_msg req, const uint8_t *mad,
+					     size_t len, struct ibvmig_esc_hdr *hdr,
+					     struct ibvmig_esc_resp *r)
+{
+	if (req < IBVMIG_ESC_RELEASE_REQ || req >= IBVMIG_ESC_QUERY_RESP || msgs[req].answer) {
+		memset(r, 0, sizeof(*r));
+		return IBVMIG_ESC_E_METHOD;
+	}
+	return decode_resp((enum ibvmig_esc_msg)(req + 1), mad, len, hdr, r);
+}
+
 void ibvmig_esc_encode_mad_error(const struct ibvmig_esc_hdr *req, uint16_t mad_status,
 				 uint8_t mad[IBVMIG_ESC_MAD_LEN])
 {

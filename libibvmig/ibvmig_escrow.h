@@ -216,6 +216,19 @@ enum ibvmig_esc_err ibvmig_esc_query_resp_decode(const uint8_t *mad, size_t len,
 						 struct ibvmig_esc_resp *r);
 
 /*
+ * The same codecs chosen by message, for a requester that picks the
+ * operation at run time: @msg (@req) one of the four requests; the answer's
+ * decoder is the one of @req's answer.  IBVMIG_ESC_E_METHOD for a @msg that
+ * is not a request (and *@r zeroed).
+ */
+enum ibvmig_esc_err ibvmig_esc_req_encode(enum ibvmig_esc_msg msg, uint64_t tid,
+					  const struct ibvmig_esc_req *r,
+					  uint8_t mad[IBVMIG_ESC_MAD_LEN]);
+enum ibvmig_esc_err ibvmig_esc_answer_decode(enum ibvmig_esc_msg req, const uint8_t *mad,
+					     size_t len, struct ibvmig_esc_hdr *hdr,
+					     struct ibvmig_esc_resp *r);
+
+/*
  * The answer to a request the SM cannot process at all (an attribute or
  * method it does not know, a malformed header): a GetResp with @mad_status
  * (e.g. 0x000C, unsupported method/attribute combination; 0x001C, invalid

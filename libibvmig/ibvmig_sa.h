@@ -43,6 +43,7 @@
 #ifndef IBVMIG_SA_H
 #define IBVMIG_SA_H
 
+#include "ibvmig_escrow.h"
 #include "ibvmig_notice.h"
 #include "ibvmig_path.h"
 
@@ -129,6 +130,7 @@ struct ibvmig_sa_counters {
 	uint64_t requests_resent;    /* ...that repeat a recent one (same SLID, QPN, TID) */
 	uint64_t requests_overflow;  /* ...lost because the request queue was full */
 	uint64_t responses_sent;     /* ibvmig_sa_respond() sends */
+	uint64_t wrong_source;	     /* vendor answers not from the LID asked: ignored */
 };
 
 /* ---- handle ------------------------------------------------------------ */
@@ -463,6 +465,41 @@ int ibvmig_sa_vendor_request(struct ibvmig_sa *sa, uint16_t dlid,
  */
 int ibvmig_sa_respond(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req, uint16_t status,
 		      uint32_t attr_mod, const void *data, size_t len);
+
+/* ---- the LID escrow's requester (sa_escrow.c, doc/escrow-protocol.md) --- */
+
+/*
+ * Sends the escrow request @mad (256 bytes, as ibvmig_escrow.h encodes it)
+ * to the master SM: a refresh first (the master's LID moves on a failover;
+ * *@sm_lid, may be NULL, gets the LID asked), class 0x09 registered as
+ * requester on first use, then ibvmig_sa_vendor_request() (the same TID for
+ * every resend; only an answer from that LID counts).  @answer gets the
+ * answer's 256 bytes, *@mad_status its MAD status.  0, or the errors of
+ * ibvmig_sa_refresh() and ibvmig_sa_vendor_request().
+ */
+int ibvmig_sa_escrow_exchange(struct ibvmig_sa *sa, const uint8_t mad[IBVMIG_ESC_MAD_LEN],
+			      const struct ibvmig_sa_call *call,
+			      uint8_t answer[IBVMIG_ESC_MAD_LEN], uint16_t *mad_status,
+			      uint16_t *sm_lid);
+
+struct ibvmig_sa_escrow_answer {
+	uint16_t mad_status;		/* as received */
+	uint16_t sm_lid;		/* the LID asked */
+	enum ibvmig_esc_err err;	/* why the request or the answer would not code */
+	struct ibvmig_esc_resp resp;	/* the decoded answer (0 returned) */
+};
+
+/*
+ * One escrow request @msg (IBVMIG_ESC_RELEASE_REQ, _CLAIM_REQ, _CANCEL_REQ or
+ * _QUERY_REQ) with @r, its answer decoded into @out.  0 when an answer came
+ * and decoded (its escrow status in out->resp.status, OK or a refusal);
+ * -EINVAL (@r does not encode: out->err), -EPROTO (the SM answered with a
+ * common MAD status: it could not read the request), -EBADMSG (an answer the
+ * codec refuses: out->err), or the errors of ibvmig_sa_escrow_exchange().
+ */
+int ibvmig_sa_escrow(struct ibvmig_sa *sa, enum ibvmig_esc_msg msg,
+		     const struct ibvmig_esc_req *r, const struct ibvmig_sa_call *call,
+		     struct ibvmig_sa_escrow_answer *out);
 
 /* ---- errors ------------------------------------------------------------ */
 

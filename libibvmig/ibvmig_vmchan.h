@@ -60,6 +60,10 @@ enum ibvmig_vmc_type {
 	IBVMIG_VMC_VM_DEL = 0x13,
 	IBVMIG_VMC_VM_LIST = 0x14,	/* reply items: one per VM */
 	IBVMIG_VMC_STATUS = 0x15,
+	IBVMIG_VMC_ESC_RELEASE = 0x16,	/* the LID escrow (doc/escrow-protocol.md): RELEASE */
+	IBVMIG_VMC_ESC_CLAIM = 0x17,	/* CLAIM with a token */
+	IBVMIG_VMC_ESC_CANCEL = 0x18,	/* CANCEL with a token */
+	IBVMIG_VMC_ESC_QUERY = 0x19,	/* QUERY with a token */
 	/* agent -> VM, unsolicited (id 0, no reply) */
 	IBVMIG_VMC_NOTICE = 0x40,	/* a forwarded RePath/UnPath */
 	IBVMIG_VMC_PATH_UPDATE = 0x41,	/* a re-validated path: take it as an SA answer */
@@ -116,6 +120,16 @@ enum ibvmig_vmc_status {
 	X(CA, 17, "ca") \
 	X(PORT, 18, "port") \
 	X(VERSION, 19, "version") \
+	X(DEST_GUID, 20, "dest_guid") \
+	X(TOKEN_HI, 21, "token_hi") \
+	X(TOKEN_LO, 22, "token_lo") \
+	X(ESC_STATUS, 23, "escrow_status") \
+	X(STATE, 24, "state") \
+	X(SOURCE_GUID, 25, "source_guid") \
+	X(CLAIMANT_GUID, 26, "claimant_guid") \
+	X(EXPIRES_IN_MS, 27, "expires_in_ms") \
+	X(RETRY_AFTER_MS, 28, "retry_after_ms") \
+	X(KEYS, 29, "keys") \
 	X(SERVICE_ID, 32, "service_id") \
 	X(DGID_PREFIX, 33, "dgid_prefix") \
 	X(DGID_GUID, 34, "dgid_guid") \
@@ -225,6 +239,28 @@ struct ibvmig_vmc_agent {
 };
 
 /*
+ * An escrow request of the host CLI (ESC_RELEASE, ESC_CLAIM, ESC_CANCEL,
+ * ESC_QUERY) and its reply: the agent asks the master SM
+ * (doc/escrow-protocol.md) and says what it answered.  A reply with status
+ * OK means the SM answered; its escrow status is @esc_status, and the
+ * escrow's fields are set only when that is IBVMIG_ESC_OK.  The token is
+ * secret: it is in an ESC_RELEASE reply and in the other requests only.
+ */
+struct ibvmig_vmc_escrow {
+	uint64_t port_guid;		/* the port asked about; 0 in a request: the agent's */
+	uint64_t dest_guid;		/* RELEASE: the destination named, 0: any */
+	uint64_t token[2];		/* ibvmig_vmc_token_put()/_get(): the token's bytes */
+	uint8_t esc_status;		/* reply: enum ibvmig_esc_status */
+	uint8_t state;			/* reply: enum ibvmig_esc_state */
+	uint16_t lid;			/* reply: the escrowed LID */
+	uint64_t source_guid, claimant_guid;	/* reply */
+	uint32_t expires_in_ms;		/* reply: a held escrow's time left */
+	uint32_t retry_after_ms;	/* reply: rate limited, when to try again */
+	uint8_t keys;			/* reply: memberships in the escrow */
+	uint16_t sm_lid;		/* reply: the SM LID that answered */
+};
+
+/*
  * One message, decoded or to encode.  @type selects the member of the union
  * (and a reply with a non-zero @status uses none: it carries @error and
  * @text only):
@@ -237,6 +273,7 @@ struct ibvmig_vmc_agent {
  *   VM_ADD, VM_DEL     vm           VM_LIST|REPLY       count (VMs in all) + items
  *   NOTICE             notice       STATUS|REPLY        agent
  *   PATH_UPDATE        path         PATH_GONE           gone
+ *   ESC_* (requests and replies)    esc
  */
 struct ibvmig_vmc_msg {
 	uint8_t type;			/* enum ibvmig_vmc_type, | IBVMIG_VMC_REPLY */
@@ -280,6 +317,7 @@ struct ibvmig_vmc_msg {
 			uint16_t trap;	/* IBVMIG_TRAP_UNPATH or IBVMIG_TRAP_REPATH */
 			struct ibvmig_path_notice n;
 		} notice;
+		struct ibvmig_vmc_escrow esc;
 		struct {
 			struct ibvmig_vmc_gid gid;	/* the DGID re-validated */
 			bool stamped;	/* as in a PATH_QUERY reply */
@@ -361,6 +399,10 @@ int ibvmig_vmc_writer_finish(struct ibvmig_vmc_writer *w, uint8_t **buf, size_t 
 void ibvmig_vmc_writer_discard(struct ibvmig_vmc_writer *w);
 /* A message without items in one call: init and finish. */
 int ibvmig_vmc_encode(const struct ibvmig_vmc_msg *m, uint8_t **buf, size_t *len);
+
+/* The escrow token's 16 bytes into and out of its two fields (big-endian halves). */
+void ibvmig_vmc_token_put(uint64_t field[2], const uint8_t token[16]);
+void ibvmig_vmc_token_get(const uint64_t field[2], uint8_t token[16]);
 
 /* The status that answers a negative errno (0 for 0; unknown ones: E_FAILED). */
 uint16_t ibvmig_vmc_status_from_errno(int err);

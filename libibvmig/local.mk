@@ -47,7 +47,7 @@ EXTRA_DIST += doc/vm-channel.md
 # ---- SA/MAD client (libibvmig-sa) ----
 noinst_LTLIBRARIES += libibvmig/libibvmig-sa.la
 libibvmig_libibvmig_sa_la_SOURCES = libibvmig/ibvmig_sa.h libibvmig/sa_codec.h \
-	libibvmig/sa_codec.c libibvmig/sa_client.c libibvmig/sa_error.c
+	libibvmig/sa_codec.c libibvmig/sa_client.c libibvmig/sa_error.c libibvmig/sa_escrow.c
 libibvmig_libibvmig_sa_la_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS)
 libibvmig_libibvmig_sa_la_LIBADD = libibvmig/libibvmig-wire.la -libumad -libmad
 
@@ -79,7 +79,7 @@ FUZZ_WIRE_FILES = $(libibvmig_libibvmig_wire_la_SOURCES) $(util_libibvmig_util_l
 	util/fuzz.h
 LIBIBVMIG_FUZZ = libibvmig/tests/fuzz_notice libibvmig/tests/fuzz_records \
 	libibvmig/tests/fuzz_admin libibvmig/tests/fuzz_vmchan libibvmig/tests/fuzz_conf \
-	libibvmig/tests/fuzz_sa_codec
+	libibvmig/tests/fuzz_sa_codec libibvmig/tests/fuzz_escrow
 check_PROGRAMS += $(LIBIBVMIG_FUZZ)
 TESTS += $(LIBIBVMIG_FUZZ)
 EXTRA_DIST += libibvmig/tests/corpus libibvmig/tests/fuzz_rec.h doc/fuzzing.md
@@ -116,6 +116,15 @@ libibvmig_tests_fuzz_sa_codec_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \
 	-DFUZZ_CORPUS='"libibvmig/tests/corpus/fuzz_sa_codec"'
 libibvmig_tests_fuzz_sa_codec_LDADD = libibvmig/libibvmig-sa.la
 
+libibvmig_tests_fuzz_escrow_SOURCES = libibvmig/tests/fuzz_escrow.c $(FUZZ_REPLAY_FILES)
+libibvmig_tests_fuzz_escrow_CPPFLAGS = $(LIBIBVMIG_CPPFLAGS) \
+	-DFUZZ_CORPUS='"libibvmig/tests/corpus/fuzz_escrow"'
+libibvmig_tests_fuzz_escrow_LDADD = libibvmig/libibvmig-wire.la
+
+FUZZ_TARGETS += libibvmig/tests/fuzz_escrow-libfuzzer
+CLEANFILES += libibvmig/tests/fuzz_escrow-libfuzzer
+libibvmig/tests/fuzz_escrow-libfuzzer: libibvmig/tests/fuzz_escrow.c $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(LIBIBVMIG_CPPFLAGS)
 FUZZ_TARGETS += libibvmig/tests/fuzz_notice-libfuzzer libibvmig/tests/fuzz_records-libfuzzer \
 	libibvmig/tests/fuzz_admin-libfuzzer libibvmig/tests/fuzz_vmchan-libfuzzer \
 	libibvmig/tests/fuzz_conf-libfuzzer libibvmig/tests/fuzz_sa_codec-libfuzzer

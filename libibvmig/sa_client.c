@@ -66,6 +66,12 @@ struct mad_dest {
 	uint16_t lid;
 	uint32_t qpn;
 	uint8_t sl;
+	/*
+	 * Only an answer whose source LID is @lid is the answer: any port can
+	 * send any MAD, and a vendor class's answer carries what the requester
+	 * acts on (the escrow's token, its LID).
+	 */
+	bool from_lid;
 };
 
 /* What a request waits for: the matcher says 1 (final), 2 (busy: resend later) or 0. */
@@ -597,8 +603,9 @@ static uint32_t next_tid(struct ibvmig_sa *sa)
  * Waits until @deadline for the answer to @req.  Returns 1 (answered, MAD
  * in @resp), 2 (a Busy answer came: resend), 0 (nothing), or an error.
  */
-static int await_answer(struct ibvmig_sa *sa, const struct ibvmig_sa_mad_hdr *req, match_fn match,
-			int64_t deadline, uint8_t resp[IBVMIG_SA_MAD_LEN], size_t *resp_len)
+static int await_answer(struct ibvmig_sa *sa, const struct mad_dest *d,
+			const struct ibvmig_sa_mad_hdr *req, match_fn match, int64_t deadline,
+			uint8_t resp[IBVMIG_SA_MAD_LEN], size_t *resp_len)
 {
 	struct ibvmig_sa_mad_hdr h;
 	int busy = 0, m, rc;
@@ -620,6 +627,11 @@ static int await_answer(struct ibvmig_sa *sa, const struct ibvmig_sa_mad_hdr *re
 			    ibvmig_sa_mad_hdr_decode(umad_get_mad(sa->rbuf), len, &h)
 			? 0
 			: match(req, &h);
+		if (m && d->from_lid &&
+		    !ibvmig_sa_answer_from(d->lid, be16toh(umad_get_mad_addr(sa->rbuf)->lid))) {
+			sa->cnt.wrong_source++;
+			continue;	/* a forgery, or a stray: the real answer may still come */
+		}
 		if (m == 2) {
 			sa->cnt.busy++;
 			busy = 2;
@@ -660,7 +672,7 @@ static int mad_request(struct ibvmig_sa *sa, const struct mad_dest *d,
 		if (rc)
 			return rc;
 		sa->cnt.sent++;
-		rc = await_answer(sa, &req, match, now_ms() + at.timeout_ms, resp, resp_len);
+		rc = await_answer(sa, d, &req, match, now_ms() + at.timeout_ms, resp, resp_len);
 		if (rc == 1)
 			return 0;
 		if (rc < 0)
@@ -682,7 +694,7 @@ static int match_sa(const struct ibvmig_sa_mad_hdr *req, const struct ibvmig_sa_
 static int sa_request(struct ibvmig_sa *sa, uint8_t mad[IBVMIG_SA_MAD_LEN],
 		      uint8_t resp[IBVMIG_SA_MAD_LEN], size_t *resp_len)
 {
-	struct mad_dest d = {sa->agent, sa->port.sm_lid, SA_QPN, sa->port.sm_sl};
+	struct mad_dest d = {sa->agent, sa->port.sm_lid, SA_QPN, sa->port.sm_sl, false};
 	struct ibvmig_sa_mad_hdr h;
 	int rc;
 
@@ -712,7 +724,7 @@ static int match_portinfo(const struct ibvmig_sa_mad_hdr *req, const struct ibvm
 int ibvmig_sa_query_portinfo(struct ibvmig_sa *sa, struct ibvmig_sa_portinfo *out)
 {
 	/* Directed route to the permissive LID on QP0: the local SMA answers. */
-	struct mad_dest d = {sa->dr_agent, IBVMIG_SA_PERMISSIVE_LID, SMI_QPN, 0};
+	struct mad_dest d = {sa->dr_agent, IBVMIG_SA_PERMISSIVE_LID, SMI_QPN, 0, false};
 	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
 	struct ibvmig_sa_smp smp;
 	size_t len;
@@ -771,7 +783,7 @@ static int match_repress(const struct ibvmig_sa_mad_hdr *req, const struct ibvmi
 int ibvmig_sa_send_trap(struct ibvmig_sa *sa, uint16_t dlid, const struct ibvmig_notice *n,
 			unsigned flags)
 {
-	struct mad_dest d = {sa->smi_agent, dlid ? dlid : sa->port.sm_lid, SMI_QPN, sa->port.sm_sl};
+	struct mad_dest d = {sa->smi_agent, dlid ? dlid : sa->port.sm_lid, SMI_QPN, sa->port.sm_sl, false};
 	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
 	struct ibvmig_notice copy = *n;
 	struct attempts at = handle_attempts(sa);
@@ -813,7 +825,7 @@ static int match_report_resp(const struct ibvmig_sa_mad_hdr *req, const struct i
 
 int ibvmig_sa_send_report(struct ibvmig_sa *sa, uint16_t dlid, const struct ibvmig_notice *n)
 {
-	struct mad_dest d = {sa->agent, dlid, GSI_QPN, 0};
+	struct mad_dest d = {sa->agent, dlid, GSI_QPN, 0, false};
 	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
 	size_t len;
 
@@ -923,7 +935,7 @@ int ibvmig_sa_vendor_request(struct ibvmig_sa *sa, uint16_t dlid,
 		return -ENOENT;
 	if (!sa->port.lid)
 		return -ENETDOWN;
-	d = (struct mad_dest){vc->agent, dlid, GSI_QPN, 0};
+	d = (struct mad_dest){vc->agent, dlid, GSI_QPN, 0, true};
 	v.class_version = vc->version;
 	v.status = 0;
 	ibvmig_sa_vendor_encode(mad, &v);
@@ -948,7 +960,7 @@ int ibvmig_sa_respond(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req,
 	if (rc)
 		return rc;
 	ibvmig_sa_vendor_encode(mad, &out);
-	d = (struct mad_dest){vc->agent, req->slid, req->qpn, req->sl};
+	d = (struct mad_dest){vc->agent, req->slid, req->qpn, req->sl, false};
 	rc = send_to(sa, &d, mad, 0, req->pkey_index);
 	sa->cnt.responses_sent += !rc;
 	return rc;

@@ -282,6 +282,11 @@ bool ibvmig_sa_is_vendor_response(const struct ibvmig_sa_mad_hdr *h, uint8_t mgm
 	       h->attr_id == attr_id && (uint32_t)h->tid == (uint32_t)tid;
 }
 
+bool ibvmig_sa_answer_from(uint16_t dlid, uint16_t slid)
+{
+	return dlid && slid == dlid;
+}
+
 int ibvmig_sa_vendor_response(struct ibvmig_sa_vendor_mad *out,
 			      const struct ibvmig_sa_vendor_mad *req, uint16_t status,
 			      uint32_t attr_mod, const void *data, size_t len)

@@ -128,6 +128,12 @@ int ibvmig_sa_vendor_decode(const uint8_t *mad, size_t len, struct ibvmig_sa_ven
 bool ibvmig_sa_is_vendor_response(const struct ibvmig_sa_mad_hdr *h, uint8_t mgmt_class,
 				  uint8_t method, uint16_t attr_id, uint64_t tid);
 /*
+ * True if an answer received from source LID @slid may answer a request sent
+ * to LID @dlid: the same LID (the escrow runs with LMC 0, so a port has one).
+ * Any port can send any MAD; an answer from elsewhere is not the answer.
+ */
+bool ibvmig_sa_answer_from(uint16_t dlid, uint16_t slid);
+/*
  * The response to request @req: its header with the response method, status
  * @status, the same TID (all 64 bits, as received), and @resp's attribute
  * modifier and data.  -EINVAL if @req is not a request.

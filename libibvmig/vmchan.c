@@ -10,6 +10,7 @@
  * those tables, and both call the same value checks, so that a sender never
  * emits what a receiver refuses.
  */
+#include "ibvmig_escrow.h"
 #include "ibvmig_vmchan.h"
 #include "wire.h"
 
@@ -192,6 +193,26 @@ static const struct field gone_f[] = {
 	FLD(SEQ, UINT, MSG, gone.seq, 0, 0),
 };
 
+/* The escrow's fields: bounds from ibvmig_escrow.h, which the agent's codec checked. */
+static const struct field esc_req_f[] = {
+	FLD(PORT_GUID, GUID, MSG, esc.port_guid, 0, 0),
+	FLD(DEST_GUID, GUID, MSG, esc.dest_guid, 0, 0),
+	FLD(TOKEN_HI, GUID, MSG, esc.token[0], 0, 0),
+	FLD(TOKEN_LO, GUID, MSG, esc.token[1], 0, 0),
+};
+
+static const struct field esc_reply_f[] = {
+	FLD(ESC_STATUS, UINT, MSG, esc.esc_status, F_REQ, IBVMIG_ESC_STATUS_MAX),
+	FLD(STATE, UINT, MSG, esc.state, 0, IBVMIG_ESC_STATE_MAX),
+	FLD(LID, UINT, MSG, esc.lid, 0, 0),
+	FLD(SOURCE_GUID, GUID, MSG, esc.source_guid, 0, 0),
+	FLD(CLAIMANT_GUID, GUID, MSG, esc.claimant_guid, 0, 0),
+	FLD(EXPIRES_IN_MS, UINT, MSG, esc.expires_in_ms, 0, 0),
+	FLD(RETRY_AFTER_MS, UINT, MSG, esc.retry_after_ms, 0, 0),
+	FLD(KEYS, UINT, MSG, esc.keys, 0, IBVMIG_ESC_KEYS_MAX),
+	FLD(SM_LID, UINT, MSG, esc.sm_lid, 0, 0),
+};
+
 static const struct field error_f[] = {
 	FLD(ERROR, UINT, MSG, error, 0, ERRNO_MAX),
 	FLD(TEXT, STR, MSG, text, 0, 0),
@@ -246,6 +267,18 @@ static const struct msg_desc messages[] = {
 	{ .type = REPLY(IBVMIG_VMC_VM_LIST), HEAD(BLOCK(count_f, B_MSG)), .items = ITEMS_VM },
 	{ .type = IBVMIG_VMC_STATUS, .name = "status" },
 	{ .type = REPLY(IBVMIG_VMC_STATUS), HEAD(BLOCK(agent_f, B_MSG)) },
+	{ .type = IBVMIG_VMC_ESC_RELEASE, .name = "escrow-release", HEAD(BLOCK(esc_req_f, B_MSG)) },
+	{ .type = REPLY(IBVMIG_VMC_ESC_RELEASE),
+	  HEAD(BLOCK(esc_req_f, B_MSG), BLOCK(esc_reply_f, B_MSG)) },
+	{ .type = IBVMIG_VMC_ESC_CLAIM, .name = "escrow-claim", HEAD(BLOCK(esc_req_f, B_MSG)) },
+	{ .type = REPLY(IBVMIG_VMC_ESC_CLAIM),
+	  HEAD(BLOCK(esc_req_f, B_MSG), BLOCK(esc_reply_f, B_MSG)) },
+	{ .type = IBVMIG_VMC_ESC_CANCEL, .name = "escrow-cancel", HEAD(BLOCK(esc_req_f, B_MSG)) },
+	{ .type = REPLY(IBVMIG_VMC_ESC_CANCEL),
+	  HEAD(BLOCK(esc_req_f, B_MSG), BLOCK(esc_reply_f, B_MSG)) },
+	{ .type = IBVMIG_VMC_ESC_QUERY, .name = "escrow-query", HEAD(BLOCK(esc_req_f, B_MSG)) },
+	{ .type = REPLY(IBVMIG_VMC_ESC_QUERY),
+	  HEAD(BLOCK(esc_req_f, B_MSG), BLOCK(esc_reply_f, B_MSG)) },
 	{ .type = IBVMIG_VMC_NOTICE, .name = "notice", HEAD(BLOCK(notice_f, B_MSG)) },
 	{ .type = IBVMIG_VMC_PATH_UPDATE, .name = "path-update",
 	  HEAD(BLOCK(path_f, B_PATH), BLOCK(stamp_f, B_MSG)) },
@@ -807,6 +840,23 @@ const char *ibvmig_vmc_type_name(uint8_t type)
 		return NULL;
 	d = describe(type & (uint8_t)~IBVMIG_VMC_REPLY, 0, 0, &err);
 	return d ? d->name : NULL;
+}
+
+void ibvmig_vmc_token_put(uint64_t field[2], const uint8_t token[16])
+{
+	unsigned i;
+
+	field[0] = field[1] = 0;
+	for (i = 0; i < 16; i++)
+		field[i / 8] = field[i / 8] << 8 | token[i];
+}
+
+void ibvmig_vmc_token_get(const uint64_t field[2], uint8_t token[16])
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++)
+		token[i] = (uint8_t)(field[i / 8] >> (8 * (7 - i % 8)));
 }
 
 const char *ibvmig_vmc_tag_name(uint16_t tag)

@@ -15,6 +15,7 @@
  */
 #include "ibvmig_journal.h"
 #include "ibvmig_util.h"
+#include "jnl_testio.h"
 #include "lid_escrow.h"
 
 #include <errno.h>
@@ -37,13 +38,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static void remove_files(void)
 {
-	char p[600];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s.lock", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s.tmp", path);
-	unlink(p);
+	tio_remove_journal(path);
 }
 
 static int fsync_skipped(void *ctx, int fd, bool data_only)

@@ -60,8 +60,30 @@ lid_escrow_tests_test_lft_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_UT
 EXTRA_PROGRAMS += lid-escrow/bench_escrow
 BENCHMARKS += lid-escrow/bench_escrow
 CLEANFILES += lid-escrow/bench_escrow
-lid_escrow_bench_escrow_SOURCES = lid-escrow/bench_escrow.c
-lid_escrow_bench_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_bench_escrow_SOURCES = lid-escrow/bench_escrow.c $(LID_ESCROW_TESTIO)
+lid_escrow_bench_escrow_CPPFLAGS = $(LID_ESCROW_CPPFLAGS) -I$(top_srcdir)/lid-escrow/tests
 lid_escrow_bench_escrow_LDADD = lid-escrow/libibvmig-escrow.la util/libibvmig-util.la
 
 EXTRA_DIST += doc/escrow-journal.md
+
+# Fuzzing (doc/fuzzing.md): the journal's reader, through its public API and the tests'
+# I/O layer; replayed over its committed corpus in make check, a libFuzzer program of make fuzz.
+check_PROGRAMS += lid-escrow/tests/fuzz_journal
+TESTS += lid-escrow/tests/fuzz_journal
+EXTRA_DIST += lid-escrow/tests/corpus
+lid_escrow_tests_fuzz_journal_SOURCES = lid-escrow/tests/fuzz_journal.c $(LID_ESCROW_TESTIO) \
+	$(FUZZ_REPLAY_FILES)
+lid_escrow_tests_fuzz_journal_CPPFLAGS = $(LID_ESCROW_CPPFLAGS) \
+	-DFUZZ_CORPUS='"lid-escrow/tests/corpus/fuzz_journal"'
+lid_escrow_tests_fuzz_journal_LDADD = lid-escrow/libibvmig-journal.la $(LID_ESCROW_UTIL)
+FUZZ_TARGETS += lid-escrow/tests/fuzz_journal-libfuzzer
+CLEANFILES += lid-escrow/tests/fuzz_journal-libfuzzer
+lid-escrow/tests/fuzz_journal-libfuzzer: lid-escrow/tests/fuzz_journal.c $(LID_ESCROW_TESTIO) \
+		$(lid_escrow_libibvmig_journal_la_SOURCES) $(FUZZ_WIRE_FILES)
+	$(FUZZ_LINK) $(LID_ESCROW_CPPFLAGS)
+# Its seeds, written through the journal's own API: make lid-escrow/tests/fuzz_journal_seeds.
+EXTRA_PROGRAMS += lid-escrow/tests/fuzz_journal_seeds
+CLEANFILES += lid-escrow/tests/fuzz_journal_seeds
+lid_escrow_tests_fuzz_journal_seeds_SOURCES = lid-escrow/tests/fuzz_journal_seeds.c
+lid_escrow_tests_fuzz_journal_seeds_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_tests_fuzz_journal_seeds_LDADD = lid-escrow/libibvmig-journal.la $(LID_ESCROW_UTIL)

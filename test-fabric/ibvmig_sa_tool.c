@@ -54,6 +54,7 @@ struct args {
 	bool have_token;
 	const char *until;	/* --until STATE: escrow-query polls until then */
 	const char *mcase;	/* --case: escrow-raw */
+	uint64_t tid;		/* --tid: vendor-forge */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -92,6 +93,8 @@ static volatile sig_atomic_t stop_signal;
 	"                                answer class 0x09 requests at their K-th copy\n"          \
 	"  vendor-request --lid L [--vguid G]\n"                                                   \
 	"                                one class 0x09 request to L, resent with one TID\n"       \
+	"  vendor-forge --lid L --tid T  a class 0x09 GetResp to L with TID T, as a hostile\n"    \
+	"                                port answers a request it saw (data \"forged\")\n"        \
 	"  escrow-release [--guid P] [--dest D]\n"                                                 \
 	"                                RELEASE port P (default the own port) into escrow;\n"     \
 	"                                prints the answer, its token included\n"                  \
@@ -169,22 +172,6 @@ static bool parse_traps(const char *s, struct args *a)
 	return ok && a->n_traps;
 }
 
-/* 32 hex digits. */
-static bool parse_token(const char *s, uint8_t token[IBVMIG_ESC_TOKEN_LEN])
-{
-	unsigned i, byte;
-
-	if (strlen(s) != 2 * IBVMIG_ESC_TOKEN_LEN ||
-	    strspn(s, "0123456789abcdefABCDEF") != 2 * IBVMIG_ESC_TOKEN_LEN)
-		return false;
-	for (i = 0; i < IBVMIG_ESC_TOKEN_LEN; i++) {
-		if (sscanf(s + 2 * i, "%2x", &byte) != 1)
-			return false;
-		token[i] = (uint8_t)byte;
-	}
-	return true;
-}
-
 enum {
 	OPT_SIM = 256,
 	OPT_STATS,
@@ -206,6 +193,7 @@ enum {
 	OPT_TOKEN,
 	OPT_UNTIL,
 	OPT_CASE,
+	OPT_TID,
 };
 
 static const struct option long_opts[] = {
@@ -230,6 +218,7 @@ static const struct option long_opts[] = {
 	{ "token", required_argument, NULL, OPT_TOKEN },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "case", required_argument, NULL, OPT_CASE },
+	{ "tid", required_argument, NULL, OPT_TID },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -311,7 +300,9 @@ static int parse_opt(int c, const char *arg, void *ctx)
 	case OPT_DEST:
 		return util_parse_guid(arg, &a->dest) ? -1 : 0;
 	case OPT_TOKEN:
-		return parse_token(arg, a->token) ? (a->have_token = true, 0) : -1;
+		return util_parse_hex(arg, a->token, sizeof(a->token)) ? -1 : (a->have_token = true, 0);
+	case OPT_TID:
+		return util_parse_uint(arg, 0, 1, UINT64_MAX, &a->tid) ? -1 : 0;
 	case OPT_UNTIL:
 		a->until = arg;
 		return 0;
@@ -666,12 +657,12 @@ static void print_stats(const struct ibvmig_sa *sa)
 		     ",\"portinfo_fallbacks\":%" PRIu64 ",\"traps_sent\":%" PRIu64
 		     ",\"trap_represses\":%" PRIu64 ",\"busy\":%" PRIu64 ",\"requests_in\":%" PRIu64
 		     ",\"requests_resent\":%" PRIu64 ",\"requests_overflow\":%" PRIu64
-		     ",\"responses_sent\":%" PRIu64 "}\n",
+		     ",\"responses_sent\":%" PRIu64 ",\"wrong_source\":%" PRIu64 "}\n",
 		c.sent, c.received, c.responses, c.timeouts, c.retries, c.sa_errors, c.reports,
 		c.report_dups, c.bad_notices, c.acks, c.sminfo, c.stale, c.malformed, c.dropped,
 		c.send_errors, c.queue_overflow, c.portinfo_queries, c.portinfo_fallbacks,
 		c.traps_sent, c.trap_represses, c.busy, c.requests_in, c.requests_resent,
-		c.requests_overflow, c.responses_sent);
+		c.requests_overflow, c.responses_sent, c.wrong_source);
 }
 
 /* ---- SMPs: the local PortInfo query, Traps -------------------------------- */
@@ -966,18 +957,34 @@ static int cmd_vendor_request(struct ibvmig_sa *sa, const struct args *a)
 			   : IBVMIG_EXIT_OK;
 }
 
+/*
+ * vendor-forge --lid L --tid T: the echo attribute's GetResp to L with TID T
+ * (all 64 bits, as a responder saw the request: ibsim routes a response by
+ * them), from this port, which L never asked: what any port of a hostile
+ * fabric can send.  The requester must take only its responder's answer.
+ */
+static int cmd_vendor_forge(struct ibvmig_sa *sa, const struct args *a)
+{
+	struct ibvmig_sa_request req = {
+	    .slid = a->lid, .qpn = 1,
+	    .mad = { .mgmt_class = TEST_VENDOR_CLASS, .class_version = TEST_VENDOR_VERSION,
+		     .method = 0x01, .tid = a->tid, .attr_id = TEST_VENDOR_ATTR },
+	};
+	int rc;
+
+	if (!a->lid || !a->tid)
+		return cli_usage_error(&tool, "vendor-forge: --lid and --tid are required");
+	rc = ibvmig_sa_register_class(sa, TEST_VENDOR_CLASS, TEST_VENDOR_VERSION, NULL, NULL);
+	if (rc)
+		return sa_fail("vendor-forge: register class 0x09", rc);
+	rc = ibvmig_sa_respond(sa, &req, 0, 0, "forged", sizeof("forged"));
+	return rc ? sa_fail("vendor-forge", rc) : IBVMIG_EXIT_OK;
+}
+
 /* ---- the LID escrow (doc/escrow-protocol.md), through its codec ------------- */
 
 #define ESCROW_UNTIL_MS	 30000
 #define ESCROW_POLL_MS	 200
-
-static void print_hex(const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		printf("%02x", b[i]);
-}
 
 /* One answer, one line: what the tests grep. */
 static void print_escrow_answer(uint16_t mad_status, const struct ibvmig_esc_resp *r)
@@ -995,8 +1002,10 @@ static void print_escrow_answer(uint16_t mad_status, const struct ibvmig_esc_res
 		if (!r->nkeys)
 			printf("-");
 		if (memcmp(r->token, (uint8_t[IBVMIG_ESC_TOKEN_LEN]){ 0 }, sizeof(r->token))) {
-			printf(" token=");	/* RELEASE's answer only */
-			print_hex(r->token, sizeof(r->token));
+			char hex[2 * IBVMIG_ESC_TOKEN_LEN + 1];
+
+			util_format_hex(r->token, sizeof(r->token), hex);
+			printf(" token=%s", hex);	/* RELEASE's answer only */
 		}
 	}
 	if (r->retry_after_ms)
@@ -1005,50 +1014,15 @@ static void print_escrow_answer(uint16_t mad_status, const struct ibvmig_esc_res
 	fflush(stdout);
 }
 
-/*
- * Sends @mad (256 bytes, an escrow request as encoded) to the SM's LID and
- * gives back the answer's 256 bytes and its MAD status.
- */
-static int escrow_exchange(struct ibvmig_sa *sa, const uint8_t mad[IBVMIG_ESC_MAD_LEN],
-			   uint8_t answer[IBVMIG_ESC_MAD_LEN], uint16_t *mad_status)
-{
-	struct ibvmig_sa_vendor_mad req, resp;
-	int rc;
-
-	rc = ibvmig_sa_refresh(sa);	/* the master's LID, after a failover too */
-	if (rc)
-		return rc;
-	rc = ibvmig_sa_vendor_decode(mad, IBVMIG_ESC_MAD_LEN, &req);
-	if (rc)
-		return rc;
-	rc = ibvmig_sa_register_class(sa, IBVMIG_ESC_MGMT_CLASS, IBVMIG_ESC_CLASS_VERSION, NULL,
-				      NULL);
-	if (rc && rc != -EEXIST)
-		return rc;
-	rc = ibvmig_sa_vendor_request(sa, ibvmig_sa_port(sa)->sm_lid, &req, NULL, &resp);
-	if (rc)
-		return rc;
-	ibvmig_sa_vendor_encode(answer, &resp);
-	*mad_status = resp.status;
-	return 0;
-}
-
-typedef enum ibvmig_esc_err (*esc_req_encode_fn)(uint64_t, const struct ibvmig_esc_req *,
-						  uint8_t *);
-typedef enum ibvmig_esc_err (*esc_resp_decode_fn)(const uint8_t *, size_t,
-						   struct ibvmig_esc_hdr *,
-						   struct ibvmig_esc_resp *);
-
 static const struct escrow_op {
 	const char *name;
-	esc_req_encode_fn encode;
-	esc_resp_decode_fn decode;
+	enum ibvmig_esc_msg msg;
 	bool token;
 } escrow_ops[] = {
-	{ "escrow-release", ibvmig_esc_release_req_encode, ibvmig_esc_release_resp_decode, false },
-	{ "escrow-claim", ibvmig_esc_claim_req_encode, ibvmig_esc_claim_resp_decode, true },
-	{ "escrow-cancel", ibvmig_esc_cancel_req_encode, ibvmig_esc_cancel_resp_decode, true },
-	{ "escrow-query", ibvmig_esc_query_req_encode, ibvmig_esc_query_resp_decode, true },
+	{ "escrow-release", IBVMIG_ESC_RELEASE_REQ, false },
+	{ "escrow-claim", IBVMIG_ESC_CLAIM_REQ, true },
+	{ "escrow-cancel", IBVMIG_ESC_CANCEL_REQ, true },
+	{ "escrow-query", IBVMIG_ESC_QUERY_REQ, true },
 };
 
 static const struct escrow_op *escrow_op_of(const char *cmd)
@@ -1067,28 +1041,25 @@ static int escrow_once(struct ibvmig_sa *sa, const struct args *a, const struct 
 {
 	struct ibvmig_esc_req r = { .port_guid = a->guid ? a->guid : ibvmig_sa_port(sa)->port_guid,
 				    .dest_guid = a->dest };
-	uint8_t mad[IBVMIG_ESC_MAD_LEN], answer[IBVMIG_ESC_MAD_LEN];
-	enum ibvmig_esc_err err;
+	struct ibvmig_sa_escrow_answer ans;
 	int rc;
 
 	if (op->token)
 		memcpy(r.token, a->token, sizeof(r.token));
-	err = op->encode(0, &r, mad);
-	if (err)
+	rc = ibvmig_sa_escrow(sa, op->msg, &r, NULL, &ans);
+	*mad_status = ans.mad_status;
+	*resp = ans.resp;
+	if (rc == -EINVAL && ans.err)
 		return cli_fail(&tool, IBVMIG_EXIT_USAGE, "%s: %s", op->name,
-				ibvmig_esc_strerror(err));
-	rc = escrow_exchange(sa, mad, answer, mad_status);
-	if (rc)
-		return sa_fail(op->name, rc);
-	if (*mad_status & IBVMIG_ESC_MAD_STATUS_COMMON) {
+				ibvmig_esc_strerror(ans.err));
+	if (rc == -EPROTO) {
 		printf("status=mad-error mad_status=0x%04x\n", *mad_status);
 		return IBVMIG_EXIT_FAILED;
 	}
-	err = op->decode(answer, IBVMIG_ESC_MAD_LEN, NULL, resp);
-	if (err)
+	if (rc == -EBADMSG)
 		return cli_fail(&tool, IBVMIG_EXIT_PROTOCOL, "%s: the SM's answer: %s", op->name,
-				ibvmig_esc_strerror(err));
-	return -1;
+				ibvmig_esc_strerror(ans.err));
+	return rc ? sa_fail(op->name, rc) : -1;
 }
 
 /* escrow-release/-claim/-cancel/-query: one request, one line (--until: polled). */
@@ -1170,7 +1141,7 @@ static int cmd_escrow_raw(struct ibvmig_sa *sa, const struct args *a)
 		memset(mad + 224, 0xA5, IBVMIG_ESC_MAD_LEN - 224);
 	else
 		return cli_usage_error(&tool, "escrow-raw: unknown --case \"%s\"", c);
-	rc = escrow_exchange(sa, mad, answer, &mad_status);
+	rc = ibvmig_sa_escrow_exchange(sa, mad, NULL, answer, &mad_status, NULL);
 	if (rc)
 		return sa_fail("escrow-raw", rc);
 	if (!(mad_status & IBVMIG_ESC_MAD_STATUS_COMMON) &&
@@ -1201,6 +1172,7 @@ static const struct command commands[] = {
     {"report", cmd_report, true},
     {"vendor-serve", cmd_vendor_serve, false},
     {"vendor-request", cmd_vendor_request, false},
+    {"vendor-forge", cmd_vendor_forge, false},
     {"escrow-release", cmd_escrow, false},
     {"escrow-claim", cmd_escrow, false},
     {"escrow-cancel", cmd_escrow, false},

@@ -13,6 +13,7 @@
 #ifndef IBVMIG_FUZZ_H
 #define IBVMIG_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,5 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort();                                                     \
 		}                                                                    \
 	} while (0)
+
+/* True when @n bytes at @p are all zero: what a decoder leaves behind when it refuses. */
+static inline bool fuzz_all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		if (*b++)
+			return false;
+	return true;
+}
 
 #endif /* IBVMIG_FUZZ_H */

@@ -60,6 +60,13 @@ uint64_t util_mono_ns(void);
 int util_parse_uint(const char *s, int base, uint64_t min, uint64_t max, uint64_t *out);
 /* A GUID: as util_parse_uint with base 0, and never 0 (no port has GUID 0). */
 int util_parse_guid(const char *s, uint64_t *out);
+/*
+ * Exactly 2 * @n hex digits (either case, nothing else) into @n bytes, the
+ * first two digits the first byte: 0 or -EINVAL (then @out is unchanged).
+ */
+int util_parse_hex(const char *s, uint8_t *out, size_t n);
+/* @n bytes as 2 * @n lower-case hex digits and a NUL into @out (2 * @n + 1 bytes). */
+void util_format_hex(const uint8_t *in, size_t n, char *out);
 /* A copy into @dst that must fit whole and be non-empty: 0 or -ENAMETOOLONG/-EINVAL. */
 int util_copy_str(char *dst, size_t len, const char *src);
 

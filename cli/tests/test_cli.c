@@ -6,6 +6,7 @@
  * options and words is the tool's choice.
  */
 #include "ibvmig_cli.h"
+#include "ibvmig_escrow.h"
 #include "unit.h"
 
 #include <stdarg.h>
@@ -169,6 +170,45 @@ static void test_word_order_is_the_tools_choice(void)
 	CU_ASSERT(c.json);
 }
 
+/* Each escrow status has the exit of ibvmig(7) that says what the requester can do. */
+static void test_each_escrow_status_has_its_exit(void)
+{
+	static const struct {
+		unsigned status;
+		int code;
+	} map[] = {
+		{ IBVMIG_ESC_OK, IBVMIG_EXIT_OK },
+		{ IBVMIG_ESC_MALFORMED, IBVMIG_EXIT_PROTOCOL },
+		{ IBVMIG_ESC_UNKNOWN_TOKEN, IBVMIG_EXIT_NOT_FOUND },
+		{ IBVMIG_ESC_EXPIRED_TOKEN, IBVMIG_EXIT_NOT_FOUND },
+		{ IBVMIG_ESC_USED_TOKEN, IBVMIG_EXIT_HELD },
+		{ IBVMIG_ESC_WRONG_REQUESTER, IBVMIG_EXIT_DENIED },
+		{ IBVMIG_ESC_PORT_HAS_ALIASES, IBVMIG_EXIT_HELD },
+		{ IBVMIG_ESC_PORT_IN_ESCROW, IBVMIG_EXIT_HELD },
+		{ IBVMIG_ESC_PATH_DIFFERS, IBVMIG_EXIT_FAILED },
+		{ IBVMIG_ESC_GROUP_RULE_KEY, IBVMIG_EXIT_FAILED },
+		{ IBVMIG_ESC_LID_BUSY, IBVMIG_EXIT_HELD },
+		{ IBVMIG_ESC_NOT_MASTER, IBVMIG_EXIT_UNREACHABLE },
+		{ IBVMIG_ESC_JOURNAL, IBVMIG_EXIT_UNREACHABLE },
+		{ IBVMIG_ESC_RATE_LIMITED, IBVMIG_EXIT_DENIED },
+		{ IBVMIG_ESC_CAPACITY, IBVMIG_EXIT_FULL },
+		{ IBVMIG_ESC_INTERNAL, IBVMIG_EXIT_FAILED },
+		{ IBVMIG_ESC_STATUS_MAX + 1, IBVMIG_EXIT_PROTOCOL },
+		{ 255, IBVMIG_EXIT_PROTOCOL },
+	};
+	const char *hint;
+	size_t i;
+
+	CU_ASSERT_EQUAL(sizeof(map) / sizeof(map[0]), IBVMIG_ESC_STATUS_MAX + 3);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		hint = NULL;
+		CU_ASSERT_EQUAL(cli_escrow_exit(map[i].status, &hint), map[i].code);
+		CU_ASSERT_PTR_NOT_NULL(hint);
+		CU_ASSERT(map[i].status == IBVMIG_ESC_OK || (hint && *hint));
+	}
+	CU_ASSERT_EQUAL(cli_escrow_exit(IBVMIG_ESC_CAPACITY, NULL), IBVMIG_EXIT_FULL);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -177,6 +217,7 @@ int main(void)
 		UNIT_TEST(test_bad_values_are_usage_errors),
 		UNIT_TEST(test_help_and_version_end_with_zero),
 		UNIT_TEST(test_word_order_is_the_tools_choice),
+		UNIT_TEST(test_each_escrow_status_has_its_exit),
 	};
 
 	return unit_run("cli", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));

@@ -14,6 +14,11 @@
  *   wrongid   a well-formed reply to another request id
  *   notices   a VM's agent: welcome, interests, a path (DLID 10, stamped 7/3), then
  *             scripted notices in a scrambled order (see script[] below), then hangs up
+ *   escrow=N  as ok, but the SM refuses every escrow request with escrow status N
+ *   sm-silent as ok, but no SM answers an escrow request (ETIMEDOUT)
+ *   moving    as ok, but a QUERY says "moving" for ever
+ * In "ok" an escrow RELEASE is held with the token 0102...0f10, a CLAIM and a
+ * CANCEL are moving, a QUERY is live.
  * It serves connections one after the other, prints "ready" once it listens,
  * and exits after 30 s (no test leaves it behind for long).
  */
@@ -100,6 +105,34 @@ static const struct ibvmig_sa_path path = {
 	.reversible = true, .numb_path = 1, .pkey = 0xffff, .sl = 0, .mtu = 4, .rate = 3,
 };
 
+#define TOKEN_HI 0x0102030405060708ULL
+#define TOKEN_LO 0x090a0b0c0d0e0f10ULL
+
+/* What the SM answers an escrow request, as the agent passes it on. */
+static void escrow_answer(const struct ibvmig_vmc_msg *q, struct ibvmig_vmc_escrow *a)
+{
+	uint64_t port = q->esc.port_guid ? q->esc.port_guid : 0x0002c90300000031ULL;
+
+	*a = (struct ibvmig_vmc_escrow){ .port_guid = port, .sm_lid = 1 };
+	if (!strncmp(mode, "escrow=", 7)) {
+		a->esc_status = (uint8_t)atoi(mode + 7);
+		a->retry_after_ms = a->esc_status == 13 ? 1500 : 0;
+		return;
+	}
+	a->lid = 7;
+	a->keys = 2;
+	a->source_guid = q->type == IBVMIG_VMC_ESC_RELEASE ? port : 0x0002c90300000021ULL;
+	if (q->type == IBVMIG_VMC_ESC_RELEASE) {
+		a->state = 1;	/* held */
+		a->token[0] = TOKEN_HI;
+		a->token[1] = TOKEN_LO;
+		a->expires_in_ms = 600000;
+		return;
+	}
+	a->claimant_guid = port;
+	a->state = q->type == IBVMIG_VMC_ESC_QUERY && strcmp(mode, "moving") ? 3 : 2;
+}
+
 /* The answer a good agent gives to @q (notices mode included). */
 static void answer_ok(int fd, const struct ibvmig_vmc_msg *q)
 {
@@ -130,6 +163,18 @@ static void answer_ok(int fd, const struct ibvmig_vmc_msg *q)
 	case IBVMIG_VMC_VM_LIST:
 		list_reply(fd, &r);
 		return;
+	case IBVMIG_VMC_ESC_RELEASE:
+	case IBVMIG_VMC_ESC_CLAIM:
+	case IBVMIG_VMC_ESC_CANCEL:
+	case IBVMIG_VMC_ESC_QUERY:
+		if (!strcmp(mode, "sm-silent")) {
+			r.status = IBVMIG_VMC_E_FAILED;
+			r.error = ETIMEDOUT;
+			snprintf(r.text, sizeof(r.text), "the SM (LID 1) did not answer");
+			break;
+		}
+		escrow_answer(q, &r.esc);
+		break;
 	case IBVMIG_VMC_STATUS:
 		snprintf(r.agent.version, sizeof(r.agent.version), "ibvmigd fake");
 		snprintf(r.agent.ca, sizeof(r.agent.ca), "ibsim0");
@@ -207,7 +252,9 @@ static void serve(int fd)
 	struct ibvmig_vmc_msg q;
 
 	while (!read_msg(fd, buf, &q)) {
-		if (!strcmp(mode, "ok") || (!strcmp(mode, "held") && q.type != IBVMIG_VMC_ATTACH))
+		if (!strcmp(mode, "ok") || (!strcmp(mode, "held") && q.type != IBVMIG_VMC_ATTACH) ||
+		    !strncmp(mode, "escrow=", 7) || !strcmp(mode, "sm-silent") ||
+		    !strcmp(mode, "moving"))
 			answer_ok(fd, &q);
 		else if (!strcmp(mode, "held"))
 			refuse(fd, &q, IBVMIG_VMC_E_EXISTS, "the SA refused: another port holds "

@@ -37,16 +37,6 @@
 #define TRAP_GID_FIRST 64	/* traps 64-67 carry a GID at details offset 6 */
 #define TRAP_GID_LAST 67
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		if (*b++)
-			return false;
-	return true;
-}
-
 static uint64_t be64_at(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -81,7 +71,7 @@ static void check_mad_hdr(const uint8_t *mad, size_t len, struct ibvmig_sa_mad_h
 	int rc = ibvmig_sa_mad_hdr_decode(mad, len, h);
 
 	if (len < IBVMIG_SA_HDR_LEN) {
-		FUZZ_CHECK(rc == -EBADMSG && all_zero(h, sizeof(*h)));
+		FUZZ_CHECK(rc == -EBADMSG && fuzz_all_zero(h, sizeof(*h)));
 		return;
 	}
 	FUZZ_CHECK(rc == (mad[0] == UMAD_BASE_VERSION ? 0 : -EBADMSG));
@@ -103,7 +93,7 @@ static void check_class_hdr(const uint8_t *mad, size_t len)
 
 	FUZZ_CHECK(rc == (len < IBVMIG_SA_SA_DATA_OFFS ? -EBADMSG : 0));
 	if (rc) {
-		FUZZ_CHECK(all_zero(&s, sizeof(s)));
+		FUZZ_CHECK(fuzz_all_zero(&s, sizeof(s)));
 		return;
 	}
 	ibvmig_sa_class_hdr_encode(again, &s);
@@ -127,7 +117,7 @@ static void check_class_hdr(const uint8_t *mad, size_t len)
 		rc_ = decode((mad) + (at), left_, &v_);                            \
 		FUZZ_CHECK(rc_ == (left_ < (rec_len) ? -EBADMSG : 0));             \
 		if (rc_) {                                                         \
-			FUZZ_CHECK(all_zero(&v_, sizeof(v_)));                     \
+			FUZZ_CHECK(fuzz_all_zero(&v_, sizeof(v_)));                     \
 			break;                                                     \
 		}                                                                  \
 		memset(enc_, 0, sizeof(enc_));                                     \
@@ -165,7 +155,7 @@ static void check_report(const uint8_t *mad, size_t len, const struct ibvmig_sa_
 	else
 		FUZZ_CHECK(rc == (len < IBVMIG_SA_SA_DATA_OFFS + IBVMIG_NOTICE_LEN ? -EBADMSG : 0));
 	if (rc) {
-		FUZZ_CHECK(all_zero(&r, sizeof(r)));
+		FUZZ_CHECK(fuzz_all_zero(&r, sizeof(r)));
 		return;
 	}
 	memset(&n, 0, sizeof(n));
@@ -205,7 +195,7 @@ static void check_report_ack(const uint8_t *mad, size_t len, const struct ibvmig
 		   a.mgmt_class == h->mgmt_class && a.class_version == h->class_version);
 	FUZZ_CHECK(memcmp(ack + IBVMIG_SA_HDR_LEN, mad + IBVMIG_SA_HDR_LEN,
 			  len - IBVMIG_SA_HDR_LEN) == 0);
-	FUZZ_CHECK(all_zero(ack + len, IBVMIG_SA_MAD_LEN - len));
+	FUZZ_CHECK(fuzz_all_zero(ack + len, IBVMIG_SA_MAD_LEN - len));
 }
 
 static void check_sminfo_reply(const uint8_t *mad, size_t len, const struct ibvmig_sa_mad_hdr *h,

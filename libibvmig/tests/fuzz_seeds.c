@@ -8,6 +8,7 @@
  * FUZZ_MERGE=1` added.  Built on demand only: make libibvmig/tests/fuzz_seeds.
  */
 #include "ibvmig_admin.h"
+#include "ibvmig_escrow.h"
 #include "ibvmig_notice.h"
 #include "ibvmig_sa.h"
 #include "ibvmig_vmchan.h"
@@ -387,11 +388,19 @@ static void vmchan_seeds(void)
 		{ .type = IBVMIG_VMC_NOTICE, .notice = { IBVMIG_TRAP_REPATH, repath } },
 		{ .type = IBVMIG_VMC_PATH_QUERY | IBVMIG_VMC_REPLY, .id = 13,
 		  .status = IBVMIG_VMC_E_SUSPENDED, .error = EAGAIN, .text = "suspended" },
+		{ .type = IBVMIG_VMC_ESC_RELEASE, .id = 15, .esc = { .dest_guid = PORT_B } },
+		{ .type = IBVMIG_VMC_ESC_RELEASE | IBVMIG_VMC_REPLY, .id = 15,
+		  .esc = { .port_guid = PORT_A, .token = { 1, 2 }, .state = 1, .lid = 4,
+			   .source_guid = PORT_A, .keys = 2, .sm_lid = 1 } },
+		{ .type = IBVMIG_VMC_ESC_QUERY, .id = 16, .esc = { .token = { 1, 2 } } },
+		{ .type = IBVMIG_VMC_ESC_QUERY | IBVMIG_VMC_REPLY, .id = 16,
+		  .esc = { .esc_status = 13, .retry_after_ms = 500 } },
 	};
 	static const char *const names[] = {
 		"hello", "welcome", "interest-del-reply", "path-query", "path-reply", "bye",
 		"attach", "detach-reply", "vm-add", "vm-del", "vm-list-request", "status-reply",
-		"notice", "error-reply",
+		"notice", "error-reply", "escrow-release", "escrow-release-reply", "escrow-query",
+		"escrow-query-refused",
 	};
 	struct ibvmig_vmc_msg longest = { .type = IBVMIG_VMC_HELLO, .id = 14 };
 	size_t i;
@@ -518,6 +527,76 @@ static void sa_seeds(void)
 	seed(f, "header-short", mad, 23);
 }
 
+/* ---- the LID escrow's MADs --------------------------------------------- */
+
+static void esc_seed(const char *name, const uint8_t mad[IBVMIG_ESC_MAD_LEN], size_t len)
+{
+	seed("fuzz_escrow", name, mad, len);
+}
+
+/* Each of the eight messages as its encoder writes it, refusals, and near misses. */
+static void escrow_seeds(void)
+{
+	static const char *const req_names[] = { "release", "claim", "cancel", "query" };
+	struct ibvmig_esc_req q = { .port_guid = PORT_A, .dest_guid = PORT_B };
+	struct ibvmig_esc_resp a = {
+		.state = IBVMIG_ESC_HELD, .lid = 0x0042, .mtu = 5, .rate = 16, .port_guid = PORT_A,
+		.dest_guid = PORT_B, .source_guid = PORT_A, .created_ms = 1796190000000ULL,
+		.changed_ms = 1796190000001ULL, .expires_in_ms = 600000, .nkeys = 2,
+		.keys = { 0x8001, 0x0002 },
+	};
+	struct ibvmig_esc_hdr h = { .tid = 0x1234 };
+	uint8_t mad[IBVMIG_ESC_MAD_LEN], tok[IBVMIG_ESC_TOKEN_LEN];
+	char name[64];
+	unsigned i;
+
+	for (i = 0; i < IBVMIG_ESC_TOKEN_LEN; i++)
+		tok[i] = (uint8_t)(0xA0 + i);
+	memcpy(a.token, tok, sizeof(tok));
+	if (ibvmig_esc_release_req_encode(7, &q, mad) == 0)
+		esc_seed("release-req", mad, sizeof(mad));
+	memcpy(q.token, tok, sizeof(tok));
+	q.dest_guid = 0;
+	for (i = 1; i < 4; i++) {
+		snprintf(name, sizeof(name), "%s-req", req_names[i]);
+		if (ibvmig_esc_req_encode((enum ibvmig_esc_msg)(IBVMIG_ESC_RELEASE_REQ + 2 * i), 8 + i,
+					  &q, mad) == 0)
+			esc_seed(name, mad, sizeof(mad));
+	}
+	if (ibvmig_esc_release_resp_encode(7, &a, mad) == 0)
+		esc_seed("release-resp-held", mad, sizeof(mad));
+	memset(a.token, 0, sizeof(a.token));
+	a.state = IBVMIG_ESC_MOVING;
+	a.claimant_guid = PORT_B;
+	a.expires_in_ms = 0;
+	if (ibvmig_esc_claim_resp_encode(9, &a, mad) == 0)
+		esc_seed("claim-resp-moving", mad, sizeof(mad));
+	a.state = IBVMIG_ESC_LIVE;
+	a.nkeys = IBVMIG_ESC_KEYS_MAX;
+	for (i = 0; i < IBVMIG_ESC_KEYS_MAX; i++)
+		a.keys[i] = (uint16_t)(0x8100 + i);
+	if (ibvmig_esc_query_resp_encode(11, &a, mad) == 0)
+		esc_seed("query-resp-live-60-keys", mad, sizeof(mad));
+	a = (struct ibvmig_esc_resp){ .status = IBVMIG_ESC_RATE_LIMITED, .port_guid = PORT_A,
+				      .retry_after_ms = 5000 };
+	if (ibvmig_esc_cancel_resp_encode(10, &a, mad) == 0)
+		esc_seed("cancel-resp-rate-limited", mad, sizeof(mad));
+	a.status = IBVMIG_ESC_WRONG_REQUESTER;
+	a.retry_after_ms = 0;
+	if (ibvmig_esc_claim_resp_encode(9, &a, mad) == 0)
+		esc_seed("claim-resp-wrong-requester", mad, sizeof(mad));
+	h.attr_id = IBVMIG_ESC_ATTR_CLAIM;
+	ibvmig_esc_encode_mad_error(&h, 0x001C, mad);
+	esc_seed("mad-error", mad, sizeof(mad));
+	/* Near misses: umad2sim's 224 bytes, one byte long, a tail byte set, a keys count over. */
+	ibvmig_esc_query_req_encode(11, &q, mad);
+	esc_seed("query-req-224", mad, 224);
+	mad[255] = 1;
+	esc_seed("query-req-tail-set", mad, sizeof(mad));
+	mad[27] = IBVMIG_ESC_KEYS_MAX + 1;
+	esc_seed("query-req-keys-count", mad, sizeof(mad));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -532,5 +611,6 @@ int main(int argc, char **argv)
 	vmchan_seeds();
 	conf_seeds();
 	sa_seeds();
+	escrow_seeds();
 	return failures ? 1 : 0;
 }

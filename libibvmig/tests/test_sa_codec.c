@@ -1079,6 +1079,18 @@ static void test_vendor_response_matches_class_method_attr_low_tid(void)
 	CU_ASSERT_FALSE(ibvmig_sa_is_vendor_response(&h, 0x09, 0x01, 0xFF01, 0x42));
 }
 
+/* Any port can forge an answer with the right TID: only the LID asked answers. */
+static void test_an_answer_from_another_lid_is_not_the_answer(void)
+{
+	CU_ASSERT_TRUE(ibvmig_sa_answer_from(1, 1));
+	CU_ASSERT_TRUE(ibvmig_sa_answer_from(0xBFFF, 0xBFFF));
+	CU_ASSERT_FALSE(ibvmig_sa_answer_from(1, 2));
+	CU_ASSERT_FALSE(ibvmig_sa_answer_from(2, 1));
+	CU_ASSERT_FALSE(ibvmig_sa_answer_from(1, 0));
+	CU_ASSERT_FALSE(ibvmig_sa_answer_from(0, 0));	/* nothing was asked of LID 0 */
+	CU_ASSERT_FALSE(ibvmig_sa_answer_from(0x0101, 0x0110));	/* byte order matters */
+}
+
 /* ---- status and errors -------------------------------------------------------- */
 
 static void test_sa_status_maps_to_errno(void)
@@ -1230,6 +1242,7 @@ int main(void)
 	    UNIT_TEST(test_vendor_mad_layout_is_iba_13_4_2),
 	    UNIT_TEST(test_vendor_response_is_getresp_with_the_requests_tid),
 	    UNIT_TEST(test_vendor_response_matches_class_method_attr_low_tid),
+	    UNIT_TEST(test_an_answer_from_another_lid_is_not_the_answer),
 	    UNIT_TEST(test_sa_status_maps_to_errno),
 	    UNIT_TEST(test_strerror_speaks_of_the_sa),
 	    UNIT_TEST(test_mtu_and_rate_names),

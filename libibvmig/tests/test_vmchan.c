@@ -4,6 +4,7 @@
  * message type, items, framing of a stream in any chunks, refusal of every
  * truncation, of oversize and of every malformed field, and random bytes.
  */
+#include "ibvmig_escrow.h"
 #include "ibvmig_vmchan.h"
 #include "ibvmig_sa.h"
 #include "unit.h"
@@ -105,6 +106,20 @@ static const struct ibvmig_vmc_msg samples[] = {
 	  .path = { &the_path, true, 0xCAFEF00D, 0xFFFFFFFFFFFFFFFFULL } },
 	{ .type = IBVMIG_VMC_PATH_GONE, .id = 0,
 	  .gone = { { PREFIX, VGUID }, true, 0xCAFEF00D, 42 } },
+	{ .type = IBVMIG_VMC_ESC_RELEASE, .id = 22, .esc = { .port_guid = PORT_1,
+							     .dest_guid = VGUID } },
+	{ .type = REPLY(IBVMIG_VMC_ESC_RELEASE), .id = 23,
+	  .esc = { PORT_1, VGUID, { 0x0102030405060708ULL, 0xF1F2F3F4F5F6F7F8ULL },
+		   IBVMIG_ESC_OK, IBVMIG_ESC_HELD, 0xBFFF, PORT_1, 0, 600000, 0, 60, 1 } },
+	{ .type = IBVMIG_VMC_ESC_CLAIM, .id = 24, .esc = { .token = { 1, 2 } } },
+	{ .type = REPLY(IBVMIG_VMC_ESC_CLAIM), .id = 25,
+	  .esc = { .port_guid = PORT_1, .esc_status = IBVMIG_ESC_INTERNAL, .sm_lid = 0xFFFF } },
+	{ .type = IBVMIG_VMC_ESC_CANCEL, .id = 26, .esc = { .port_guid = 1, .token = { 3, 4 } } },
+	{ .type = REPLY(IBVMIG_VMC_ESC_CANCEL), .id = 27,
+	  .esc = { .esc_status = IBVMIG_ESC_RATE_LIMITED, .retry_after_ms = 0xFFFFFFFF } },
+	{ .type = IBVMIG_VMC_ESC_QUERY, .id = 28, .esc = { .token = { 0, 1 } } },
+	{ .type = REPLY(IBVMIG_VMC_ESC_QUERY), .id = 29,
+	  .esc = { .state = IBVMIG_ESC_EXPIRED, .lid = 1, .claimant_guid = PORT_1 } },
 };
 
 #define N_SAMPLES (sizeof(samples) / sizeof(samples[0]))
@@ -974,6 +989,41 @@ static void test_peek_reads_a_refused_request(void)
 	free(buf);
 }
 
+/* The token crosses the channel as two GUID fields: its bytes in order, big-endian halves. */
+static void test_escrow_token_fields_keep_the_bytes(void)
+{
+	const uint8_t token[16] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+				    0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE, 0xFF, 0x00 };
+	uint64_t field[2] = { 7, 7 };
+	uint8_t back[16];
+
+	ibvmig_vmc_token_put(field, token);
+	CU_ASSERT_EQUAL(field[0], 0x0102030405060708ULL);
+	CU_ASSERT_EQUAL(field[1], 0xF9FAFBFCFDFEFF00ULL);
+	ibvmig_vmc_token_get(field, back);
+	CU_ASSERT_EQUAL(memcmp(back, token, sizeof(token)), 0);
+}
+
+/* The reply's escrow status and state are the escrow codec's: nothing past their last. */
+static void test_escrow_reply_values_are_bounded(void)
+{
+	struct ibvmig_vmc_msg m = { .type = REPLY(IBVMIG_VMC_ESC_QUERY), .id = 1 };
+	uint8_t *buf = NULL;
+	size_t len;
+
+	m.esc.esc_status = IBVMIG_ESC_STATUS_MAX + 1;
+	CU_ASSERT_EQUAL(ibvmig_vmc_encode(&m, &buf, &len), -EINVAL);
+	m.esc.esc_status = IBVMIG_ESC_STATUS_MAX;
+	m.esc.state = IBVMIG_ESC_STATE_MAX + 1;
+	CU_ASSERT_EQUAL(ibvmig_vmc_encode(&m, &buf, &len), -EINVAL);
+	m.esc.state = IBVMIG_ESC_STATE_MAX;
+	m.esc.keys = IBVMIG_ESC_KEYS_MAX + 1;
+	CU_ASSERT_EQUAL(ibvmig_vmc_encode(&m, &buf, &len), -EINVAL);
+	m.esc.keys = IBVMIG_ESC_KEYS_MAX;
+	CU_ASSERT_EQUAL(ibvmig_vmc_encode(&m, &buf, &len), 0);
+	free(buf);
+}
+
 static void test_names(void)
 {
 	static const uint16_t tags[] = {
@@ -987,7 +1037,10 @@ static void test_names(void)
 		CU_ASSERT_PTR_NOT_NULL(ibvmig_vmc_tag_name(tags[i]));
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_tag_name(IBVMIG_VMC_TAG_DLID), "dlid");
 	CU_ASSERT_PTR_NULL(ibvmig_vmc_tag_name(0));
-	CU_ASSERT_PTR_NULL(ibvmig_vmc_tag_name(20));
+	CU_ASSERT_PTR_NULL(ibvmig_vmc_tag_name(30));
+	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_tag_name(IBVMIG_VMC_TAG_ESC_STATUS), "escrow_status");
+	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_type_name(IBVMIG_VMC_ESC_RELEASE | IBVMIG_VMC_REPLY),
+			       "escrow-release");
 	CU_ASSERT_PTR_NULL(ibvmig_vmc_tag_name(IBVMIG_VMC_TAG_MAX + 1));
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_type_name(IBVMIG_VMC_PATH_QUERY), "path-query");
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_type_name(IBVMIG_VMC_VM_LIST | IBVMIG_VMC_REPLY),
@@ -1023,7 +1076,9 @@ int main(void)
 		UNIT_TEST(test_mutated_messages_never_crash),
 		UNIT_TEST(test_statuses_and_errnos),
 		UNIT_TEST(test_peek_reads_a_refused_request),
-		UNIT_TEST(test_names),
+		UNIT_TEST(test_escrow_token_fields_keep_the_bytes),
+	    UNIT_TEST(test_escrow_reply_values_are_bounded),
+	    UNIT_TEST(test_names),
 	};
 
 	return unit_run("vmchan", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));

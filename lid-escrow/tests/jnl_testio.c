@@ -3,7 +3,9 @@
 #include "jnl_testio.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct tio *tio_of(void *ctx)
 {
@@ -144,4 +146,15 @@ void tio_init(struct tio *t)
 		.ftruncate = t_ftruncate, .fchmod = t_fchmod, .rename = t_rename,
 		.unlink = t_unlink, .flock = t_flock,
 	};
+}
+
+void tio_remove_journal(const char *path)
+{
+	char other[4200];
+
+	unlink(path);
+	snprintf(other, sizeof(other), "%s.tmp", path);
+	unlink(other);
+	snprintf(other, sizeof(other), "%s.lock", path);
+	unlink(other);
 }

@@ -50,5 +50,7 @@ struct tio {
 };
 
 void tio_init(struct tio *t);
+/* Removes the journal at @path and its "<path>.tmp" and "<path>.lock" (real calls). */
+void tio_remove_journal(const char *path);
 
 #endif /* IBVMIG_JNL_TESTIO_H */

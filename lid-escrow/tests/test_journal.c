@@ -215,13 +215,7 @@ static uint8_t *read_file(const char *path, size_t *len)
 
 static void remove_journal(const char *path)
 {
-	char other[300];
-
-	unlink(path);
-	snprintf(other, sizeof(other), "%s.tmp", path);
-	unlink(other);
-	snprintf(other, sizeof(other), "%s.lock", path);
-	unlink(other);
+	tio_remove_journal(path);
 }
 
 /*

@@ -24,24 +24,44 @@ own_lid() {
 	fabric_smpquery "$1" -D portinfo 0 2>/dev/null | sed -n 's/^Lid:\.*\([0-9]*\)$/\1/p'
 }
 
-# wait_own_lid NODE LID: until NODE's own PortInfo shows LID (20 s at most).
+# wait_own_lid NODE LID: until NODE's own PortInfo shows LID (60 s at most: a liveness
+# bound; a move under a loaded machine's heavy sweep took over 20 s).
 wait_own_lid() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		[ "$(own_lid "$1")" = "$2" ] && return 0
 		sleep 0.2
 	done
 	return 1
 }
 
-# wait_lid_changes NODE OLD: until NODE's LID is not OLD (20 s); prints the new one.
+# wait_lid_changes NODE OLD: until NODE's LID is not OLD (60 s); prints the new one.
 wait_lid_changes() {
 	local i lid
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		lid=$(own_lid "$1")
 		if [ -n "$lid" ] && [ "$lid" != "$2" ]; then
 			echo "$lid"
 			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# wait_g2l NODE LID: until OpenSM's guid2lid file in $FABRIC_DIR/cache maps NODE's port
+# to LID (20 s).  OpenSM writes that file at the end of a heavy sweep, after the
+# port's PortInfo already shows the new LID: an SM killed in between leaves the
+# old mapping for its successor (doc/simulator.md, "LIDs").
+wait_g2l() {
+	local guid i g min rest
+	guid=$(fabric_smpquery "$1" -D nodeinfo 0 2>/dev/null | sed -n 's/^PortGuid:\.*//p')
+	[ -n "$guid" ] || return 1
+	for i in $(seq 100); do
+		if [ -r "$FABRIC_DIR/cache/guid2lid" ]; then
+			while read -r g min rest; do
+				[ "$((g))" = "$((guid))" ] && [ "$((min))" = "$2" ] && return 0
+			done <"$FABRIC_DIR/cache/guid2lid"
 		fi
 		sleep 0.2
 	done

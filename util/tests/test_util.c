@@ -64,6 +64,23 @@ static void test_parse_guid_refuses_zero(void)
 	CU_ASSERT_EQUAL(util_parse_guid("guid", &g), -EINVAL);
 }
 
+static void test_hex_is_exactly_its_digits(void)
+{
+	uint8_t b[4] = { 9, 9, 9, 9 }, want[4] = { 0x01, 0xab, 0xCD, 0xf0 };
+	char out[9];
+
+	CU_ASSERT_EQUAL(util_parse_hex("01abCDf0", b, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(b, want, 4), 0);
+	util_format_hex(b, 4, out);
+	CU_ASSERT_STRING_EQUAL(out, "01abcdf0");
+	CU_ASSERT_EQUAL(util_parse_hex("01abcdf", b, 4), -EINVAL);	/* too short */
+	CU_ASSERT_EQUAL(util_parse_hex("01abcdf00", b, 4), -EINVAL);	/* too long */
+	CU_ASSERT_EQUAL(util_parse_hex("01abcdfg", b, 4), -EINVAL);
+	CU_ASSERT_EQUAL(util_parse_hex("0x01abcd", b, 4), -EINVAL);
+	CU_ASSERT_EQUAL(util_parse_hex(" 1abcdf0", b, 4), -EINVAL);
+	CU_ASSERT_EQUAL(memcmp(b, want, 4), 0);	/* a refusal leaves the bytes */
+}
+
 static void test_copy_str_must_fit_whole(void)
 {
 	char buf[4] = "xyz";
@@ -203,7 +220,8 @@ int main(void)
 		UNIT_TEST(test_parse_uint_takes_whole_numbers_only),
 		UNIT_TEST(test_parse_uint_bounds),
 		UNIT_TEST(test_parse_guid_refuses_zero),
-		UNIT_TEST(test_copy_str_must_fit_whole),
+		UNIT_TEST(test_hex_is_exactly_its_digits),
+	    UNIT_TEST(test_copy_str_must_fit_whole),
 		UNIT_TEST(test_listen_replaces_only_a_stale_socket),
 		UNIT_TEST(test_listen_never_removes_another_file),
 		UNIT_TEST(test_io_round_trip_and_deadline),
