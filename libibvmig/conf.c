@@ -33,6 +33,7 @@ void ibvmig_conf_defaults(struct ibvmig_conf *c)
 	c->escrow_ttl_ms = 600 * 1000ULL;
 	c->escrow_capacity = 1024;
 	c->escrow_sweep_delay_ms = 50;
+	c->escrow_fast_move = true;
 }
 
 struct parser {
@@ -234,6 +235,8 @@ static int apply(struct parser *p, struct ibvmig_conf *c, const char *key, char 
 	} else if (!strcmp(key, "escrow_sweep_delay_ms")) {
 		rc = parse_uint(p, key, v, 10, 60000, &n);
 		c->escrow_sweep_delay_ms = (uint32_t)n;
+	} else if (!strcmp(key, "escrow_fast_move")) {
+		rc = parse_bool(p, key, v, &c->escrow_fast_move);
 	} else if (!strcmp(key, "vswitch")) {
 		rc = parse_vswitch(p, c, v);
 	} else {

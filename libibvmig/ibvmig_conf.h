@@ -49,6 +49,7 @@ struct ibvmig_conf {
 	char escrow_journal[256];	/* escrow_journal; "" = STATE_DIR/escrow-journal */
 	char escrow_partitions[256];	/* escrow_partitions; "" = STATE_DIR/partitions.conf */
 	uint32_t escrow_sweep_delay_ms;	/* escrow_sweep_delay_ms */
+	bool escrow_fast_move;		/* escrow_fast_move */
 	struct ibvmig_conf_vswitch vswitch[IBVMIG_CONF_VSWITCH_MAX];	/* vswitch */
 	unsigned vswitch_count;
 };

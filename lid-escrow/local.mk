@@ -16,7 +16,8 @@ LID_ESCROW_JOURNAL = lid-escrow/libibvmig-journal.la
 noinst_LTLIBRARIES += lid-escrow/libibvmig-escrow.la
 lid_escrow_libibvmig_escrow_la_SOURCES = lid-escrow/lid_escrow.h lid-escrow/esc_internal.h \
 	lid-escrow/escrow.c lid-escrow/escrow_journal.c lid-escrow/esc_map.h lid-escrow/esc_map.c \
-	lid-escrow/esc_crypto.h lid-escrow/sha256.c lid-escrow/esc_prtn.h lid-escrow/esc_prtn.c
+	lid-escrow/esc_crypto.h lid-escrow/sha256.c lid-escrow/esc_prtn.h lid-escrow/esc_prtn.c \
+	lid-escrow/esc_lft.h lid-escrow/esc_lft.c
 lid_escrow_libibvmig_escrow_la_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
 
 # Unit tests: the journal (every crash point, every injected I/O failure, every
@@ -51,6 +52,13 @@ lid_escrow_tests_test_prtn_SOURCES = lid-escrow/tests/test_prtn.c
 lid_escrow_tests_test_prtn_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
 lid_escrow_tests_test_prtn_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_JOURNAL) \
 	$(LID_ESCROW_UTIL) $(UNIT_LIBS)
+
+# The fast LID move's arithmetic (esc_lft.h): engines, edits, changed blocks.
+check_PROGRAMS += lid-escrow/tests/test_lft
+TESTS += lid-escrow/tests/test_lft
+lid_escrow_tests_test_lft_SOURCES = lid-escrow/tests/test_lft.c
+lid_escrow_tests_test_lft_CPPFLAGS = $(LID_ESCROW_CPPFLAGS)
+lid_escrow_tests_test_lft_LDADD = lid-escrow/libibvmig-escrow.la $(LID_ESCROW_UTIL) $(UNIT_LIBS)
 
 # The benchmark: journal append+fsync latency, replay time, escrow requests per second.
 EXTRA_PROGRAMS += lid-escrow/bench_escrow

@@ -13,6 +13,9 @@
  *   lid_reserve.c     OpenSM's LID tables: the reservation placeholder, the
  *                     one LID move function, the port facts, the rewrite of
  *                     subscriptions' report addresses;
+ *   lid_fast.c        the fast move (doc/fast-move.md): the PortInfo Set and
+ *                     the changed LFT blocks sent through OpenSM's request
+ *                     path, their acknowledgements, the fallback;
  *   partitions.c      the derived partition file OpenSM reads.
  *
  * LOCKS, in the order taken (never the reverse):
@@ -30,7 +33,10 @@
  * sweep events (report(), without osm->lock), which only set counters and
  * wake the worker - and bind the class at HEAVY_SWEEP_START until bound.
  * Everything else runs on the worker: no fsync, file write or LID move
- * delays an SM MAD.
+ * delays an SM MAD.  The fast move's SMPs are OpenSM's own requests (its
+ * VL15 poller sends them, its receivers store the answers); the worker only
+ * posts them and polls OpenSM's stored copies, every millisecond while one
+ * is in flight.  LFT_CHANGE events only count (lft_events).
  */
 #ifndef IBVMIG_ESCROW_SVC_H
 #define IBVMIG_ESCROW_SVC_H
@@ -58,7 +64,10 @@ struct esc_svc_mad {
 	uint8_t mad[IBVMIG_ESC_MAD_LEN];
 	size_t len;
 	osm_mad_addr_t addr;
+	uint64_t rx_ns;			/* when the receive callback queued it (util_mono_ns) */
 };
+
+struct ibvmig_fast;			/* lid_fast.c */
 
 /*
  * What a LID move must show before it is live (lid_reserve.c): @to holds
@@ -72,6 +81,7 @@ struct ibvmig_lid_ticket {
 	uint64_t to;			/* the port getting @lid; 0: the placeholder */
 	uint16_t to_old_lid;		/* @to's LID before, freed once live; 0: none */
 	uint64_t sweep;			/* heavy sweeps started before the move */
+	struct ibvmig_fast *fast;	/* the fast move in flight, owned here; NULL: a sweep's */
 };
 
 enum esc_ticket_kind { ESC_TICKET_RESERVE = 1, ESC_TICKET_MOVE = 2 };
@@ -82,6 +92,7 @@ struct esc_ticket {
 	uint64_t id;			/* the escrow's */
 	struct ibvmig_lid_ticket t;
 	uint64_t asked_ms;		/* when a heavy sweep was last asked for it */
+	uint64_t rx_ns;			/* when its request came (util_mono_ns); 0: none */
 };
 
 struct ibvmig_escrow {
@@ -109,6 +120,13 @@ struct ibvmig_escrow {
 	atomic_uint_fast64_t sweeps_started;	/* HEAVY_SWEEP_START */
 	atomic_uint_fast64_t sweep_up_of;	/* sweeps_started as of the last SUBNET_UP */
 	atomic_uint_fast64_t sweeps_up;		/* SUBNET_UPs */
+	atomic_uint_fast64_t lft_events;	/* LFT_CHANGE: LFT blocks acknowledged */
+	atomic_uint_fast64_t sweep_start_ns;	/* the last HEAVY_SWEEP_START (util_mono_ns) */
+	atomic_uint_fast64_t sweep_lft_at_start;	/* lft_events then */
+	atomic_uint_fast64_t last_sweep_ns;	/* the last heavy sweep, start to SUBNET_UP */
+	atomic_uint_fast64_t last_sweep_lft;	/* LFT blocks it had acknowledged */
+	atomic_uint_fast64_t sweep_smps_at_start;	/* OpenSM's QP0 MADs sent then */
+	atomic_uint_fast64_t last_sweep_smps;	/* QP0 MADs the last heavy sweep sent */
 
 	pthread_t thread;
 	bool thread_started;
@@ -132,6 +150,8 @@ struct ibvmig_escrow {
 	unsigned ndeferred;
 	uint64_t sweep_due_ms;		/* a heavy sweep to ask for then (monotonic); 0: none */
 	uint64_t sweep_up_at_start;	/* sweeps_up when the service started */
+	uint64_t rx_ns;			/* the request being handled: when it came; 0: none */
+	bool fast_busy;			/* a fast move in flight: the worker polls every ms */
 	uint64_t requests, answered, mad_errors, moves_live, sweeps_asked;
 };
 
@@ -140,7 +160,7 @@ struct ibvmig_escrow {
 int ibvmig_escrow_start(void *plugin);
 void ibvmig_escrow_stop(void *plugin);
 /* From report(), without osm->lock: lock-free but for q_lock. */
-void ibvmig_escrow_event(struct ibvmig_plugin *p, osm_epi_event_id_t id);
+void ibvmig_escrow_event(struct ibvmig_plugin *p, osm_epi_event_id_t id, const void *data);
 /* An admin request for the escrow (engine's admin op): 0 or -errno. */
 int ibvmig_escrow_admin(void *plugin, const struct ibvmig_admin_request *req,
 			struct ibvmig_rec_writer *w, uint16_t *status);
@@ -167,13 +187,14 @@ bool ibvmig_lid_is_placeholder(uint64_t guid);
  * THE LID move: @lid goes from @from to @to, where either is a port GUID or
  * 0 for the reservation placeholder.  The port losing @lid gets a fresh LID,
  * the port getting it keeps its old one until the move is live (then
- * ibvmig_lid_move_finish frees it).  Today's path is the safe one: OpenSM's
- * LID tables (guid2lid, used_lids) are changed under osm->lock, the
- * subscriptions of both ports are readdressed in the same locked step, the
- * plugin's notices are held until the ticket is live, and the caller asks
- * for a heavy sweep, in which OpenSM's LID manager sends the PortInfo Sets
- * and its routing the LFTs.  A fast path (LFT entries copied, one PortInfo
- * Set) replaces this body and nothing else.
+ * ibvmig_lid_move_finish frees it).  OpenSM's LID tables (guid2lid,
+ * used_lids) are changed under osm->lock, the subscriptions of both ports
+ * are readdressed in the same locked step, and the plugin's notices are held
+ * until the ticket is live.  Then, by default, @t->fast is the fast move
+ * (lid_fast.c: one PortInfo Set and the changed LFT blocks, started by
+ * ibvmig_lid_move_done); with @t->fast NULL (the safe path, or a fast move
+ * that failed) the caller asks for a heavy sweep, in which OpenSM's LID
+ * manager sends the PortInfo Sets and its routing the LFTs.
  * 0 with @t filled; -EAGAIN when another port still holds @lid in its
  * PortInfo (a heavy sweep was asked for it to let go: call again after it);
  * -EADDRINUSE when the tables give @lid to a third port; -ERANGE when no LID
@@ -181,8 +202,15 @@ bool ibvmig_lid_is_placeholder(uint64_t guid);
  */
 int ibvmig_lid_move(struct ibvmig_escrow *svc, uint16_t lid, uint64_t from, uint64_t to,
 		    uint16_t to_old_lid, struct ibvmig_lid_ticket *t);
-/* 1 once @t is live, 0 not yet.  Takes osm->lock shared. */
-int ibvmig_lid_move_done(struct ibvmig_escrow *svc, const struct ibvmig_lid_ticket *t);
+/*
+ * 1 once @t is live, 0 not yet, -EIO when its fast move failed: @t then
+ * waits for a heavy sweep, which the caller asks for.  Starts @t's fast move
+ * the first time (after the request's answer has left: the answer goes to the
+ * LID that changes).  Takes osm->lock.
+ */
+int ibvmig_lid_move_done(struct ibvmig_escrow *svc, struct ibvmig_lid_ticket *t);
+/* Frees what @t owns (a fast move not finished).  No lock. */
+void ibvmig_lid_ticket_drop(struct ibvmig_lid_ticket *t);
 /* After a live move: @t's to_old_lid back to the free pool.  Takes osm->lock. */
 void ibvmig_lid_move_finish(struct ibvmig_escrow *svc, const struct ibvmig_lid_ticket *t);
 /* @lid back to the free pool (an expiry): the placeholder goes.  Takes osm->lock. */
@@ -213,6 +241,23 @@ int ibvmig_port_facts(struct ibvmig_escrow *svc, uint64_t guid, struct esc_port 
 uint64_t ibvmig_requester(struct ibvmig_escrow *svc, const osm_mad_addr_t *addr);
 /* This SM's state now, IB_SMINFO_STATE_* (osm->lock shared). */
 uint8_t ibvmig_sm_state(struct ibvmig_plugin *p);
+
+/* ---- lid_fast.c: the fast move (doc/fast-move.md) -------------------------------------- */
+
+/*
+ * A fast move for @t (just made by ibvmig_lid_move: its LID tables changed),
+ * or NULL when it takes the safe path (the reason logged).  @rx_ns: when the
+ * request came (0: none).  osm->lock held.
+ */
+struct ibvmig_fast *ibvmig_fast_plan(struct ibvmig_escrow *svc, const struct ibvmig_lid_ticket *t,
+				     uint64_t rx_ns);
+/*
+ * Starts the move the first time (its SMPs through OpenSM's request path),
+ * then: 1 every SMP acknowledged (live), 0 not yet, -errno failed (logged; a
+ * heavy sweep must follow).  Takes osm->lock.
+ */
+int ibvmig_fast_poll(struct ibvmig_escrow *svc, struct ibvmig_fast *f);
+void ibvmig_fast_free(struct ibvmig_fast *f);
 
 /* ---- partitions.c ---------------------------------------------------------------------- */
 

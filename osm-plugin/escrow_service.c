@@ -78,6 +78,7 @@ void ibvmig_escrow_queue(struct ibvmig_escrow *svc, const void *mad, size_t len,
 		memcpy(m->mad, mad, len < sizeof(m->mad) ? len : sizeof(m->mad));
 		m->len = len;	/* the decoder refuses any length but 256 */
 		m->addr = *addr;
+		m->rx_ns = util_mono_ns();
 		svc->wake = true;
 		pthread_cond_signal(&svc->q_cond);
 	}
@@ -114,20 +115,40 @@ static bool wait_work(struct ibvmig_escrow *svc, unsigned ms, struct esc_svc_mad
 
 /* ---- OpenSM's events ---------------------------------------------------------------- */
 
-void ibvmig_escrow_event(struct ibvmig_plugin *p, osm_epi_event_id_t id)
+void ibvmig_escrow_event(struct ibvmig_plugin *p, osm_epi_event_id_t id, const void *data)
 {
+	const osm_epi_lft_change_event_t *lft = data;
+
 	struct ibvmig_escrow *svc = p->escrow;
 
 	if (!svc)
 		return;
 	switch (id) {
+	case OSM_EVENT_ID_LFT_CHANGE:
+		/*
+		 * One per LFT block OpenSM stored from a switch's answer
+		 * (osm_lft_rcv_process()); a LinearFDBTop change comes as one too.
+		 */
+		if (lft && (lft->flags & LFT_CHANGED_BLOCK))
+			atomic_fetch_add(&svc->lft_events, 1);
+		break;
 	case OSM_EVENT_ID_HEAVY_SWEEP_START:
+		atomic_store(&svc->sweep_start_ns, util_mono_ns());
+		atomic_store(&svc->sweep_lft_at_start, atomic_load(&svc->lft_events));
+		atomic_store(&svc->sweep_smps_at_start, (uint32_t)p->osm->stats.qp0_mads_sent);
 		atomic_fetch_add(&svc->sweeps_started, 1);
 		/* OpenSM has bound its port by its first sweep; we bind as soon as it has. */
 		ibvmig_escrow_bind(svc);
 		wake(svc);
 		break;
 	case OSM_EVENT_ID_SUBNET_UP:
+		atomic_store(&svc->last_sweep_ns, util_mono_ns() - atomic_load(&svc->sweep_start_ns));
+		atomic_store(&svc->last_sweep_lft,
+			     atomic_load(&svc->lft_events) - atomic_load(&svc->sweep_lft_at_start));
+		/* OpenSM's counter is 32 bits: the difference modulo 2^32. */
+		atomic_store(&svc->last_sweep_smps,
+			     (uint32_t)((uint32_t)p->osm->stats.qp0_mads_sent -
+					(uint32_t)atomic_load(&svc->sweep_smps_at_start)));
 		atomic_store(&svc->sweep_up_of, atomic_load(&svc->sweeps_started));
 		atomic_fetch_add(&svc->sweeps_up, 1);
 		wake(svc);
@@ -278,6 +299,15 @@ fail:
 	return rc;
 }
 
+static void drop_tickets(struct ibvmig_escrow *svc)
+{
+	unsigned i;
+
+	for (i = 0; i < ESC_SVC_TICKETS; i++)
+		ibvmig_lid_ticket_drop(&svc->tickets[i].t);
+	memset(svc->tickets, 0, sizeof(svc->tickets));
+}
+
 static void disown(struct ibvmig_escrow *svc, const char *why)
 {
 	if (!svc->esc)
@@ -288,7 +318,7 @@ static void disown(struct ibvmig_escrow *svc, const char *why)
 	svc->jnl = NULL;
 	esc_overlay_free(svc->overlay);
 	svc->overlay = esc_overlay_new();
-	memset(svc->tickets, 0, sizeof(svc->tickets));
+	drop_tickets(svc);
 	svc->ndeferred = 0;
 	svc->sweep_due_ms = 0;
 	ibvmig_notices_release(svc->p);
@@ -382,6 +412,7 @@ static int do_action(struct ibvmig_escrow *svc, const struct esc_action *a)
 {
 	struct ibvmig_lid_ticket t;
 	struct esc_ticket *tk;
+	const char *when;
 	int rc;
 
 	if (a->type == ESC_ACT_FREE) {
@@ -410,17 +441,21 @@ static int do_action(struct ibvmig_escrow *svc, const struct esc_action *a)
 		return -EAGAIN;
 	}
 	*tk = (struct esc_ticket){ .used = true, .id = a->id, .t = t, .asked_ms = util_mono_ms(),
-				   .kind = a->type == ESC_ACT_RESERVE ? ESC_TICKET_RESERVE
+				   .rx_ns = svc->rx_ns, .kind = a->type == ESC_ACT_RESERVE ? ESC_TICKET_RESERVE
 								      : ESC_TICKET_MOVE };
-	sweep_soon(svc);
+	/* A fast move needs no sweep (lid_fast.c); it starts once the answer has left. */
+	if (t.fast)
+		svc->fast_busy = true;
+	else
+		sweep_soon(svc);
+	when = t.fast ? "now, without a sweep" : "at the next sweep";
 	if (a->type == ESC_ACT_RESERVE)
 		IBVMIG_INFO(svc->p, "escrow %" PRIu64 ": LID %u reserved; port 0x%016" PRIx64
-			    " gets LID %u at the next sweep", a->id, a->lid, a->source,
-			    t.from_new_lid);
+			    " gets LID %u %s", a->id, a->lid, a->source, t.from_new_lid, when);
 	else
 		IBVMIG_INFO(svc->p, "escrow %" PRIu64 ": LID %u moves to port 0x%016" PRIx64
-			    "%s at the next sweep", a->id, a->lid, a->port,
-			    a->to_source ? " (back to its source)" : "");
+			    "%s %s", a->id, a->lid, a->port,
+			    a->to_source ? " (back to its source)" : "", when);
 	return 0;
 }
 
@@ -455,6 +490,8 @@ static void apply_actions(struct ibvmig_escrow *svc)
 
 static void ticket_live(struct ibvmig_escrow *svc, struct esc_ticket *tk)
 {
+	/* From the request to live, for the benchmark (doc/fast-move.md): 0 if none. */
+	uint64_t us = tk->rx_ns ? (util_mono_ns() - tk->rx_ns) / 1000 : 0;
 	int rc;
 
 	if (tk->kind == ESC_TICKET_MOVE) {
@@ -467,11 +504,12 @@ static void ticket_live(struct ibvmig_escrow *svc, struct esc_ticket *tk)
 		ibvmig_lid_move_finish(svc, &tk->t);
 		svc->moves_live++;
 		IBVMIG_INFO(svc->p, "escrow %" PRIu64 ": live: port 0x%016" PRIx64 " has LID %u"
-			    "%s", tk->id, tk->t.to, tk->t.lid,
-			    tk->t.to_old_lid ? ", its old LID back to the free pool" : "");
+			    "%s; rx_to_live_us=%" PRIu64, tk->id, tk->t.to, tk->t.lid,
+			    tk->t.to_old_lid ? ", its old LID back to the free pool" : "", us);
 	} else {
 		IBVMIG_INFO(svc->p, "escrow %" PRIu64 ": LID %u held; port 0x%016" PRIx64
-			    " has LID %u", tk->id, tk->t.lid, tk->t.from, tk->t.from_new_lid);
+			    " has LID %u; rx_to_live_us=%" PRIu64, tk->id, tk->t.lid, tk->t.from,
+			    tk->t.from_new_lid, us);
 	}
 	tk->used = false;
 }
@@ -479,21 +517,35 @@ static void ticket_live(struct ibvmig_escrow *svc, struct esc_ticket *tk)
 static void check_tickets(struct ibvmig_escrow *svc)
 {
 	uint64_t now = util_mono_ms();
-	unsigned i, left = 0, sent;
+	unsigned i, left = 0, sent, live = 0;
+	int rc;
 
+	svc->fast_busy = false;
 	for (i = 0; i < ESC_SVC_TICKETS; i++) {
 		struct esc_ticket *tk = &svc->tickets[i];
 
 		if (!tk->used)
 			continue;
-		if (ibvmig_lid_move_done(svc, &tk->t)) {
+		rc = ibvmig_lid_move_done(svc, &tk->t);
+		if (rc == 1) {
 			ticket_live(svc, tk);
+			live++;
+		} else if (rc == -EIO) {
+			/* The fast move failed (lid_fast.c logged why): a heavy sweep does it. */
+			tk->asked_ms = now;
+			sweep_soon(svc);
 		} else if (now - tk->asked_ms > TICKET_RESWEEP_MS) {
 			/* A sweep can end early (a transaction failed): ask for another. */
 			tk->asked_ms = now;
 			sweep_soon(svc);
 		}
 		left += tk->used;
+		svc->fast_busy |= tk->used && tk->t.fast;
+	}
+	/* A move that waited for this LID's reservation to be live goes now, not at a sweep. */
+	if (live && svc->ndeferred) {
+		apply_actions(svc);
+		left++;		/* its ticket is new: the notices wait for the next look */
 	}
 	if (left || svc->ndeferred || !svc->p->holding)
 		return;
@@ -684,7 +736,9 @@ static void handle_request(struct ibvmig_escrow *svc, const struct esc_svc_mad *
 	judge(svc, msg, &r, &a);
 	log_request(svc, msg, &r, &a);
 	/* The side effects go into OpenSM's tables before the answer leaves. */
+	svc->rx_ns = m->rx_ns;
 	apply_actions(svc);
+	svc->rx_ns = 0;
 	answer_fields(msg, &r, &a, r.now_ms, &resp);
 	explicit_bzero(&a, sizeof(a));
 	err = encode_answer(msg, hdr.tid, &resp, out);
@@ -706,6 +760,9 @@ static unsigned sleep_ms(const struct ibvmig_escrow *svc)
 {
 	uint64_t now = util_mono_ms();
 
+	/* A fast move in flight: its answers come within milliseconds (lid_fast.c). */
+	if (svc->fast_busy)
+		return 1;
 	if (!svc->sweep_due_ms)
 		return WAKE_MS;
 	if (svc->sweep_due_ms <= now)
@@ -734,6 +791,17 @@ static void housekeeping(struct ibvmig_escrow *svc, uint64_t *next_prtn_ms)
 			     "keeps growing until one works", svc->journal_path, jnl_why(svc->jnl));
 }
 
+/* What the last heavy sweep cost: the fast move's yardstick (doc/fast-move.md). */
+static void log_sweep(struct ibvmig_escrow *svc)
+{
+	if (!svc->esc)
+		return;
+	IBVMIG_INFO(svc->p, "escrow: heavy sweep: sweep_us=%" PRIu64 " lft_acked=%" PRIu64
+		    " smps=%" PRIu64, (uint64_t)atomic_load(&svc->last_sweep_ns) / 1000,
+		    (uint64_t)atomic_load(&svc->last_sweep_lft),
+		    (uint64_t)atomic_load(&svc->last_sweep_smps));
+}
+
 static void *worker(void *arg)
 {
 	struct ibvmig_escrow *svc = arg;
@@ -752,6 +820,7 @@ static void *worker(void *arg)
 			handle_request(svc, &batch[i]);
 		if (up != seen_up) {
 			seen_up = up;
+			log_sweep(svc);
 			apply_actions(svc);	/* moves waiting for a sweep */
 		}
 		check_tickets(svc);

@@ -28,6 +28,7 @@
 #include <opensm/osm_partition.h>
 #include <opensm/osm_port.h>
 #include <opensm/osm_subnet.h>
+#include <opensm/osm_switch.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -265,17 +266,63 @@ int ibvmig_lid_move(struct ibvmig_escrow *svc, uint16_t lid, uint64_t from, uint
 	CL_PLOCK_EXCL_ACQUIRE(&osm->lock);
 	rc = to ? move_to_port(svc, lid, to, to_old_lid, t, &subs)
 		: move_to_placeholder(svc, lid, from, t, &subs);
+	if (!rc)
+		t->fast = ibvmig_fast_plan(svc, t, svc->rx_ns);
 	CL_PLOCK_RELEASE(&osm->lock);
 	if (subs)
 		IBVMIG_INFO(svc->p, "escrow: LID %u: %u subscriptions readdressed", lid, subs);
 	return rc;
 }
 
-int ibvmig_lid_move_done(struct ibvmig_escrow *svc, const struct ibvmig_lid_ticket *t)
+void ibvmig_lid_ticket_drop(struct ibvmig_lid_ticket *t)
+{
+	ibvmig_fast_free(t->fast);
+	t->fast = NULL;
+}
+
+/* The fast move's turn: live, not yet, or failed and left to a heavy sweep. */
+static int fast_done(struct ibvmig_escrow *svc, struct ibvmig_lid_ticket *t)
+{
+	int rc = ibvmig_fast_poll(svc, t->fast);
+
+	if (!rc)
+		return 0;
+	ibvmig_lid_ticket_drop(t);
+	if (rc == 1)
+		return 1;
+	/* A sweep that starts from now on moves it: the tables already say where. */
+	t->sweep = atomic_load(&svc->sweeps_started);
+	return -EIO;
+}
+
+/*
+ * Every switch has acknowledged its entry for @lid as OpenSM routed it: a
+ * sweep whose LFT Set failed (ERR 3119) ends with SUBNET UP all the same
+ * (doc/simulator.md, "The Event Plugin Interface"), and set_lft_block() left
+ * that block zeroed.  osm->lock held.
+ */
+static bool lft_acked(osm_subn_t *subn, uint16_t lid)
+{
+	const cl_qmap_t *tbl = &subn->sw_guid_tbl;
+	const cl_map_item_t *item;
+
+	for (item = cl_qmap_head(tbl); item != cl_qmap_end(tbl); item = cl_qmap_next(item)) {
+		const osm_switch_t *sw = (const osm_switch_t *)item;
+
+		if (sw->lft && sw->new_lft && lid < sw->lft_size && sw->lft[lid] != sw->new_lft[lid])
+			return false;
+	}
+	return true;
+}
+
+int ibvmig_lid_move_done(struct ibvmig_escrow *svc, struct ibvmig_lid_ticket *t)
 {
 	osm_subn_t *subn = &svc->p->osm->subn;
 	const osm_port_t *port;
 	int done = 1;
+
+	if (t->fast)
+		return fast_done(svc, t);
 
 	/* A heavy sweep that started after the move has ended: the LFTs route L. */
 	if (atomic_load(&svc->sweep_up_of) <= t->sweep)
@@ -291,6 +338,8 @@ int ibvmig_lid_move_done(struct ibvmig_escrow *svc, const struct ibvmig_lid_tick
 		if (port && port->p_physp && cl_ntoh16(osm_physp_get_base_lid(port->p_physp)) == t->lid)
 			done = 0;
 	}
+	if (t->to && !lft_acked(subn, t->lid))
+		done = 0;
 	CL_PLOCK_RELEASE(&svc->p->osm->lock);
 	return done;
 }

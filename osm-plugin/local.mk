@@ -6,13 +6,13 @@ lib_LTLIBRARIES += osm-plugin/libibvmig.la
 osm_plugin_libibvmig_la_SOURCES = osm-plugin/plugin.h osm-plugin/plugin.c \
 	osm-plugin/gir_hook.c osm-plugin/notices.c osm-plugin/reconcile.c \
 	osm-plugin/admin.c osm-plugin/escrow.h osm-plugin/escrow_service.c \
-	osm-plugin/escrow_mad.c osm-plugin/lid_reserve.c osm-plugin/partitions.c
+	osm-plugin/escrow_mad.c osm-plugin/lid_reserve.c osm-plugin/lid_fast.c osm-plugin/partitions.c
 osm_plugin_libibvmig_la_CPPFLAGS = $(ENGINE_CPPFLAGS) $(LID_ESCROW_CPPFLAGS) $(OSM_CPPFLAGS)
 osm_plugin_libibvmig_la_LDFLAGS = -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/osm-plugin/libibvmig.map
 osm_plugin_libibvmig_la_LIBADD = engine/libibvmig-engine.la lid-escrow/libibvmig-escrow.la \
 	-lopensm -losmvendor -losmcomp -lpthread
-EXTRA_DIST += osm-plugin/libibvmig.map
+EXTRA_DIST += osm-plugin/libibvmig.map doc/fast-move.md
 # OpenSM dlopens libibvmig.so alone: no libtool archive beside it.
 # (libtool's uninstall reads the archive to know what to remove: remove the module ourselves.)
 install-exec-hook: install-plugin-no-la
@@ -33,7 +33,10 @@ PLUGIN_TESTS = osm-plugin/tests/plugin-notices.test osm-plugin/tests/plugin-unpa
 	osm-plugin/tests/plugin-reconcile-race.test osm-plugin/tests/plugin-crash-repeat.test \
 	osm-plugin/tests/plugin-escrow.test osm-plugin/tests/plugin-escrow-refusals.test \
 	osm-plugin/tests/plugin-escrow-vswitch.test osm-plugin/tests/plugin-escrow-restart.test \
-	osm-plugin/tests/plugin-escrow-handover.test osm-plugin/tests/plugin-state-convert.test
+	osm-plugin/tests/plugin-escrow-handover.test osm-plugin/tests/plugin-state-convert.test \
+	osm-plugin/tests/plugin-escrow-fast.test \
+	osm-plugin/tests/plugin-escrow-fast-fail.test osm-plugin/tests/plugin-escrow-fast-vswitch.test \
+	osm-plugin/tests/plugin-escrow-fast-engines.test
 if FABRIC_TESTS
 TESTS += $(PLUGIN_TESTS)
 endif
@@ -42,6 +45,9 @@ EXTRA_DIST += $(PLUGIN_TESTS) osm-plugin/tests/plugin-lib.sh osm-plugin/tests/es
 # Set -> Report latency and the plugin's cost per Set, on ibsim (`make bench`).
 FABRIC_BENCHMARKS += test-fabric/bench/repath-latency.sh
 EXTRA_DIST += test-fabric/bench/repath-latency.sh
+# The escrow's fast LID move on 500- and 2000-HCA fat trees, both models (`make bench`).
+FABRIC_BENCHMARKS += test-fabric/bench/escrow-fast.sh
+EXTRA_DIST += test-fabric/bench/escrow-fast.sh
 # The reconcile against the SA hook under a heavy sweep every 50 ms (`make bench`).
 FABRIC_BENCHMARKS += test-fabric/bench/reconcile-race.sh
 EXTRA_DIST += test-fabric/bench/reconcile-race.sh

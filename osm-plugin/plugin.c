@@ -203,8 +203,7 @@ static void ibvmig_report(void *data, osm_epi_event_id_t event_id, void *event_d
 {
 	struct ibvmig_plugin *p = data;
 
-	(void)event_data;
-	ibvmig_escrow_event(p, event_id);
+	ibvmig_escrow_event(p, event_id, event_data);
 	switch (event_id) {
 	case OSM_EVENT_ID_SUBNET_UP:
 		/*

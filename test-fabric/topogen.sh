@@ -35,6 +35,25 @@ topogen__msg()
 	printf 'topogen: %s\n' "$*" >&2
 }
 
+# topogen_bench_run BENCHMARK FN NAME...: FN NAME for each fabric NAME (FN prints one JSON
+# object), then the benchmark's last line: one JSON object with them all, the date, the CPUs,
+# the load average and OpenSM's version. Non-zero if any FN failed.
+topogen_bench_run()
+{
+	local bench=$1 fn=$2 n obj json= failed=0
+	shift 2
+	for n in "$@"; do
+		obj=$("$fn" "$n") || failed=1
+		[ -n "$obj" ] || obj="{\"name\":\"$n\",\"ok\":false}"
+		json=${json:+$json,}$obj
+	done
+	printf '{"benchmark":"%s","date":"%s","cpus":%d,"load1":%s,"opensm":"%s","fabrics":[%s]}\n' \
+		"$bench" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" \
+		"$("$FABRIC_OPENSM" --version 2>&1 | sed -n 's/^\(OpenSM [0-9.]*\)$/\1/p' | head -n 1)" \
+		"$json"
+	return "$failed"
+}
+
 # topogen_generate BASE ARGS...: writes BASE.net and BASE.list (the --list table) with
 # ibvmig-topogen ARGS.
 topogen_generate()

@@ -28,6 +28,7 @@ static void test_defaults_without_a_file(void)
 	CU_ASSERT_EQUAL(conf.escrow_ttl_ms, 600000);
 	CU_ASSERT_EQUAL(conf.escrow_capacity, 1024);
 	CU_ASSERT_EQUAL(conf.escrow_sweep_delay_ms, 50);
+	CU_ASSERT_TRUE(conf.escrow_fast_move);	/* the fast move is the default */
 	CU_ASSERT_STRING_EQUAL(conf.escrow_journal, "");
 	CU_ASSERT_STRING_EQUAL(conf.escrow_partitions, "");
 	CU_ASSERT_EQUAL(conf.vswitch_count, 0);
@@ -56,6 +57,7 @@ static void test_every_option(void)
 		"escrow_journal /var/lib/ibvmig/j\n"
 		"escrow_partitions /var/lib/ibvmig/p.conf\n"
 		"escrow_sweep_delay_ms 2000\n"
+		"escrow_fast_move FALSE\n"
 		"vswitch 0x0002c90300000100 pf 0x0002c90300000111\n"
 		"vswitch\t0x0002c90300000200  pf\t0x0002c90300000211 # hypervisor 2\n"
 		"\n";
@@ -79,6 +81,7 @@ static void test_every_option(void)
 	CU_ASSERT_STRING_EQUAL(conf.escrow_journal, "/var/lib/ibvmig/j");
 	CU_ASSERT_STRING_EQUAL(conf.escrow_partitions, "/var/lib/ibvmig/p.conf");
 	CU_ASSERT_EQUAL(conf.escrow_sweep_delay_ms, 2000);
+	CU_ASSERT_FALSE(conf.escrow_fast_move);
 	CU_ASSERT_EQUAL_FATAL(conf.vswitch_count, 2);
 	CU_ASSERT_EQUAL(conf.vswitch[1].switch_guid, 0x0002c90300000200ULL);
 	CU_ASSERT_EQUAL(conf.vswitch[1].pf_guid, 0x0002c90300000211ULL);

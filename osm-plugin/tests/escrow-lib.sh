@@ -81,3 +81,46 @@ heavy_sweep() {
 
 # sm_log_count REGEX: lines of the current OpenSM log matching REGEX.
 sm_log_count() { grep -acE -- "$1" "$(fabric_sm_log)" || true; }
+
+# ---- the fast move (doc/fast-move.md) ----------------------------------------------------------
+
+# lft_dump NODE SWITCH_GUID: SWITCH's LFT as ibroute reads it from the switch, "LID PORT" lines
+# (LIDs in decimal; entries forwarded nowhere are not listed).
+lft_dump() {
+	local lid port rest
+	fabric_run "$1" "${FABRIC_IBNETDISCOVER%/*}/ibroute" -G "$2" 2>/dev/null |
+		while read -r lid port rest; do
+			[[ $lid == 0x* && $port =~ ^[0-9]+$ && $rest == :* ]] || continue
+			echo "$((lid)) $((10#$port))"
+		done
+}
+
+# lft_dumps NODE DIR SWITCH_GUID...: one lft_dump per switch into DIR/GUID.
+lft_dumps() {
+	local node=$1 dir=$2 sw
+	shift 2
+	mkdir -p "$dir"
+	for sw in "$@"; do lft_dump "$node" "$sw" >"$dir/$sw"; done
+}
+
+# changed_blocks DIR1 DIR2: how many (switch, 64-LID block) pairs differ between two lft_dumps.
+changed_blocks() {
+	local f n=0 sw
+	for f in "$1"/*; do
+		sw=${f##*/}
+		n=$((n + $(diff <(sort "$f") <(sort "$2/$sw") | awk '/^[<>]/ { print int($2 / 64) }' |
+			sort -u | wc -l)))
+	done
+	echo "$n"
+}
+
+# fast_field LID NAME: a field of the plugin's last "fast move of LID LID live" line.
+fast_field() {
+	grep -a "escrow: fast move of LID $1 live" "$(fabric_sm_log)" | tail -n 1 |
+		sed -n "s/.* $2=\([0-9]*\).*/\1/p"
+}
+
+# lid_owner NODE LID: the port GUID that answers a LID-routed NodeInfo at LID, asked from NODE.
+lid_owner() {
+	fabric_smpquery "$1" nodeinfo "$2" 2>/dev/null | sed -n 's/^PortGuid:\.*\(0x[0-9a-f]*\)$/\1/p'
+}

@@ -61,15 +61,4 @@ one() {
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(plain500 vsw500 plain2000 vsw2000)
-json=
-failed=0
-for n in "${names[@]}"; do
-	obj=$(one "$n") || failed=1
-	[ -n "$obj" ] || obj="{\"name\":\"$n\",\"ok\":false}"
-	json=${json:+$json,}$obj
-done
-printf '{"benchmark":"topogen-up","date":"%s","cpus":%d,"opensm":"%s","fabrics":[%s]}\n' \
-	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" \
-	"$("$FABRIC_OPENSM" --version 2>&1 | sed -n 's/^\(OpenSM [0-9.]*\)$/\1/p' | head -n 1)" \
-	"$json"
-exit "$failed"
+topogen_bench_run topogen-up one "${names[@]}"
