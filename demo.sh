@@ -5,7 +5,9 @@
 # programs: hypervisors come up, VMs are created, one reboots, one migrates (its peers'
 # caches follow the RePath), one migrates with escrow (its LID follows it), a host is
 # evacuated, and the master SM dies and its standby takes over. ibvmig-sim (doc/scenarios.md)
-# runs the story (test-fabric/scenarios/demo.scn) and prints its timeline.
+# runs the story (test-fabric/scenarios/demo.scn) and prints its timeline. Then the escrow in
+# the vSwitch model, where each VF has a LID of its own (test-fabric/scenarios/
+# escrow-vswitch-demo.sh: ibvmig-sim places VMs on dedicated ports only).
 set -u
 src=$(cd "$(dirname "$0")" && pwd)
 . "$src/build-aux/setup.sh"
@@ -34,3 +36,14 @@ cat <<'END'
 
 END
 "$src/build/test-fabric/ibvmig-sim" -B "$src/build" "$src/test-fabric/scenarios/demo.scn"
+rc=$?
+
+cat <<'END'
+
+== 3. The escrow in the vSwitch model: each hypervisor a switch with its PF and VFs, each VF
+   a LID of its own (vswitch.net). There a VM's VF cannot keep its port GUID's LID when it
+   moves, except through the escrow: the source PF's agent releases the VF's LID for the
+   destination VF, the destination PF's agent claims it. Its peers' paths stay as they are.
+END
+top_srcdir=$src top_builddir=$src/build bash "$src/test-fabric/scenarios/escrow-vswitch-demo.sh" || rc=1
+exit $rc
