@@ -14,7 +14,7 @@ set -u
 . "$top_srcdir/test-fabric/lib/host-lib.sh"
 . "$top_srcdir/osm-plugin/tests/escrow-lib.sh"
 
-if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 quiet() { "$@" >/dev/null 2>&1; }
 die() { echo "demo: $*"; exit 1; }
