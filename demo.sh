@@ -4,7 +4,8 @@
 # events through the trap table, then tells one story on a simulated fabric with the real
 # programs: hypervisors come up, VMs are created, one reboots, one migrates (its peers'
 # caches follow the RePath), one migrates with escrow (its LID follows it), a host is
-# evacuated, and the master SM dies and its standby takes over. ibvmig-sim (doc/scenarios.md)
+# evacuated, and the master SM dies and its standby takes over; then the same migration under
+# an OpenSM without the plugin, with ibvmig-smx beside it. ibvmig-sim (doc/scenarios.md)
 # runs the story (test-fabric/scenarios/demo.scn) and prints its timeline.
 set -u
 src=$(cd "$(dirname "$0")" && pwd)
@@ -33,4 +34,15 @@ cat <<'END'
    The last line is the run's summary as JSON.
 
 END
-"$src/build/test-fabric/ibvmig-sim" -B "$src/build" "$src/test-fabric/scenarios/demo.scn"
+rc=0
+"$src/build/test-fabric/ibvmig-sim" -B "$src/build" "$src/test-fabric/scenarios/demo.scn" || rc=1
+
+cat <<'END'
+
+== 4. The same migration beside an SM that cannot load the plugin: stock OpenSM without it,
+   and ibvmig-smx, the standalone SM extension, on another node (doc/scenarios.md).
+
+END
+"$src/build/test-fabric/ibvmig-sim" -B "$src/build" "$src/test-fabric/scenarios/demo-extension.scn" ||
+	rc=1
+exit $rc
