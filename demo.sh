@@ -4,10 +4,12 @@
 # events through the trap table, then tells one story on a simulated fabric with the real
 # programs: hypervisors come up, VMs are created, one reboots, one migrates (its peers'
 # caches follow the RePath), one migrates with escrow (its LID follows it), a host is
-# evacuated, and the master SM dies and its standby takes over. ibvmig-sim (doc/scenarios.md)
-# runs the story (test-fabric/scenarios/demo.scn) and prints its timeline. Then the escrow in
-# the vSwitch model, where each VF has a LID of its own (test-fabric/scenarios/
-# escrow-vswitch-demo.sh: ibvmig-sim places VMs on dedicated ports only).
+# evacuated, and the master SM dies and its standby takes over; then the escrow in the
+# vSwitch model, where each VF has a LID of its own (test-fabric/scenarios/
+# escrow-vswitch-demo.sh: ibvmig-sim places VMs on dedicated ports only); then the same
+# migration under an OpenSM without the plugin, with ibvmig-smx beside it. ibvmig-sim
+# (doc/scenarios.md) runs the stories (test-fabric/scenarios/demo.scn, demo-extension.scn)
+# and prints their timelines.
 set -u
 src=$(cd "$(dirname "$0")" && pwd)
 . "$src/build-aux/setup.sh"
@@ -35,8 +37,8 @@ cat <<'END'
    The last line is the run's summary as JSON.
 
 END
-"$src/build/test-fabric/ibvmig-sim" -B "$src/build" "$src/test-fabric/scenarios/demo.scn"
-rc=$?
+rc=0
+"$src/build/test-fabric/ibvmig-sim" -B "$src/build" "$src/test-fabric/scenarios/demo.scn" || rc=1
 
 cat <<'END'
 
@@ -46,4 +48,13 @@ cat <<'END'
    destination VF, the destination PF's agent claims it. Its peers' paths stay as they are.
 END
 top_srcdir=$src top_builddir=$src/build bash "$src/test-fabric/scenarios/escrow-vswitch-demo.sh" || rc=1
+
+cat <<'END'
+
+== 4. The same migration beside an SM that cannot load the plugin: stock OpenSM without it,
+   and ibvmig-smx, the standalone SM extension, on another node (doc/scenarios.md).
+
+END
+"$src/build/test-fabric/ibvmig-sim" -B "$src/build" "$src/test-fabric/scenarios/demo-extension.scn" ||
+	rc=1
 exit $rc

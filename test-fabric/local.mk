@@ -124,7 +124,8 @@ BENCH_SCENARIOS = test-fabric/scenarios/bench-migrate.scn test-fabric/scenarios/
 FABRIC_BENCHMARKS += test-fabric/bench/scenarios.sh
 EXTRA_DIST += test-fabric/bench/scenarios.sh
 scenariodir = $(pkgdatadir)/scenarios
-dist_scenario_DATA = $(SCENARIO_TESTS) $(BENCH_SCENARIOS) test-fabric/scenarios/demo.scn
+dist_scenario_DATA = $(SCENARIO_TESTS) $(BENCH_SCENARIOS) test-fabric/scenarios/demo.scn \
+	test-fabric/scenarios/demo-extension.scn
 topologydir = $(pkgdatadir)/topologies
 dist_topology_DATA = test-fabric/topologies/small.net
 # The bench scenarios name ../bench/hosts8.net: installed beside the topologies as well.
