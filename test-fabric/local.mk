@@ -20,6 +20,12 @@ TESTS += test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.te
 	test-fabric/tests/fabric-restart.test
 endif
 
+# The demo's vSwitch part (demo.sh's section 3): the escrow through the agents on vswitch.net.
+EXTRA_DIST += test-fabric/scenarios/escrow-vswitch-demo.sh test-fabric/tests/escrow-vswitch-demo.test
+if FABRIC_TESTS
+TESTS += test-fabric/tests/escrow-vswitch-demo.test
+endif
+
 # The topology generator (topogen.c): ibsim net files of fat trees, plain hosts or vSwitch
 # hypervisors.
 noinst_PROGRAMS += test-fabric/ibvmig-topogen

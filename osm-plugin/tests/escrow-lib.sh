@@ -124,3 +124,22 @@ fast_field() {
 lid_owner() {
 	fabric_smpquery "$1" nodeinfo "$2" 2>/dev/null | sed -n 's/^PortGuid:\.*\(0x[0-9a-f]*\)$/\1/p'
 }
+
+# ---- the vSwitch model (test-fabric/topologies/vswitch.net) -----------------------------------
+
+# topogen's GUIDs: vswN 0x0002c940 0000NN00, pfN port 0x0002c904 0000NN01, vfN-K port
+# 0x0002c905 00NNKK01.  vf1-1 (behind hypervisor 1) and vf3-2 (hypervisor 3, the other leaf)
+# are the VFs the escrow moves a LID between.
+VF11=0x0002c90500010101
+VF32=0x0002c90500030201
+
+# vswitch_conf [OPTION VALUE]...: plugin_conf with the escrow on and vswitch.net's four
+# hypervisors declared ("vswitch vswN pf pfN": pfN may ask for the VFs behind vswN), then
+# the options given; prints its path.
+vswitch_conf() {
+	local n decl=()
+	for n in 1 2 3 4; do
+		decl+=(vswitch "$(printf '0x0002c940%06d00 pf 0x0002c904%06d01' "$n" "$n")")
+	done
+	plugin_conf escrow TRUE "${decl[@]}" "$@"
+}
