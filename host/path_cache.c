@@ -136,6 +136,14 @@ static uint32_t find(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid)
 	return *find_slot(c, prefix, guid);
 }
 
+/* The entry of (@prefix, @guid) once every entry expired by @now_ms is gone; NIL if none. */
+static uint32_t find_live(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid,
+			  uint64_t now_ms)
+{
+	ibvmig_pc_expire(c, now_ms);
+	return find(c, prefix, guid);
+}
+
 /* A free entry, growing the array up to the capacity; NIL when out of memory. */
 static uint32_t entry_alloc(struct ibvmig_pc_cache *c)
 {
@@ -304,8 +312,7 @@ int ibvmig_pc_lookup(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid, 
 
 	if (!guid)
 		return reject(c);
-	ibvmig_pc_expire(c, now_ms);
-	i = find(c, prefix, guid);
+	i = find_live(c, prefix, guid, now_ms);
 	if (i == NIL) {
 		c->st.misses++;
 		return IBVMIG_PC_MISS;
@@ -344,8 +351,7 @@ int ibvmig_pc_insert(struct ibvmig_pc_cache *c, const struct ibvmig_sa_path *p,
 
 	if (!p || !p->dgid_guid || !lid_is_unicast(p->dlid))
 		return reject(c);
-	ibvmig_pc_expire(c, now_ms);
-	i = find(c, p->dgid_prefix, p->dgid_guid);
+	i = find_live(c, p->dgid_prefix, p->dgid_guid, now_ms);
 	if (i != NIL) {
 		c->st.refreshed++;
 		if (c->e[i].suspended) {
@@ -384,8 +390,7 @@ int ibvmig_pc_suspend(struct ibvmig_pc_cache *c, uint64_t prefix, uint64_t guid,
 
 	if (!guid)
 		return reject(c);
-	ibvmig_pc_expire(c, now_ms);
-	i = find(c, prefix, guid);
+	i = find_live(c, prefix, guid, now_ms);
 	if (i == NIL) {
 		c->st.uncached++;
 		return IBVMIG_PC_UNCACHED;
@@ -411,8 +416,7 @@ int ibvmig_pc_apply_notice(struct ibvmig_pc_cache *c, int trap, const struct ibv
 	if (!n || !n->vguid || (trap != IBVMIG_TRAP_REPATH && trap != IBVMIG_TRAP_UNPATH) ||
 	    (trap == IBVMIG_TRAP_REPATH && !lid_is_unicast(n->new_lid)))
 		return reject(c);
-	ibvmig_pc_expire(c, now_ms);
-	i = find(c, n->subnet_prefix, n->vguid);
+	i = find_live(c, n->subnet_prefix, n->vguid, now_ms);
 	if (i == NIL) {
 		c->st.uncached++;
 		return IBVMIG_PC_UNCACHED;

@@ -417,14 +417,25 @@ int esc_expire_due(struct esc *e, uint64_t now, uint32_t max)
 	}
 }
 
+/*
+ * Every operation's start: the clock read (never backwards), finished records
+ * past their keep time dropped.  -EIO before esc_start().
+ */
+static int esc_begin(struct esc *e, uint64_t now_ms, uint64_t *now)
+{
+	if (!e->started)
+		return -EIO;
+	*now = esc_clock(e, now_ms);
+	esc_gc_done(e, *now);
+	return 0;
+}
+
 int esc_expire(struct esc *e, uint64_t now_ms)
 {
 	uint64_t now;
 
-	if (!e->started)
+	if (esc_begin(e, now_ms, &now))
 		return -EIO;
-	now = esc_clock(e, now_ms);
-	esc_gc_done(e, now);
 	return esc_expire_due(e, now, UINT32_MAX);
 }
 
@@ -433,10 +444,8 @@ int esc_end(struct esc *e, uint64_t id, uint64_t now_ms)
 	uint64_t now;
 	uint32_t s;
 
-	if (!e->started)
+	if (esc_begin(e, now_ms, &now))
 		return -EIO;
-	now = esc_clock(e, now_ms);
-	esc_gc_done(e, now);
 	s = esc_find_id(e, id);
 	if (s == ESC_NIL)
 		return -ENOENT;
@@ -454,10 +463,8 @@ int esc_move_live(struct esc *e, uint64_t id, uint64_t now_ms)
 	uint64_t now;
 	uint32_t s;
 
-	if (!e->started)
+	if (esc_begin(e, now_ms, &now))
 		return -EIO;
-	now = esc_clock(e, now_ms);
-	esc_gc_done(e, now);
 	s = esc_find_id(e, id);
 	if (s == ESC_NIL || e->recs[s].v.state != ESC_MOVING)
 		return -ENOENT;
