@@ -141,3 +141,13 @@ int fx_actions(struct fx *f, struct esc_action *acts, int max)
 		n++;
 	return n;
 }
+
+bool fx_views_equal(const struct esc_view *a, const struct esc_view *b)
+{
+	return a->id == b->id && a->state == b->state && a->to_source == b->to_source &&
+	       a->lid == b->lid && a->mtu == b->mtu && a->rate == b->rate &&
+	       a->source == b->source && a->dest == b->dest && a->claimant == b->claimant &&
+	       a->claimant_old_lid == b->claimant_old_lid && a->created_ms == b->created_ms &&
+	       a->changed_ms == b->changed_ms && a->expires_ms == b->expires_ms &&
+	       a->nkeys == b->nkeys && !memcmp(a->keys, b->keys, a->nkeys * sizeof(a->keys[0]));
+}

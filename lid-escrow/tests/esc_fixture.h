@@ -46,4 +46,7 @@ struct esc_port fx_port(uint64_t guid, uint16_t lid);
 /* Pops every queued action into @acts (at most @max): how many. */
 int fx_actions(struct fx *f, struct esc_action *acts, int max);
 
+/* Every field of two views equal (the keys up to nkeys). */
+bool fx_views_equal(const struct esc_view *a, const struct esc_view *b);
+
 #endif /* IBVMIG_ESC_FIXTURE_H */

@@ -1042,16 +1042,6 @@ static void test_only_guesses_count_against_the_limit(void)
 
 /* ---- the journal underneath ------------------------------------------------------------------ */
 
-static bool views_equal(const struct esc_view *a, const struct esc_view *b)
-{
-	return a->id == b->id && a->state == b->state && a->to_source == b->to_source &&
-	       a->lid == b->lid && a->mtu == b->mtu && a->rate == b->rate &&
-	       a->source == b->source && a->dest == b->dest && a->claimant == b->claimant &&
-	       a->claimant_old_lid == b->claimant_old_lid && a->created_ms == b->created_ms &&
-	       a->changed_ms == b->changed_ms && a->expires_ms == b->expires_ms &&
-	       a->nkeys == b->nkeys && !memcmp(a->keys, b->keys, a->nkeys * sizeof(a->keys[0]));
-}
-
 /* Four escrows in four states, then a restart: the same four, and what to redo. */
 static void test_a_restart_restores_every_escrow_exactly(void)
 {
@@ -1084,7 +1074,7 @@ static void test_a_restart_restores_every_escrow_exactly(void)
 	CU_ASSERT_EQUAL_FATAL(esc_list(f.e, &after, &na), 0);
 	CU_ASSERT_EQUAL_FATAL(na, nb);
 	for (i = 0; i < na; i++)
-		CU_ASSERT(views_equal(&before[i], &after[i]));
+		CU_ASSERT(fx_views_equal(&before[i], &after[i]));
 	/* Redo: keep escrow 1 reserved; finish the moves of 2 and 4. */
 	n = fx_actions(&f, acts, 8);
 	CU_ASSERT_EQUAL(n, 3);
@@ -1155,7 +1145,7 @@ static void test_auto_compaction_keeps_the_state(void)
 	CU_ASSERT_EQUAL_FATAL(esc_list(f.e, &after, &na), 0);
 	CU_ASSERT_EQUAL_FATAL(na, nb);
 	for (i = 0; i < na; i++)
-		CU_ASSERT(views_equal(&before[i], &after[i]));
+		CU_ASSERT(fx_views_equal(&before[i], &after[i]));
 	free(before);
 	free(after);
 	fx_teardown(&f);

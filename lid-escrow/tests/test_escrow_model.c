@@ -606,16 +606,6 @@ static void m_answer(struct model *m, int op, const struct esc_request *r, struc
 
 /* ---- comparing ------------------------------------------------------------------------------- */
 
-static bool views_equal(const struct esc_view *a, const struct esc_view *b)
-{
-	return a->id == b->id && a->state == b->state && a->to_source == b->to_source &&
-	       a->lid == b->lid && a->mtu == b->mtu && a->rate == b->rate &&
-	       a->source == b->source && a->dest == b->dest && a->claimant == b->claimant &&
-	       a->claimant_old_lid == b->claimant_old_lid && a->created_ms == b->created_ms &&
-	       a->changed_ms == b->changed_ms && a->expires_ms == b->expires_ms &&
-	       a->nkeys == b->nkeys && !memcmp(a->keys, b->keys, a->nkeys * sizeof(a->keys[0]));
-}
-
 static void m_fail(struct model *m, const char *what)
 {
 	fprintf(stderr, "model check: %s at step %lu (now %llu)\n", what, m->steps,
@@ -643,7 +633,7 @@ static void m_check_all(struct model *m)
 		m_fail(m, "escrow counts differ");
 	for (i = 0; i < n; i++) {
 		k = m_find_id(m, list[i].id);
-		if (k < 0 || !views_equal(&list[i], &m->esc[k].v))
+		if (k < 0 || !fx_views_equal(&list[i], &m->esc[k].v))
 			m_fail(m, "an escrow differs");
 	}
 	free(list);
@@ -884,7 +874,7 @@ static void m_request(struct model *m, int op, struct esc_request r)
 		esc_query(m->f.e, &r, &got);
 	}
 	if (got.status != want.status || got.retransmit != want.retransmit ||
-	    got.retry_after_ms != want.retry_after_ms || !views_equal(&got.view, &want.view)) {
+	    got.retry_after_ms != want.retry_after_ms || !fx_views_equal(&got.view, &want.view)) {
 		fprintf(stderr, "op %d: escrow says %s, the model %s\n", op,
 			esc_strerror(got.status), esc_strerror(want.status));
 		m_fail(m, "an answer differs");
