@@ -173,6 +173,7 @@ struct agent_ev_reply {
 		struct agent_job_alias alias;	/* jobs AGENT_JOB_ATTACH, AGENT_JOB_DETACH */
 		struct agent_job_escrow esc;	/* job AGENT_JOB_ESCROW */
 	};
+	uint64_t set_us;		/* ATTACH: wall clock when its Set went out, 0: none */
 };
 
 /* AGENT_EV_NOTICE: a RePath/UnPath Report. */

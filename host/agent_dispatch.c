@@ -513,6 +513,7 @@ static void on_reply(struct chan *ch, const struct agent_item *ev)
 		r.alias.vguid = rp->alias.vguid;
 		r.alias.index = rp->alias.index;
 		memcpy(r.alias.name, rp->alias.name, sizeof(r.alias.name));
+		r.alias.set_us = rp->set_us;
 	}
 	chan_send_msg(ch, c, &r);
 }

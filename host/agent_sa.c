@@ -58,6 +58,7 @@
  */
 #include "agent.h"
 #include "ibvmig_tell.h"
+#include "ibvmig_util.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -74,6 +75,8 @@
 #define SETTLE_MIN_MS 10000	/* after an SM change, "no path" says nothing for this long */
 #define PORT_ACTIVE 4		/* PortInfo PortState (IBA 14.2.5.6) */
 #define ESCROW_WINDOW_MS 60000	/* an escrow's LID move this port waits for at most */
+#define BATCH_MAX 32		/* attaches taken together: a host's 31 VMs evacuated to it */
+#define TABLE_BLOCKS (MAX_ALIASES / IBVMIG_SA_GUIDS_PER_BLOCK)
 
 static const uint16_t traps[] = { IBVMIG_TRAP_UNPATH, IBVMIG_TRAP_REPATH };
 #define N_TRAPS (sizeof(traps) / sizeof(traps[0]))
@@ -723,18 +726,15 @@ static void refresh_port(struct sa_ctx *c)
 		c->st.sa_errors++;
 }
 
-static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
-		       struct agent_ev_reply *r)
+static uint64_t wall_us(void)
 {
-	int index = (int)job->index, rc = 0;
+	return util_wall_ns() / 1000;
+}
 
-	refresh_port(c);
-	if (!index)
-		rc = pick_index(c, job->vguid, &index);
-	if (!rc) {
-		rc = ibvmig_sa_alias_set(c->sa, job->vguid, index);
-		agent_tell_alias(c->a, IBVMIG_TELL_SET, job->vguid, index, rc);
-	}
+/* The reply to an attach of @job->vguid at @index that ended with @rc (the Set's, or before). */
+static void attach_answer(struct sa_ctx *c, const struct agent_job_alias *job, int index, int rc,
+			  struct agent_ev_reply *r)
+{
 	if (!rc)
 		rc = alias_remember(c, job->vguid, index);
 	r->rc = rc;
@@ -750,6 +750,22 @@ static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
 	else
 		util_log(UTIL_LOG_VERBOSE, "attached vGUID 0x%016" PRIx64 " at index %d",
 			 job->vguid, index);
+}
+
+static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
+		       struct agent_ev_reply *r)
+{
+	int index = (int)job->index, rc = 0;
+
+	refresh_port(c);
+	if (!index)
+		rc = pick_index(c, job->vguid, &index);
+	if (!rc) {
+		r->set_us = wall_us();
+		rc = ibvmig_sa_alias_set(c->sa, job->vguid, index);
+		agent_tell_alias(c->a, IBVMIG_TELL_SET, job->vguid, index, rc);
+	}
+	attach_answer(c, job, index, rc, r);
 }
 
 /*
@@ -831,6 +847,31 @@ static void job_revalidate(struct sa_ctx *c, const struct agent_job_revalidate *
 		round_ended(c);
 }
 
+/* A reply to @job, before its job ran; NULL without memory (the requester times out). */
+static struct agent_item *reply_for(const struct agent_item *job)
+{
+	struct agent_item *ev = agent_item_new(AGENT_EV_REPLY);
+
+	if (!ev)
+		return NULL;
+	ev->to = job->to;
+	ev->reply.job = job->kind;
+	return ev;
+}
+
+/* Counts how the SA failed the job, if it did, and hands the reply to the channel thread. */
+static void reply_send(struct sa_ctx *c, struct agent_item *ev)
+{
+	const struct agent_ev_reply *r = &ev->reply;
+
+	/* "No such path/alias" is an answer; the rest are the SA failing us. */
+	if (r->rc && r->rc != -ENOENT && r->rc != -EEXIST && r->rc != -ENOSPC)
+		c->st.sa_errors++;
+	if (r->rc == -ETIMEDOUT)
+		c->learn_soon = true;	/* the master may have moved */
+	agent_queue_push(&c->a->events, ev);
+}
+
 static void run_job(struct sa_ctx *c, const struct agent_item *job)
 {
 	struct agent_ev_reply *r;
@@ -844,12 +885,10 @@ static void run_job(struct sa_ctx *c, const struct agent_item *job)
 		job_subscriptions(c, job->subs.n_subs);
 	if (job->kind == AGENT_JOB_SUBSCRIPTIONS && !job->to.conn)
 		return;
-	ev = agent_item_new(AGENT_EV_REPLY);
+	ev = reply_for(job);
 	if (!ev)
 		return;
-	ev->to = job->to;
 	r = &ev->reply;
-	r->job = job->kind;
 	if (job->kind == AGENT_JOB_PATH) {
 		job_path(c, &job->path, r);
 	} else if (job->kind == AGENT_JOB_ATTACH) {
@@ -861,21 +900,147 @@ static void run_job(struct sa_ctx *c, const struct agent_item *job)
 	} else if (job->kind == AGENT_JOB_ESCROW) {
 		escrow_window(c, agent_escrow_job(c->sa, &job->esc, r));
 	}
-	/* "No such path/alias" is an answer; the rest are the SA failing us. */
-	if (r->rc && r->rc != -ENOENT && r->rc != -EEXIST && r->rc != -ENOSPC)
-		c->st.sa_errors++;
-	if (r->rc == -ETIMEDOUT)
-		c->learn_soon = true;	/* the master may have moved */
-	agent_queue_push(&c->a->events, ev);
+	reply_send(c, ev);
 }
 
-/* Runs up to JOBS_PER_SLICE queued jobs; the rest go back to the queue's head. */
+/* ---- attaches by block: an evacuation's vGUIDs with one Set per GUID block --------------- */
+
+/*
+ * Attaches queued together, as a host that takes in an evacuated host's VMs
+ * sends them (ibvmig-host attach with many --vguid): one read of the port's
+ * GUID table and one Set per block instead of a table scan and a Set each.
+ * OpenSM takes or refuses each entry of a block Set on its own (a duplicate:
+ * ERR 5108); an entry its answer does not hold is attached again alone, so
+ * that its reply says why as a lone attach would.
+ */
+struct batch {
+	struct agent_item *job[BATCH_MAX];
+	int index[BATCH_MAX];		/* planned; -1: no free index */
+	unsigned n;
+	struct ibvmig_sa_guid_block table[TABLE_BLOCKS];	/* as read, plus what is planned */
+	struct ibvmig_sa_guid_block want[TABLE_BLOCKS];
+	uint8_t entries[TABLE_BLOCKS];	/* of want[b]: the entries to set */
+	unsigned blocks;		/* read: the port's GUIDCap / 8, at most TABLE_BLOCKS */
+};
+
+/* An attach that lets the agent choose the index can join a batch. */
+static bool batchable(const struct agent_item *job)
+{
+	return job && job->kind == AGENT_JOB_ATTACH && !job->alias.index;
+}
+
+/* The index of @vguid in the table, else the first free one (taken for it), else -1. */
+static int plan_index(struct batch *b, uint64_t vguid)
+{
+	int k, free_k = -1, n = (int)b->blocks * IBVMIG_SA_GUIDS_PER_BLOCK;
+	uint64_t *g;
+
+	for (k = 1; k < n; k++) {	/* index 0 is the port GUID */
+		g = &b->table[k / IBVMIG_SA_GUIDS_PER_BLOCK].guid[k % IBVMIG_SA_GUIDS_PER_BLOCK];
+		if (*g == vguid)
+			return k;
+		if (free_k < 0 && !*g)
+			free_k = k;
+	}
+	if (free_k > 0)
+		b->table[free_k / IBVMIG_SA_GUIDS_PER_BLOCK]
+		    .guid[free_k % IBVMIG_SA_GUIDS_PER_BLOCK] = vguid;
+	return free_k;
+}
+
+static void batch_plan(struct batch *b)
+{
+	unsigned i;
+	int k;
+
+	for (i = 0; i < b->n; i++) {
+		k = plan_index(b, b->job[i]->alias.vguid);
+		b->index[i] = k;
+		if (k < 0)
+			continue;
+		b->want[k / IBVMIG_SA_GUIDS_PER_BLOCK].block = (uint8_t)(k / IBVMIG_SA_GUIDS_PER_BLOCK);
+		b->want[k / IBVMIG_SA_GUIDS_PER_BLOCK].guid[k % IBVMIG_SA_GUIDS_PER_BLOCK] =
+		    b->job[i]->alias.vguid;
+		b->entries[k / IBVMIG_SA_GUIDS_PER_BLOCK] |=
+		    (uint8_t)(1u << k % IBVMIG_SA_GUIDS_PER_BLOCK);
+	}
+}
+
+/* Replies to batched job @i: attached at its planned index (@rc 0) or not (@rc). */
+static void attach_done(struct sa_ctx *c, const struct batch *b, unsigned i, int rc,
+			uint64_t set_us)
+{
+	struct agent_item *ev = reply_for(b->job[i]);
+
+	if (!ev)
+		return;
+	ev->reply.alias = b->job[i]->alias;
+	ev->reply.set_us = set_us;
+	attach_answer(c, &b->job[i]->alias, b->index[i], rc, &ev->reply);
+	reply_send(c, ev);
+}
+
+/* One Set for the planned entries of block @blk; each of its jobs answered. */
+static void batch_set_block(struct sa_ctx *c, const struct batch *b, unsigned blk)
+{
+	struct ibvmig_sa_guid_block got;
+	uint64_t set_us = wall_us(), vguid;
+	unsigned i;
+	int rc;
+
+	rc = ibvmig_sa_alias_set_block(c->sa, &b->want[blk], b->entries[blk], &got);
+	for (i = 0; i < b->n; i++) {
+		if (b->index[i] < 0 || (unsigned)b->index[i] / IBVMIG_SA_GUIDS_PER_BLOCK != blk)
+			continue;
+		vguid = b->job[i]->alias.vguid;
+		if (!rc && got.guid[b->index[i] % IBVMIG_SA_GUIDS_PER_BLOCK] != vguid) {
+			run_job(c, b->job[i]);	/* refused in the block: alone, to say why */
+			continue;
+		}
+		agent_tell_alias(c->a, IBVMIG_TELL_SET, vguid, b->index[i], rc);
+		attach_done(c, b, i, rc, set_us);
+	}
+}
+
+/* Takes the batchable jobs at the head of @list, runs them; returns the rest. */
+static struct agent_item *attach_batch(struct sa_ctx *c, struct agent_item *list)
+{
+	struct batch b;
+	unsigned i;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	for (; batchable(list) && b.n < BATCH_MAX; list = list->next)
+		b.job[b.n++] = list;
+	refresh_port(c);
+	rc = ibvmig_sa_guid_table(c->sa, b.table, TABLE_BLOCKS, &b.blocks);
+	if (!rc) {
+		batch_plan(&b);
+		for (i = 0; i < b.blocks; i++)
+			if (b.entries[i])
+				batch_set_block(c, &b, i);
+	}
+	for (i = 0; i < b.n; i++) {
+		if (rc)
+			run_job(c, b.job[i]);	/* the table unread: each alone, with its error */
+		else if (b.index[i] < 0)
+			attach_done(c, &b, i, -ENOSPC, 0);
+		free(b.job[i]);
+	}
+	return list;
+}
+
+/* Runs up to JOBS_PER_SLICE queued jobs (a batch counts as one); the rest go back. */
 static bool run_jobs(struct sa_ctx *c)
 {
 	struct agent_item *list = agent_queue_take(&c->a->jobs), *job, *rest;
 	unsigned n;
 
 	for (n = 0; list && n < JOBS_PER_SLICE; n++) {
+		if (batchable(list) && batchable(list->next)) {
+			list = attach_batch(c, list);
+			continue;
+		}
 		job = list;
 		list = list->next;
 		run_job(c, job);

@@ -34,13 +34,19 @@
 #define DEFAULT_WAIT_MS 30000		/* migrate-*: a claim live, an SM back */
 #define ESCROW_POLL_MS 200		/* QUERY's pace (doc/escrow-protocol.md) */
 #define TOKEN_HEX (2 * IBVMIG_ESC_TOKEN_LEN)
+#define ALIASES_MAX 256			/* --vguid per command: a port's GUIDCap at most */
+#define IN_FLIGHT 32			/* requests sent ahead (the agent takes 64 a connection) */
 
 struct options {
 	struct cli_common c;		/* -C -P -S -t -j */
 	char socket[108];		/* the agent's socket, once found */
-	uint64_t vguid;
+	uint64_t vguid;			/* the first --vguid */
 	unsigned index;
-	const char *vm;
+	const char *vm;			/* the first --vm */
+	/* attach and detach take many: an evacuation's vGUIDs in one exchange */
+	uint64_t vguids[ALIASES_MAX];
+	const char *vms[ALIASES_MAX];
+	unsigned n_vguids, n_vms;	/* given; more than ALIASES_MAX is a usage error */
 	uint32_t cid;
 	uint64_t port_guid;		/* escrow: the port asked about, 0: the agent's */
 	uint64_t dest_guid;		/* release: the destination named */
@@ -78,6 +84,7 @@ static const struct cli_tool tool = {
 		"commands:\n"
 		"  attach --vguid G [--index I] [--vm NAME]   set vGUID G on this host's port\n"
 		"  detach --vguid G [--index I]               delete it from this host's port\n"
+		"         (both: --vguid many times, each --vm after its --vguid: all at once)\n"
 		"  vm add NAME [--vguid G] [--cid N]          register a VM with the agent\n"
 		"  vm remove NAME                             forget a VM\n"
 		"  vm list                                    the agent's VMs\n"
@@ -174,6 +181,38 @@ static int read_reply(int fd, int timeout_ms, uint8_t **buf, size_t *len)
 	return 0;
 }
 
+/* Encodes @req and sends it on @fd: 0 or a negative errno. */
+static int send_req(const struct options *o, int fd, const struct ibvmig_vmc_msg *req)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = ibvmig_vmc_encode(req, &buf, &len);
+
+	if (rc)
+		return rc;
+	rc = util_write_all(fd, buf, len, o->c.timeout_ms);
+	free(buf);
+	return rc;
+}
+
+/* Reads and decodes one message of @fd into @rep (items point into *@raw, freed by the caller). */
+static int recv_rep(const struct options *o, int fd, struct ibvmig_vmc_msg *rep, uint8_t **raw)
+{
+	size_t len = 0;
+	int rc = read_reply(fd, o->c.timeout_ms, raw, &len);
+
+	if (rc) {
+		*raw = NULL;
+		return rc;
+	}
+	rc = ibvmig_vmc_decode(*raw, len, rep);
+	if (rc) {
+		free(*raw);
+		*raw = NULL;
+	}
+	return rc;
+}
+
 /*
  * Sends @req and decodes the answer into @rep (its items point into *@raw,
  * which the caller frees).  0, or the exit status of a failure (reported).
@@ -181,25 +220,21 @@ static int read_reply(int fd, int timeout_ms, uint8_t **buf, size_t *len)
 static int call(const struct options *o, const struct ibvmig_vmc_msg *req,
 		struct ibvmig_vmc_msg *rep, uint8_t **raw)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int fd, rc;
 
 	*raw = NULL;
-	rc = ibvmig_vmc_encode(req, &buf, &len);
-	if (rc) {
+	fd = util_unix_connect(o->socket);
+	rc = fd < 0 ? fd : send_req(o, fd, req);
+	if (rc == -EINVAL || rc == -EMSGSIZE) {
+		if (fd >= 0)
+			close(fd);
 		return cli_fail(&tool, IBVMIG_EXIT_USAGE, "cannot encode the request: %s",
 				strerror(-rc));
 	}
-	fd = util_unix_connect(o->socket);
-	rc = fd < 0 ? fd : util_write_all(fd, buf, len, o->c.timeout_ms);
-	free(buf);
 	if (!rc)
-		rc = read_reply(fd, o->c.timeout_ms, raw, &len);
+		rc = recv_rep(o, fd, rep, raw);
 	if (fd >= 0)
 		close(fd);
-	if (!rc)
-		rc = ibvmig_vmc_decode(*raw, len, rep);
 	if (!rc && (rep->type != (req->type | IBVMIG_VMC_REPLY) || rep->id != req->id))
 		rc = -EBADMSG;
 	if (!rc)
@@ -318,33 +353,128 @@ static int run(const struct options *o, const struct ibvmig_vmc_msg *req, const 
 	return code;
 }
 
-/* attach and detach: an alias request; the human answer names what changed. */
-static int alias_request(const struct options *o, uint8_t type)
+/* ---- attach and detach: many vGUIDs in one exchange ---------------------------------------- */
+
+/* The requests of one attach or detach command, and what came back. */
+struct aliases {
+	uint8_t type;			/* IBVMIG_VMC_ATTACH or _DETACH */
+	const uint64_t *vguid;
+	const char *const *vm;		/* attach: NULL or one per vGUID (NULL entries: none) */
+	unsigned n, sent, answered;
+	uint32_t first_id;		/* request k has id first_id + k */
+	struct ibvmig_vmc_msg *rep;	/* n of them */
+	uint8_t **raw;			/* n: each answer as read, NULL until answered */
+};
+
+static void alias_req(const struct options *o, const struct aliases *al, unsigned k,
+		      struct ibvmig_vmc_msg *req)
 {
-	struct ibvmig_vmc_msg req = { .type = type, .id = (uint32_t)getpid() };
-	bool attach = type == IBVMIG_VMC_ATTACH;
+	memset(req, 0, sizeof(*req));
+	req->type = al->type;
+	req->id = al->first_id + k;
+	req->alias.vguid = al->vguid[k];
+	req->alias.index = o->index;
+	if (al->type == IBVMIG_VMC_ATTACH && al->vm && al->vm[k])
+		snprintf(req->alias.name, sizeof(req->alias.name), "%s", al->vm[k]);
+}
+
+/* Reads one answer and files it under its request: 0 or a negative errno. */
+static int alias_recv(const struct options *o, int fd, struct aliases *al)
+{
 	struct ibvmig_vmc_msg rep;
 	uint8_t *raw;
-	char what[64];
-	int code;
+	uint32_t k;
+	int rc = recv_rep(o, fd, &rep, &raw);
 
-	req.alias.vguid = o->vguid;
-	req.alias.index = o->index;
-	snprintf(req.alias.name, sizeof(req.alias.name), "%s", attach && o->vm ? o->vm : "");
-	snprintf(what, sizeof(what), "%s 0x%016" PRIx64, attach ? "attach" : "detach", o->vguid);
-	code = call(o, &req, &rep, &raw);
-	if (code)
-		return code;
-	if (rep.status)
-		code = refused(what, &rep);
-	else if (o->c.json)
-		print_reply(raw, raw_len(raw), false, true);
+	if (rc)
+		return rc;
+	k = rep.id - al->first_id;
+	if (rep.type != (al->type | IBVMIG_VMC_REPLY) || k >= al->sent || al->raw[k]) {
+		free(raw);
+		return -EBADMSG;	/* not an answer to a request of ours, or twice */
+	}
+	al->rep[k] = rep;
+	al->raw[k] = raw;
+	al->answered++;
+	return 0;
+}
+
+/* Sends every request, IN_FLIGHT ahead of the answers, and reads them all: 0 or -errno. */
+static int alias_exchange(const struct options *o, int fd, struct aliases *al)
+{
+	struct ibvmig_vmc_msg req;
+	int rc = 0;
+
+	while (!rc && al->answered < al->n) {
+		if (al->sent < al->n && al->sent - al->answered < IN_FLIGHT) {
+			alias_req(o, al, al->sent, &req);
+			rc = send_req(o, fd, &req);
+			al->sent += !rc;
+		} else {
+			rc = alias_recv(o, fd, al);
+		}
+	}
+	return rc;
+}
+
+/* The answer to request @k, as one line (or JSON object): 0 or its refusal's exit status. */
+static int alias_print(const struct options *o, const struct aliases *al, unsigned k)
+{
+	const struct ibvmig_vmc_msg *rep = &al->rep[k];
+	bool attach = al->type == IBVMIG_VMC_ATTACH;
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s 0x%016" PRIx64, attach ? "attach" : "detach",
+		 al->vguid[k]);
+	if (rep->status)
+		return refused(what, rep);
+	if (o->c.json)
+		print_reply(al->raw[k], raw_len(al->raw[k]), false, true);
 	else
 		printf("%s vGUID 0x%016" PRIx64 " %s alias index %u%s%s\n",
-		       attach ? "attached" : "detached", rep.alias.vguid, attach ? "at" : "from",
-		       rep.alias.index, rep.alias.name[0] ? " for VM " : "", rep.alias.name);
-	free(raw);
-	return code;
+		       attach ? "attached" : "detached", rep->alias.vguid, attach ? "at" : "from",
+		       rep->alias.index, rep->alias.name[0] ? " for VM " : "", rep->alias.name);
+	return 0;
+}
+
+/*
+ * Attaches or detaches @n vGUIDs over one connection: the agent sets those
+ * that arrive together with one Set per GUID block (agent_sa.c).  Every
+ * answer is printed in the order asked; the exit status is the first
+ * refusal's, or the transport's failure after what was answered.
+ */
+static int alias_requests(const struct options *o, uint8_t type, const uint64_t *vguid,
+			  const char *const *vm, unsigned n)
+{
+	struct aliases al = { .type = type, .vguid = vguid, .vm = vm, .n = n,
+			      .first_id = (uint32_t)getpid() << 8 };
+	int fd, rc, code = 0, c;
+	unsigned k;
+
+	al.rep = calloc(n, sizeof(*al.rep));
+	al.raw = calloc(n, sizeof(*al.raw));
+	fd = al.rep && al.raw ? util_unix_connect(o->socket) : -ENOMEM;
+	rc = fd < 0 ? fd : alias_exchange(o, fd, &al);
+	if (fd >= 0)
+		close(fd);
+	for (k = 0; k < n; k++) {
+		if (!al.raw || !al.raw[k])
+			continue;
+		c = alias_print(o, &al, k);
+		code = code ? code : c;
+		free(al.raw[k]);
+	}
+	free(al.rep);
+	free(al.raw);
+	return rc ? transport_error(o, rc) : code;
+}
+
+/* One vGUID (migrate-out, migrate-in): the first --vguid and --vm. */
+static int alias_request(const struct options *o, uint8_t type)
+{
+	const char *vm[1] = { o->vm };
+
+	return alias_requests(o, type, &o->vguid, vm, 1);
 }
 
 static int cmd_vm(const struct options *o, const char *sub, const char *name)
@@ -658,14 +788,23 @@ static int parse_opt(int c, const char *arg, void *ctx)
 
 	switch (c) {
 	case OPT_VGUID:
-		return util_parse_guid(arg, &o->vguid) ? -1 : 0;
+		if (util_parse_guid(arg, &v))
+			return -1;
+		o->vguid = o->n_vguids ? o->vguid : v;
+		if (o->n_vguids < ALIASES_MAX)
+			o->vguids[o->n_vguids] = v;
+		o->n_vguids++;
+		return 0;
 	case OPT_INDEX:
 		if (util_parse_uint(arg, 0, 1, 255, &v))
 			return -1;
 		o->index = (unsigned)v;
 		return 0;
 	case OPT_VM:
-		o->vm = arg;
+		o->vm = o->n_vms ? o->vm : arg;
+		if (o->n_vms < ALIASES_MAX)
+			o->vms[o->n_vms] = arg;
+		o->n_vms++;
 		return *arg && strlen(arg) <= IBVMIG_VMC_NAME_MAX ? 0 : -1;
 	case OPT_CID:
 		if (util_parse_uint(arg, 0, 0, UINT32_MAX, &v))
@@ -744,6 +883,28 @@ static int check_escrow_words(const struct options *o, size_t k, int n)
 	return -1;
 }
 
+/* attach and detach: -1 when their options make a command, else the usage error. */
+static int check_alias_words(const struct options *o, const char *w, int n)
+{
+	bool attach = w[0] == 'a';
+
+	if (n != 1)
+		return cli_usage_error(&tool, "%s takes no words, only options", w);
+	if (!o->n_vguids)
+		return cli_usage_error(&tool, "%s needs --vguid", w);
+	if (o->n_vguids > ALIASES_MAX)
+		return cli_usage_error(&tool, "%s takes at most %d --vguid (a port's alias GUIDs)",
+				       w, ALIASES_MAX);
+	if (!attach && o->n_vms)
+		return cli_usage_error(&tool, "%s takes no --vm", w);
+	if (o->n_vms && o->n_vms != o->n_vguids)
+		return cli_usage_error(&tool, "%s: %u --vguid but %u --vm: one --vm per --vguid, "
+				       "or none", w, o->n_vguids, o->n_vms);
+	if (o->index && o->n_vguids > 1)
+		return cli_usage_error(&tool, "%s: --index with one --vguid only", w);
+	return -1;
+}
+
 static int check_words(const struct options *o, char **w, int n, enum command *cmd)
 {
 	size_t k;
@@ -760,14 +921,11 @@ static int check_words(const struct options *o, char **w, int n, enum command *c
 		return cli_usage_error(&tool, "%s takes no escrow options", w[0]);
 	if (!strcmp(w[0], "attach") || !strcmp(w[0], "detach")) {
 		*cmd = w[0][0] == 'a' ? CMD_ATTACH : CMD_DETACH;
-		if (n != 1)
-			return cli_usage_error(&tool, "%s takes no words, only options", w[0]);
-		if (!o->vguid)
-			return cli_usage_error(&tool, "%s needs --vguid", w[0]);
-		return *cmd == CMD_DETACH && o->vm
-			   ? cli_usage_error(&tool, "%s takes no --vm", w[0])
-			   : -1;
+		return check_alias_words(o, w[0], n);
 	}
+	if (o->n_vguids > 1 || o->n_vms > 1)
+		return cli_usage_error(&tool, "%s takes one --vguid and one --vm at most "
+				       "(only attach and detach take many)", w[0]);
 	if (!strcmp(w[0], "status")) {
 		*cmd = CMD_STATUS;
 		return n == 1 ? -1 : cli_usage_error(&tool, "%s takes no arguments", w[0]);
@@ -790,9 +948,10 @@ static int run_command(const struct options *o, enum command cmd, char **w)
 {
 	switch (cmd) {
 	case CMD_ATTACH:
-		return alias_request(o, IBVMIG_VMC_ATTACH);
+		return alias_requests(o, IBVMIG_VMC_ATTACH, o->vguids, o->n_vms ? o->vms : NULL,
+				      o->n_vguids);
 	case CMD_DETACH:
-		return alias_request(o, IBVMIG_VMC_DETACH);
+		return alias_requests(o, IBVMIG_VMC_DETACH, o->vguids, NULL, o->n_vguids);
 	case CMD_STATUS:
 		return cmd_status(o);
 	case CMD_VM_LIST:

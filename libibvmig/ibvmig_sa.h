@@ -201,6 +201,22 @@ int ibvmig_sa_guid_block(struct ibvmig_sa *sa, uint8_t block, struct ibvmig_sa_g
 int ibvmig_sa_guid_block_at(struct ibvmig_sa *sa, uint16_t lid, uint8_t block,
 			    struct ibvmig_sa_guid_block *out);
 /*
+ * Sets the entries of block @want->block of the own port that @entries marks
+ * (bit i: index block * 8 + i; never index 0, each GUID non-zero: else
+ * -EINVAL) in one Set: an evacuation attaches 31 vGUIDs with 4 MADs, not 31.
+ * *@out is the block OpenSM answered: an entry that does not hold the GUID
+ * asked for was refused, as ibvmig_sa_alias_set()'s -EEXIST says.
+ */
+int ibvmig_sa_alias_set_block(struct ibvmig_sa *sa, const struct ibvmig_sa_guid_block *want,
+			      uint8_t entries, struct ibvmig_sa_guid_block *out);
+/*
+ * The own port's GUID table, blocks 0.. into @blocks until the port's
+ * GUIDCap or @max blocks; *@n is how many were read.  0, or the first
+ * error (-ENOENT when not even block 0 is there).
+ */
+int ibvmig_sa_guid_table(struct ibvmig_sa *sa, struct ibvmig_sa_guid_block *blocks,
+			 unsigned max, unsigned *n);
+/*
  * Scans the own port's blocks (one single-record Get each; RMPP answers are
  * truncated under ibsim): *@held is the index holding @vguid or -1, *@free
  * the first free alias index or -1.  Either pointer may be NULL.

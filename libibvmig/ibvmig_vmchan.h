@@ -130,6 +130,7 @@ enum ibvmig_vmc_status {
 	X(EXPIRES_IN_MS, 27, "expires_in_ms") \
 	X(RETRY_AFTER_MS, 28, "retry_after_ms") \
 	X(KEYS, 29, "keys") \
+	X(SET_US, 30, "set_us") \
 	X(SERVICE_ID, 32, "service_id") \
 	X(DGID_PREFIX, 33, "dgid_prefix") \
 	X(DGID_GUID, 34, "dgid_guid") \
@@ -310,6 +311,13 @@ struct ibvmig_vmc_msg {
 			uint64_t vguid;	/* never 0 */
 			uint32_t index;	/* 1..255; 0 in a request: the agent chooses */
 			char name[IBVMIG_VMC_NAME_MAX + 1];	/* ATTACH: for this VM, or "" */
+			/*
+			 * ATTACH|REPLY: the agent's wall clock (microseconds since
+			 * the epoch) when it sent the Set that attached the vGUID;
+			 * 0 when not known.  A benchmark times the migration from
+			 * here, not from the start of the command that asked.
+			 */
+			uint64_t set_us;
 		} alias;
 		struct ibvmig_vmc_vm vm;
 		struct ibvmig_vmc_agent agent;

@@ -970,24 +970,39 @@ int ibvmig_sa_respond(struct ibvmig_sa *sa, const struct ibvmig_sa_request *req,
 
 #define MAX_GUID_INDEX (MAX_GUID_BLOCKS * IBVMIG_SA_GUIDS_PER_BLOCK - 1)
 
-/* One GUIDInfoRecord request for the port of @lid; *@b is the record answered. */
-static int gir_request(struct ibvmig_sa *sa, uint8_t method, uint16_t lid, int index,
-		       uint64_t guid, struct ibvmig_sa_guid_block *b)
+/* One GUIDInfoRecord request for entries @entries of block @req; *@b is the record answered. */
+static int gir_block_request(struct ibvmig_sa *sa, uint8_t method,
+			     const struct ibvmig_sa_guid_block *req, uint8_t entries,
+			     struct ibvmig_sa_guid_block *b)
 {
 	uint8_t mad[IBVMIG_SA_MAD_LEN], resp[IBVMIG_SA_MAD_LEN];
 	size_t len;
 	int rc;
 
-	ibvmig_sa_build_gir(mad, method, 0, lid, index, guid);
+	ibvmig_sa_build_gir_block(mad, method, 0, req, entries);
 	rc = sa_request(sa, mad, resp, &len);
 	if (rc)
 		return rc;
 	if (len < IBVMIG_SA_SA_DATA_OFFS ||
 	    ibvmig_sa_gir_decode(resp + IBVMIG_SA_SA_DATA_OFFS, len - IBVMIG_SA_SA_DATA_OFFS, b))
 		return -EPROTO;
-	if (b->lid != lid || b->block != index / IBVMIG_SA_GUIDS_PER_BLOCK)
+	if (b->lid != req->lid || b->block != req->block)
 		return -EPROTO;
 	return 0;
+}
+
+/* One GUIDInfoRecord request for @index of the port of @lid; *@b is the record answered. */
+static int gir_request(struct ibvmig_sa *sa, uint8_t method, uint16_t lid, int index,
+		       uint64_t guid, struct ibvmig_sa_guid_block *b)
+{
+	struct ibvmig_sa_guid_block req = {
+	    .lid = lid,
+	    .block = (uint8_t)(index / IBVMIG_SA_GUIDS_PER_BLOCK),
+	};
+
+	req.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] = guid;
+	return gir_block_request(sa, method, &req,
+				 (uint8_t)(1u << index % IBVMIG_SA_GUIDS_PER_BLOCK), b);
 }
 
 static int guid_block_of(struct ibvmig_sa *sa, uint16_t lid, uint8_t block,
@@ -1031,6 +1046,35 @@ int ibvmig_sa_alias_set_at(struct ibvmig_sa *sa, uint16_t lid, uint64_t vguid, i
 	 * unchanged block, where the index does not hold the vGUID.
 	 */
 	return b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] == vguid ? 0 : -EEXIST;
+}
+
+int ibvmig_sa_alias_set_block(struct ibvmig_sa *sa, const struct ibvmig_sa_guid_block *want,
+			      uint8_t entries, struct ibvmig_sa_guid_block *out)
+{
+	struct ibvmig_sa_guid_block req = *want;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if (!entries || (!req.block && (entries & 1)))
+		return -EINVAL;	/* index 0 is the port GUID */
+	for (i = 0; i < IBVMIG_SA_GUIDS_PER_BLOCK; i++)
+		if ((entries & 1u << i) && !req.guid[i])
+			return -EINVAL;
+	req.lid = sa->port.lid;
+	return gir_block_request(sa, UMAD_METHOD_SET, &req, entries, out);
+}
+
+int ibvmig_sa_guid_table(struct ibvmig_sa *sa, struct ibvmig_sa_guid_block *blocks,
+			 unsigned max, unsigned *n)
+{
+	int rc = 0;
+
+	for (*n = 0; *n < max && *n < MAX_GUID_BLOCKS; (*n)++) {
+		rc = ibvmig_sa_guid_block(sa, (uint8_t)*n, &blocks[*n]);
+		if (rc)
+			break;
+	}
+	return rc == -ENOENT && *n ? 0 : rc;	/* past the port's GUIDCap: the table's end */
 }
 
 int ibvmig_sa_alias_find(struct ibvmig_sa *sa, uint64_t vguid, int *held, int *free_index)

@@ -607,6 +607,23 @@ uint64_t ibvmig_sa_gir_comp_mask(int index)
 	       1ULL << (GIR_CM_GID0_BIT + index % IBVMIG_SA_GUIDS_PER_BLOCK);
 }
 
+void ibvmig_sa_build_gir_block(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t method, uint64_t tid,
+			   const struct ibvmig_sa_guid_block *b, uint8_t entries)
+{
+	struct ibvmig_sa_guid_block out = { .lid = b->lid, .block = b->block };
+	uint64_t mask = GIR_CM_LID | GIR_CM_BLOCKNUM;
+	int i;
+
+	for (i = 0; method != UMAD_METHOD_GET && i < IBVMIG_SA_GUIDS_PER_BLOCK; i++) {
+		if (!(entries & 1u << i))
+			continue;
+		mask |= 1ULL << (GIR_CM_GID0_BIT + i);
+		out.guid[i] = b->guid[i];	/* the others stay 0: not asked for */
+	}
+	build_sa_request(mad, method, IBVMIG_SA_ATTR_GUIDINFO_REC, tid, mask);
+	ibvmig_sa_gir_encode(mad + IBVMIG_SA_SA_DATA_OFFS, &out);
+}
+
 void ibvmig_sa_build_gir(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t method, uint64_t tid, uint16_t lid,
 		     int index, uint64_t guid)
 {
@@ -614,14 +631,10 @@ void ibvmig_sa_build_gir(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t method, uint64_
 	    .lid = lid,
 	    .block = (uint8_t)(index / IBVMIG_SA_GUIDS_PER_BLOCK),
 	};
-	uint64_t mask = GIR_CM_LID | GIR_CM_BLOCKNUM;
 
-	if (method != UMAD_METHOD_GET) {
-		mask = ibvmig_sa_gir_comp_mask(index);
-		b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] = guid;
-	}
-	build_sa_request(mad, method, IBVMIG_SA_ATTR_GUIDINFO_REC, tid, mask);
-	ibvmig_sa_gir_encode(mad + IBVMIG_SA_SA_DATA_OFFS, &b);
+	b.guid[index % IBVMIG_SA_GUIDS_PER_BLOCK] = guid;
+	ibvmig_sa_build_gir_block(mad, method, tid, &b,
+				  (uint8_t)(1u << index % IBVMIG_SA_GUIDS_PER_BLOCK));
 }
 
 void ibvmig_sa_build_path_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint64_t sgid_prefix,

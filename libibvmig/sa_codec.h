@@ -211,6 +211,13 @@ uint64_t ibvmig_sa_gir_comp_mask(int index);
  */
 void ibvmig_sa_build_gir(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t method, uint64_t tid, uint16_t lid,
 		     int index, uint64_t guid);
+/*
+ * Set/Delete of several entries of one block: @b's lid and block, its GUIDs
+ * at the entries whose bit (0..7) is set in @entries, the mask LID |
+ * BlockNum | those GIDn.  With @entries 0 (or @method Get): LID | BlockNum.
+ */
+void ibvmig_sa_build_gir_block(uint8_t mad[IBVMIG_SA_MAD_LEN], uint8_t method, uint64_t tid,
+			   const struct ibvmig_sa_guid_block *b, uint8_t entries);
 /* SubnAdmGet(PathRecord) SGID -> DGID, NumbPath 1 (mask DGID | SGID | NumbPath). */
 void ibvmig_sa_build_path_get(uint8_t mad[IBVMIG_SA_MAD_LEN], uint64_t tid, uint64_t sgid_prefix,
 			  uint64_t sgid_guid, uint64_t dgid_prefix, uint64_t dgid_guid);

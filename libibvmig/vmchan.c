@@ -130,6 +130,10 @@ static const struct field alias_f[] = {
 	FLD(NAME, STR, MSG, alias.name, 0, 0),
 };
 
+static const struct field attach_reply_f[] = {
+	FLD(SET_US, UINT, MSG, alias.set_us, 0, 0),
+};
+
 static const struct field vm_add_f[] = {
 	FLD(NAME, STR, MSG, vm.name, F_REQ | F_NONZERO, 0),
 	FLD(VGUID, GUID, MSG, vm.vguid, 0, 0),
@@ -256,7 +260,8 @@ static const struct msg_desc messages[] = {
 	{ .type = IBVMIG_VMC_BYE, .name = "bye" },
 	{ .type = REPLY(IBVMIG_VMC_BYE) },
 	{ .type = IBVMIG_VMC_ATTACH, .name = "attach", HEAD(BLOCK(alias_f, B_MSG)) },
-	{ .type = REPLY(IBVMIG_VMC_ATTACH), HEAD(BLOCK(alias_f, B_MSG)) },
+	{ .type = REPLY(IBVMIG_VMC_ATTACH),
+	  HEAD(BLOCK(alias_f, B_MSG), BLOCK(attach_reply_f, B_MSG)) },
 	{ .type = IBVMIG_VMC_DETACH, .name = "detach", HEAD(BLOCK(alias_f, B_MSG)) },
 	{ .type = REPLY(IBVMIG_VMC_DETACH), HEAD(BLOCK(alias_f, B_MSG)) },
 	{ .type = IBVMIG_VMC_VM_ADD, .name = "vm-add", HEAD(BLOCK(vm_add_f, B_MSG)) },

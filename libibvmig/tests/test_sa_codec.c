@@ -223,6 +223,29 @@ static void test_guidinfo_set_delete_get_requests(void)
 	CU_ASSERT_TRUE(all_zero(mad + 56 + 8, 64));
 }
 
+/* Several entries of one block in one Set: only the entries asked for, each with its GIDn bit. */
+static void test_guidinfo_block_set_request(void)
+{
+	struct ibvmig_sa_guid_block want = { .lid = 9, .block = 3 }, b;
+	uint8_t mad[IBVMIG_SA_MAD_LEN];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		want.guid[i] = VGUID + (uint64_t)i;
+	ibvmig_sa_build_gir_block(mad, 0x02, 43, &want, 0x85);	/* entries 0, 2 and 7 */
+	check_sa_request(mad, 0x02, 0x30, 0x3ULL | 1ULL << 4 | 1ULL << 6 | 1ULL << 11);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_gir_decode(mad + 56, 200, &b), 0);
+	CU_ASSERT_EQUAL(b.lid, 9);
+	CU_ASSERT_EQUAL(b.block, 3);
+	for (i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL(b.guid[i], (0x85 >> i & 1) ? VGUID + (uint64_t)i : 0);
+	/* A Get carries no entries, whatever is asked. */
+	ibvmig_sa_build_gir_block(mad, 0x01, 44, &want, 0xff);
+	check_sa_request(mad, 0x01, 0x30, 0x3ULL);
+	CU_ASSERT_EQUAL_FATAL(ibvmig_sa_gir_decode(mad + 56, 200, &b), 0);
+	CU_ASSERT_EQUAL(b.guid[0], 0);
+}
+
 /* ---- PathRecord ------------------------------------------------------------ */
 
 static const struct ibvmig_sa_path sample_path = {
@@ -1212,6 +1235,7 @@ int main(void)
 	    UNIT_TEST(test_guidinfo_record_round_trip_and_short),
 	    UNIT_TEST(test_guidinfo_mask_selects_the_index_gid_bit),
 	    UNIT_TEST(test_guidinfo_set_delete_get_requests),
+	    UNIT_TEST(test_guidinfo_block_set_request),
 	    UNIT_TEST(test_path_record_layout_is_iba_15_2_5_16),
 	    UNIT_TEST(test_path_record_agrees_with_libibmad),
 	    UNIT_TEST(test_path_record_round_trip_and_short),

@@ -417,13 +417,13 @@ static void latency(struct sim *sim, int observer, int k, int moved, const char 
 	int m = sim->vms[moved].mig;
 	uint64_t t;
 
-	if (m < 0 || pa->lat_mig == m + 1 || json_time_us(line, &t) || t < sim->migs[m].set_us)
+	if (m < 0 || pa->lat_mig == m + 1 || json_time_us(line, &t))
 		return;
 	pa->lat_mig = m + 1;
 	sim->migs[m].samples++;
 	if (t > sim->migs[m].last_us)
 		sim->migs[m].last_us = t;
-	report_latency(sim, (double)(t - sim->migs[m].set_us) / 1000.0);
+	report_latency(sim, (size_t)m, t);
 }
 
 static void vm_notice(struct sim *sim, int v, const char *line)
@@ -609,6 +609,42 @@ struct sup_proc *hosts_cli_spawn(struct sim *sim, int node, ...)
 	words_va(&w, ap);
 	va_end(ap);
 	return cli_spawn(sim, "ibvmig-host", w.v);
+}
+
+struct sup_proc *hosts_cli_spawnv(struct sim *sim, int node, char *const *args, unsigned n)
+{
+	struct sim_words w;
+	unsigned i;
+
+	sim_words_init(&w);
+	sim_words_add(&w, "%s", sim->tools.host_cli);
+	sim_words_add(&w, "-S");
+	sim_words_add(&w, "%s", sim->agents[node].host_sock);
+	for (i = 0; i < n; i++)
+		sim_words_add(&w, "%s", args[i]);
+	if (!sim_words_ok(&w)) {
+		sim_detail(sim, "ibvmig-host: %u words are too many for one command line", n);
+		return NULL;
+	}
+	return cli_spawn(sim, "ibvmig-host", w.v);
+}
+
+void hosts_stamp_sets(struct sim *sim, const char *out, size_t first)
+{
+	const char *line;
+	char vg[24];
+	uint64_t vguid, set_us;
+	int v, m;
+
+	for (line = out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (json_str(line, "vguid", vg, sizeof(vg)) || util_parse_guid(vg, &vguid) ||
+		    hosts_json_u64(line, "set_us", &set_us) || !set_us)
+			continue;
+		v = vm_by_vguid(sim, vguid);
+		m = v >= 0 ? sim->vms[v].mig : -1;
+		if (m >= 0 && (size_t)m >= first)
+			sim->migs[m].set_us = set_us;
+	}
 }
 
 int hosts_cli_finish(struct sim *sim, struct sup_proc *p, char **out)

@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-void report_latency(struct sim *sim, double ms)
+static int cmp_double(const void *a, const void *b);
+
+void report_latency(struct sim *sim, size_t mig, uint64_t t_us)
 {
-	double *l;
+	struct sim_sample *l;
 
 	if (sim->n_lat == sim->lat_size) {
 		size_t size = sim->lat_size ? sim->lat_size * 2 : 64;
@@ -30,7 +32,23 @@ void report_latency(struct sim *sim, double ms)
 		sim->lat = l;
 		sim->lat_size = size;
 	}
-	sim->lat[sim->n_lat++] = ms;
+	sim->lat[sim->n_lat++] = (struct sim_sample){ mig, t_us };
+}
+
+/* The samples in ms from their migrations' Sets, sorted; NULL without memory. */
+static double *latencies(const struct sim *sim)
+{
+	double *v = calloc(sim->n_lat ? sim->n_lat : 1, sizeof(*v));
+	uint64_t set;
+	size_t i;
+
+	for (i = 0; v && i < sim->n_lat; i++) {
+		set = sim->migs[sim->lat[i].mig].set_us;
+		v[i] = sim->lat[i].t_us > set ? (double)(sim->lat[i].t_us - set) / 1000.0 : 0;
+	}
+	if (v && sim->n_lat)
+		qsort(v, sim->n_lat, sizeof(*v), cmp_double);
+	return v;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -69,12 +87,15 @@ static void figures(struct sim *sim, struct figures *f)
 	double *r = calloc(sim->n_migs ? sim->n_migs : 1, sizeof(*r));
 	size_t i;
 
+	double *lat = latencies(sim);
+
 	memset(f, 0, sizeof(*f));
-	if (sim->n_lat)
-		qsort(sim->lat, sim->n_lat, sizeof(*sim->lat), cmp_double);
-	f->lat_median = median(sim->lat, sim->n_lat);
-	f->lat_p99 = percentile(sim->lat, sim->n_lat, 99);
-	f->lat_max = sim->n_lat ? sim->lat[sim->n_lat - 1] : 0;
+	if (lat) {
+		f->lat_median = median(lat, sim->n_lat);
+		f->lat_p99 = percentile(lat, sim->n_lat, 99);
+		f->lat_max = sim->n_lat ? lat[sim->n_lat - 1] : 0;
+		free(lat);
+	}
 	if (r) {
 		for (i = 0; i < sim->n_migs; i++)
 			r[i] = sim->migs[i].reports;

@@ -136,7 +136,7 @@ struct sim_vm {
 /* One migration: its Set's time and the Reports its window brought. */
 struct sim_mig {
 	int vm, from, to;
-	uint64_t set_us;	/* wall clock, just before the destination's attach */
+	uint64_t set_us;	/* wall clock: the destination agent's Set, else before its attach */
 	unsigned group;		/* VMs moved in the same window (evacuate: all of a node) */
 	uint64_t reports_start;
 	bool closed;
@@ -144,6 +144,16 @@ struct sim_mig {
 	unsigned samples;	/* latency samples it gave */
 	size_t first;		/* its window's first migration (an evacuation's group) */
 	uint64_t last_us;	/* the latest RePath about it at an interested VM, wall clock */
+};
+
+/*
+ * One RePath at a peer: a latency sample of migration @mig.  Kept as seen and
+ * computed when reported, as the Set's time (the agent's, in the attach's
+ * answer) may come after the RePath does.
+ */
+struct sim_sample {
+	size_t mig;
+	uint64_t t_us;		/* the VM's clock, wall */
 };
 
 struct sim {
@@ -178,7 +188,7 @@ struct sim {
 	bool window_open;
 	size_t window_first;		/* the open window's first migration */
 	uint64_t window_notices;	/* the SM side's notice total when it opened */
-	double *lat;			/* latency samples, ms */
+	struct sim_sample *lat;		/* latency samples, as seen: ms once the Sets are known */
 	size_t n_lat, lat_size;
 	uint64_t t0_ms;
 	unsigned passed, failed;
@@ -192,7 +202,7 @@ struct sim {
 
 /* An argv or an environment being built: words copied into buf. */
 struct sim_words {
-	char *v[96];
+	char *v[160];	/* an evacuation's attach: 5 + 4 per VM, 32 VMs a command */
 	unsigned n;
 	char buf[16384];
 	size_t used;
@@ -249,6 +259,13 @@ int hosts_vm_gone(struct sim *sim, int vm);	/* its agent let it go: waits for it
 int hosts_vm_stop(struct sim *sim, int vm);
 /* ibvmig-host ARGS... against @node's agent, not waited for; NULL if it cannot start. */
 struct sup_proc *hosts_cli_spawn(struct sim *sim, int node, ...) __attribute__((sentinel));
+/* The same with @n words in @args (an evacuation's many --vguid). */
+struct sup_proc *hosts_cli_spawnv(struct sim *sim, int node, char *const *args, unsigned n);
+/*
+ * The Sets' times in an "ibvmig-host -j attach" answer @out, as the agent took
+ * them: into the open migrations from @first on of the VMs it names.
+ */
+void hosts_stamp_sets(struct sim *sim, const char *out, size_t first);
 int hosts_cli_finish(struct sim *sim, struct sup_proc *p, char **out);
 /*
  * Runs a program to its end, its output captured: the exit status (or -errno); *@out (may be
@@ -296,7 +313,7 @@ void report_expect(struct sim *sim, bool ok, const char *what, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 /* A step that failed: said, counted, listed in the JSON line. */
 void report_fail(struct sim *sim, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void report_latency(struct sim *sim, double ms);
+void report_latency(struct sim *sim, size_t mig, uint64_t t_us);
 void report_collect(struct sim *sim);	/* the figures, while everything still runs */
 void report_summary(struct sim *sim);
 void report_json(struct sim *sim);

@@ -148,14 +148,22 @@ static int finish(struct sim *sim, struct sup_proc *p, const char *what)
 	return must(sim, rc, out, what);
 }
 
-static int attach(struct sim *sim, int v, int node)
+/* With @stamp (a migration's), the agent's time of the Set starts @v's latency samples. */
+static int attach_as(struct sim *sim, int v, int node, bool stamp)
 {
 	char g[24], what[128], *out;
 	int rc = hosts_cli(sim, node, &out, "attach", "--vguid", vguid_str(sim, v, g), "--vm",
-			   vm_name(sim, v), NULL);
+			   vm_name(sim, v), stamp ? "-j" : NULL, NULL);
 
+	if (!rc && stamp)
+		hosts_stamp_sets(sim, out, (size_t)sim->vms[v].mig);
 	snprintf(what, sizeof(what), "attach %s at %s", vm_name(sim, v), sim_node_name(sim, node));
 	return must(sim, rc, out, what);
+}
+
+static int attach(struct sim *sim, int v, int node)
+{
+	return attach_as(sim, v, node, false);
 }
 
 /* Detach at @node; with @forget, the agent also forgets the VM (it leaves the host). */
@@ -290,8 +298,8 @@ static int migrate_one(struct sim *sim, int v, int to, bool escrow)
 	if (!m)
 		return sim_fatal(sim, 1, "out of memory");
 	m->group = 1;
-	m->set_us = util_wall_ns() / 1000;
-	return attach(sim, v, to);
+	m->set_us = util_wall_ns() / 1000;	/* until the agent's answer says when it set */
+	return attach_as(sim, v, to, true);
 }
 
 static const char *escrow_missing(const struct sim *sim)
@@ -347,13 +355,53 @@ static int do_migrate(struct sim *sim, const struct scn_step *st)
 	return 0;
 }
 
+#define EVAC_CHUNK 32	/* VMs per command line: ibvmig-host sends 32 requests ahead */
+
+/*
+ * "detach" or "attach" of the @k VMs @vs at @node, one command line per
+ * EVAC_CHUNK of them, as a hypervisor's tooling sends an evacuation: the agent
+ * sets what arrives together with one Set per GUID block.  An attach's answer
+ * carries the agent's time of each Set: the evacuation is timed from there.
+ */
+static int evac_cli(struct sim *sim, int node, const char *cmd, const int *vs, size_t k,
+		    size_t first_mig)
+{
+	bool attach = cmd[0] == 'a';
+	char g[EVAC_CHUNK][24], *args[2 + 4 * EVAC_CHUNK], what[96], *out;
+	size_t i, j;
+	unsigned n;
+	int rc = 0, c;
+
+	for (i = 0; i < k; i += EVAC_CHUNK) {
+		n = 0;
+		if (attach)
+			args[n++] = "-j";	/* the answers with the Sets' times */
+		args[n++] = (char *)cmd;
+		for (j = i; j < k && j < i + EVAC_CHUNK; j++) {
+			args[n++] = "--vguid";
+			vguid_str(sim, vs[j], g[j - i]);
+			args[n++] = g[j - i];
+			if (attach) {
+				args[n++] = "--vm";
+				args[n++] = (char *)vm_name(sim, vs[j]);
+			}
+		}
+		c = hosts_cli_finish(sim, hosts_cli_spawnv(sim, node, args, n), &out);
+		if (!c && attach)
+			hosts_stamp_sets(sim, out, first_mig);
+		snprintf(what, sizeof(what), "evacuate: %s of %zu VMs at %s", cmd, j - i,
+			 sim_node_name(sim, node));
+		rc |= must(sim, c, out, what);
+	}
+	return rc;
+}
+
 /* Every VM of a node at once: all detaches, then all VM processes, then all attaches. */
 static int do_evacuate(struct sim *sim, const struct scn_step *st)
 {
-	size_t n = sim->scn->n_vms, i, k = 0;
+	size_t n = sim->scn->n_vms, i, k = 0, first = sim->n_migs;
 	struct sup_proc **p = calloc(n ? n : 1, sizeof(*p));
 	int *vs = calloc(n ? n : 1, sizeof(*vs));
-	char g[24];
 	int rc = 0;
 
 	if (!p || !vs) {
@@ -367,11 +415,7 @@ static int do_evacuate(struct sim *sim, const struct scn_step *st)
 	open_window(sim);
 	sim_say(sim, "%s is evacuated to %s: %zu VMs at once", sim_node_name(sim, st->node),
 		sim_node_name(sim, st->node2), k);
-	for (i = 0; i < k; i++)
-		p[i] = hosts_cli_spawn(sim, st->node, "detach", "--vguid",
-				       vguid_str(sim, vs[i], g), NULL);
-	for (i = 0; i < k; i++)
-		rc |= finish(sim, p[i], "evacuate: detach");
+	rc |= evac_cli(sim, st->node, "detach", vs, k, first);
 	for (i = 0; i < k; i++)
 		p[i] = hosts_cli_spawn(sim, st->node, "vm", "remove", vm_name(sim, vs[i]), NULL);
 	for (i = 0; i < k; i++)
@@ -387,13 +431,10 @@ static int do_evacuate(struct sim *sim, const struct scn_step *st)
 
 		if (m) {
 			m->group = (unsigned)k;
-			m->set_us = util_wall_ns() / 1000;
+			m->set_us = util_wall_ns() / 1000;	/* until the agent's answer */
 		}
-		p[i] = hosts_cli_spawn(sim, st->node2, "attach", "--vguid",
-				       vguid_str(sim, vs[i], g), "--vm", vm_name(sim, vs[i]), NULL);
 	}
-	for (i = 0; i < k; i++)
-		rc |= finish(sim, p[i], "evacuate: attach");
+	rc |= evac_cli(sim, st->node2, "attach", vs, k, first);
 	sim->n_evacuate++;
 	sim->n_migrate += (unsigned)k;
 	free(p);
