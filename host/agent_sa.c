@@ -747,9 +747,6 @@ static void attach_answer(struct sa_ctx *c, const struct agent_job_alias *job, i
 		reply_text(r, "no free alias index on this port");
 	else if (rc)
 		reply_text(r, ibvmig_sa_strerror(rc));
-	else
-		util_log(UTIL_LOG_VERBOSE, "attached vGUID 0x%016" PRIx64 " at index %d",
-			 job->vguid, index);
 }
 
 static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
@@ -766,6 +763,9 @@ static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
 		agent_tell_alias(c->a, IBVMIG_TELL_SET, job->vguid, index, rc);
 	}
 	attach_answer(c, job, index, rc, r);
+	if (!r->rc)
+		util_log(UTIL_LOG_VERBOSE, "attached vGUID 0x%016" PRIx64 " at index %d",
+			 job->vguid, index);
 }
 
 /*
@@ -989,6 +989,8 @@ static void batch_set_block(struct sa_ctx *c, const struct batch *b, unsigned bl
 	int rc;
 
 	rc = ibvmig_sa_alias_set_block(c->sa, &b->want[blk], b->entries[blk], &got);
+	util_log(UTIL_LOG_VERBOSE, "GUID block %u: %d vGUIDs with one Set: %s", blk,
+		 __builtin_popcount(b->entries[blk]), rc ? ibvmig_sa_strerror(rc) : "answered");
 	for (i = 0; i < b->n; i++) {
 		if (b->index[i] < 0 || (unsigned)b->index[i] / IBVMIG_SA_GUIDS_PER_BLOCK != blk)
 			continue;

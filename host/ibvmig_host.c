@@ -399,20 +399,50 @@ static int alias_recv(const struct options *o, int fd, struct aliases *al)
 	return 0;
 }
 
+/*
+ * Sends the next requests, as many as keep IN_FLIGHT unanswered, with one
+ * write: the agent reads them together and sets them together.
+ */
+static int alias_send(const struct options *o, int fd, struct aliases *al)
+{
+	struct ibvmig_vmc_msg req;
+	uint8_t *out = NULL, *msg, *grown;
+	size_t used = 0, len;
+	unsigned k = 0;
+	int rc = 0;
+
+	while (!rc && al->sent + k < al->n && al->sent + k - al->answered < IN_FLIGHT) {
+		alias_req(o, al, al->sent + k, &req);
+		rc = ibvmig_vmc_encode(&req, &msg, &len);
+		if (rc)
+			break;
+		grown = realloc(out, used + len);
+		if (grown) {
+			memcpy(grown + used, msg, len);
+			out = grown;
+			used += len;
+			k++;
+		}
+		free(msg);
+		rc = grown ? 0 : -ENOMEM;
+	}
+	if (!rc)
+		rc = util_write_all(fd, out, used, o->c.timeout_ms);
+	free(out);
+	al->sent += rc ? 0 : k;
+	return rc;
+}
+
 /* Sends every request, IN_FLIGHT ahead of the answers, and reads them all: 0 or -errno. */
 static int alias_exchange(const struct options *o, int fd, struct aliases *al)
 {
-	struct ibvmig_vmc_msg req;
 	int rc = 0;
 
 	while (!rc && al->answered < al->n) {
-		if (al->sent < al->n && al->sent - al->answered < IN_FLIGHT) {
-			alias_req(o, al, al->sent, &req);
-			rc = send_req(o, fd, &req);
-			al->sent += !rc;
-		} else {
+		if (al->sent < al->n && al->sent - al->answered < IN_FLIGHT)
+			rc = alias_send(o, fd, al);
+		else
 			rc = alias_recv(o, fd, al);
-		}
 	}
 	return rc;
 }

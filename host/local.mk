@@ -88,7 +88,7 @@ host_tests_vmc_raw_client_LDADD = libibvmig/libibvmig-wire.la
 HOST_FABRIC_TESTS = host/tests/host-migrate.test host/tests/host-agent.test \
 	host/tests/host-forge.test host/tests/host-flap.test host/tests/host-loss.test \
 	host/tests/host-crash-repeat.test host/tests/host-escrow.test \
-	host/tests/host-escrow-vswitch.test
+	host/tests/host-escrow-vswitch.test host/tests/host-evacuate.test
 if FABRIC_TESTS
 TESTS += $(HOST_FABRIC_TESTS)
 endif

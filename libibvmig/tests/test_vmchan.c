@@ -83,7 +83,7 @@ static const struct ibvmig_vmc_msg samples[] = {
 	{ .type = IBVMIG_VMC_BYE, .id = 7 },
 	{ .type = REPLY(IBVMIG_VMC_BYE), .id = 8 },
 	{ .type = IBVMIG_VMC_ATTACH, .id = 9, .alias = { VGUID, 3, "vm-1" } },
-	{ .type = REPLY(IBVMIG_VMC_ATTACH), .id = 10, .alias = { VGUID, 255, "" } },
+	{ .type = REPLY(IBVMIG_VMC_ATTACH), .id = 10, .alias = { VGUID, 255, "", 1796188018354216ULL } },
 	{ .type = IBVMIG_VMC_DETACH, .id = 11, .alias = { VGUID, 0, "" } },
 	{ .type = REPLY(IBVMIG_VMC_DETACH), .id = 12, .alias = { VGUID, 1, "" } },
 	{ .type = IBVMIG_VMC_VM_ADD, .id = 13,
@@ -1037,7 +1037,8 @@ static void test_names(void)
 		CU_ASSERT_PTR_NOT_NULL(ibvmig_vmc_tag_name(tags[i]));
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_tag_name(IBVMIG_VMC_TAG_DLID), "dlid");
 	CU_ASSERT_PTR_NULL(ibvmig_vmc_tag_name(0));
-	CU_ASSERT_PTR_NULL(ibvmig_vmc_tag_name(30));
+	CU_ASSERT_PTR_NULL(ibvmig_vmc_tag_name(31));
+	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_tag_name(IBVMIG_VMC_TAG_SET_US), "set_us");
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_tag_name(IBVMIG_VMC_TAG_ESC_STATUS), "escrow_status");
 	CU_ASSERT_STRING_EQUAL(ibvmig_vmc_type_name(IBVMIG_VMC_ESC_RELEASE | IBVMIG_VMC_REPLY),
 			       "escrow-release");
