@@ -15,7 +15,7 @@
 # Per migration: the Reports the SM sent (counted where they arrive: the sum
 # of the agents' "reports"), the notices the plugin sent, the local forwards
 # (the agents' "notices_forwarded"), and the time from the destination's Set
-# (just before ibvmig-host attach runs) to the last interested VM's cache
+# (the agent's clock, in its attach answer) to the last interested VM's cache
 # update (its event line for the RePath): median and p99 over the migrations.
 # The last line printed is one JSON object.
 #
@@ -86,15 +86,17 @@ setup() {
 	wait_until 60 all_on "$LID1"
 }
 
-# migrate_once SRC DST DST_LID M: mig moves; prints the Set's time.
+# migrate_once SRC DST DST_LID M: mig moves; prints the Set's time, as the destination's
+# agent took it (the attach answer's set_us: no ibvmig-host start in the figure).
 migrate_once() {
-	local t0
+	local out us
 	hcli "$1" detach --vguid "$X" >/dev/null && hcli "$1" vm remove mig >/dev/null &&
 		hcli "$2" vm add mig --vguid "$X" >/dev/null || return 1
-	t0=$EPOCHREALTIME
-	hcli "$2" attach --vguid "$X" --vm mig --index "$4" >/dev/null || return 1
+	out=$(hcli "$2" -j attach --vguid "$X" --vm mig --index "$4") || return 1
+	us=$(field "$out" set_us)
+	[ -n "$us" ] && [ "$us" != 0 ] || return 1
 	wait_until 60 all_on "$3" || return 1
-	echo "$t0"
+	printf '%d.%06d\n' $((us / 1000000)) $((us % 1000000))
 }
 
 # latencies T0_FILE: per migration, ms from its Set to the last applied RePath after it.
