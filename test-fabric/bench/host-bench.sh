@@ -19,12 +19,16 @@
 # update (its event line for the RePath): median and p99 over the migrations.
 # The last line printed is one JSON object.
 #
-# usage: host-bench.sh [MIGRATIONS]  (default 20 per configuration; needs
+# usage: host-bench.sh [MIGRATIONS]  (default 20 per configuration, per port at m = 31
+#        HOST_BENCH_P99_MIGRATIONS (500) if more; needs
 #        top_srcdir and top_builddir, as `make bench` sets them; HOST_BENCH_VMS="31" and
 #        HOST_BENCH_MODES="per-port" run one configuration, as the >= 500-migration
 #        figure of doc/benchmarks.md does)
 set -u
 R=${1:-${HOST_BENCH_MIGRATIONS:-20}}
+# Benchmark 2 of doc/benchmarks.md (p99 over >= 500 migrations) is per port at m = 31: that
+# configuration runs at least this many (about 25 s on an idle machine).
+R_P99=${HOST_BENCH_P99_MIGRATIONS:-500}
 VMS_PER_HOST=${HOST_BENCH_VMS:-1 8 31}
 MODES=${HOST_BENCH_MODES:-per-port per-vm}
 . "$top_srcdir/test-fabric/lib/host-lib.sh"
@@ -112,7 +116,8 @@ quantile() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { i = int(p * NR); if (
 
 # run MODE M: one configuration; prints its JSON object.
 run() {
-	local mode=$1 m=$2 r src dst lid t0s rep0 fwd0 ntc0 rep fwd ntc lat med p99
+	local mode=$1 m=$2 r src dst lid t0s rep0 fwd0 ntc0 rep fwd ntc lat med p99 R=$R
+	[ "$mode $m" = "per-port 31" ] && [ "$R_P99" -gt "$R" ] && R=$R_P99
 	setup "$mode" "$m" || { echo "bench: set-up of $mode m=$m failed" >&2; return 1; }
 	t0s=$FABRIC_DIR/t0
 	rep0=$(sum_stat reports) fwd0=$(sum_stat notices_forwarded)
