@@ -194,16 +194,21 @@ static void words_va(struct sim_words *w, va_list ap)
 		sim_words_add(w, "%s", a);
 }
 
+/* "ibvmig-host -S SOCKET" of @node's agent: the start of every host command line. */
+static void host_cli_words(struct sim *sim, int node, struct sim_words *w)
+{
+	sim_words_init(w);
+	sim_words_add(w, "%s", sim->tools.host_cli);
+	sim_words_add(w, "-S");
+	sim_words_add(w, "%s", sim->agents[node].host_sock);
+}
+
 int hosts_cli(struct sim *sim, int node, char **out, ...)
 {
-	struct sim_agent *a = &sim->agents[node];
 	struct sim_words w;
 	va_list ap;
 
-	sim_words_init(&w);
-	sim_words_add(&w, "%s", sim->tools.host_cli);
-	sim_words_add(&w, "-S");
-	sim_words_add(&w, "%s", a->host_sock);
+	host_cli_words(sim, node, &w);
 	va_start(ap, out);
 	words_va(&w, ap);
 	va_end(ap);
@@ -601,10 +606,7 @@ struct sup_proc *hosts_cli_spawn(struct sim *sim, int node, ...)
 	struct sim_words w;
 	va_list ap;
 
-	sim_words_init(&w);
-	sim_words_add(&w, "%s", sim->tools.host_cli);
-	sim_words_add(&w, "-S");
-	sim_words_add(&w, "%s", sim->agents[node].host_sock);
+	host_cli_words(sim, node, &w);
 	va_start(ap, node);
 	words_va(&w, ap);
 	va_end(ap);
@@ -616,10 +618,7 @@ struct sup_proc *hosts_cli_spawnv(struct sim *sim, int node, char *const *args, 
 	struct sim_words w;
 	unsigned i;
 
-	sim_words_init(&w);
-	sim_words_add(&w, "%s", sim->tools.host_cli);
-	sim_words_add(&w, "-S");
-	sim_words_add(&w, "%s", sim->agents[node].host_sock);
+	host_cli_words(sim, node, &w);
 	for (i = 0; i < n; i++)
 		sim_words_add(&w, "%s", args[i]);
 	if (!sim_words_ok(&w)) {
