@@ -17,16 +17,23 @@
 # OSM_UMAD_MAX_PENDING (exported here, FANOUT_MAX_PENDING, default 20000) is raised above
 # the subscriptions' number. Keep 2nm <= 16,000.
 #
-# Under ibsim and OpenSM 3.3.23 on the 2-core build machine, 250 dead subscribers per trap
-# worked and 400 or 500 wedged OpenSM (doc/benchmarks.md): without arguments (make bench)
-# it runs sizes below that, per port and per VM.
+# A notice to s dead subscribers puts s Reports (and their resends) on OpenSM's AF_UNIX
+# datagram socket to ibsim at once; with Linux's default send buffer (net.core.wmem_default,
+# 212,992 bytes: about 250 such datagrams) a notice to 251 or more wedged ibsim and OpenSM
+# both (doc/benchmarks.md, benchmark 1). Run as root, the script raises wmem_default for
+# its run to FANOUT_WMEM (default 4096 bytes per subscription, at least the current value)
+# and sets it back when it exits; otherwise it says that sizes above 250 may wedge.
+# Without arguments (make bench) it runs 250 hosts per port and 25 x 8 per VM on plain500,
+# then n = 2000 per port (4,000 subscriptions) and 2000 x 4 per VM (16,000, the issue's
+# bound) on plain2000 (about 4 minutes more).
 #
 # usage: sm-fanout.sh [FABRIC N M MODE [R]]   (MODE per-port or per-vm; R round trips,
 #        default 5; needs top_srcdir, top_builddir). The last line printed is one JSON object.
 set -u
 if [ $# -eq 0 ]; then
 	runs=
-	for a in "plain500 250 1 per-port 2" "plain500 25 8 per-vm 2"; do
+	for a in "plain500 250 1 per-port 2" "plain500 25 8 per-vm 2" \
+		"plain2000 2000 1 per-port 2" "plain2000 2000 4 per-vm 2"; do
 		# shellcheck disable=SC2086
 		one=$(bash "$0" $a | tail -n 1) || one="{\"args\":\"$a\",\"ok\":false}"
 		runs=${runs:+$runs,}$one
@@ -44,6 +51,24 @@ export OSM_UMAD_MAX_PENDING=${FANOUT_MAX_PENDING:-20000}
 : "${FABRIC_RUN_TIMEOUT:=900}"
 export FABRIC_UP_TIMEOUT FABRIC_RUN_TIMEOUT
 case $MODE in per-port | per-vm) ;; *) echo "sm-fanout: MODE per-port or per-vm" >&2; exit 2 ;; esac
+
+# raise_wmem SUBSCRIPTIONS: the socket send buffer for the run (see above), set back on exit.
+WMEM_SYSCTL=/proc/sys/net/core/wmem_default
+raise_wmem() {
+	local old want
+	old=$(cat "$WMEM_SYSCTL" 2>/dev/null) || return 0
+	want=${FANOUT_WMEM:-$((4096 * $1))}
+	[ "$want" -gt "$old" ] || return 0
+	if ! echo "$want" 2>/dev/null >"$WMEM_SYSCTL"; then
+		echo "sm-fanout: cannot raise net.core.wmem_default ($old bytes; not root?):" \
+			"more than about 250 dead subscribers per trap may wedge ibsim" >&2
+		return 0
+	fi
+	# shellcheck disable=SC2064
+	trap "echo $old >$WMEM_SYSCTL" EXIT
+	echo "bench: net.core.wmem_default $old -> $want bytes for this run" >&2
+}
+raise_wmem $((2 * N * M))
 
 # lid_of GUID: its LID from OpenSM's guid2lid file (decimal).
 lid_of() { printf '%d' "$(awk -v g="$1" '$1 == g { print $2 }' "$FABRIC_DIR/cache/guid2lid")"; }
