@@ -111,7 +111,7 @@ SCENARIO_TESTS = test-fabric/scenarios/migrate.scn test-fabric/scenarios/reboot.
 	test-fabric/scenarios/agent-restart.scn test-fabric/scenarios/loss.scn \
 	test-fabric/scenarios/link-flap.scn test-fabric/scenarios/link-flap-vm-host.scn \
 	test-fabric/scenarios/malformed-mad.scn test-fabric/scenarios/failover.scn \
-	test-fabric/scenarios/extension.scn
+	test-fabric/scenarios/extension.scn test-fabric/scenarios/escrow-vswitch.scn
 # The runner's own promises: refusals, exit 9, SIGINT and SIGKILL leave nothing behind.
 if FABRIC_TESTS
 TESTS += $(SCENARIO_TESTS) test-fabric/tests/sim-runner.test \
