@@ -47,8 +47,8 @@ cat <<'END'
    destination VF, the destination PF's agent claims it. Its peers' paths stay as they are.
 
 END
-"$src/build/test-fabric/ibvmig-sim" -B "$src/build" "$src/test-fabric/scenarios/escrow-vswitch.scn" ||
-	rc=1
+"$src/build/test-fabric/ibvmig-sim" -B "$src/build" \
+	"$src/test-fabric/scenarios/escrow-vswitch.scn" || rc=1
 
 cat <<'END'
 
