@@ -349,8 +349,8 @@ static int vf_agent(struct sim *sim, int v, int vf)
 	int pf = fabric_vf_pf(sim, vf);
 
 	if (pf < 0) {
-		report_fail(sim, "migrate %s with escrow: %s is behind no vSwitch of a \"vswitch\" "
-			    "line", sim->scn->vms[v].name, sim_node_name(sim, vf));
+		report_fail(sim, "migrate %s with escrow: %s is no VF behind a vSwitch of a "
+			    "\"vswitch\" line", sim->scn->vms[v].name, sim_node_name(sim, vf));
 		return -1;
 	}
 	if (!sim->scn->agent[pf] || !sup_running(sim->agents[pf].proc)) {

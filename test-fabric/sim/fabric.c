@@ -162,7 +162,8 @@ int fabric_vf_pf(const struct sim *sim, int vf)
 	int sw = scn_node_find(sim->scn, sim->nodes[sim->topo[vf]].port[1].peer);
 
 	vs = sw >= 0 ? scn_vswitch_of(sim->scn, sw) : NULL;
-	return vs ? vs->pf : -1;
+	/* The PF hangs on its vSwitch too, and its LID is its agent's: no VF. */
+	return vs && vs->pf != vf ? vs->pf : -1;
 }
 
 /* "vswitch" lines name a switch and an HCA with GUIDs (the plugin's lines take GUIDs). */
@@ -185,7 +186,7 @@ static int place_vf_vm(struct sim *sim, struct scn_vm *v)
 
 	if (!sim->nodes[sim->topo[v->node]].hca || fabric_vf_pf(sim, v->node) < 0)
 		return sim_fatal(sim, IBVMIG_EXIT_USAGE, "%s:%u: vm %s at %s: not an HCA behind "
-				 "a switch of a \"vswitch\" line", sim->opt.scenario, v->line,
+				 "a switch of a \"vswitch\" line, nor its PF", sim->opt.scenario, v->line,
 				 v->name, vf);
 	v->vguid = fabric_port_guid(sim, v->node);
 	return v->vguid ? 0 : sim_fatal(sim, IBVMIG_EXIT_USAGE, "%s: no GUID for %s",

@@ -242,7 +242,10 @@ void fabric_client_env(struct sim *sim, int node, struct sim_words *env);
 int fabric_link(struct sim *sim, int node, unsigned port, bool up);
 /* @node's port GUID as the net file gives it (ibsim: an HCA's port 1 is its node GUID + 1). */
 uint64_t fabric_port_guid(const struct sim *sim, int node);
-/* The node of the PF whose agent acts for VF @vf ("vswitch" line of its switch), or -1. */
+/*
+ * The node of the PF whose agent acts for VF @vf (the "vswitch" line of the switch its port
+ * is linked to), or -1: @vf is no VF (behind no declared vSwitch, or that vSwitch's PF).
+ */
 int fabric_vf_pf(const struct sim *sim, int vf);
 /* Notices sent by every SM-side incarnation so far (asks the live one). */
 uint64_t fabric_notices_total(struct sim *sim);
