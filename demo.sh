@@ -5,11 +5,10 @@
 # programs: hypervisors come up, VMs are created, one reboots, one migrates (its peers'
 # caches follow the RePath), one migrates with escrow (its LID follows it), a host is
 # evacuated, and the master SM dies and its standby takes over; then the escrow in the
-# vSwitch model, where each VF has a LID of its own (test-fabric/scenarios/
-# escrow-vswitch-demo.sh: ibvmig-sim places VMs on dedicated ports only); then the same
-# migration under an OpenSM without the plugin, with ibvmig-smx beside it. ibvmig-sim
-# (doc/scenarios.md) runs the stories (test-fabric/scenarios/demo.scn, demo-extension.scn)
-# and prints their timelines.
+# vSwitch model, where each VF has a LID of its own; then the same migration under an
+# OpenSM without the plugin, with ibvmig-smx beside it. ibvmig-sim (doc/scenarios.md) runs
+# the stories (test-fabric/scenarios/demo.scn, escrow-vswitch.scn, demo-extension.scn) and
+# prints their timelines.
 set -u
 src=$(cd "$(dirname "$0")" && pwd)
 . "$src/build-aux/setup.sh"
@@ -46,8 +45,10 @@ cat <<'END'
    a LID of its own (vswitch.net). There a VM's VF cannot keep its port GUID's LID when it
    moves, except through the escrow: the source PF's agent releases the VF's LID for the
    destination VF, the destination PF's agent claims it. Its peers' paths stay as they are.
+
 END
-top_srcdir=$src top_builddir=$src/build bash "$src/test-fabric/scenarios/escrow-vswitch-demo.sh" || rc=1
+"$src/build/test-fabric/ibvmig-sim" -B "$src/build" \
+	"$src/test-fabric/scenarios/escrow-vswitch.scn" || rc=1
 
 cat <<'END'
 

@@ -20,12 +20,6 @@ TESTS += test-fabric/tests/fabric-smoke.test test-fabric/tests/fabric-cleanup.te
 	test-fabric/tests/fabric-restart.test
 endif
 
-# The demo's vSwitch part (demo.sh's section 3): the escrow through the agents on vswitch.net.
-EXTRA_DIST += test-fabric/scenarios/escrow-vswitch-demo.sh test-fabric/tests/escrow-vswitch-demo.test
-if FABRIC_TESTS
-TESTS += test-fabric/tests/escrow-vswitch-demo.test
-endif
-
 # The topology generator (topogen.c): ibsim net files of fat trees, plain hosts or vSwitch
 # hypervisors.
 noinst_PROGRAMS += test-fabric/ibvmig-topogen
@@ -111,7 +105,7 @@ SCENARIO_TESTS = test-fabric/scenarios/migrate.scn test-fabric/scenarios/reboot.
 	test-fabric/scenarios/agent-restart.scn test-fabric/scenarios/loss.scn \
 	test-fabric/scenarios/link-flap.scn test-fabric/scenarios/link-flap-vm-host.scn \
 	test-fabric/scenarios/malformed-mad.scn test-fabric/scenarios/failover.scn \
-	test-fabric/scenarios/extension.scn
+	test-fabric/scenarios/extension.scn test-fabric/scenarios/escrow-vswitch.scn
 # The runner's own promises: refusals, exit 9, SIGINT and SIGKILL leave nothing behind.
 if FABRIC_TESTS
 TESTS += $(SCENARIO_TESTS) test-fabric/tests/sim-runner.test \
@@ -127,7 +121,8 @@ scenariodir = $(pkgdatadir)/scenarios
 dist_scenario_DATA = $(SCENARIO_TESTS) $(BENCH_SCENARIOS) test-fabric/scenarios/demo.scn \
 	test-fabric/scenarios/demo-extension.scn
 topologydir = $(pkgdatadir)/topologies
-dist_topology_DATA = test-fabric/topologies/small.net
+# escrow-vswitch.scn names vswitch.net.
+dist_topology_DATA = test-fabric/topologies/small.net test-fabric/topologies/vswitch.net
 # The bench scenarios name ../bench/hosts8.net: installed beside the topologies as well.
 benchtopodir = $(pkgdatadir)/bench
 dist_benchtopo_DATA = test-fabric/bench/hosts8.net

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * escrow.c - "migrate NAME to NODE with escrow": the migration in which the
- * VM takes its LID along (doc/escrow-protocol.md), dedicated-port model: the
- * VM is alone on its hypervisor's port, and the port's LID is the VM's.
+ * VM takes its LID along (doc/escrow-protocol.md), in two models.  The
+ * dedicated-port model: the VM is alone on its hypervisor's port, and the
+ * port's LID is the VM's.  The vSwitch model ("vm NAME at VF"): each
+ * hypervisor is a switch with its PF and VFs, each VF has a LID of its own
+ * and is the VM's port; the agent on the PF of the VF's vSwitch acts for it
+ * (the plugin's "vswitch SWITCH pf NODE" lines), nobody attaches anything,
+ * and the peers' paths to the VF's GID never change (escrow_vf_move).
  *
  * The hypervisors' side is what doc/escrow-protocol.md, "The agent's side",
  * asks of an agent: the VM's vGUID deleted at the source (a port holding an
@@ -150,6 +155,20 @@ static unsigned others_on(const struct sim *sim, int node, int v, char *buf, siz
 	return n;
 }
 
+/* Nobody at the destination: its port's LID becomes the VM's. */
+static int free_port(struct sim *sim, int v, int to)
+{
+	char names[256];
+
+	if (others_on(sim, to, v, names, sizeof(names))) {
+		report_fail(sim, "migrate %s with escrow: %s's port gets the VM's LID, and VMs "
+			    "there (%s) would lose theirs", sim->scn->vms[v].name,
+			    sim_node_name(sim, to), names);
+		return -1;
+	}
+	return 0;
+}
+
 /* The dedicated-port model: the VM alone at the source, nobody at the destination. */
 static int dedicated_ports(struct sim *sim, int v, int from, int to)
 {
@@ -162,19 +181,29 @@ static int dedicated_ports(struct sim *sim, int v, int from, int to)
 			    names);
 		return -1;
 	}
-	if (others_on(sim, to, v, names, sizeof(names))) {
-		report_fail(sim, "migrate %s with escrow: %s's port gets the VM's LID, and VMs "
-			    "there (%s) would lose theirs", sim->scn->vms[v].name,
-			    sim_node_name(sim, to), names);
+	return free_port(sim, v, to);
+}
+
+/* The vSwitch model has no fallback: only the agents act for a VF (--port-guid). */
+static int vf_ports(struct sim *sim, int v, int to)
+{
+	if (!sim->tools.escrow_agent) {
+		report_fail(sim, "migrate %s with escrow: a VF's LID moves through the agents, and "
+			    "this ibvmig-host has no migrate-out", sim->scn->vms[v].name);
 		return -1;
 	}
-	return 0;
+	return free_port(sim, v, to);
 }
 
 int escrow_check(struct sim *sim, int v, int to)
 {
-	if (dedicated_ports(sim, v, sim->vms[v].node, to))
+	int from = sim->vms[v].node;
+
+	if (sim->scn->vms[v].vf ? vf_ports(sim, v, to) : dedicated_ports(sim, v, from, to))
 		return -1;
+	/* What expect lid-kept compares with: the port's own word, not the SM's tables. */
+	sim->vms[v].lid_before = hosts_port_lid(sim, from);
+	sim->vms[v].esc_from = from;
 	/* The class is bound at the master's first heavy sweep; before it no escrow MAD. */
 	if (bound(sim, NULL) || sim_wait_for(sim, bound, NULL, SIM_UP_MS))
 		return 0;
@@ -303,4 +332,196 @@ int escrow_agent_in(struct sim *sim, int v, int from, int to)
 		sim->agents[from].lid = fresh;
 	sim->n_escrow++;
 	return 0;
+}
+
+/* ---- the vSwitch model: a VF's own LID, moved by its vSwitches' PFs' agents -------------- */
+
+#define PORT_LID_POLL_MS 200
+
+static void guid_str(uint64_t guid, char *buf, size_t len)
+{
+	snprintf(buf, len, "0x%016" PRIx64, guid);
+}
+
+/* The node whose agent acts for VF @vf, or -1 (reported). */
+static int vf_agent(struct sim *sim, int v, int vf)
+{
+	int pf = fabric_vf_pf(sim, vf);
+
+	if (pf < 0) {
+		report_fail(sim, "migrate %s with escrow: %s is no VF behind a vSwitch of a "
+			    "\"vswitch\" line", sim->scn->vms[v].name, sim_node_name(sim, vf));
+		return -1;
+	}
+	if (!sim->scn->agent[pf] || !sup_running(sim->agents[pf].proc)) {
+		report_fail(sim, "migrate %s with escrow: no agent runs on %s, the PF that acts "
+			    "for %s", sim->scn->vms[v].name, sim_node_name(sim, pf),
+			    sim_node_name(sim, vf));
+		return -1;
+	}
+	return pf;
+}
+
+/* Until @node's own PortInfo shows @lid: live means the SM has set it, not that we read it. */
+static bool wait_port_lid(struct sim *sim, int node, unsigned lid)
+{
+	uint64_t end = util_mono_ms() + SIM_UP_MS;
+
+	while (hosts_port_lid(sim, node) != lid) {
+		if (util_mono_ms() >= end)
+			return false;
+		sim_wait_for(sim, NULL, NULL, PORT_LID_POLL_MS);
+	}
+	return true;
+}
+
+/* migrate-out at the source's PF: RELEASE of the VF's LID for the destination VF. */
+static int vf_release(struct sim *sim, int v, int pf, int to, const char *tf)
+{
+	int from = sim->vms[v].node, rc;
+	char pg[24], dg[24], *out = NULL;
+
+	guid_str(fabric_port_guid(sim, from), pg, sizeof(pg));
+	guid_str(fabric_port_guid(sim, to), dg, sizeof(dg));
+	rc = hosts_cli(sim, pf, &out, "migrate-out", "--port-guid", pg, "--dest", dg,
+		       "--token-file", tf, NULL);
+	sim->vms[v].esc_lid = out ? answer_lid(out) : 0;
+	rc = agent_ok(sim, rc, out, "migrate-out", v, pf);
+	free(out);
+	if (rc)
+		return -1;
+	sim_say(sim, "%s RELEASEs %s's LID %u into escrow for %s (ibvmig-host migrate-out "
+		"--port-guid %s --dest %s; the token in a file of mode 0600, not shown)",
+		sim_node_name(sim, pf), sim_node_name(sim, from), sim->vms[v].esc_lid,
+		sim_node_name(sim, to), pg, dg);
+	return 0;
+}
+
+/* migrate-in at the destination's PF: CLAIM for the destination VF, until live. */
+static int vf_claim(struct sim *sim, int v, int pf, int to, const char *tf)
+{
+	char dg[24], *out = NULL;
+	int rc;
+
+	guid_str(fabric_port_guid(sim, to), dg, sizeof(dg));
+	rc = hosts_cli(sim, pf, &out, "migrate-in", "--token-file", tf, "--port-guid", dg, NULL);
+	rc = agent_ok(sim, rc, out, "migrate-in", v, pf);
+	free(out);
+	return rc;
+}
+
+int escrow_vf_move(struct sim *sim, int v, int to)
+{
+	int from = sim->vms[v].node, src = vf_agent(sim, v, from), dst = vf_agent(sim, v, to);
+	uint64_t t0 = util_mono_ms();
+	char tf[PATH_MAX + 16];
+	unsigned lid;
+	int rc;
+
+	if (src < 0 || dst < 0)
+		return -1;
+	token_file(sim, v, tf, sizeof(tf));
+	rc = vf_release(sim, v, src, to, tf);
+	if (!rc)
+		rc = vf_claim(sim, v, dst, to, tf);
+	unlink(tf);	/* the VM's LID: kept no longer than the migration */
+	if (rc)
+		return -1;
+	lid = sim->vms[v].esc_lid;
+	if (!wait_port_lid(sim, to, lid)) {
+		report_fail(sim, "migrate %s with escrow: %s's port does not show LID %u within "
+			    "%d s", sim->scn->vms[v].name, sim_node_name(sim, to), lid,
+			    SIM_UP_MS / 1000);
+		return -1;
+	}
+	sim_say(sim, "%s CLAIMs LID %u for %s (ibvmig-host migrate-in --port-guid): live after "
+		"%" PRIu64 " ms; %s's port has LID %u, %s's LID %u (a fresh one)",
+		sim_node_name(sim, dst), lid, sim_node_name(sim, to), util_mono_ms() - t0,
+		sim_node_name(sim, to), lid, sim_node_name(sim, from), hosts_port_lid(sim, from));
+	sim->vms[v].node = to;
+	sim->n_escrow++;
+	return 0;
+}
+
+/* Every VM holding a path to @v: its DLID the kept LID throughout, no notice about @v. */
+static bool peers_untouched(struct sim *sim, int v, unsigned lid, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	bool ok = true;
+	unsigned k;
+
+	buf[0] = '\0';
+	for (i = 0; i < sim->scn->n_vms; i++) {
+		const struct scn_vm *sv = &sim->scn->vms[i];
+		const struct sim_path *pa;
+
+		for (k = 0; k < sv->n_peers && sv->peers[k] != v; k++)
+			;
+		if (k == sv->n_peers || !sup_running(sim->vms[i].proc))
+			continue;
+		pa = &sim->vms[i].path[k];
+		ok = ok && pa->dlid == lid && !pa->changes && !pa->notices;
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "; %s: DLID %u (%u changes), "
+						 "%u notices", sv->name, pa->dlid, pa->changes,
+						 pa->notices);
+	}
+	return ok;
+}
+
+void escrow_expect_kept(struct sim *sim, const struct scn_step *st, const char *what)
+{
+	const struct sim_vm *vm = &sim->vms[st->vm];
+	unsigned now;
+	char peers[512];
+	bool ok;
+
+	if (vm->esc_from < 0) {
+		report_expect(sim, false, what, "%s has not migrated with escrow",
+			      sim->scn->vms[st->vm].name);
+		return;
+	}
+	now = hosts_port_lid(sim, vm->node);
+	ok = peers_untouched(sim, st->vm, vm->lid_before, peers, sizeof(peers));
+	report_expect(sim, ok && now == vm->lid_before, what, "%s's port has LID %u, %s's had "
+		      "LID %u before%s", sim_node_name(sim, vm->node), now,
+		      sim_node_name(sim, vm->esc_from), vm->lid_before,
+		      *peers ? peers : "; no VM holds a path to it");
+}
+
+/* A release the SM granted after all: given back at once, so that the story can go on. */
+static void cancel_granted(struct sim *sim, int node, const char *pg, const char *tf)
+{
+	char *out = NULL;
+
+	if (hosts_cli(sim, node, &out, "cancel", "--token-file", tf, "--port-guid", pg, NULL))
+		sim_detail(sim, "cancel of that release failed: %s", out ? out : "no output");
+	free(out);
+}
+
+void escrow_expect_refused(struct sim *sim, const struct scn_step *st, const char *what)
+{
+	static const char refused[] = "refused by the SM: ";
+	const char *who = sim_node_name(sim, st->node), *r;
+	char pg[24], tf[PATH_MAX + 16], *out = NULL;
+	int rc;
+
+	guid_str(fabric_port_guid(sim, sim->vms[st->vm].node), pg, sizeof(pg));
+	sim_path(sim, tf, sizeof(tf), "%s.refused.token", sim->scn->vms[st->vm].name);
+	rc = hosts_cli(sim, st->node, &out, "release", "--port-guid", pg, "--token-file", tf,
+		       NULL);
+	if (!rc) {
+		cancel_granted(sim, st->node, pg, tf);
+		report_expect(sim, false, what, "%s's release --port-guid %s was granted (exit 0; "
+			      "cancelled again)", who, pg);
+	} else if (out && (r = strstr(out, refused))) {
+		report_expect(sim, true, what, "%s's release --port-guid %s: exit %d, %.*s", who,
+			      pg, rc, (int)strcspn(r, "\n"), r);
+	} else {
+		report_expect(sim, false, what, "%s's release --port-guid %s: exit %d, not the "
+			      "SM's refusal: %.*s", who, pg, rc, out ? (int)strcspn(out, "\n") : 0,
+			      out ? out : "");
+	}
+	unlink(tf);
+	free(out);
 }

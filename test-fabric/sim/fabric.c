@@ -77,7 +77,7 @@ static int find_netfile(struct sim *sim)
 	return -ENOENT;
 }
 
-static int add_node(struct sim *sim, const char *name, bool hca)
+static int add_node(struct sim *sim, const char *name, bool hca, uint64_t guid)
 {
 	struct sim_node *n = realloc(sim->nodes, (sim->n_nodes + 1) * sizeof(*n));
 
@@ -88,15 +88,18 @@ static int add_node(struct sim *sim, const char *name, bool hca)
 	memset(n, 0, sizeof(*n));
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	n->hca = hca;
+	n->guid = guid;
 	return 0;
 }
 
 /* One line of the net file: a node's header, one of its ports, or a header comment. */
-static int net_line(struct sim *sim, const char *l, char *sm_line)
+static int net_line(struct sim *sim, const char *l, char *sm_line, uint64_t *guid)
 {
 	char kind[16], name[SCN_NAME_MAX + 1];
 	unsigned nports, port, pport;
 	struct sim_node *cur;
+	uint64_t g;
+	int rc;
 
 	if (sscanf(l, "# fabric-sm: %50s", name) == 1) {
 		snprintf(sm_line, SCN_NAME_MAX + 1, "%s", name);
@@ -104,9 +107,18 @@ static int net_line(struct sim *sim, const char *l, char *sm_line)
 	}
 	if (!strncmp(l, "# ibsim-opts:", 13))
 		return sim_fmt(sim->ibsim_opts, sizeof(sim->ibsim_opts), "%s", l + 13);
+	/* ibsim's GUID lines come before the node they name. */
+	if (sscanf(l, "hcaguids=%" SCNx64, &g) == 1 || sscanf(l, "caguids=%" SCNx64, &g) == 1 ||
+	    sscanf(l, "switchguid=%" SCNx64, &g) == 1) {
+		*guid = g;
+		return 0;
+	}
 	if (sscanf(l, "%15s %u \"%50[^\"]\"", kind, &nports, name) == 3 &&
-	    (!strcmp(kind, "Hca") || !strcmp(kind, "Ca") || !strcmp(kind, "Switch")))
-		return add_node(sim, name, strcmp(kind, "Switch"));
+	    (!strcmp(kind, "Hca") || !strcmp(kind, "Ca") || !strcmp(kind, "Switch"))) {
+		rc = add_node(sim, name, strcmp(kind, "Switch"), *guid);
+		*guid = 0;
+		return rc;
+	}
 	if (sim->n_nodes && sscanf(l, " [%u] \"%50[^\"]\"[%u]", &port, name, &pport) == 3 &&
 	    port && port <= SIM_PORTS_MAX) {
 		cur = &sim->nodes[sim->n_nodes - 1];
@@ -137,10 +149,69 @@ static int pick_sm_node(struct sim *sim, char *sm_line)
 	return scn_node_add(sim->scn, sm_line);
 }
 
+uint64_t fabric_port_guid(const struct sim *sim, int node)
+{
+	const struct sim_node *n = &sim->nodes[sim->topo[node]];
+
+	return n->guid && n->hca ? n->guid + 1 : n->guid;
+}
+
+int fabric_vf_pf(const struct sim *sim, int vf)
+{
+	const struct scn_vswitch *vs;
+	int sw = scn_node_find(sim->scn, sim->nodes[sim->topo[vf]].port[1].peer);
+
+	vs = sw >= 0 ? scn_vswitch_of(sim->scn, sw) : NULL;
+	/* The PF hangs on its vSwitch too, and its LID is its agent's: no VF. */
+	return vs && vs->pf != vf ? vs->pf : -1;
+}
+
+/* "vswitch" lines name a switch and an HCA with GUIDs (the plugin's lines take GUIDs). */
+static int check_vswitch(struct sim *sim, const struct scn_vswitch *vs)
+{
+	const struct sim_node *sw = &sim->nodes[sim->topo[vs->sw]];
+	const struct sim_node *pf = &sim->nodes[sim->topo[vs->pf]];
+
+	if (sw->hca || !pf->hca || !sw->guid || !pf->guid)
+		return sim_fatal(sim, IBVMIG_EXIT_USAGE, "%s:%u: vswitch %s pf %s: a switch and "
+				 "an HCA of %s with their GUIDs", sim->opt.scenario, vs->line,
+				 sw->name, pf->name, sim->netfile);
+	return 0;
+}
+
+/* A VF's VM is its VF's port: its GUID is that port's, its agent the vSwitch's PF's. */
+static int place_vf_vm(struct sim *sim, struct scn_vm *v)
+{
+	const char *vf = sim_node_name(sim, v->node);
+
+	if (!sim->nodes[sim->topo[v->node]].hca || fabric_vf_pf(sim, v->node) < 0)
+		return sim_fatal(sim, IBVMIG_EXIT_USAGE, "%s:%u: vm %s at %s: not an HCA behind "
+				 "a switch of a \"vswitch\" line, nor its PF", sim->opt.scenario, v->line,
+				 v->name, vf);
+	v->vguid = fabric_port_guid(sim, v->node);
+	return v->vguid ? 0 : sim_fatal(sim, IBVMIG_EXIT_USAGE, "%s: no GUID for %s",
+					sim->netfile, vf);
+}
+
+static int load_vswitches(struct sim *sim)
+{
+	struct scn *s = sim->scn;
+	size_t i;
+
+	for (i = 0; i < s->n_vswitches; i++)
+		if (check_vswitch(sim, &s->vswitches[i]))
+			return -1;
+	for (i = 0; i < s->n_vms; i++)
+		if (s->vms[i].vf && place_vf_vm(sim, &s->vms[i]))
+			return -1;
+	return 0;
+}
+
 int fabric_load(struct sim *sim)
 {
 	char line[1024], sm_line[SCN_NAME_MAX + 1] = "";
 	struct scn *s = sim->scn;
+	uint64_t guid = 0;
 	size_t i;
 	FILE *f;
 	int rc, k;
@@ -153,7 +224,7 @@ int fabric_load(struct sim *sim)
 		return sim_fatal(sim, IBVMIG_EXIT_USAGE, "%s: %s", sim->netfile,
 				 strerror(errno));
 	while (fgets(line, sizeof(line), f))
-		if ((rc = net_line(sim, line, sm_line))) {
+		if ((rc = net_line(sim, line, sm_line, &guid))) {
 			fclose(f);
 			return sim_fatal(sim, 1, "%s: %s", sim->netfile, strerror(-rc));
 		}
@@ -182,7 +253,7 @@ int fabric_load(struct sim *sim)
 		return sim_fatal(sim, IBVMIG_EXIT_USAGE, "an agent or the standby on the SM "
 				 "node, or an agent on the standby's: one SM client per node "
 				 "(doc/simulator.md, \"Client Slots\")");
-	return 0;
+	return load_vswitches(sim);
 }
 
 /* ---- clients ----------------------------------------------------------------------------- */
@@ -449,6 +520,7 @@ static void on_inotify(void *ctx, int fd)
 static int write_plugin_conf(struct sim *sim, struct sim_sm *sm, const char *path)
 {
 	FILE *f = fopen(path, "we");
+	size_t i;
 
 	if (!f)
 		return -errno;
@@ -459,6 +531,11 @@ static int write_plugin_conf(struct sim *sim, struct sim_sm *sm, const char *pat
 	/* The escrow's service only where a step needs it: it takes over the partition file. */
 	if (steps_need_escrow(sim))
 		fprintf(f, "escrow TRUE\n");
+	/* The plugin's vSwitch lines: which PF's agent may ask for the VFs behind which switch. */
+	for (i = 0; i < sim->scn->n_vswitches; i++)
+		fprintf(f, "vswitch 0x%016" PRIx64 " pf 0x%016" PRIx64 "\n",
+			fabric_port_guid(sim, sim->scn->vswitches[i].sw),
+			fabric_port_guid(sim, sim->scn->vswitches[i].pf));
 	return fclose(f) ? -errno : 0;
 }
 

@@ -173,6 +173,14 @@ int hosts_port_info(struct sim *sim, int node, unsigned *lid, uint64_t *guid)
 	return rc;
 }
 
+unsigned hosts_port_lid(struct sim *sim, int node)
+{
+	uint64_t guid;
+	unsigned lid;
+
+	return hosts_port_info(sim, node, &lid, &guid) ? 0 : lid;
+}
+
 int hosts_client_run(struct sim *sim, int node, char *name, char **argv, char **out)
 {
 	struct sim_words env;
@@ -415,6 +423,15 @@ static int vm_by_vguid(const struct sim *sim, uint64_t vguid)
 	return -1;
 }
 
+/* What a VM's cache now says of a peer's path; a DLID that moves is counted (lid-kept). */
+static void path_set(struct sim_path *pa, unsigned dlid, const char *state)
+{
+	if (pa->dlid && dlid != pa->dlid)
+		pa->changes++;
+	pa->dlid = dlid;
+	snprintf(pa->state, sizeof(pa->state), "%s", state);
+}
+
 /* A RePath "migrated" about a VM whose migration is open: one latency sample. */
 static void latency(struct sim *sim, int observer, int k, int moved, const char *line)
 {
@@ -456,8 +473,8 @@ static void vm_notice(struct sim *sim, int v, const char *line)
 	k = peer_of(sim, v, vguid);
 	if (k < 0)
 		return;
-	sim->vms[v].path[k].dlid = (unsigned)dlid;
-	snprintf(sim->vms[v].path[k].state, sizeof(sim->vms[v].path[k].state), "%s", state);
+	sim->vms[v].path[k].notices++;
+	path_set(&sim->vms[v].path[k], (unsigned)dlid, state);
 	if (trap == 69 && !strcmp(reason, "migrated") && moved >= 0)
 		latency(sim, v, k, moved, line);
 }
@@ -482,11 +499,8 @@ static void vm_line(void *ctx, struct sup_proc *p, char *line)
 	} else if (!strcmp(event, "path")) {
 		json_str(line, "vguid", vg, sizeof(vg));
 		hosts_json_u64(line, "dlid", &dlid);
-		if (!util_parse_guid(vg, &vguid) && (k = peer_of(sim, v, vguid)) >= 0) {
-			sim->vms[v].path[k].dlid = (unsigned)dlid;
-			snprintf(sim->vms[v].path[k].state, sizeof(sim->vms[v].path[k].state),
-				 "active");
-		}
+		if (!util_parse_guid(vg, &vguid) && (k = peer_of(sim, v, vguid)) >= 0)
+			path_set(&sim->vms[v].path[k], (unsigned)dlid, "active");
 	} else if (!strcmp(event, "notice")) {
 		vm_notice(sim, v, line);
 	} else if (!strcmp(event, "gone")) {

@@ -475,8 +475,10 @@ static int alloc_state(struct sim *sim)
 	if (!sim->agents || !sim->vms)
 		return sim_fatal(sim, 1, "out of memory");
 	for (i = 0; i < s->n_vms; i++) {
-		sim->vms[i].node = -1;
+		/* A VF's VM is its VF's port, there from the start (no process of its own). */
+		sim->vms[i].node = s->vms[i].vf ? s->vms[i].node : -1;
 		sim->vms[i].mig = -1;
+		sim->vms[i].esc_from = -1;
 	}
 	return 0;
 }

@@ -244,19 +244,21 @@ static int parse_fabric(struct scn *s, const struct line *l)
 
 static int parse_vm(struct scn *s, const struct line *l)
 {
+	bool vf = l->n == 4 && !strcmp(l->w[2], "at");
 	struct scn_vm *v, *vms;
 	uint64_t g = 0;
 	int nd;
 
-	if ((l->n != 4 && l->n != 6) || strcmp(l->w[2], "on") ||
-	    (l->n == 6 && strcmp(l->w[4], "vguid")))
-		return fail(s, l, "usage: vm NAME on NODE [vguid G]");
+	if (!vf && ((l->n != 4 && l->n != 6) || strcmp(l->w[2], "on") ||
+		    (l->n == 6 && strcmp(l->w[4], "vguid"))))
+		return fail(s, l, "usage: vm NAME on NODE [vguid G], vm NAME at VF");
 	if (!is_name(l->w[1]))
 		return fail(s, l, "\"%s\" is not a VM name (1-%d of [A-Za-z0-9._-])", l->w[1],
 			    SCN_NAME_MAX);
 	if (scn_vm_find(s, l->w[1]) >= 0)
 		return fail(s, l, "a second VM named %s", l->w[1]);
-	nd = agent_node(s, l, l->w[3]);
+	/* A VF's VM is the VF itself: the agent that acts for it is its vSwitch's PF's. */
+	nd = vf ? node(s, l, l->w[3]) : agent_node(s, l, l->w[3]);
 	if (nd < 0)
 		return nd;
 	if (l->n == 6 && util_parse_guid(l->w[5], &g))
@@ -269,8 +271,10 @@ static int parse_vm(struct scn *s, const struct line *l)
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", l->w[1]);
 	v->node = nd;
+	v->vf = vf;
 	v->vguid_given = l->n == 6;
-	v->vguid = v->vguid_given ? g : SCN_VGUID_BASE + s->n_vms + 1;
+	if (!vf)
+		v->vguid = v->vguid_given ? g : SCN_VGUID_BASE + s->n_vms + 1;
 	v->line = l->no;
 	s->n_vms++;
 	return 0;
@@ -305,6 +309,38 @@ static int parse_interest(struct scn *s, const struct line *l)
 	return 0;
 }
 
+const struct scn_vswitch *scn_vswitch_of(const struct scn *s, int sw)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_vswitches; i++)
+		if (s->vswitches[i].sw == sw)
+			return &s->vswitches[i];
+	return NULL;
+}
+
+/* "vswitch SWITCH pf NODE": the plugin's line of the same name, by node names. */
+static int parse_vswitch(struct scn *s, const struct line *l)
+{
+	struct scn_vswitch *vs;
+	int sw, pf;
+
+	if (l->n != 4 || strcmp(l->w[2], "pf"))
+		return fail(s, l, "usage: vswitch SWITCH pf NODE");
+	if ((sw = node(s, l, l->w[1])) < 0 || (pf = node(s, l, l->w[3])) < 0)
+		return sw < 0 ? sw : pf;
+	if (sw == pf)
+		return fail(s, l, "vswitch %s: its own PF", l->w[1]);
+	if (scn_vswitch_of(s, sw))
+		return fail(s, l, "a second vswitch line for %s (one PF per vSwitch)", l->w[1]);
+	vs = realloc(s->vswitches, (s->n_vswitches + 1) * sizeof(*vs));
+	if (!vs)
+		return -ENOMEM;
+	s->vswitches = vs;
+	vs[s->n_vswitches++] = (struct scn_vswitch){ .sw = sw, .pf = pf, .line = l->no };
+	return 0;
+}
+
 static int parse_setup(struct scn *s, const struct line *l)
 {
 	const char *w = l->w[0];
@@ -335,6 +371,8 @@ static int parse_setup(struct scn *s, const struct line *l)
 	}
 	if (!strcmp(w, "vm"))
 		return parse_vm(s, l);
+	if (!strcmp(w, "vswitch"))
+		return parse_vswitch(s, l);
 	return parse_interest(s, l);
 }
 
@@ -431,8 +469,28 @@ static int parse_expect(struct scn *s, const struct line *l, struct scn_step *st
 		st->op = !strcmp(what, "resync") ? SCN_EXPECT_RESYNC : SCN_EXPECT_SAVED;
 		return within(s, l, 2, st);
 	}
+	if (!strcmp(what, "lid-kept")) {
+		st->op = SCN_EXPECT_LID_KEPT;
+		if (l->n != 3)
+			return fail(s, l, "usage: expect lid-kept NAME");
+		if ((st->vm = vm(s, l, l->w[2])) < 0)
+			return -EINVAL;
+		/* A dedicated port's VM is detached and attached: its peers get notices. */
+		if (!s->vms[st->vm].vf)
+			return fail(s, l, "expect lid-kept %s: not a VF's VM (vm NAME at VF); for a "
+				    "dedicated port: expect path NAME PEER lid N", l->w[2]);
+		return 0;
+	}
+	if (!strcmp(what, "release-refused")) {
+		st->op = SCN_EXPECT_REFUSED;
+		if (l->n != 5 || strcmp(l->w[3], "by"))
+			return fail(s, l, "usage: expect release-refused NAME by NODE");
+		if ((st->vm = vm(s, l, l->w[2])) < 0 || (st->node = agent_node(s, l, l->w[4])) < 0)
+			return -EINVAL;
+		return 0;
+	}
 	return fail(s, l, "usage: expect path|notices|vm-notices|reports-per-migration|master|"
-		    "resync|saved ...");
+		    "resync|saved|lid-kept|release-refused ...");
 }
 
 static int parse_fault(struct scn *s, const struct line *l, struct scn_step *st)
@@ -534,6 +592,10 @@ static int parse_step(struct scn *s, const struct line *l)
 				return -ENOMEM;
 			if ((st->vm = vm(s, l, l->w[i])) < 0)
 				return -EINVAL;
+			if (s->vms[st->vm].vf)
+				return fail(s, l, "%s %s: a VF's VM is there from the start (its "
+					    "VF's port); only a migration with escrow moves it", w,
+					    l->w[i]);
 		}
 		return 0;
 	}
@@ -545,11 +607,15 @@ static int parse_step(struct scn *s, const struct line *l)
 		if ((l->n != 4 && l->n != 6) || strcmp(l->w[2], "to") ||
 		    (l->n == 6 && (strcmp(l->w[4], "with") || strcmp(l->w[5], "escrow"))))
 			return fail(s, l, "usage: migrate NAME to NODE [with escrow]");
-		if ((st->vm = vm(s, l, l->w[1])) < 0 ||
-		    (st->node = agent_node(s, l, l->w[3])) < 0)
+		if ((st->vm = vm(s, l, l->w[1])) < 0)
 			return -EINVAL;
 		st->flag = l->n == 6;
-		return 0;
+		if (!s->vms[st->vm].vf)
+			return (st->node = agent_node(s, l, l->w[3])) < 0 ? -EINVAL : 0;
+		/* A VF's LID is its own: only the escrow takes it to another VF. */
+		if (!st->flag)
+			return fail(s, l, "migrate %s: a VF's VM moves with escrow only", l->w[1]);
+		return (st->node = node(s, l, l->w[3])) < 0 ? st->node : 0;
 	}
 	if (!strcmp(w, "evacuate")) {
 		st->op = SCN_EVACUATE;
@@ -591,7 +657,8 @@ static int parse_step(struct scn *s, const struct line *l)
 static bool is_setup(const char *w)
 {
 	return !strcmp(w, "fabric") || !strcmp(w, "sm") || !strcmp(w, "agent") ||
-	       !strcmp(w, "vm") || !strcmp(w, "interest") || !strcmp(w, "extension");
+	       !strcmp(w, "vm") || !strcmp(w, "interest") || !strcmp(w, "extension") ||
+	       !strcmp(w, "vswitch");
 }
 
 /* ---- the whole text ----------------------------------------------------------------------- */
@@ -608,7 +675,7 @@ static int parse_line(struct scn *s, struct line *l, const char *orig, char *buf
 	if (is_setup(l->w[0])) {
 		if (s->n_steps)
 			return fail(s, l, "\"%s\" after the first step: the set-up (fabric, sm, "
-				    "agent, vm, interest) comes first", l->w[0]);
+				    "agent, vswitch, vm, interest) comes first", l->w[0]);
 		return parse_setup(s, l);
 	}
 	if (!s->topology)
@@ -616,11 +683,35 @@ static int parse_line(struct scn *s, struct line *l, const char *orig, char *buf
 	return parse_step(s, l);
 }
 
+/* VM @i against the ones declared before it (what the lines alone cannot tell). */
+static int check_vm(struct scn *s, size_t i)
+{
+	const struct scn_vm *v = &s->vms[i], *w;
+	struct line at = { .no = v->line };
+	size_t j;
+
+	if (v->vf && !s->n_vswitches)
+		return fail(s, &at, "vm %s at %s: no \"vswitch SWITCH pf NODE\" line: no agent "
+			    "may act for a VF", v->name, s->nodes[v->node]);
+	for (j = 0; j < i; j++) {
+		w = &s->vms[j];
+		if (v->vf && w->vf && v->node == w->node)
+			return fail(s, &at, "vm %s at %s: %s is there (one VM per VF)", v->name,
+				    s->nodes[v->node], w->name);
+		/* A VF's VM has its VF's port GUID, which the runner reads later. */
+		if (!v->vf && v->vguid == w->vguid)
+			return fail(s, &at, "%s has the vGUID of %s (0x%016" PRIx64 ")", v->name,
+				    w->name, v->vguid);
+	}
+	return 0;
+}
+
 /* What only the whole text can tell. */
 static int check_whole(struct scn *s)
 {
 	struct line end = { .no = 0 };
-	size_t i, j;
+	size_t i;
+	int rc;
 
 	if (!s->topology)
 		return fail(s, &end, "no fabric line");
@@ -628,12 +719,8 @@ static int check_whole(struct scn *s)
 		return fail(s, &end, "\"fabric ... extension\" needs an \"extension NODE\" line: "
 			    "where ibvmig-smx runs (not the SM's node)");
 	for (i = 0; i < s->n_vms; i++)
-		for (j = 0; j < i; j++)
-			if (s->vms[i].vguid == s->vms[j].vguid) {
-				end.no = s->vms[i].line;
-				return fail(s, &end, "%s has the vGUID of %s (0x%016" PRIx64 ")",
-					    s->vms[i].name, s->vms[j].name, s->vms[i].vguid);
-			}
+		if ((rc = check_vm(s, i)))
+			return rc;
 	return 0;
 }
 
@@ -683,6 +770,7 @@ void scn_free(struct scn *s)
 	free(s->nodes);
 	free(s->agent);
 	free(s->vms);
+	free(s->vswitches);
 	free(s->steps);
 	free(s->topology);
 	free(s);
@@ -769,6 +857,12 @@ void scn_step_str(const struct scn *s, const struct scn_step *st, char *buf, siz
 		break;
 	case SCN_EXPECT_SAVED:
 		snprintf(buf, len, "expect saved%s", w);
+		break;
+	case SCN_EXPECT_LID_KEPT:
+		snprintf(buf, len, "expect lid-kept %s", vm);
+		break;
+	case SCN_EXPECT_REFUSED:
+		snprintf(buf, len, "expect release-refused %s by %s", vm, nd);
 		break;
 	case SCN_FAULT_PROC:
 		snprintf(buf, len, "fault %s%s%s %s", target_name(st->target),

@@ -9,7 +9,8 @@
  * has read the net file.  What the parser can check it does: every VM is
  * declared once, lives on a node with an agent, every interest and step
  * names declared VMs, durations and counts are in range, and the set-up
- * (fabric, sm, agent, vm, interest) comes before the first step.
+ * (fabric, sm, agent, vswitch, vm, interest) comes before the first step.
+ * Which VF is behind which switch only the net file says: the runner checks.
  *
  * ERRORS: scn_parse() returns 0, -ENOMEM, or -EINVAL with the line and the
  * reason in the result's err/err_line (the result is still to be freed).
@@ -48,6 +49,8 @@ enum scn_op {
 	SCN_EXPECT_MASTER,	/* the OpenSM on node is the master */
 	SCN_EXPECT_RESYNC,	/* every agent has set its vGUIDs again since the last SM fault */
 	SCN_EXPECT_SAVED,	/* the SM side has saved every alias change (before a kill) */
+	SCN_EXPECT_LID_KEPT,	/* vm's port has the LID it had before its escrow; peers untouched */
+	SCN_EXPECT_REFUSED,	/* node's agent asks to release vm's LID: the SM refuses */
 	SCN_FAULT_PROC,		/* target (sm, standby, extension, agent on node), flag: restart */
 	SCN_FAULT_LOSS,		/* node, port, n percent */
 	SCN_FAULT_LINK,		/* node, port, flag: up */
@@ -79,12 +82,19 @@ struct scn_step {
 
 struct scn_vm {
 	char name[SCN_NAME_MAX + 1];
-	int node;		/* where it is created */
-	uint64_t vguid;
+	int node;		/* where it is created; a VF's VM: its VF */
+	bool vf;		/* "vm NAME at VF": the VF's port GUID is its GUID, no process */
+	uint64_t vguid;		/* a VF's VM: 0 until the runner reads the net file */
 	bool vguid_given;
 	unsigned line;
 	unsigned n_peers;
 	int peers[SCN_PEERS_MAX];	/* indexes into scn.vms */
+};
+
+/* "vswitch SWITCH pf NODE": the agent on NODE may ask for the VFs behind SWITCH. */
+struct scn_vswitch {
+	int sw, pf;		/* indexes into scn.nodes */
+	unsigned line;
 };
 
 struct scn {
@@ -98,6 +108,8 @@ struct scn {
 	bool *agent;		/* per node: an agent runs there */
 	struct scn_vm *vms;
 	size_t n_vms;
+	struct scn_vswitch *vswitches;
+	size_t n_vswitches;
 	struct scn_step *steps;
 	size_t n_steps;
 	unsigned err_line;
@@ -111,6 +123,8 @@ void scn_free(struct scn *s);
 const char *scn_sm_name(enum scn_sm sm);
 /* The VM index of @name, or -1. */
 int scn_vm_find(const struct scn *s, const char *name);
+/* The vswitch line of switch node @sw, or NULL. */
+const struct scn_vswitch *scn_vswitch_of(const struct scn *s, int sw);
 /* The node index of @name, or -1. */
 int scn_node_find(const struct scn *s, const char *name);
 /* Adds node @name (no agent; the caller checked the name): its index, or -ENOMEM. */

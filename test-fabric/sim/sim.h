@@ -72,6 +72,7 @@ struct sim_tools {
 struct sim_node {
 	char name[SCN_NAME_MAX + 1];
 	bool hca;
+	uint64_t guid;		/* its node GUID (hcaguids=, switchguid=); 0 if the file gives none */
 	struct {
 		char peer[SCN_NAME_MAX + 1];	/* "" if not linked */
 		unsigned peer_port;
@@ -117,6 +118,8 @@ struct sim_path {
 	unsigned dlid;
 	char state[16];		/* "active", "suspended"...; "" before any answer */
 	int lat_mig;		/* 1 + the migration whose RePath gave a latency sample */
+	unsigned changes;	/* times the DLID became another one (this process) */
+	unsigned notices;	/* notices about this peer (this process) */
 };
 
 struct sim_vm {
@@ -131,6 +134,8 @@ struct sim_vm {
 	struct sim_path path[SCN_PEERS_MAX];	/* by its scn peers' order */
 	int mig;		/* its open migration (index into sim.migs), -1 if none */
 	unsigned esc_lid;	/* the LID its migrate-out released, for the migrate-in */
+	unsigned lid_before;	/* its port's LID before its last migration with escrow */
+	int esc_from;		/* ... and that port's node (-1: none yet) */
 };
 
 /* One migration: its Set's time and the Reports its window brought. */
@@ -245,6 +250,13 @@ int fabric_ext_kill(struct sim *sim);
 /* Adds the environment of an ibsim client of scn node @node (LD_PRELOAD, SIM_HOST...). */
 void fabric_client_env(struct sim *sim, int node, struct sim_words *env);
 int fabric_link(struct sim *sim, int node, unsigned port, bool up);
+/* @node's port GUID as the net file gives it (ibsim: an HCA's port 1 is its node GUID + 1). */
+uint64_t fabric_port_guid(const struct sim *sim, int node);
+/*
+ * The node of the PF whose agent acts for VF @vf (the "vswitch" line of the switch its port
+ * is linked to), or -1: @vf is no VF (behind no declared vSwitch, or that vSwitch's PF).
+ */
+int fabric_vf_pf(const struct sim *sim, int vf);
 /* Notices sent by every SM-side incarnation so far (asks the live one). */
 uint64_t fabric_notices_total(struct sim *sim);
 void fabric_stop(struct sim *sim);
@@ -276,6 +288,8 @@ int hosts_run(struct sim *sim, char *out_name, char **argv, char **out);
 int hosts_client_run(struct sim *sim, int node, char *name, char **argv, char **out);
 /* @node's port as it says itself (ibvmig-sa info): 0, or -1 if it cannot be read. */
 int hosts_port_info(struct sim *sim, int node, unsigned *lid, uint64_t *guid);
+/* @node's LID as its port says it (ibvmig-sa info), 0 if it cannot be read. */
+unsigned hosts_port_lid(struct sim *sim, int node);
 /* ibvmig-host ARGS... against @node's agent. */
 int hosts_cli(struct sim *sim, int node, char **out, ...) __attribute__((sentinel));
 /* ibvmig ARGS... against the SM side's admin socket (the master's); -ENOTCONN if none. */
@@ -307,6 +321,12 @@ int escrow_move(struct sim *sim, int from, int to);
 int escrow_agent_out(struct sim *sim, int v);
 /* ... and migrate-in at @to (CLAIM, until live, attach), the VM's process there. */
 int escrow_agent_in(struct sim *sim, int v, int from, int to);
+/* The vSwitch model: VF VM @v's LID to VF @to, by the agents of the two vSwitches' PFs. */
+int escrow_vf_move(struct sim *sim, int v, int to);
+/* expect lid-kept: the VF VM's port has its old LID; its peers' paths never moved. */
+void escrow_expect_kept(struct sim *sim, const struct scn_step *st, const char *what);
+/* expect release-refused: the agent on the step's node asks for the VM's LID, in vain. */
+void escrow_expect_refused(struct sim *sim, const struct scn_step *st, const char *what);
 
 /* ---- report.c -------------------------------------------------------------------------------- */
 void report_expect(struct sim *sim, bool ok, const char *what, const char *fmt, ...)

@@ -314,9 +314,22 @@ bool steps_need_escrow(const struct sim *sim)
 	size_t i;
 
 	for (i = 0; i < sim->scn->n_steps; i++)
-		if (sim->scn->steps[i].op == SCN_MIGRATE && sim->scn->steps[i].flag)
+		if ((sim->scn->steps[i].op == SCN_MIGRATE && sim->scn->steps[i].flag) ||
+		    sim->scn->steps[i].op == SCN_EXPECT_REFUSED)
 			return sim->tools.have_escrow;
 	return false;
+}
+
+/* The vSwitch model: nothing detached or attached, so no notice and no window to count. */
+static int migrate_vf(struct sim *sim, int v, int to)
+{
+	sim_say(sim, "%s migrates %s -> %s with escrow (vSwitch model): the PFs' agents move the "
+		"VF's LID, its peers' paths stay", vm_name(sim, v),
+		sim_node_name(sim, sim->vms[v].node), sim_node_name(sim, to));
+	if (escrow_vf_move(sim, v, to))
+		return -1;
+	sim->n_migrate++;
+	return 0;
 }
 
 static int do_migrate(struct sim *sim, const struct scn_step *st)
@@ -340,6 +353,8 @@ static int do_migrate(struct sim *sim, const struct scn_step *st)
 	}
 	if (st->flag && escrow_check(sim, v, st->node))
 		return -1;
+	if (sim->scn->vms[v].vf)
+		return migrate_vf(sim, v, st->node);
 	open_window(sim);
 	if (st->flag)
 		sim_say(sim, "%s migrates %s -> %s with escrow: detach at the source, its LID "
@@ -522,7 +537,10 @@ static void expect_path(struct sim *sim, const struct scn_step *st, const char *
 	const struct sim_path *p;
 
 	e.lid = st->node >= 0 ? sim->agents[st->node].lid : (unsigned)st->n;
-	if (st->node >= 0 && !sim->scn->agent[st->node]) {
+	/* A VF's LID is its own: its port tells it, no agent runs there. */
+	if (st->node >= 0 && !sim->scn->agent[st->node] && fabric_vf_pf(sim, st->node) >= 0)
+		e.lid = hosts_port_lid(sim, st->node);
+	else if (st->node >= 0 && !sim->scn->agent[st->node]) {
 		report_expect(sim, false, what, "no agent on %s tells its LID",
 			      sim_node_name(sim, st->node));
 		return;
@@ -671,6 +689,12 @@ static void do_expect(struct sim *sim, const struct scn_step *st)
 		break;
 	case SCN_EXPECT_SAVED:
 		expect_saved(sim, st, what);
+		break;
+	case SCN_EXPECT_LID_KEPT:
+		escrow_expect_kept(sim, st, what);
+		break;
+	case SCN_EXPECT_REFUSED:
+		escrow_expect_refused(sim, st, what);
 		break;
 	default:
 		break;
@@ -965,6 +989,8 @@ static int run_step(struct sim *sim, const struct scn_step *st)
 	case SCN_EXPECT_MASTER:
 	case SCN_EXPECT_RESYNC:
 	case SCN_EXPECT_SAVED:
+	case SCN_EXPECT_LID_KEPT:
+	case SCN_EXPECT_REFUSED:
 		do_expect(sim, st);
 		return 0;
 	case SCN_FAULT_PROC:

@@ -284,6 +284,77 @@ static void test_extension_and_none(void)
 	scn_free(s);
 }
 
+/* The vSwitch model: VMs at VFs, moved with escrow between vSwitches by their PFs' agents. */
+static const char vswitch_head[] = "fabric vswitch plugin\n"
+				   "vswitch vsw1 pf pf1\nvswitch vsw3 pf pf3\n"
+				   "agent pf1 pf2 pf3\nvm web at vf1-1\nvm peer on pf2\n";
+
+static void test_vswitch_is_what_the_runner_gets(void)
+{
+	char text[512], buf[96];
+	struct scn *s;
+	int web;
+
+	snprintf(text, sizeof(text), "%sinterest peer web\nmigrate web to vf3-2 with escrow\n"
+		 "expect lid-kept web\nexpect release-refused web by pf2\n", vswitch_head);
+	s = parse_ok(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL_FATAL(s->n_vswitches, 2);
+	CU_ASSERT_EQUAL(s->vswitches[0].sw, scn_node_find(s, "vsw1"));
+	CU_ASSERT_EQUAL(s->vswitches[1].pf, scn_node_find(s, "pf3"));
+	CU_ASSERT_PTR_EQUAL(scn_vswitch_of(s, scn_node_find(s, "vsw3")), &s->vswitches[1]);
+	CU_ASSERT_PTR_NULL(scn_vswitch_of(s, scn_node_find(s, "pf1")));
+	web = scn_vm_find(s, "web");
+	CU_ASSERT_TRUE(s->vms[web].vf);
+	CU_ASSERT_EQUAL(s->vms[web].node, scn_node_find(s, "vf1-1"));
+	CU_ASSERT_EQUAL(s->vms[web].vguid, 0);	/* its VF's port GUID: the runner reads it */
+	CU_ASSERT_FALSE(s->agent[s->vms[web].node]);
+	CU_ASSERT_EQUAL_FATAL(s->n_steps, 3);
+	CU_ASSERT_EQUAL(s->steps[0].op, SCN_MIGRATE);
+	CU_ASSERT_TRUE(s->steps[0].flag);
+	CU_ASSERT_EQUAL(s->steps[0].node, scn_node_find(s, "vf3-2"));
+	CU_ASSERT_EQUAL(s->steps[1].op, SCN_EXPECT_LID_KEPT);
+	CU_ASSERT_EQUAL(s->steps[1].vm, web);
+	CU_ASSERT_EQUAL(s->steps[2].op, SCN_EXPECT_REFUSED);
+	CU_ASSERT_EQUAL(s->steps[2].node, scn_node_find(s, "pf2"));
+	scn_step_str(s, &s->steps[1], buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "expect lid-kept web");
+	scn_step_str(s, &s->steps[2], buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "expect release-refused web by pf2");
+	scn_free(s);
+}
+
+static void test_vswitch_refusals(void)
+{
+	char text[512];
+
+	refused("fabric vswitch\nvswitch vsw1 pf\n", 2, "usage: vswitch SWITCH pf NODE");
+	refused("fabric vswitch\nvswitch vsw1 pf vsw1\n", 2, "its own PF");
+	refused("fabric vswitch\nvswitch vsw1 pf pf1\nvswitch vsw1 pf pf2\n", 3,
+		"a second vswitch line for vsw1");
+	refused("fabric vswitch\nagent pf1\nvm a at vf1-1\n", 3, "no \"vswitch SWITCH pf");
+	refused("fabric vswitch\nvswitch vsw1 pf pf1\nvm a at vf1-1 vguid 0x1\n", 3,
+		"usage: vm NAME on NODE [vguid G], vm NAME at VF");
+	refused("fabric vswitch\nvswitch vsw1 pf pf1\nvm a at vf1-1\nvm b at vf1-1\n", 4,
+		"one VM per VF");
+	refused("fabric vswitch\nvswitch vsw1 pf pf1\nvm a at vf1-1\ncreate a\n", 4,
+		"there from the start");
+	refused("fabric vswitch\nvswitch vsw1 pf pf1\nvm a at vf1-1\nmigrate a to vf3-2\n",
+		4, "with escrow only");
+	refused("fabric vswitch\nvswitch vsw1 pf pf1\nvm a at vf1-1\nexpect lid-kept\n", 4,
+		"usage: expect lid-kept NAME");
+	refused("fabric vswitch\nvswitch vsw1 pf pf1\nvm a at vf1-1\n"
+		"expect release-refused a pf2\n", 4, "usage: expect release-refused NAME by NODE");
+	snprintf(text, sizeof(text), "%sexpect release-refused web by pf4\n", vswitch_head);
+	refused(text, 7, "no agent on pf4");
+	snprintf(text, sizeof(text), "%sexpect lid-kept nobody\n", vswitch_head);
+	refused(text, 7, "no VM named nobody");
+	snprintf(text, sizeof(text), "%sexpect lid-kept peer\n", vswitch_head);
+	refused(text, 7, "not a VF's VM");
+	snprintf(text, sizeof(text), "%swait 1s\nvswitch vsw4 pf pf4\n", vswitch_head);
+	refused(text, 8, "after the first step");
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -296,6 +367,8 @@ int main(void)
 		UNIT_TEST(test_faults_say_what_they_need),
 		UNIT_TEST(test_stop_and_create_elsewhere),
 		UNIT_TEST(test_extension_and_none),
+		UNIT_TEST(test_vswitch_is_what_the_runner_gets),
+		UNIT_TEST(test_vswitch_refusals),
 	};
 
 	return unit_run("scenario language", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
