@@ -64,6 +64,15 @@ static const char story[] =
 	"say web  moves (again) # not said\n"
 	"show traps\n";
 
+/* Step @i of @s, read back as a line, is @want. */
+static void step_is(const struct scn *s, size_t i, const char *want)
+{
+	char buf[256];
+
+	scn_step_str(s, &s->steps[i], buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+}
+
 static void test_story_is_what_the_runner_gets(void)
 {
 	struct scn *s = parse_ok(story);
@@ -126,19 +135,13 @@ static void test_story_is_what_the_runner_gets(void)
 static void test_step_lines_read_back(void)
 {
 	struct scn *s = parse_ok(story);
-	char buf[256];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	scn_step_str(s, &s->steps[3], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "migrate db to hosta with escrow");
-	scn_step_str(s, &s->steps[6], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "expect path db web lid-of hostb within 10s");
-	scn_step_str(s, &s->steps[7], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "expect notices hostb 4 within 250ms");
-	scn_step_str(s, &s->steps[14], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "fault agent hostb restart");
-	scn_step_str(s, &s->steps[12], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "fault sm kill");
+	step_is(s, 3, "migrate db to hosta with escrow");
+	step_is(s, 6, "expect path db web lid-of hostb within 10s");
+	step_is(s, 7, "expect notices hostb 4 within 250ms");
+	step_is(s, 14, "fault agent hostb restart");
+	step_is(s, 12, "fault sm kill");
 	scn_free(s);
 }
 
@@ -243,7 +246,6 @@ static void test_stop_and_create_elsewhere(void)
 {
 	struct scn *s = parse_ok("fabric small\nagent hosta hostb\nvm a on hosta\ncreate a\n"
 				 "stop a\ncreate a on hostb\n");
-	char buf[64];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL_FATAL(s->n_steps, 3);
@@ -251,8 +253,7 @@ static void test_stop_and_create_elsewhere(void)
 	CU_ASSERT_EQUAL(s->steps[1].op, SCN_STOP);
 	CU_ASSERT_EQUAL(s->steps[2].op, SCN_CREATE);
 	CU_ASSERT_EQUAL(s->steps[2].node, scn_node_find(s, "hostb"));
-	scn_step_str(s, &s->steps[2], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "create a on hostb");
+	step_is(s, 2, "create a on hostb");
 	scn_free(s);
 	refused("fabric small\nagent hosta\nvm a on hosta\ncreate a on hostc\n", 4,
 		"no agent on hostc");
@@ -291,7 +292,7 @@ static const char vswitch_head[] = "fabric vswitch plugin\n"
 
 static void test_vswitch_is_what_the_runner_gets(void)
 {
-	char text[512], buf[96];
+	char text[512];
 	struct scn *s;
 	int web;
 
@@ -317,10 +318,8 @@ static void test_vswitch_is_what_the_runner_gets(void)
 	CU_ASSERT_EQUAL(s->steps[1].vm, web);
 	CU_ASSERT_EQUAL(s->steps[2].op, SCN_EXPECT_REFUSED);
 	CU_ASSERT_EQUAL(s->steps[2].node, scn_node_find(s, "pf2"));
-	scn_step_str(s, &s->steps[1], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "expect lid-kept web");
-	scn_step_str(s, &s->steps[2], buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "expect release-refused web by pf2");
+	step_is(s, 1, "expect lid-kept web");
+	step_is(s, 2, "expect release-refused web by pf2");
 	scn_free(s);
 }
 
