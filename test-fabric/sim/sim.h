@@ -40,6 +40,7 @@ enum { RANK_IBSIM = 1, RANK_SM, RANK_EXT, RANK_CLIENT, RANK_AGENT, RANK_VM, RANK
 
 /* How long a fabric part may take to come up: liveness bounds, not speed goals. */
 #define SIM_UP_MS 30000
+#define SIM_STALL_MS 10000	/* a master whose first sweep has not ended by then is stuck */
 #define SIM_CLI_MS 30000
 #define SIM_STOP_GRACE_MS 5000
 /* At the end everything goes: an agent still unsubscribing from a dead SM need not finish. */
