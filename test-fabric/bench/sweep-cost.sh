@@ -22,8 +22,9 @@
 # reconciles the sweeps asked for (each one lists every alias under OpenSM's lock).
 # Figures per mode: wall median and range, OpenSM CPU median and mean per sweep, the engine
 # thread's CPU total and its share of OpenSM's CPU per sweep (average and maximum); the
-# plugin's overhead in per cent of stock, by wall median, CPU median and CPU mean. The last
-# line printed is one JSON object.
+# plugin's overhead in per cent of stock, by wall median, CPU median and CPU mean; and per
+# round, each mode's wall median and CPU mean (drift between rounds against the difference
+# between the modes). The last line printed is one JSON object.
 #
 # usage: sweep-cost.sh [FABRIC...]  (needs top_srcdir, top_builddir)
 set -u
@@ -198,7 +199,7 @@ stop_servers() {
 mode_json() {
 	local mode=$1 ok set recs live
 	read -r ok set <"$keep/$mode.sets"
-	awk -v mode="$mode" -v hz="$HZ" -v ok="$ok" -v set="$set" -v name="$NAME" '
+	awk -v mode="$mode" -v hz="$HZ" -v ok="$ok" -v set="$set" -v name="$NAME" -v k="$K" '
 		function med(a, n,   b, i, j, t) {
 			for (i = 1; i <= n; i++) b[i] = a[i]
 			for (i = 2; i <= n; i++)
@@ -209,6 +210,7 @@ mode_json() {
 		}
 		{
 			n++; w[n] = $1; c[n] = $2 / hz; e[n] = $3 / hz
+			r = int((n - 1) / k) + 1; rn[r]++; rw[r, rn[r]] = $1; rc[r] += $2
 			cs += $2; es += $3
 			if (n == 1 || $1 < wmin) wmin = $1
 			if (n == 1 || $1 > wmax) wmax = $1
@@ -222,6 +224,12 @@ mode_json() {
 		}
 		END {
 			if (n == 0) exit 1
+			# Per round: the wall median and the CPU mean, to tell drift from the modes.
+			for (i = 1; i in rn; i++) {
+				for (j = 1; j <= rn[i]; j++) t[j] = rw[i, j]
+				rws = rws (i > 1 ? "," : "") sprintf("%.6f", med(t, rn[i]))
+				rcs = rcs (i > 1 ? "," : "") sprintf("%.4f", rc[i] / hz / rn[i])
+			}
 			shavg = shn ? shs / shn * 100 : 0
 			printf "bench: %s %s: %d sweeps, wall median %.3f s [%.3f-%.3f], " \
 				"OpenSM CPU median %.2f s, mean %.3f s (total %.2f s)", name, mode, n,
@@ -230,12 +238,14 @@ mode_json() {
 				printf "; engine thread CPU total %.2f s, %.3f s per sweep, share of " \
 					"OpenSM CPU per sweep avg %.1f %%, max %.1f %%", es / hz,
 					es / hz / n, shavg, shmax * 100 > "/dev/stderr"
-			printf "\n" > "/dev/stderr"
+			printf "\nbench: %s %s: per round, wall median [%s] s, OpenSM CPU mean [%s] s\n",
+				name, mode, rws, rcs > "/dev/stderr"
 			printf "\"%s\":{\"aliases_set\":%d,\"aliases_asked\":%d,\"sweeps\":%d," \
 				"\"wall_s\":[%s],\"wall_median_s\":%.6f,\"wall_min_s\":%.6f," \
 				"\"wall_max_s\":%.6f,\"cpu_s\":[%s],\"cpu_median_s\":%.2f," \
-				"\"cpu_mean_s\":%.4f,\"cpu_total_s\":%.2f", mode, ok, set, n, ws,
-				med(w, n), wmin, wmax, css, med(c, n), cs / hz / n, cs / hz
+				"\"cpu_mean_s\":%.4f,\"cpu_total_s\":%.2f,\"round_wall_median_s\":[%s]," \
+				"\"round_cpu_mean_s\":[%s]", mode, ok, set, n, ws, med(w, n), wmin, wmax,
+				css, med(c, n), cs / hz / n, cs / hz, rws, rcs
 			if (mode == "plugin")
 				printf ",\"engine_cpu_s\":[%s],\"engine_cpu_total_s\":%.2f," \
 					"\"engine_cpu_mean_s\":%.4f,\"engine_share_avg_pct\":%.1f," \
