@@ -73,16 +73,18 @@ alias_lines() {
 # sweep_once PID: one SIGHUP and its heavy sweep of OpenSM PID; prints "WALL_S CPU ENGINE",
 # the CPU figures in clock ticks.
 sweep_once() {
-	local pid=$1 t0 c0 e0 line
+	local pid=$1 t0 c0 e0 c1 e1 line
 	fabric_sm_mark
 	c0=$(fabric_cpu_ticks "$pid") || return 1
 	e0=$(fabric_thread_ticks "$pid" "$ENGINE")
 	t0=$EPOCHREALTIME
 	fabric_sm_signal HUP && fabric_sm_wait_up >/dev/null || return 1
 	sleep "$SETTLE"
+	c1=$(fabric_cpu_ticks "$pid") || return 1
+	e1=$(fabric_thread_ticks "$pid" "$ENGINE")
 	line=$(grep -a 'SUBNET UP' "$(fabric_sm_log)" | tail -n 1)
 	printf '%s %d %d\n' "$(echo "$(log_secs "$line") - $t0" | bc | sed 's/^\./0./')" \
-		$(($(fabric_cpu_ticks "$pid") - c0)) $(($(fabric_thread_ticks "$pid" "$ENGINE") - e0))
+		$((c1 - c0)) $((e1 - e0))
 }
 
 # mode_up NAME MODE: the fabric NAME up with MODE (stock or plugin), aliases set, the first
