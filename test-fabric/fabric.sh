@@ -58,6 +58,7 @@
 #   fabric_saquery NODE ARGS... | fabric_smpquery NODE ARGS... | fabric_osmtest_inventory NODE OUT
 #   fabric_nodes | fabric_node_record NODE [FROM] | fabric_node_lid NODE [FROM]
 #   fabric_port_guid NODE [FROM] | fabric_pids | fabric_cleanup
+#   fabric_cpu_ticks PID | fabric_thread_ticks PID NAME
 # Each is described where it is defined.
 
 # ---- where things are ------------------------------------------------------------------------
@@ -887,6 +888,50 @@ fabric_sm_pid()
 {
 	fabric__need_init || return 1
 	fabric__pid opensm || { fabric__msg "fabric_sm_pid: OpenSM never started"; return 1; }
+}
+
+# ---- CPU time of a process -------------------------------------------------------------------
+# proc(5): /proc/PID/stat fields 14 and 15 are utime and stime, in clock ticks (USER_HZ,
+# getconf CLK_TCK: 100 a second); the process's file sums all its threads, a thread's own file
+# /proc/PID/task/TID/stat counts that thread alone. Field 2, the name, may hold spaces: the
+# fields are counted from its closing parenthesis.
+
+# fabric__stat_ticks FILE: utime + stime of a stat file into FABRIC__TICKS.
+fabric__stat_ticks()
+{
+	local stat
+	FABRIC__TICKS=
+	{ read -r stat <"$1"; } 2>/dev/null || return 1
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	FABRIC__TICKS=$((${12} + ${13}))
+}
+
+# fabric_cpu_ticks PID: the clock ticks of CPU (user + system) PID has used so far, all its
+# threads. Non-zero if PID is gone.
+fabric_cpu_ticks()
+{
+	fabric__stat_ticks "/proc/${1:-}/stat" || {
+		fabric__msg "fabric_cpu_ticks: no process ${1:-}"
+		return 1
+	}
+	echo "$FABRIC__TICKS"
+}
+
+# fabric_thread_ticks PID NAME: the clock ticks of CPU (user + system) the threads of PID
+# named NAME (/proc/PID/task/TID/comm, pthread_setname_np) have used so far; 0 if it has none
+# such (no plugin loaded, or the thread ended).
+fabric_thread_ticks()
+{
+	local t comm n=0
+	for t in /proc/"${1:-}"/task/*; do
+		{ read -r comm <"$t/comm"; } 2>/dev/null || continue
+		[ "$comm" = "${2:-}" ] || continue
+		fabric__stat_ticks "$t/stat" || continue
+		n=$((n + FABRIC__TICKS))
+	done
+	echo "$n"
 }
 
 # ---- the ibsim console ------------------------------------------------------------------------

@@ -29,22 +29,6 @@ TAIL=16
 : "${FABRIC_RUN_TIMEOUT:=600}"
 export FABRIC_UP_TIMEOUT FABRIC_RUN_TIMEOUT
 
-# cpu_ticks PID: user + system clock ticks of PID so far.
-cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
-# engine_ticks PID: user + system clock ticks of the engine's worker thread of PID (saves,
-# reconciles, the admin socket), 0 if it has none.
-engine_ticks() {
-	local t n=0
-	for t in /proc/"$1"/task/*; do
-		[ "$(cat "$t/comm" 2>/dev/null)" = ibvmig-engine ] || continue
-		n=$(awk '{ print $14 + $15 }' "$t/stat")
-	done
-	echo "$n"
-}
-
 # io_written PID: bytes PID caused to be written to storage so far.
 io_written() {
 	sed -n 's/^write_bytes: //p' "/proc/$1/io"
@@ -130,8 +114,8 @@ one() {
 		b0=$(stat_of saved_bytes) s0=$(stat_of saves) k0=$(stat_of compactions)
 		h0=$(stat_of hook_ns) r0=$(stat_of reconciles)
 	fi
-	c0=$(cpu_ticks "$pid")
-	e0=$(engine_ticks "$pid")
+	c0=$(fabric_cpu_ticks "$pid")
+	e0=$(fabric_thread_ticks "$pid" ibvmig-engine)
 	w0=$(io_written "$pid")
 	t0=$EPOCHREALTIME
 	burst "$FABRIC_DIR/batches" || rc=1
@@ -144,8 +128,8 @@ one() {
 		hook=$(($(stat_of hook_ns) - h0))
 		recs=$(($(stat_of reconciles) - r0))
 	fi
-	c1=$(cpu_ticks "$pid")
-	e1=$(engine_ticks "$pid")
+	c1=$(fabric_cpu_ticks "$pid")
+	e1=$(fabric_thread_ticks "$pid" ibvmig-engine)
 	w1=$(io_written "$pid")
 	wall=$(printf '%.2f' "$(echo "$EPOCHREALTIME - $t0" | bc)")
 	# The tail: a few changes on the full table.

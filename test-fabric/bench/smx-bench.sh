@@ -36,15 +36,6 @@ keep=$(mktemp -d)
 trap 'rm -rf "$keep"' EXIT
 
 bench_msg() { echo "bench: $*" >&2; }
-# cpu_ticks PID: the process's utime + stime, in clock ticks (USER_HZ, 100/s).
-cpu_ticks() {
-	local s
-	s=$(cat "/proc/$1/stat") || return 1
-	s=${s##*) }
-	# shellcheck disable=SC2086
-	set -- $s
-	echo $((${12} + ${13}))
-}
 # share TICKS SECONDS: percent of one core.
 share() { awk -v t="$1" -v s="$2" 'BEGIN { printf "%.2f", (s > 0 ? t / s : 0) }'; }
 # stats: median and p99 (nearest rank) of the numbers on stdin, as "M P" (null null if none).
@@ -160,9 +151,9 @@ one() {
 	sm_restart >/dev/null 2>&1 || return 1
 	pid=$(fabric_sm_pid)
 	sleep 5
-	c0=$(cpu_ticks "$pid") t0=$EPOCHREALTIME
+	c0=$(fabric_cpu_ticks "$pid") t0=$EPOCHREALTIME
 	sleep "$SMX_BENCH_WINDOW"
-	c1=$(cpu_ticks "$pid")
+	c1=$(fabric_cpu_ticks "$pid")
 	idle_ticks=$((c1 - c0)) idle_s=$(echo "$EPOCHREALTIME - $t0" | bc)
 	smx_conf log_level info trusted_port "$GA,$GC"
 	sed -i '/^poll_rate /d; /^poll_interval_ms /d; /^check_interval_ms /d' "$FABRIC_DIR/smx.conf"
@@ -178,9 +169,9 @@ one() {
 	# 4. The poll's cost (no agent, no migration), then 3. the poll alone.
 	agents_stop
 	fabric_wait_for "$FABRIC_DIR/smx.out" "poll cycle 1:" 600 || return 1
-	q0=$(smx_counter poll_requests) c0=$(cpu_ticks "$pid") t0=$EPOCHREALTIME
+	q0=$(smx_counter poll_requests) c0=$(fabric_cpu_ticks "$pid") t0=$EPOCHREALTIME
 	sleep "$SMX_BENCH_WINDOW"
-	q1=$(smx_counter poll_requests) c1=$(cpu_ticks "$pid")
+	q1=$(smx_counter poll_requests) c1=$(fabric_cpu_ticks "$pid")
 	poll_ticks=$((c1 - c0)) poll_s=$(echo "$EPOCHREALTIME - $t0" | bc)
 	rps=$(awk -v q=$((q1 - q0)) -v s="$poll_s" 'BEGIN { printf "%.1f", q / s }')
 	: >"$keep/poll.$size"
@@ -219,11 +210,11 @@ one() {
 trap_cost() {
 	local pid=$1 c0 c1 t0 dt
 	sleep 3
-	c0=$(cpu_ticks "$pid") t0=$EPOCHREALTIME
+	c0=$(fabric_cpu_ticks "$pid") t0=$EPOCHREALTIME
 	fabric_run "$L" "$FORGE" --sim traps --count "$SMX_BENCH_TRAPS" --interval 100 >/dev/null ||
 		return 1
 	sleep 3		# the last sweeps end
-	c1=$(cpu_ticks "$pid")
+	c1=$(fabric_cpu_ticks "$pid")
 	dt=$(echo "$EPOCHREALTIME - $t0" | bc)
 	awk -v c=$((c1 - c0)) -v it="$2" -v is="$3" -v dt="$dt" -v k="$SMX_BENCH_TRAPS" \
 		'BEGIN { x = (c - it / is * dt) * 10 / k; printf "%.3f", (x > 0 ? x : 0) }'
