@@ -726,11 +726,6 @@ static void refresh_port(struct sa_ctx *c)
 		c->st.sa_errors++;
 }
 
-static uint64_t wall_us(void)
-{
-	return util_wall_ns() / 1000;
-}
-
 /* The reply to an attach of @job->vguid at @index that ended with @rc (the Set's, or before). */
 static void attach_answer(struct sa_ctx *c, const struct agent_job_alias *job, int index, int rc,
 			  struct agent_ev_reply *r)
@@ -758,7 +753,7 @@ static void job_attach(struct sa_ctx *c, const struct agent_job_alias *job,
 	if (!index)
 		rc = pick_index(c, job->vguid, &index);
 	if (!rc) {
-		r->set_us = wall_us();
+		r->set_us = util_wall_us();
 		rc = ibvmig_sa_alias_set(c->sa, job->vguid, index);
 		agent_tell_alias(c->a, IBVMIG_TELL_SET, job->vguid, index, rc);
 	}
@@ -984,7 +979,7 @@ static void attach_done(struct sa_ctx *c, const struct batch *b, unsigned i, int
 static void batch_set_block(struct sa_ctx *c, const struct batch *b, unsigned blk)
 {
 	struct ibvmig_sa_guid_block got;
-	uint64_t set_us = wall_us(), vguid;
+	uint64_t set_us = util_wall_us(), vguid;
 	unsigned i;
 	int rc;
 
@@ -1022,11 +1017,13 @@ static struct agent_item *attach_batch(struct sa_ctx *c, struct agent_item *list
 			if (b.entries[i])
 				batch_set_block(c, &b, i);
 	}
+	/*
+	 * Unread, the table says why for every job, as a lone attach's scan would: running
+	 * each alone would wait out the same silent SA once per job.
+	 */
 	for (i = 0; i < b.n; i++) {
-		if (rc)
-			run_job(c, b.job[i]);	/* the table unread: each alone, with its error */
-		else if (b.index[i] < 0)
-			attach_done(c, &b, i, -ENOSPC, 0);
+		if (rc || b.index[i] < 0)
+			attach_done(c, &b, i, rc ? rc : -ENOSPC, 0);
 		free(b.job[i]);
 	}
 	return list;

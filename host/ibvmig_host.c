@@ -181,20 +181,6 @@ static int read_reply(int fd, int timeout_ms, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-/* Encodes @req and sends it on @fd: 0 or a negative errno. */
-static int send_req(const struct options *o, int fd, const struct ibvmig_vmc_msg *req)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int rc = ibvmig_vmc_encode(req, &buf, &len);
-
-	if (rc)
-		return rc;
-	rc = util_write_all(fd, buf, len, o->c.timeout_ms);
-	free(buf);
-	return rc;
-}
-
 /* Reads and decodes one message of @fd into @rep (items point into *@raw, freed by the caller). */
 static int recv_rep(const struct options *o, int fd, struct ibvmig_vmc_msg *rep, uint8_t **raw)
 {
@@ -220,17 +206,19 @@ static int recv_rep(const struct options *o, int fd, struct ibvmig_vmc_msg *rep,
 static int call(const struct options *o, const struct ibvmig_vmc_msg *req,
 		struct ibvmig_vmc_msg *rep, uint8_t **raw)
 {
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int fd, rc;
 
 	*raw = NULL;
-	fd = util_unix_connect(o->socket);
-	rc = fd < 0 ? fd : send_req(o, fd, req);
-	if (rc == -EINVAL || rc == -EMSGSIZE) {
-		if (fd >= 0)
-			close(fd);
+	rc = ibvmig_vmc_encode(req, &buf, &len);
+	if (rc) {
 		return cli_fail(&tool, IBVMIG_EXIT_USAGE, "cannot encode the request: %s",
 				strerror(-rc));
 	}
+	fd = util_unix_connect(o->socket);
+	rc = fd < 0 ? fd : util_write_all(fd, buf, len, o->c.timeout_ms);
+	free(buf);
 	if (!rc)
 		rc = recv_rep(o, fd, rep, raw);
 	if (fd >= 0)

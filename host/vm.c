@@ -77,7 +77,7 @@ static void event(const struct vm *v, const char *what, const char *fmt, ...)
 
 static void event(const struct vm *v, const char *what, const char *fmt, ...)
 {
-	uint64_t us = util_wall_ns() / 1000;
+	uint64_t us = util_wall_us();
 	va_list ap;
 
 	printf("{\"t\":%llu.%06llu,\"vm\":\"%s\",\"event\":\"%s\"",

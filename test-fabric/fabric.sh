@@ -143,19 +143,26 @@ fabric__tail()
 # the same for its supervisor, TAG.rc its exit status once it has ended. Tags: ibsim, opensm,
 # watchdog, c.NAME (clients of fabric_spawn).
 
+# fabric__stat FILE: the fields of a /proc stat file (proc(5)) from field 3, the state, on
+# into the array FABRIC__STAT (FABRIC__STAT[0] is field 3). Field 2, the name, may hold
+# spaces: the fields are counted from its closing parenthesis.
+fabric__stat()
+{
+	local stat
+	FABRIC__STAT=()
+	{ read -r stat <"$1"; } 2>/dev/null || return 1
+	read -ra FABRIC__STAT <<<"${stat##*) }"
+}
+
 # fabric__starttime PID: start time of a live (not zombie) process into FABRIC__ST.
 fabric__starttime()
 {
-	local stat
 	FABRIC__ST=
-	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-	stat=${stat##*) }
-	# shellcheck disable=SC2086
-	set -- $stat
-	case $1 in
+	fabric__stat "/proc/$1/stat" || return 1
+	case ${FABRIC__STAT[0]} in
 	Z | X | x) return 1 ;;
 	esac
-	FABRIC__ST=${20}
+	FABRIC__ST=${FABRIC__STAT[19]}	# field 22
 	return 0
 }
 
@@ -893,19 +900,14 @@ fabric_sm_pid()
 # ---- CPU time of a process -------------------------------------------------------------------
 # proc(5): /proc/PID/stat fields 14 and 15 are utime and stime, in clock ticks (USER_HZ,
 # getconf CLK_TCK: 100 a second); the process's file sums all its threads, a thread's own file
-# /proc/PID/task/TID/stat counts that thread alone. Field 2, the name, may hold spaces: the
-# fields are counted from its closing parenthesis.
+# /proc/PID/task/TID/stat counts that thread alone.
 
 # fabric__stat_ticks FILE: utime + stime of a stat file into FABRIC__TICKS.
 fabric__stat_ticks()
 {
-	local stat
 	FABRIC__TICKS=
-	{ read -r stat <"$1"; } 2>/dev/null || return 1
-	stat=${stat##*) }
-	# shellcheck disable=SC2086
-	set -- $stat
-	FABRIC__TICKS=$((${12} + ${13}))
+	fabric__stat "$1" || return 1
+	FABRIC__TICKS=$((FABRIC__STAT[11] + FABRIC__STAT[12]))
 }
 
 # fabric_cpu_ticks PID: the clock ticks of CPU (user + system) PID has used so far, all its

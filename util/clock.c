@@ -22,6 +22,11 @@ uint64_t util_wall_ns(void)
 	return read_ns(CLOCK_REALTIME);
 }
 
+uint64_t util_wall_us(void)
+{
+	return read_ns(CLOCK_REALTIME) / 1000u;
+}
+
 uint64_t util_mono_ms(void)
 {
 	return read_ns(CLOCK_MONOTONIC) / 1000000u;

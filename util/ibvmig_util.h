@@ -44,6 +44,8 @@ extern "C" {
 /* CLOCK_REALTIME in ms: stamps that must mean the same after a restart. */
 uint64_t util_wall_ms(void);
 uint64_t util_wall_ns(void);
+/* ...in us: the times of the JSON event lines and of an attach's Set (set_us). */
+uint64_t util_wall_us(void);
 /* CLOCK_MONOTONIC: intervals and deadlines. */
 uint64_t util_mono_ms(void);
 uint64_t util_mono_ns(void);

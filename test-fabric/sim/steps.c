@@ -279,7 +279,7 @@ static int migrate_by_agents(struct sim *sim, int v, int to)
 		return sim_fatal(sim, 1, "out of memory");
 	m->group = 1;
 	/* The Set comes at migrate-in's end, after the claim and the move: latencies include it. */
-	m->set_us = util_wall_ns() / 1000;
+	m->set_us = util_wall_us();
 	return escrow_agent_in(sim, v, from, to);
 }
 
@@ -298,7 +298,7 @@ static int migrate_one(struct sim *sim, int v, int to, bool escrow)
 	if (!m)
 		return sim_fatal(sim, 1, "out of memory");
 	m->group = 1;
-	m->set_us = util_wall_ns() / 1000;	/* until the agent's answer says when it set */
+	m->set_us = util_wall_us();	/* until the agent's answer says when it set */
 	return attach_as(sim, v, to, true);
 }
 
@@ -446,7 +446,7 @@ static int do_evacuate(struct sim *sim, const struct scn_step *st)
 
 		if (m) {
 			m->group = (unsigned)k;
-			m->set_us = util_wall_ns() / 1000;	/* until the agent's answer */
+			m->set_us = util_wall_us();	/* until the agent's answer */
 		}
 	}
 	rc |= evac_cli(sim, st->node2, "attach", vs, k, first);
